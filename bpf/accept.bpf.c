@@ -1,0 +1,56 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* Accepted sockets are born in softirq; their owner is the process that
+ * accept()s them. Three ways to see that moment, best first; userspace
+ * loads one (user/hooks.c). Sockets still in an accept queue have no entry
+ * and are charged to their listener's owner by userspace. */
+#include "common.bpf.h"
+#include <bpf/bpf_tracing.h>
+
+static __always_inline int pl_on_accept(struct sock *sk)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	struct pl_owner_stats *stats;
+	struct pl_socket *entry;
+
+	if (!sk || !pl_is_tcp(sk))
+		return 0;
+	entry = pl_ledger_add(sk, task, BPF_CORE_READ(sk, __sk_common.skc_state),
+			      PL_ORIGIN_ACCEPT, PL_FLAG_ESTABLISHED);
+	if (!entry)
+		return 0;
+	stats = bpf_map_lookup_elem(&owners, &entry->owner);
+	if (stats)
+		__sync_fetch_and_add(&stats->opened, 1);
+	return 0;
+}
+
+SEC("fexit/inet_csk_accept")
+int accept_fexit(unsigned long long *ctx)
+{
+	return pl_on_accept(pl_accept_ret(ctx));
+}
+
+SEC("kretprobe/inet_csk_accept")
+int BPF_KRETPROBE(accept_kretprobe, struct sock *sk)
+{
+	return pl_on_accept(sk);
+}
+
+static __always_inline int pl_on_accept_exit(long fd)
+{
+	if (fd < 0)
+		return 0;
+	return pl_on_accept(pl_sock_of_fd(fd));
+}
+
+SEC("tracepoint/syscalls/sys_exit_accept4")
+int accept4_exit(struct trace_event_raw_sys_exit *ctx)
+{
+	return pl_on_accept_exit(ctx->ret);
+}
+
+SEC("tracepoint/syscalls/sys_exit_accept")
+int accept_exit(struct trace_event_raw_sys_exit *ctx)
+{
+	return pl_on_accept_exit(ctx->ret);
+}

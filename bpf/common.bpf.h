@@ -1,0 +1,181 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* Helpers shared by the BPF programs: owners, tuples, the ledger, counters
+ * and failure events. */
+#ifndef PORTLEAK_COMMON_BPF_H
+#define PORTLEAK_COMMON_BPF_H
+
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_endian.h>
+#include "core_fixes.bpf.h"
+#include "maps.bpf.h"
+#include "failures.h"
+
+#define PL_IPPROTO_TCP 6
+#define PL_S_IFMT 00170000
+#define PL_S_IFSOCK 0140000
+#define PL_EADDRINUSE 98
+#define PL_EADDRNOTAVAIL 99
+#define PL_E2BIG 7
+#define PL_EEXIST 17
+
+static __always_inline void pl_count(__u32 idx)
+{
+	__u64 *v = bpf_map_lookup_elem(&counters, &idx);
+
+	if (v)
+		*v += 1; /* per-CPU slot: no atomic needed */
+}
+
+/* Owner of a task: its thread group leader, identified by tgid and start
+ * time, with the leader's comm and cgroup v2 id. */
+static __always_inline void pl_owner_of(struct task_struct *task,
+					 struct pl_owner *owner,
+					 __u64 *cgroup_id, char *comm)
+{
+	struct task_struct *leader = BPF_CORE_READ(task, group_leader);
+
+	owner->tgid = BPF_CORE_READ(task, tgid);
+	owner->pad = 0;
+	owner->start_ns = BPF_CORE_READ(leader, start_time);
+	*cgroup_id = pl_kernfs_id(BPF_CORE_READ(task, cgroups, dfl_cgrp, kn));
+	bpf_probe_read_kernel_str(comm, PL_COMM_LEN, &leader->comm);
+}
+
+static __always_inline int pl_is_tcp(const struct sock *sk)
+{
+	__u16 family = BPF_CORE_READ(sk, __sk_common.skc_family);
+
+	if (family != PL_AF_INET && family != PL_AF_INET6)
+		return 0;
+	return pl_sk_protocol(sk) == PL_IPPROTO_TCP;
+}
+
+static __always_inline void pl_read_tuple(const struct sock_common *skc,
+					  struct pl_tuple *t)
+{
+	t->netns = BPF_CORE_READ(skc, skc_net.net, ns.inum);
+	t->family = BPF_CORE_READ(skc, skc_family);
+	t->sport = BPF_CORE_READ(skc, skc_num);
+	t->dport = bpf_ntohs(BPF_CORE_READ(skc, skc_dport));
+	if (t->family == PL_AF_INET6) {
+		bpf_core_read(t->saddr, PL_ADDR_LEN, &skc->skc_v6_rcv_saddr);
+		bpf_core_read(t->daddr, PL_ADDR_LEN, &skc->skc_v6_daddr);
+	} else {
+		BPF_CORE_READ_INTO((__u32 *)t->saddr, skc, skc_rcv_saddr);
+		BPF_CORE_READ_INTO((__u32 *)t->daddr, skc, skc_daddr);
+	}
+}
+
+/* The tuple of a full socket. On the way to CLOSE, tcp_set_state() gives the
+ * port back (inet_num = 0) before the tracepoint fires; inet_sport keeps it,
+ * and it is what the timewait socket left behind carries. */
+static __always_inline void pl_read_sock_tuple(const struct sock *sk,
+					       struct pl_tuple *t)
+{
+	pl_read_tuple(&sk->__sk_common, t);
+	t->sport = bpf_ntohs(BPF_CORE_READ((struct inet_sock *)sk, inet_sport));
+}
+
+/* The counters of one process, created on first use. */
+static __always_inline struct pl_owner_stats *
+pl_owner_stats(const struct pl_owner *owner, const char *comm, __u64 cgroup_id)
+{
+	struct pl_owner_stats *stats = bpf_map_lookup_elem(&owners, owner);
+	struct pl_owner_stats init = {};
+	long err;
+
+	if (stats)
+		return stats;
+	__builtin_memcpy(init.comm, comm, PL_COMM_LEN);
+	init.cgroup_id = cgroup_id;
+	err = bpf_map_update_elem(&owners, owner, &init, BPF_NOEXIST);
+	if (err && err != -PL_EEXIST)
+		pl_count(PL_CNT_OWNERS_FULL);
+	return bpf_map_lookup_elem(&owners, owner);
+}
+
+/* Record a socket under the owner of @task. Process context only: this is
+ * the one place where a socket gets its owner. connect, listen and accept
+ * see a new socket and overwrite whatever a missed close left behind; the
+ * walk never overwrites. Returns the entry if this call wrote it. */
+static __always_inline struct pl_socket *
+pl_ledger_add(struct sock *sk, struct task_struct *task, __u8 state,
+	      __u8 origin, __u8 flags)
+{
+	__u64 key = (__u64)sk;
+	struct pl_socket entry = {};
+	long err;
+
+	pl_owner_of(task, &entry.owner, &entry.cgroup_id, entry.comm);
+	pl_read_sock_tuple(sk, &entry.tuple);
+	entry.created_ns = bpf_ktime_get_ns();
+	entry.changed_ns = entry.created_ns;
+	entry.state = state;
+	entry.origin = origin;
+	entry.flags = flags;
+	entry.stack_id = -1;
+	err = bpf_map_update_elem(&ledger, &key, &entry,
+				  origin == PL_ORIGIN_WALK ? BPF_NOEXIST : BPF_ANY);
+	if (err) {
+		if (err != -PL_EEXIST)
+			pl_count(PL_CNT_LEDGER_FULL);
+		return 0;
+	}
+	pl_owner_stats(&entry.owner, entry.comm, entry.cgroup_id);
+	return bpf_map_lookup_elem(&ledger, &key);
+}
+
+static __always_inline void pl_emit_failure(__u32 kind, __s32 err,
+					    const struct pl_owner *owner,
+					    const char *comm, __u64 cgroup_id,
+					    const struct pl_tuple *tuple)
+{
+	struct pl_failure *ev = bpf_ringbuf_reserve(&events, sizeof(*ev), 0);
+
+	if (!ev) {
+		pl_count(PL_CNT_EVENTS_LOST);
+		return;
+	}
+	ev->owner = *owner;
+	ev->cgroup_id = cgroup_id;
+	ev->ts_ns = bpf_ktime_get_ns();
+	ev->tuple = *tuple;
+	ev->kind = kind;
+	ev->err = err;
+	__builtin_memcpy(ev->comm, comm, PL_COMM_LEN);
+	bpf_ringbuf_submit(ev, 0);
+}
+
+/* The socket behind fd @fd of the current process, or NULL. */
+static __always_inline struct sock *pl_sock_of_file(struct file *file)
+{
+	struct socket *sock;
+	umode_t mode;
+
+	if (!file)
+		return 0;
+	mode = BPF_CORE_READ(file, f_inode, i_mode);
+	if ((mode & PL_S_IFMT) != PL_S_IFSOCK)
+		return 0;
+	sock = BPF_CORE_READ(file, private_data);
+	if (!sock || BPF_CORE_READ(sock, file) != file)
+		return 0;
+	return BPF_CORE_READ(sock, sk);
+}
+
+static __always_inline struct sock *pl_sock_of_fd(long fd)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
+	struct file **fds = BPF_CORE_READ(fdt, fd);
+	struct file *file = 0;
+
+	if (fd < 0 || fd >= BPF_CORE_READ(fdt, max_fds))
+		return 0;
+	bpf_probe_read_kernel(&file, sizeof(file), &fds[fd]);
+	return pl_sock_of_file(file);
+}
+
+#endif

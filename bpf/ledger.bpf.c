@@ -1,0 +1,128 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* The state hook: every TCP transition updates the ledger.
+ *
+ * Only connect() (CLOSE->SYN_SENT) and listen() (CLOSE->LISTEN) run in the
+ * owner's process context, so only they create entries here. Every other
+ * transition may run in softirq or timer context, where `current` is
+ * whoever was interrupted: those only update the state of an entry that
+ * already exists and never look at `current`. */
+#include "common.bpf.h"
+#include <bpf/bpf_tracing.h>
+
+static __always_inline void pl_on_connect_failure(struct sock *sk,
+						  struct pl_socket *entry)
+{
+	struct pl_owner_stats *stats;
+	struct pl_tuple tuple = {};
+
+	pl_read_sock_tuple(sk, &tuple);
+	stats = pl_owner_stats(&entry->owner, entry->comm, entry->cgroup_id);
+	if (stats)
+		__sync_fetch_and_add(&stats->connect_failures, 1);
+	pl_emit_failure(PL_FAIL_CONNECT, PL_EADDRNOTAVAIL, &entry->owner,
+			entry->comm, entry->cgroup_id, &tuple);
+}
+
+/* The socket leaves a timewait socket behind with the same (netns, tuple):
+ * remember its owner, since the timewait socket has none. */
+static __always_inline void pl_remember_timewait(struct sock *sk,
+						 struct pl_socket *entry)
+{
+	struct pl_tuple key = {};
+	struct pl_timewait tw = {};
+	long err;
+
+	pl_read_sock_tuple(sk, &key);
+	tw.owner = entry->owner;
+	tw.cgroup_id = entry->cgroup_id;
+	tw.closed_ns = bpf_ktime_get_ns();
+	__builtin_memcpy(tw.comm, entry->comm, PL_COMM_LEN);
+	err = bpf_map_update_elem(&timewait, &key, &tw, BPF_ANY);
+	if (err)
+		pl_count(PL_CNT_TIMEWAIT_FULL);
+}
+
+static __always_inline void pl_on_close(struct sock *sk, int oldstate)
+{
+	__u64 key = (__u64)sk;
+	struct pl_socket *entry = bpf_map_lookup_elem(&ledger, &key);
+	struct pl_owner_stats *stats;
+
+	struct pl_socket untracked = {};
+
+	/* inet_hash_connect() found no local port: we are still inside
+	 * connect(), so `current` is the owner even if the ledger was full. */
+	if (oldstate == PL_TCP_SYN_SENT &&
+	    BPF_CORE_READ(sk, __sk_common.skc_num) == 0) {
+		if (!entry)
+			pl_owner_of((struct task_struct *)bpf_get_current_task(),
+				    &untracked.owner, &untracked.cgroup_id,
+				    untracked.comm);
+		pl_on_connect_failure(sk, entry ? entry : &untracked);
+	}
+	if (!entry)
+		return;
+	if (entry->flags & PL_FLAG_ESTABLISHED) {
+		stats = bpf_map_lookup_elem(&owners, &entry->owner);
+		if (stats)
+			__sync_fetch_and_add(&stats->closed, 1);
+	}
+	if (oldstate == PL_TCP_FIN_WAIT2 || oldstate == PL_TCP_CLOSING)
+		pl_remember_timewait(sk, entry);
+	bpf_map_delete_elem(&ledger, &key);
+}
+
+static __always_inline void pl_on_transition(struct sock *sk, int newstate)
+{
+	__u64 key = (__u64)sk;
+	struct pl_socket *entry = bpf_map_lookup_elem(&ledger, &key);
+	struct pl_owner_stats *stats;
+
+	if (!entry)
+		return;
+	entry->state = newstate;
+	entry->changed_ns = bpf_ktime_get_ns();
+	if (newstate != PL_TCP_ESTABLISHED || (entry->flags & PL_FLAG_ESTABLISHED))
+		return;
+	/* SYN_SENT->ESTABLISHED: the local port is known only now. */
+	entry->flags |= PL_FLAG_ESTABLISHED;
+	pl_read_sock_tuple(sk, &entry->tuple);
+	stats = bpf_map_lookup_elem(&owners, &entry->owner);
+	if (stats)
+		__sync_fetch_and_add(&stats->opened, 1);
+}
+
+static __always_inline int pl_on_state(struct sock *sk, int oldstate, int newstate)
+{
+	struct task_struct *task;
+
+	if (oldstate == PL_TCP_CLOSE &&
+	    (newstate == PL_TCP_SYN_SENT || newstate == PL_TCP_LISTEN)) {
+		task = (struct task_struct *)bpf_get_current_task();
+		pl_ledger_add(sk, task, newstate,
+			      newstate == PL_TCP_LISTEN ? PL_ORIGIN_LISTEN
+							: PL_ORIGIN_CONNECT, 0);
+	} else if (newstate == PL_TCP_CLOSE) {
+		pl_on_close(sk, oldstate);
+	} else {
+		pl_on_transition(sk, newstate);
+	}
+	return 0;
+}
+
+SEC("tp_btf/inet_sock_set_state")
+int BPF_PROG(state_btf, struct sock *sk, int oldstate, int newstate)
+{
+	if (!pl_is_tcp(sk))
+		return 0;
+	return pl_on_state(sk, oldstate, newstate);
+}
+
+SEC("tracepoint/sock/inet_sock_set_state")
+int state_tracepoint(struct trace_event_raw_inet_sock_set_state *ctx)
+{
+	if (ctx->protocol != PL_IPPROTO_TCP)
+		return 0;
+	return pl_on_state((struct sock *)ctx->skaddr, ctx->oldstate,
+			   ctx->newstate);
+}

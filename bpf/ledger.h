@@ -1,0 +1,114 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* Socket ledger, per-owner counters and TIME_WAIT owners: the types shared
+ * by the BPF programs and userspace. Only __u types here, never vmlinux.h. */
+#ifndef PORTLEAK_LEDGER_H
+#define PORTLEAK_LEDGER_H
+
+#ifndef __VMLINUX_H__
+#include <linux/types.h>
+#endif
+
+#define PL_COMM_LEN 16
+#define PL_ADDR_LEN 16 /* IPv4 uses the first 4 bytes */
+
+/* TCP states as the kernel numbers them (include/net/tcp_states.h). */
+enum pl_tcp_state {
+	PL_TCP_ESTABLISHED = 1,
+	PL_TCP_SYN_SENT,
+	PL_TCP_SYN_RECV,
+	PL_TCP_FIN_WAIT1,
+	PL_TCP_FIN_WAIT2,
+	PL_TCP_TIME_WAIT,
+	PL_TCP_CLOSE,
+	PL_TCP_CLOSE_WAIT,
+	PL_TCP_LAST_ACK,
+	PL_TCP_LISTEN,
+	PL_TCP_CLOSING,
+	PL_TCP_NEW_SYN_RECV,
+	PL_TCP_NR_STATES,
+};
+
+#define PL_AF_INET 2
+#define PL_AF_INET6 10
+
+/* How a ledger entry got its owner. */
+enum pl_origin {
+	PL_ORIGIN_CONNECT = 1, /* CLOSE->SYN_SENT inside connect() */
+	PL_ORIGIN_LISTEN,      /* CLOSE->LISTEN inside listen() */
+	PL_ORIGIN_ACCEPT,      /* returned by accept()/accept4() */
+	PL_ORIGIN_WALK,        /* found in an fd table by the start-up walk */
+};
+
+/* Ledger entry flags. */
+#define PL_FLAG_ESTABLISHED 0x1 /* reached ESTABLISHED: counts as opened */
+
+/* A process: tgid plus its start time, so a reused pid is a new process. */
+struct pl_owner {
+	__u32 tgid;
+	__u32 pad;
+	__u64 start_ns; /* task->group_leader->start_time, CLOCK_MONOTONIC */
+};
+
+struct pl_tuple {
+	__u32 netns; /* inode number of the network namespace */
+	__u8 family;
+	__u8 pad;
+	__u16 sport; /* host byte order */
+	__u16 dport; /* host byte order */
+	__u16 pad2;
+	__u8 saddr[PL_ADDR_LEN];
+	__u8 daddr[PL_ADDR_LEN];
+};
+
+/* Value of the ledger map, keyed by the kernel's struct sock address. */
+struct pl_socket {
+	struct pl_owner owner;
+	__u64 cgroup_id;
+	__u64 created_ns;
+	__u64 changed_ns; /* last state transition */
+	struct pl_tuple tuple;
+	__u8 state;
+	__u8 origin;
+	__u8 flags;
+	__u8 pad;
+	__s32 stack_id; /* reserved for the user stack of connect/accept; -1 */
+	char comm[PL_COMM_LEN];
+};
+
+/* Value of the owners map, keyed by struct pl_owner. */
+struct pl_owner_stats {
+	char comm[PL_COMM_LEN];
+	__u64 cgroup_id;
+	__u64 opened;           /* connections established by connect or accept */
+	__u64 closed;           /* of those, the ones that reached CLOSE */
+	__u64 connect_failures; /* connect() found no free local port */
+	__u64 bind_failures;    /* bind()/listen() could not get its port */
+};
+
+/* Value of the timewait map, keyed by struct pl_tuple: who held the socket
+ * that left a TIME_WAIT (or orphaned FIN_WAIT2) timewait socket behind. */
+struct pl_timewait {
+	struct pl_owner owner;
+	__u64 cgroup_id;
+	__u64 closed_ns;
+	char comm[PL_COMM_LEN];
+};
+
+/* Indexes of the per-CPU counters array: what did not fit or was lost. */
+enum pl_counter {
+	PL_CNT_EVENTS_LOST,   /* ring buffer full */
+	PL_CNT_LEDGER_FULL,   /* ledger map full: socket not tracked */
+	PL_CNT_OWNERS_FULL,   /* owners map full: counters not kept */
+	PL_CNT_TIMEWAIT_FULL, /* timewait map full: TIME_WAIT owner unknown */
+	PL_CNT_PENDING_FULL,  /* bind_args map full: bind failure not seen */
+	PL_NR_COUNTERS,
+};
+
+/* Default map sizes; userspace may change them before load. */
+#define PL_LEDGER_DEFAULT 131072
+#define PL_OWNERS_DEFAULT 16384
+#define PL_TIMEWAIT_DEFAULT 65536
+#define PL_PENDING_DEFAULT 4096
+#define PL_EVENTS_DEFAULT (256 * 1024) /* ring buffer bytes */
+
+#endif

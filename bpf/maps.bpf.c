@@ -1,0 +1,9 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* The one definition of every map (see maps.bpf.h). */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+
+#define PL_MAP
+#include "maps.bpf.h"
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";

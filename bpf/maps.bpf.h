@@ -1,0 +1,80 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* Every map of portleak, defined once. maps.bpf.c defines them; the other
+ * BPF files see them as extern and the BPF linker joins them. Sizes are the
+ * defaults of ledger.h; userspace resizes them before load. */
+#ifndef PORTLEAK_MAPS_BPF_H
+#define PORTLEAK_MAPS_BPF_H
+
+#include "ledger.h"
+
+#ifndef PL_MAP
+#define PL_MAP extern
+#endif
+
+/* Socket ledger: struct sock address -> owner, tuple, state, times.
+ * Inserted in process context only: ledger.bpf.c (connect, listen),
+ * accept.bpf.c (accept) and walk.bpf.c (start-up walk).
+ * Deleted by ledger.bpf.c on the transition to CLOSE, and by userspace for
+ * entries whose socket no longer exists (user/ledger.c). */
+PL_MAP struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, PL_LEDGER_DEFAULT);
+	__type(key, __u64);
+	__type(value, struct pl_socket);
+} ledger SEC(".maps");
+
+/* Per-process counters: struct pl_owner -> opened, closed, failures.
+ * Inserted by any BPF program that counts for a process (common.bpf.h).
+ * Deleted by userspace once the process has exited (user/ledger.c). */
+PL_MAP struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, PL_OWNERS_DEFAULT);
+	__type(key, struct pl_owner);
+	__type(value, struct pl_owner_stats);
+} owners SEC(".maps");
+
+/* TIME_WAIT owners: (netns, 4-tuple) -> the last owner of the socket.
+ * Inserted by ledger.bpf.c when a FIN_WAIT2 or CLOSING socket closes.
+ * Deleted by userspace when no timewait socket has that tuple any more
+ * (user/ledger.c). */
+PL_MAP struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, PL_TIMEWAIT_DEFAULT);
+	__type(key, struct pl_tuple);
+	__type(value, struct pl_timewait);
+} timewait SEC(".maps");
+
+/* bind() arguments between entry and exit, keyed by pid_tgid.
+ * Inserted by bind.bpf.c at syscall entry or kprobe; deleted by bind.bpf.c
+ * at syscall exit or kretprobe. */
+struct pl_bind_args {
+	__u64 sk;   /* kprobe path */
+	__s32 fd;   /* syscall path */
+	__u16 port; /* host byte order; 0 = any */
+	__u16 family;
+};
+
+PL_MAP struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, PL_PENDING_DEFAULT);
+	__type(key, __u64);
+	__type(value, struct pl_bind_args);
+} bind_args SEC(".maps");
+
+/* Port-allocation failures for userspace (struct pl_failure).
+ * Written by ledger.bpf.c (connect) and bind.bpf.c; read by user/failures.c. */
+PL_MAP struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, PL_EVENTS_DEFAULT);
+} events SEC(".maps");
+
+/* What did not fit or was lost, per CPU (enum pl_counter).
+ * Incremented by every BPF program; never deleted; summed by userspace. */
+PL_MAP struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, PL_NR_COUNTERS);
+	__type(key, __u32);
+	__type(value, __u64);
+} counters SEC(".maps");
+
+#endif

@@ -1,0 +1,340 @@
+#!/bin/bash
+# portleak integration tests: the real kernel, real sockets, real processes.
+# Each test starts tcpwork workloads, asks portleak (the BPF programs loaded
+# into the running kernel) about them, and checks what it says about the
+# workloads' own pids. Run as root.
+#
+#   tests/integration/run.sh [TEST...]        all tests, or the named ones
+#   PORTLEAK_TEST_HOOKS="auto classic"        hook modes to run the suite in
+set -u
+
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+PL=$ROOT/build/portleak
+WORKLOAD=$ROOT/build/tests/tcpwork
+MODES=${PORTLEAK_TEST_HOOKS:-auto classic}
+TIMEOUT_STEPS=200 # x 0.05 s
+
+# --- per-test helpers (each test runs in its own subshell) -------------------
+
+PIDS=()
+NETNS=()
+AGENT=
+
+cleanup() {
+	{
+		[ ${#PIDS[@]} -gt 0 ] && kill -9 "${PIDS[@]}"
+		[ -n "$AGENT" ] && kill -9 "$AGENT"
+		wait
+		for ns in "${NETNS[@]}"; do ip netns del "$ns"; done
+	} 2>/dev/null
+	rm -rf "$T"
+}
+
+fail() {
+	echo "    FAIL: $*"
+	if [ -s "$T/err" ]; then sed 's/^/    portleak stderr: /' "$T/err"; fi
+	exit 1
+}
+
+# start NAME CMD...: run a workload in the background; its pid in $NAME.
+start() {
+	local name=$1
+	shift
+	"$@" &
+	PIDS+=($!)
+	printf -v "$name" '%s' $!
+}
+
+wait_for() { # FILE [PATTERN]
+	local i
+	for ((i = 0; i < TIMEOUT_STEPS; i++)); do
+		if [ -s "$1" ] && grep -q "${2:-.}" "$1"; then return 0; fi
+		sleep 0.05
+	done
+	fail "timed out waiting for $1 ${2:-}"
+}
+
+# The agent traces from agent_start until agent_report.
+agent_start() {
+	"$PL" snapshot -d 600 --json --hooks "$HOOKS" "$@" >"$T/out.json" 2>"$T/err" &
+	AGENT=$!
+	wait_for "$T/err" "tracing"
+}
+
+agent_report() {
+	local rc
+	sleep "${1:-0.3}" # let softirq transitions land
+	kill -TERM "$AGENT"
+	wait "$AGENT"
+	rc=$?
+	AGENT=
+	[ $rc -eq 0 ] || fail "portleak snapshot exited with $rc"
+	jq -e .version "$T/out.json" >/dev/null || fail "portleak did not print JSON"
+}
+
+snapshot_now() {
+	"$PL" snapshot -d 0 --json --hooks "$HOOKS" "$@" >"$T/out.json" 2>"$T/err" ||
+		fail "portleak snapshot exited with $?"
+}
+
+# proc PID FILTER: jq FILTER applied to the process with that pid.
+proc() {
+	jq -r --argjson pid "$1" "[.processes[] | select(.pid == \$pid)] | first | $2" "$T/out.json"
+}
+
+expect() { # WHAT ACTUAL EXPECTED
+	[ "$2" == "$3" ] || fail "$1: got '$2', expected '$3'"
+}
+
+# --- tests --------------------------------------------------------------------
+
+test_close_wait_charged_to_server() {
+	agent_start
+	start server "$WORKLOAD" serve -m hold -r "$T/server"
+	wait_for "$T/server"
+	start client "$WORKLOAD" connect -p "$(cat "$T/server")" -n 5 -m close -r "$T/client"
+	wait_for "$T/client"
+	agent_report
+	expect "server CLOSE_WAIT" "$(proc "$server" '.sockets.CLOSE_WAIT')" 5
+	expect "server accepted (opened)" "$(proc "$server" .opened)" 5
+	expect "client CLOSE_WAIT" "$(proc "$client" '.sockets.CLOSE_WAIT // 0')" 0
+	# The client's orphaned half-closed sockets are timewait sockets now,
+	# with no fd and no owner in the kernel: charged to it by portleak.
+	expect "client FIN_WAIT2" "$(proc "$client" '.sockets.FIN_WAIT2')" 5
+	expect "client opened" "$(proc "$client" .opened)" 5
+	expect "client closed" "$(proc "$client" .closed)" 5
+}
+
+test_established_growth_on_client() {
+	agent_start
+	start server "$WORKLOAD" serve -m hold -r "$T/server"
+	wait_for "$T/server"
+	start client "$WORKLOAD" connect -p "$(cat "$T/server")" -n 20 -m hold -r "$T/client"
+	wait_for "$T/client"
+	agent_report
+	expect "client ESTABLISHED" "$(proc "$client" .sockets.ESTABLISHED)" 20
+	expect "client opened" "$(proc "$client" .opened)" 20
+	expect "client closed" "$(proc "$client" .closed)" 0
+	expect "server ESTABLISHED" "$(proc "$server" .sockets.ESTABLISHED)" 20
+	expect "server LISTEN" "$(proc "$server" .sockets.LISTEN)" 1
+	expect "destination ports in use" "$(jq --argjson p "$(cat "$T/server")" \
+		'[.destinations[] | select(.dport == $p)] | first | .ports_in_use' "$T/out.json")" 20
+}
+
+test_sockets_opened_before_portleak() {
+	start server "$WORKLOAD" serve -m hold -r "$T/server"
+	wait_for "$T/server"
+	start client "$WORKLOAD" connect -p "$(cat "$T/server")" -n 7 -m hold -r "$T/client"
+	wait_for "$T/client"
+	snapshot_now
+	expect "client ESTABLISHED" "$(proc "$client" .sockets.ESTABLISHED)" 7
+	expect "server ESTABLISHED" "$(proc "$server" .sockets.ESTABLISHED)" 7
+	expect "server LISTEN" "$(proc "$server" .sockets.LISTEN)" 1
+	expect "client comm" "$(proc "$client" .comm)" tcpwork
+}
+
+test_time_wait_charged_to_active_closer() {
+	agent_start
+	start server "$WORKLOAD" serve -m close -r "$T/server"
+	wait_for "$T/server"
+	local port
+	port=$(cat "$T/server")
+	start client "$WORKLOAD" connect -p "$port" -n 10 -m close -r "$T/client"
+	wait_for "$T/client"
+	agent_report 0.5
+	expect "client TIME_WAIT" "$(proc "$client" .sockets.TIME_WAIT)" 10
+	expect "server TIME_WAIT" "$(proc "$server" '.sockets.TIME_WAIT // 0')" 0
+	expect "destination TIME_WAIT" "$(jq --argjson p "$port" \
+		'[.destinations[] | select(.dport == $p)] | first | .time_wait' "$T/out.json")" 10
+}
+
+test_time_wait_older_than_portleak_is_unknown() {
+	start server "$WORKLOAD" serve -m close -r "$T/server"
+	wait_for "$T/server"
+	local port
+	port=$(cat "$T/server")
+	start client "$WORKLOAD" connect -p "$port" -n 4 -m close -r "$T/client"
+	wait_for "$T/client"
+	sleep 0.3
+	snapshot_now --port "$port"
+	expect "unknown owner TIME_WAIT" "$(proc 0 .sockets.TIME_WAIT)" 4
+	expect "unknown owner flag" "$(proc 0 .unknown_owner)" true
+	expect "client listed" "$(proc "$client" .pid)" null
+}
+
+# exhaust_in_netns [-6]: 25 connections to one destination in a namespace
+# whose ephemeral range holds 10 ports.
+exhaust_in_netns() {
+	local ns=portleak-test-$$ addr=127.0.0.1
+	[ "${1:-}" = -6 ] && addr=::1
+	ip netns add "$ns" || fail "cannot create network namespace"
+	NETNS+=("$ns")
+	ip -n "$ns" link set lo up
+	ip netns exec "$ns" sysctl -q -w net.ipv4.ip_local_port_range="40000 40009"
+	agent_start
+	start server ip netns exec "$ns" "$WORKLOAD" serve "$@" -p 8080 -m hold -r "$T/server"
+	wait_for "$T/server"
+	start client ip netns exec "$ns" "$WORKLOAD" connect "$@" -p 8080 -n 25 -m hold -r "$T/client"
+	wait_for "$T/client"
+	agent_report
+	grep -q "connected=10 failed=15 errno=99" "$T/client" ||
+		fail "workload did not exhaust the range: $(cat "$T/client")"
+	local peer=$addr:8080
+	[ "$addr" = ::1 ] && peer="[::1]:8080"
+	expect "client connect_failures" "$(proc "$client" .connect_failures)" 15
+	expect "failure destination" "$(proc "$client" .connect_failure_destination)" "$peer"
+	expect "client verdict" "$(proc "$client" .verdict)" ports
+	local dest="[.destinations[] | select(.dport == 8080 and .daddr == \"$addr\")] | first"
+	expect "destination ports in use" "$(jq "$dest | .ports_in_use" "$T/out.json")" 10
+	expect "destination range" "$(jq "$dest | .range" "$T/out.json")" 10
+	expect "destination failures" "$(jq "$dest | .connect_failures" "$T/out.json")" 15
+	expect "destination utilization" "$(jq "$dest | .utilization" "$T/out.json")" 1
+}
+
+test_ephemeral_exhaustion_in_netns() {
+	exhaust_in_netns
+}
+
+test_ipv6_ephemeral_exhaustion_in_netns() {
+	exhaust_in_netns -6
+}
+
+test_bind_conflict_on_second_process() {
+	local port
+	agent_start
+	for port in $(shuf -i 20000-30000 -n 20); do
+		rm -f "$T/first"
+		start first "$WORKLOAD" bind -p "$port" -r "$T/first"
+		wait_for "$T/first"
+		grep -q ok "$T/first" && break
+	done
+	grep -q ok "$T/first" || fail "no free port to bind"
+	start second "$WORKLOAD" bind -p "$port" -r "$T/second"
+	wait_for "$T/second"
+	expect "second bind() result" "$(cat "$T/second")" "errno=98"
+	agent_report
+	expect "second bind_failures" "$(proc "$second" .bind_failures)" 1
+	expect "second failure port" "$(proc "$second" .bind_failure_port)" "$port"
+	expect "second failure errno" "$(proc "$second" .bind_failure_errno)" EADDRINUSE
+	expect "second verdict" "$(proc "$second" .verdict)" ports
+	expect "first bind_failures" "$(proc "$first" .bind_failures)" 0
+	expect "first LISTEN" "$(proc "$first" .sockets.LISTEN)" 1
+}
+
+test_ipv6_close_wait_charged_to_server() {
+	agent_start
+	start server "$WORKLOAD" serve -6 -m hold -r "$T/server"
+	wait_for "$T/server"
+	start client "$WORKLOAD" connect -6 -p "$(cat "$T/server")" -n 3 -m close -r "$T/client"
+	wait_for "$T/client"
+	agent_report
+	expect "server CLOSE_WAIT" "$(proc "$server" .sockets.CLOSE_WAIT)" 3
+	expect "client CLOSE_WAIT" "$(proc "$client" '.sockets.CLOSE_WAIT // 0')" 0
+	expect "client FIN_WAIT2" "$(proc "$client" .sockets.FIN_WAIT2)" 3
+	case $(proc "$server" .close_wait_peer) in
+	"[::1]:"*) ;;
+	*) fail "server CLOSE_WAIT peer is not [::1]: $(proc "$server" .close_wait_peer)" ;;
+	esac
+}
+
+test_leak_verdict_after_age() {
+	start server "$WORKLOAD" serve -m hold -r "$T/server"
+	wait_for "$T/server"
+	agent_start --leak-age 1
+	start client "$WORKLOAD" connect -p "$(cat "$T/server")" -n 2 -m close -r "$T/client"
+	wait_for "$T/client"
+	agent_report 1.5
+	expect "server verdict" "$(proc "$server" .verdict)" leak
+	case $(proc "$server" '.reasons[0]') in
+	"2 CLOSE_WAIT"*"does not close after the peer does") ;;
+	*) fail "reason: $(proc "$server" '.reasons[0]')" ;;
+	esac
+}
+
+test_filters() {
+	start server "$WORKLOAD" serve -m hold -r "$T/server"
+	wait_for "$T/server"
+	start client "$WORKLOAD" connect -p "$(cat "$T/server")" -n 3 -m hold -r "$T/client"
+	wait_for "$T/client"
+	snapshot_now -p "$client"
+	expect "processes with -p" "$(jq '[.processes[].pid] | unique | join(",")' -r "$T/out.json")" "$client"
+	snapshot_now -c no-such-comm
+	expect "processes with -c" "$(jq '.processes | length' "$T/out.json")" 0
+	snapshot_now --port "$(cat "$T/server")" -c tcpwork
+	expect "server with --port" "$(proc "$server" .sockets.ESTABLISHED)" 3
+	expect "client with --port" "$(proc "$client" .sockets.ESTABLISHED)" 3
+}
+
+test_text_view() {
+	start server "$WORKLOAD" serve -m hold -r "$T/server"
+	wait_for "$T/server"
+	"$PL" snapshot -d 0 --hooks "$HOOKS" -p "$server" >"$T/out.txt" 2>"$T/err" || fail "exit $?"
+	grep -qE "^ *$server tcpwork " "$T/out.txt" || fail "no row for $server: $(cat "$T/out.txt")"
+	grep -q "^    PID COMM" "$T/out.txt" || fail "no table header"
+}
+
+test_usage_errors_exit_2() {
+	local args
+	while IFS= read -r args; do
+		# shellcheck disable=SC2086
+		"$PL" $args >/dev/null 2>"$T/usage"
+		local rc=$?
+		expect "exit status of 'portleak $args'" "$rc" 2
+		expect "stderr lines of 'portleak $args'" "$(wc -l <"$T/usage")" 1
+		grep -q "^portleak: " "$T/usage" || fail "message of 'portleak $args': $(cat "$T/usage")"
+	done <<-EOF
+		
+		bogus
+		snapshot -d abc
+		snapshot -d -1
+		snapshot --port 70000
+		snapshot --port 0
+		snapshot -p 0
+		snapshot -p 12x
+		snapshot --hooks nope
+		snapshot --frobnicate
+		snapshot -d
+		snapshot --comm 0123456789abcdefg
+		snapshot --cgroup relative/path
+		snapshot extra
+		doctor --json
+	EOF
+}
+
+test_doctor() {
+	"$PL" doctor --hooks "$HOOKS" >"$T/doctor" 2>"$T/err" || fail "doctor exited with $?"
+	grep -qE "^  [a-z]+ +chosen" "$T/doctor" || fail "no hook chosen: $(cat "$T/doctor")"
+	grep -q "TIME_WAIT length .*60 s always" "$T/doctor" || fail "no TIME_WAIT note"
+	grep -qE "short-connection ceiling .* new connections per second" "$T/doctor" ||
+		fail "no port math"
+}
+
+# --- runner -------------------------------------------------------------------
+
+ALL_TESTS=$(declare -F | awk '$3 ~ /^test_/ { print $3 }')
+TESTS=${*:-$ALL_TESTS}
+passed=0
+failed=0
+
+[ "$(id -u)" -eq 0 ] || { echo "integration tests need root"; exit 1; }
+[ -x "$PL" ] && [ -x "$WORKLOAD" ] || { echo "build first: make"; exit 1; }
+
+for HOOKS in $MODES; do
+	echo "== hooks: $HOOKS"
+	for t in $TESTS; do
+		T=$(mktemp -d /tmp/portleak-test.XXXXXX)
+		(
+			trap cleanup EXIT
+			$t
+		)
+		if [ $? -eq 0 ]; then
+			echo "  ok   $t"
+			passed=$((passed + 1))
+		else
+			echo "  FAIL $t"
+			failed=$((failed + 1))
+		fi
+	done
+done
+echo "integration: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]

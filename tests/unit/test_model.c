@@ -1,0 +1,411 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* Unit tests of the pure model: attribution, aggregation, sorting,
+ * destinations, verdicts, and the JSON and text encoders. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "json.h"
+#include "model.h"
+#include "names.h"
+#include "report.h"
+
+static int passed, failed;
+
+#define CHECK(cond) check((cond), #cond, __FILE__, __LINE__)
+
+static void check(int ok, const char *what, const char *file, int line)
+{
+	if (ok) {
+		passed++;
+		return;
+	}
+	failed++;
+	fprintf(stderr, "%s:%d: FAILED: %s\n", file, line, what);
+}
+
+/* --- a tiny synthetic host ------------------------------------------------ */
+
+#define NS 4026531840u
+#define SEC 1000000000ull
+#define NOW (1000 * SEC)
+
+struct host {
+	struct pl_tcp_record tcp[64];
+	size_t n_tcp;
+	struct pl_ledger_row ledger[64];
+	size_t n_ledger;
+	struct pl_timewait_row tw[16];
+	size_t n_tw;
+	struct pl_owner_row owners[16];
+	size_t n_owners;
+	struct pl_failure failures[16];
+	size_t n_failures;
+};
+
+static struct pl_owner owner(__u32 pid)
+{
+	return (struct pl_owner){ .tgid = pid, .start_ns = pid * 10ull };
+}
+
+static struct pl_tuple tuple4(__u16 sport, __u32 daddr, __u16 dport)
+{
+	struct pl_tuple t = { .netns = NS, .family = PL_AF_INET, .sport = sport, .dport = dport };
+	__u32 lo = 0x0100007f; /* 127.0.0.1 in network order on little endian */
+
+	memcpy(t.saddr, &lo, 4);
+	memcpy(t.daddr, &daddr, 4);
+	return t;
+}
+
+/* A full socket held by @pid (0: no ledger entry) in @state since @age_s. */
+static __u64 add_sock(struct host *h, __u32 pid, __u8 state, struct pl_tuple t,
+		      double age_s)
+{
+	__u64 sk = 0xffff000000000000ull + h->n_tcp * 0x100;
+
+	h->tcp[h->n_tcp++] = (struct pl_tcp_record){
+		.sk = sk, .tuple = t, .state = state, .kind = PL_REC_FULL };
+	if (pid) {
+		struct pl_ledger_row *r = &h->ledger[h->n_ledger++];
+
+		memset(r, 0, sizeof(*r));
+		r->sk = sk;
+		r->s.owner = owner(pid);
+		r->s.state = state;
+		r->s.tuple = t;
+		r->s.created_ns = r->s.changed_ns = NOW - (__u64)(age_s * SEC);
+		snprintf(r->s.comm, sizeof(r->s.comm), "proc%u", pid);
+	}
+	return sk;
+}
+
+static void add_timewait(struct host *h, __u32 pid, struct pl_tuple t)
+{
+	h->tcp[h->n_tcp++] = (struct pl_tcp_record){
+		.sk = 0xeeee000000000000ull + h->n_tcp, .tuple = t,
+		.state = PL_TCP_TIME_WAIT, .kind = PL_REC_TIMEWAIT };
+	if (!pid)
+		return;
+	h->tw[h->n_tw].key = t;
+	h->tw[h->n_tw].v.owner = owner(pid);
+	snprintf(h->tw[h->n_tw].v.comm, PL_COMM_LEN, "proc%u", pid);
+	h->n_tw++;
+}
+
+static void add_stats(struct host *h, __u32 pid, __u64 opened, __u64 closed,
+		      __u64 bind_f, __u64 connect_f)
+{
+	struct pl_owner_row *r = &h->owners[h->n_owners++];
+
+	memset(r, 0, sizeof(*r));
+	r->key = owner(pid);
+	r->v.opened = opened;
+	r->v.closed = closed;
+	r->v.bind_failures = bind_f;
+	r->v.connect_failures = connect_f;
+}
+
+static struct pl_model_input input(const struct host *h)
+{
+	return (struct pl_model_input){
+		.tcp = h->tcp, .n_tcp = h->n_tcp,
+		.ledger = h->ledger, .n_ledger = h->n_ledger,
+		.timewait = h->tw, .n_timewait = h->n_tw,
+		.owners = h->owners, .n_owners = h->n_owners,
+		.failures = h->failures, .n_failures = h->n_failures,
+		.now_ns = NOW, .trace_s = 10,
+		.port_low = 32768, .port_high = 60999,
+		.leak_age_s = 60,
+		.filter = { .port = -1 },
+	};
+}
+
+static const struct pl_proc *find(const struct pl_report *r, __u32 pid)
+{
+	size_t i;
+
+	for (i = 0; i < r->n_procs; i++)
+		if (r->procs[i].pid == pid && !r->procs[i].unknown)
+			return &r->procs[i];
+	return NULL;
+}
+
+static const struct pl_proc *find_unknown(const struct pl_report *r)
+{
+	size_t i;
+
+	for (i = 0; i < r->n_procs; i++)
+		if (r->procs[i].unknown)
+			return &r->procs[i];
+	return NULL;
+}
+
+/* --- tests ---------------------------------------------------------------- */
+
+static void test_attribution_and_aggregation(void)
+{
+	struct host h = { 0 };
+	struct pl_report r;
+	const struct pl_proc *p;
+
+	add_sock(&h, 100, PL_TCP_LISTEN, tuple4(8080, 0, 0), 500);
+	add_sock(&h, 100, PL_TCP_CLOSE_WAIT, tuple4(8080, 0x0500000a, 40001), 900);
+	add_sock(&h, 100, PL_TCP_CLOSE_WAIT, tuple4(8080, 0x0500000a, 40002), 30);
+	add_sock(&h, 200, PL_TCP_ESTABLISHED, tuple4(40001, 0x0100007f, 8080), 5);
+	add_timewait(&h, 200, tuple4(40003, 0x0100007f, 8080));
+	add_timewait(&h, 0, tuple4(40004, 0x0100007f, 8080));
+	add_sock(&h, 0, PL_TCP_LISTEN, tuple4(22, 0, 0), 0);
+	CHECK(model__build(&(struct pl_model_input){ 0 }, &r) == 0 && r.n_procs == 0);
+	struct pl_model_input in = input(&h);
+	CHECK(model__build(&in, &r) == 0);
+	CHECK(r.n_procs == 3);
+	p = find(&r, 100);
+	CHECK(p && p->states[PL_TCP_CLOSE_WAIT] == 2 && p->states[PL_TCP_LISTEN] == 1);
+	CHECK(p && p->close_wait_oldest_s > 899 && p->close_wait_oldest_s < 901);
+	CHECK(p && p->total == 3);
+	p = find(&r, 200);
+	CHECK(p && p->states[PL_TCP_ESTABLISHED] == 1 && p->states[PL_TCP_TIME_WAIT] == 1);
+	CHECK(p && strcmp(p->comm, "proc200") == 0);
+	p = find_unknown(&r);
+	CHECK(p && p->states[PL_TCP_TIME_WAIT] == 1 && p->states[PL_TCP_LISTEN] == 1);
+	CHECK(r.totals[PL_TCP_TIME_WAIT] == 2 && r.totals[PL_TCP_CLOSE_WAIT] == 2);
+	/* Most suspicious first. */
+	CHECK(r.procs[0].pid == 100);
+	model__free(&r);
+}
+
+static void test_accept_queue_and_request_sockets_go_to_listener(void)
+{
+	struct host h = { 0 };
+	struct pl_report r;
+	const struct pl_proc *p;
+	__u64 listener = add_sock(&h, 300, PL_TCP_LISTEN, tuple4(9000, 0, 0), 10);
+
+	add_sock(&h, 0, PL_TCP_ESTABLISHED, tuple4(9000, 0x0100007f, 50000), 0);
+	h.tcp[h.n_tcp++] = (struct pl_tcp_record){
+		.sk = 1, .listener = listener, .tuple = tuple4(9000, 0x0100007f, 50001),
+		.state = PL_TCP_SYN_RECV, .kind = PL_REC_REQUEST };
+	struct pl_model_input in = input(&h);
+	CHECK(model__build(&in, &r) == 0);
+	p = find(&r, 300);
+	CHECK(p && p->states[PL_TCP_ESTABLISHED] == 1 && p->states[PL_TCP_SYN_RECV] == 1);
+	CHECK(p && p->pending_accept == 1);
+	CHECK(find_unknown(&r) == NULL);
+	/* Local port 9000 is a listener's: no ephemeral port is held. */
+	CHECK(r.n_dests == 0);
+	model__free(&r);
+}
+
+static void test_sort_order(void)
+{
+	struct host h = { 0 };
+	struct pl_report r;
+
+	add_sock(&h, 1, PL_TCP_ESTABLISHED, tuple4(40000, 0x0100007f, 80), 1);
+	add_sock(&h, 2, PL_TCP_CLOSE_WAIT, tuple4(8080, 0x0100007f, 40010), 10);
+	add_sock(&h, 3, PL_TCP_CLOSE_WAIT, tuple4(8081, 0x0100007f, 40011), 100);
+	add_sock(&h, 4, PL_TCP_ESTABLISHED, tuple4(40001, 0x0100007f, 80), 1);
+	add_stats(&h, 4, 500, 10, 0, 0);
+	add_stats(&h, 1, 1, 0, 0, 3);
+	struct pl_model_input in = input(&h);
+	CHECK(model__build(&in, &r) == 0 && r.n_procs == 4);
+	/* Same CLOSE_WAIT count: the older one first; then growth; then failures. */
+	CHECK(r.procs[0].pid == 3 && r.procs[1].pid == 2);
+	CHECK(r.procs[2].pid == 4 && r.procs[3].pid == 1);
+	CHECK(r.procs[2].verdict == PL_VERDICT_GROWING);
+	CHECK(r.procs[3].verdict == PL_VERDICT_PORTS);
+	model__free(&r);
+}
+
+static void test_leak_verdict_needs_age(void)
+{
+	struct host h = { 0 };
+	struct pl_report r;
+	const struct pl_proc *p;
+	int i;
+
+	for (i = 0; i < 5; i++)
+		add_sock(&h, 7, PL_TCP_CLOSE_WAIT, tuple4(8080, 0x0500000a, 40000 + i), 61 + i);
+	add_sock(&h, 8, PL_TCP_CLOSE_WAIT, tuple4(8081, 0x0500000a, 41000), 5);
+	struct pl_model_input in = input(&h);
+	CHECK(model__build(&in, &r) == 0);
+	p = find(&r, 7);
+	CHECK(p && p->verdict == PL_VERDICT_LEAK && p->n_reasons >= 1);
+	CHECK(p && strstr(p->reasons[0], "5 CLOSE_WAIT") && strstr(p->reasons[0], "oldest 1m05s"));
+	CHECK(p && p->close_wait_peer_count == 1);
+	p = find(&r, 8);
+	CHECK(p && p->verdict == PL_VERDICT_OK);
+	model__free(&r);
+}
+
+static void test_busy_healthy_process_is_ok(void)
+{
+	struct host h = { 0 };
+	struct pl_report r;
+	const struct pl_proc *p;
+
+	add_sock(&h, 9, PL_TCP_ESTABLISHED, tuple4(40000, 0x0100007f, 443), 1);
+	add_timewait(&h, 9, tuple4(40001, 0x0100007f, 443));
+	add_stats(&h, 9, 100000, 99999, 0, 0);
+	struct pl_model_input in = input(&h);
+	CHECK(model__build(&in, &r) == 0);
+	p = find(&r, 9);
+	CHECK(p && p->verdict == PL_VERDICT_OK && p->n_reasons == 0);
+	model__free(&r);
+}
+
+static void test_filters(void)
+{
+	struct host h = { 0 };
+	struct pl_report r;
+
+	add_sock(&h, 10, PL_TCP_ESTABLISHED, tuple4(40000, 0x0100007f, 443), 1);
+	add_sock(&h, 11, PL_TCP_ESTABLISHED, tuple4(40001, 0x0100007f, 80), 1);
+	struct pl_model_input in = input(&h);
+	in.filter.pid = 11;
+	CHECK(model__build(&in, &r) == 0 && r.n_procs == 1 && r.procs[0].pid == 11);
+	CHECK(r.n_dests == 1 && r.dests[0].dst.port == 80);
+	CHECK(r.totals[PL_TCP_ESTABLISHED] == 2); /* totals ignore filters */
+	model__free(&r);
+	in.filter.pid = 0;
+	in.filter.port = 443;
+	CHECK(model__build(&in, &r) == 0 && r.n_procs == 1 && r.procs[0].pid == 10);
+	model__free(&r);
+	in.filter.port = -1;
+	in.filter.comm = "proc11";
+	CHECK(model__build(&in, &r) == 0 && r.n_procs == 1 && r.procs[0].pid == 11);
+	model__free(&r);
+}
+
+static void test_destinations_and_exhaustion(void)
+{
+	struct host h = { 0 };
+	struct pl_tcp_record before[4];
+	struct pl_netns ns = { .inum = NS, .port_low = 40000, .port_high = 40099 };
+	struct pl_report r;
+	int i;
+
+	for (i = 0; i < 50; i++)
+		add_sock(&h, 12, PL_TCP_ESTABLISHED, tuple4(40000 + i, 0x0500000a, 8080), 1);
+	add_timewait(&h, 12, tuple4(40050, 0x0500000a, 8080));
+	memcpy(before, h.tcp, sizeof(before)); /* 4 ports in use 10 s ago */
+	h.failures[h.n_failures++] = (struct pl_failure){
+		.owner = owner(12), .kind = PL_FAIL_CONNECT, .err = 99,
+		.tuple = tuple4(0, 0x0500000a, 8080) };
+	struct pl_model_input in = input(&h);
+	in.tcp_before = before;
+	in.n_tcp_before = 4;
+	in.netns = &ns;
+	in.n_netns = 1;
+	CHECK(model__build(&in, &r) == 0 && r.n_dests == 1);
+	CHECK(r.dests[0].in_use == 51 && r.dests[0].time_wait == 1);
+	CHECK(r.dests[0].range == 100);
+	CHECK(r.dests[0].utilization > 0.50 && r.dests[0].utilization < 0.52);
+	CHECK(r.dests[0].growth_per_s > 4.69 && r.dests[0].growth_per_s < 4.71);
+	/* 49 ports left at 4.7 new ports per second. */
+	CHECK(r.dests[0].seconds_to_exhaustion > 10.4 && r.dests[0].seconds_to_exhaustion < 10.5);
+	CHECK(r.dests[0].connect_failures == 1);
+	model__free(&r);
+}
+
+static void test_failing_process_without_sockets_is_listed(void)
+{
+	struct host h = { 0 };
+	struct pl_report r;
+	const struct pl_proc *p;
+
+	h.failures[h.n_failures++] = (struct pl_failure){
+		.owner = owner(13), .kind = PL_FAIL_BIND, .err = 98,
+		.tuple = tuple4(8080, 0, 0), .comm = "binder" };
+	add_stats(&h, 13, 0, 0, 1, 0);
+	struct pl_model_input in = input(&h);
+	CHECK(model__build(&in, &r) == 0 && r.n_procs == 1);
+	p = find(&r, 13);
+	CHECK(p && p->bind_failures == 1 && p->bind_port == 8080 && p->bind_err == 98);
+	CHECK(p && p->verdict == PL_VERDICT_PORTS && strstr(p->reasons[0], "EADDRINUSE"));
+	model__free(&r);
+}
+
+static char *escaped(const char *s, size_t len)
+{
+	static char buf[256];
+	FILE *f = fmemopen(buf, sizeof(buf), "w");
+
+	json__escape(f, s, len);
+	fclose(f);
+	return buf;
+}
+
+static void test_json_escaping(void)
+{
+	CHECK(strcmp(escaped("java", 4), "\"java\"") == 0);
+	CHECK(strcmp(escaped("a\"b\\c", 5), "\"a\\\"b\\\\c\"") == 0);
+	CHECK(strcmp(escaped("l1\nl2\t", 6), "\"l1\\nl2\\t\"") == 0);
+	CHECK(strcmp(escaped("\x1b[31mred", 8), "\"\\u001b[31mred\"") == 0);
+	CHECK(strcmp(escaped("caf\xc3\xa9", 5), "\"caf\xc3\xa9\"") == 0);
+	CHECK(strcmp(escaped("bad\xff\xc3", 5), "\"bad\\ufffd\\ufffd\"") == 0);
+	CHECK(strcmp(escaped("\xc0\xaf", 2), "\"\\ufffd\\ufffd\"") == 0); /* overlong */
+	/* A 16-byte comm with no terminator stops at the length. */
+	CHECK(strcmp(escaped("0123456789abcdefXYZ", 16), "\"0123456789abcdef\"") == 0);
+}
+
+static void test_text_names(void)
+{
+	char buf[128];
+
+	names__printable("evil\n\x1b[2J\\", 16, buf, sizeof(buf));
+	CHECK(strcmp(buf, "evil\\x0a\\x1b[2J\\\\") == 0);
+	names__duration(65, buf, sizeof(buf));
+	CHECK(strcmp(buf, "1m05s") == 0);
+	names__duration(7300, buf, sizeof(buf));
+	CHECK(strcmp(buf, "2h01m") == 0);
+	__u8 v6[16] = { [15] = 1 };
+	names__endpoint(PL_AF_INET6, v6, 443, buf, sizeof(buf));
+	CHECK(strcmp(buf, "[::1]:443") == 0);
+}
+
+static void test_json_report_is_complete(void)
+{
+	struct host h = { 0 };
+	struct pl_report r;
+	char *doc = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&doc, &len);
+	struct pl_report_meta meta = { "2026-01-01T00:00:00Z", "6.18", "tp_btf",
+				       "syscall", "syscall" };
+
+	add_sock(&h, 14, PL_TCP_CLOSE_WAIT, tuple4(8080, 0x0500000a, 40001), 70);
+	snprintf(h.ledger[0].s.comm, PL_COMM_LEN, "a\"b\nc");
+	struct pl_model_input in = input(&h);
+	CHECK(model__build(&in, &r) == 0);
+	report__json(f, &r, &meta);
+	fclose(f);
+	CHECK(strstr(doc, "\"version\":1") != NULL);
+	CHECK(strstr(doc, "\"hooks\":{\"state\":\"tp_btf\",\"accept\":\"syscall\",\"bind\":\"syscall\"}") != NULL);
+	CHECK(strstr(doc, "\"sockets\":{\"CLOSE_WAIT\":1}") != NULL);
+	CHECK(strstr(doc, "\"comm\":\"a\\\"b\\nc\"") != NULL);
+	CHECK(strstr(doc, "\"verdict\":\"leak\"") != NULL);
+	CHECK(strstr(doc, "\"lost\":{\"events\":0,\"ledger_full\":0") != NULL);
+	CHECK(doc[len - 1] == '\n' && strchr(doc, '\n') == doc + len - 1);
+	free(doc);
+	model__free(&r);
+}
+
+int main(void)
+{
+	test_attribution_and_aggregation();
+	test_accept_queue_and_request_sockets_go_to_listener();
+	test_sort_order();
+	test_leak_verdict_needs_age();
+	test_busy_healthy_process_is_ok();
+	test_filters();
+	test_destinations_and_exhaustion();
+	test_failing_process_without_sockets_is_listed();
+	test_json_escaping();
+	test_text_names();
+	test_json_report_is_complete();
+	printf("unit: %d passed, %d failed\n", passed, failed);
+	return failed ? 1 : 0;
+}

@@ -1,0 +1,91 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <bpf/libbpf.h>
+
+#include "agent.h"
+#include "portleak.skel.h"
+
+static bool libbpf_verbose;
+
+static int libbpf_log(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	if (!libbpf_verbose || level == LIBBPF_DEBUG)
+		return 0;
+	return vfprintf(stderr, fmt, ap);
+}
+
+static int size_maps(struct portleak_bpf *skel, const struct pl_agent_config *cfg)
+{
+	if (!cfg->ledger_size)
+		return 0;
+	return bpf_map__set_max_entries(skel->maps.ledger, cfg->ledger_size);
+}
+
+/* One plan, start to finish. On failure everything is undone. */
+static int try_plan(struct pl_agent *a, const struct pl_agent_config *cfg,
+		    const struct pl_hook_plan *plan)
+{
+	struct pl_attempt *why = &a->failed[a->n_failed];
+	int err;
+
+	why->plan = plan;
+	why->stage = "open";
+	a->skel = portleak_bpf__open();
+	if (!a->skel) {
+		err = -errno;
+		goto fail;
+	}
+	hooks__select(a->skel, plan);
+	err = size_maps(a->skel, cfg);
+	if (!err) {
+		why->stage = "load";
+		err = portleak_bpf__load(a->skel);
+	}
+	if (!err) {
+		why->stage = "attach";
+		err = portleak_bpf__attach(a->skel);
+	}
+	if (!err) {
+		a->plan = plan;
+		return 0;
+	}
+fail:
+	why->err = err;
+	a->n_failed++;
+	portleak_bpf__destroy(a->skel);
+	a->skel = NULL;
+	return err;
+}
+
+int agent__start(struct pl_agent *a, const struct pl_agent_config *cfg)
+{
+	const struct pl_hook_plan *plans;
+	size_t i, n;
+	int err = -ENOENT;
+
+	memset(a, 0, sizeof(*a));
+	libbpf_verbose = cfg->verbose;
+	libbpf_set_print(libbpf_log);
+	n = hooks__plans(cfg->hooks, &plans);
+	for (i = 0; i < n && i < PL_MAX_ATTEMPTS; i++) {
+		err = try_plan(a, cfg, &plans[i]);
+		if (!err)
+			break;
+	}
+	if (err)
+		return err;
+	err = failures__open(&a->failures, bpf_map__fd(a->skel->maps.events));
+	if (err)
+		agent__stop(a);
+	return err;
+}
+
+void agent__stop(struct pl_agent *a)
+{
+	failures__close(&a->failures);
+	portleak_bpf__destroy(a->skel);
+	a->skel = NULL;
+}

@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* The BPF side's lifecycle: open, size, load and attach the best hook plan
+ * that this kernel accepts, then hand out the maps. */
+#ifndef PORTLEAK_AGENT_H
+#define PORTLEAK_AGENT_H
+
+#include <stdbool.h>
+#include <linux/types.h>
+
+#include "failures_user.h"
+#include "hooks.h"
+
+#define PL_MAX_ATTEMPTS 4
+
+struct pl_agent_config {
+	enum pl_hooks_mode hooks;
+	__u32 ledger_size;
+	bool verbose; /* libbpf's own log on stderr */
+};
+
+/* Why a hook plan was not taken. */
+struct pl_attempt {
+	const struct pl_hook_plan *plan;
+	const char *stage; /* "open", "load", "attach" */
+	int err;           /* negative errno */
+};
+
+struct pl_agent {
+	struct portleak_bpf *skel;
+	const struct pl_hook_plan *plan; /* the one in use */
+	struct pl_attempt failed[PL_MAX_ATTEMPTS];
+	size_t n_failed;
+	struct pl_failures failures;
+};
+
+/* Negative errno; every failed plan is in a->failed. */
+int agent__start(struct pl_agent *a, const struct pl_agent_config *cfg);
+void agent__stop(struct pl_agent *a);
+
+#endif

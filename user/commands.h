@@ -1,0 +1,17 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* The subcommands. Each returns the process exit status. */
+#ifndef PORTLEAK_COMMANDS_H
+#define PORTLEAK_COMMANDS_H
+
+#include "agent.h"
+#include "options.h"
+
+int cmd_snapshot(const struct pl_options *o);
+int cmd_doctor(const struct pl_options *o);
+
+/* Checks BTF and privileges, mounts what is missing and starts the agent.
+ * 0, or negative errno after one line on stderr saying what failed; on a
+ * load failure @a still lists the plans that were refused. */
+int commands__start_agent(const struct pl_options *o, struct pl_agent *a);
+
+#endif

@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* Consumer of the failure ring buffer (bpf/failures.h). */
+#ifndef PORTLEAK_FAILURES_USER_H
+#define PORTLEAK_FAILURES_USER_H
+
+#include <stddef.h>
+#include <linux/types.h>
+
+#include "failures.h"
+
+#define PL_FAILURES_KEPT 65536 /* more are counted in .dropped */
+
+struct ring_buffer;
+
+struct pl_failures {
+	struct ring_buffer *rb;
+	struct pl_failure *items;
+	size_t n, cap;
+	__u64 dropped;
+};
+
+int failures__open(struct pl_failures *f, int ringbuf_fd);
+/* Read what arrived, waiting at most @timeout_ms: how many events were
+ * read, or negative errno. */
+int failures__poll(struct pl_failures *f, int timeout_ms);
+void failures__close(struct pl_failures *f);
+
+#endif

@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* Which BPF programs to load: the hook plans, best first. */
+#ifndef PORTLEAK_HOOKS_H
+#define PORTLEAK_HOOKS_H
+
+#include <stddef.h>
+
+struct portleak_bpf;
+
+enum pl_hooks_mode {
+	PL_HOOKS_AUTO,       /* the best plan that loads and attaches */
+	PL_HOOKS_FEXIT,      /* fexit for accept and bind */
+	PL_HOOKS_KPROBE,     /* kretprobes for accept and bind */
+	PL_HOOKS_TRACEPOINT, /* syscall tracepoints for accept and bind */
+	PL_HOOKS_CLASSIC,    /* tracepoints only: no BTF-typed state hook */
+};
+
+enum pl_state_hook { PL_STATE_TP_BTF, PL_STATE_TRACEPOINT };
+enum pl_fn_hook { PL_FN_FEXIT, PL_FN_KPROBE, PL_FN_SYSCALL };
+
+struct pl_hook_plan {
+	enum pl_hooks_mode mode;
+	enum pl_state_hook state;
+	enum pl_fn_hook accept;
+	enum pl_fn_hook bind;
+};
+
+/* The plans to try, in order, for @mode; returns how many. */
+size_t hooks__plans(enum pl_hooks_mode mode, const struct pl_hook_plan **plans);
+/* Turn autoload on for the plan's programs only (before load). */
+void hooks__select(struct portleak_bpf *skel, const struct pl_hook_plan *plan);
+/* -1 if @name is not a mode. */
+int hooks__parse(const char *name, enum pl_hooks_mode *mode);
+const char *hooks__mode_name(enum pl_hooks_mode mode);
+const char *hooks__state_name(enum pl_state_hook hook);
+const char *hooks__fn_name(enum pl_fn_hook hook);
+/* One line on what the choice means for a user. */
+const char *hooks__accept_note(enum pl_fn_hook hook);
+const char *hooks__bind_note(enum pl_fn_hook hook);
+
+#endif

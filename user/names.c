@@ -1,0 +1,83 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "ledger.h"
+#include "names.h"
+
+void names__addr(__u8 family, const __u8 *addr, char *buf, size_t len)
+{
+	if (!inet_ntop(family == PL_AF_INET6 ? AF_INET6 : AF_INET, addr, buf, len))
+		snprintf(buf, len, "?");
+}
+
+void names__endpoint(__u8 family, const __u8 *addr, __u16 port, char *buf,
+		     size_t len)
+{
+	char a[PL_ADDRSTR_LEN];
+
+	names__addr(family, addr, a, sizeof(a));
+	snprintf(buf, len, family == PL_AF_INET6 ? "[%s]:%u" : "%s:%u", a, port);
+}
+
+void names__duration(double seconds, char *buf, size_t len)
+{
+	unsigned long s = seconds > 0 ? (unsigned long)(seconds + 0.5) : 0;
+
+	if (s < 60)
+		snprintf(buf, len, "%lus", s);
+	else if (s < 3600)
+		snprintf(buf, len, "%lum%02lus", s / 60, s % 60);
+	else if (s < 86400)
+		snprintf(buf, len, "%luh%02lum", s / 3600, s / 60 % 60);
+	else
+		snprintf(buf, len, "%lud%02luh", s / 86400, s / 3600 % 24);
+}
+
+const char *names__errno(int err)
+{
+	static char other[24];
+
+	switch (err) {
+	case EADDRINUSE:
+		return "EADDRINUSE";
+	case EADDRNOTAVAIL:
+		return "EADDRNOTAVAIL";
+	case EACCES:
+		return "EACCES";
+	case EINVAL:
+		return "EINVAL";
+	case EPERM:
+		return "EPERM";
+	default:
+		snprintf(other, sizeof(other), "errno %d", err);
+		return other;
+	}
+}
+
+void names__printable(const char *in, size_t in_len, char *buf, size_t len)
+{
+	size_t i, o = 0;
+
+	if (!len)
+		return;
+	for (i = 0; i < in_len && in[i]; i++) {
+		unsigned char c = (unsigned char)in[i];
+		char tmp[5];
+		size_t n;
+
+		if (c == '\\')
+			n = (size_t)snprintf(tmp, sizeof(tmp), "\\\\");
+		else if (c < 0x20 || c >= 0x7f)
+			n = (size_t)snprintf(tmp, sizeof(tmp), "\\x%02x", c);
+		else
+			n = (size_t)snprintf(tmp, sizeof(tmp), "%c", c);
+		if (o + n >= len)
+			break;
+		memcpy(buf + o, tmp, n);
+		o += n;
+	}
+	buf[o] = '\0';
+}

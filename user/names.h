@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* Turning numbers and untrusted names into text for humans. */
+#ifndef PORTLEAK_NAMES_H
+#define PORTLEAK_NAMES_H
+
+#include <stddef.h>
+#include <linux/types.h>
+
+#define PL_ENDPOINT_LEN 64 /* "[ffff:...:ffff]:65535" */
+#define PL_ADDRSTR_LEN 48
+
+/* "10.0.0.5" or "::1". */
+void names__addr(__u8 family, const __u8 *addr, char *buf, size_t len);
+/* "10.0.0.5:8080" or "[::1]:8080". */
+void names__endpoint(__u8 family, const __u8 *addr, __u16 port, char *buf,
+		     size_t len);
+/* "42s", "15m02s", "3h05m". */
+void names__duration(double seconds, char *buf, size_t len);
+/* "EADDRINUSE", "EACCES", ... or "errno 123". */
+const char *names__errno(int err);
+/* A process name as safe terminal text: bytes outside printable ASCII
+ * become \xNN, a backslash becomes \\. */
+void names__printable(const char *in, size_t in_len, char *buf, size_t len);
+
+#endif

@@ -1,0 +1,240 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ledger.h"
+#include "options.h"
+
+#define MAX_DURATION_S 86400.0
+#define MAX_PID 4194304
+#define MAX_LEDGER (1u << 24)
+
+static const char usage_main[] =
+"usage: portleak COMMAND [OPTIONS]\n"
+"\n"
+"Find the process that leaks TCP connections or eats the local port space,\n"
+"the destination they pile up toward, and how long until connect() fails.\n"
+"Every socket is charged to the process that owns it, TIME_WAIT included.\n"
+"\n"
+"commands:\n"
+"  snapshot   trace for a while, then print one report (table or JSON)\n"
+"  doctor     what this kernel offers, which hooks portleak chooses and why,\n"
+"             the TCP sysctls and the port arithmetic of this host\n"
+"  help [COMMAND]   this text, or the options of COMMAND\n"
+"  version    print the version\n"
+"\n"
+"Needs root, or CAP_BPF and CAP_PERFMON (plus CAP_SYS_ADMIN to walk other\n"
+"network namespaces).\n"
+"exit status: 0 ok, 1 runtime failure, 2 usage error\n";
+
+static const char usage_snapshot[] =
+"usage: portleak snapshot [-d SECS] [--json] [FILTERS] [OPTIONS]\n"
+"\n"
+"Attach, record the owner of every TCP socket that already exists, trace\n"
+"for SECS seconds, then print one report: a row per process holding TCP\n"
+"sockets (most suspicious first: CLOSE_WAIT count and age, then growth,\n"
+"then port failures) and a row per destination whose local ports are in\n"
+"use. Sockets whose owner cannot be known (TIME_WAIT older than portleak)\n"
+"are listed under an unknown owner, never dropped.\n"
+"\n"
+"  -d, --duration SECS   trace this long before reporting (default 1; 0 = walk only)\n"
+"      --json            one JSON document (version 1) instead of tables\n"
+"  -p, --pid PID         only this process\n"
+"  -c, --comm COMM       only processes with this exact name\n"
+"      --port PORT       only sockets with this local or remote port\n"
+"      --cgroup PATH     only processes in this cgroup v2 path or below it\n"
+"      --leak-age SECS   CLOSE_WAIT older than this is a leak (default 60)\n"
+"      --hooks MODE      auto (default), fexit, kprobe, tracepoint or classic:\n"
+"                        force a hook path instead of the best one that works\n"
+"      --max-sockets N   size of the socket ledger (default 131072); sockets\n"
+"                        past it are counted as ledger_full\n"
+"  -v, --verbose         show libbpf's messages\n"
+"  -h, --help            this text\n";
+
+static const char usage_doctor[] =
+"usage: portleak doctor [--hooks MODE] [-v]\n"
+"\n"
+"Check BTF, BPF features and privileges; load portleak to show which hooks\n"
+"this kernel accepts and why the others were refused; print the sysctls\n"
+"that decide port exhaustion and TIME_WAIT, and the resulting ceilings.\n";
+
+void options__usage(FILE *out, enum pl_command cmd)
+{
+	if (cmd == PL_CMD_SNAPSHOT)
+		fputs(usage_snapshot, out);
+	else if (cmd == PL_CMD_DOCTOR)
+		fputs(usage_doctor, out);
+	else
+		fputs(usage_main, out);
+}
+
+static int bad(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* One line on stderr; the caller exits with status 2. */
+static int bad(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("portleak: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputs(" (see 'portleak help')\n", stderr);
+	return -EINVAL;
+}
+
+static int parse_double(const char *flag, const char *s, double max, double *out)
+{
+	char *end;
+
+	errno = 0;
+	*out = strtod(s, &end);
+	if (errno || end == s || *end || !isfinite(*out) || *out < 0 || *out > max)
+		return bad("invalid value '%s' for %s", s, flag);
+	return 0;
+}
+
+static int parse_ulong(const char *flag, const char *s, unsigned long min,
+		       unsigned long max, unsigned long *out)
+{
+	char *end;
+
+	errno = 0;
+	*out = strtoul(s, &end, 10);
+	if (errno || end == s || *end || *s == '-' || *out < min || *out > max)
+		return bad("invalid value '%s' for %s", s, flag);
+	return 0;
+}
+
+static int parse_command(const char *name, enum pl_command *cmd)
+{
+	if (!strcmp(name, "snapshot"))
+		*cmd = PL_CMD_SNAPSHOT;
+	else if (!strcmp(name, "doctor"))
+		*cmd = PL_CMD_DOCTOR;
+	else if (!strcmp(name, "help") || !strcmp(name, "-h") || !strcmp(name, "--help"))
+		*cmd = PL_CMD_HELP;
+	else if (!strcmp(name, "version") || !strcmp(name, "--version"))
+		*cmd = PL_CMD_VERSION;
+	else
+		return bad("unknown command '%s'", name);
+	return 0;
+}
+
+enum long_only { OPT_JSON = 256, OPT_PORT, OPT_CGROUP, OPT_HOOKS, OPT_MAX_SOCKETS, OPT_LEAK_AGE };
+
+static const struct option long_options[] = {
+	{ "duration", required_argument, NULL, 'd' },
+	{ "json", no_argument, NULL, OPT_JSON },
+	{ "pid", required_argument, NULL, 'p' },
+	{ "comm", required_argument, NULL, 'c' },
+	{ "port", required_argument, NULL, OPT_PORT },
+	{ "cgroup", required_argument, NULL, OPT_CGROUP },
+	{ "hooks", required_argument, NULL, OPT_HOOKS },
+	{ "max-sockets", required_argument, NULL, OPT_MAX_SOCKETS },
+	{ "leak-age", required_argument, NULL, OPT_LEAK_AGE },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "help", no_argument, NULL, 'h' },
+	{ 0 },
+};
+
+/* Flags that only make sense for snapshot. */
+static bool snapshot_only(int c)
+{
+	return c == 'd' || c == 'p' || c == 'c' || c == OPT_JSON || c == OPT_PORT ||
+	       c == OPT_CGROUP || c == OPT_MAX_SOCKETS || c == OPT_LEAK_AGE;
+}
+
+static int parse_flag(int c, const char *arg, struct pl_options *o)
+{
+	unsigned long v;
+	int err = 0;
+
+	switch (c) {
+	case 'd':
+		return parse_double("--duration", arg, MAX_DURATION_S, &o->duration_s);
+	case OPT_JSON:
+		o->json = true;
+		return 0;
+	case 'p':
+		err = parse_ulong("--pid", arg, 1, MAX_PID, &v);
+		o->filter.pid = (__u32)v;
+		return err;
+	case 'c':
+		if (!*arg || strlen(arg) >= PL_COMM_LEN)
+			return bad("invalid value '%s' for --comm: 1 to 15 bytes", arg);
+		o->filter.comm = arg;
+		return 0;
+	case OPT_PORT:
+		err = parse_ulong("--port", arg, 1, 65535, &v);
+		o->filter.port = (int)v;
+		return err;
+	case OPT_CGROUP:
+		if (arg[0] != '/')
+			return bad("invalid value '%s' for --cgroup: a path below the cgroup root, starting with /", arg);
+		o->filter.cgroup = arg;
+		return 0;
+	case OPT_HOOKS:
+		if (hooks__parse(arg, &o->hooks))
+			return bad("invalid value '%s' for --hooks: auto, fexit, kprobe, tracepoint or classic", arg);
+		return 0;
+	case OPT_MAX_SOCKETS:
+		err = parse_ulong("--max-sockets", arg, 1, MAX_LEDGER, &v);
+		o->ledger_size = (__u32)v;
+		return err;
+	case OPT_LEAK_AGE:
+		return parse_double("--leak-age", arg, MAX_DURATION_S, &o->leak_age_s);
+	case 'v':
+		o->verbose = true;
+		return 0;
+	default:
+		return -EINVAL; /* getopt has said what is wrong */
+	}
+}
+
+int options__parse(int argc, char **argv, struct pl_options *o)
+{
+	int c, err;
+
+	memset(o, 0, sizeof(*o));
+	o->duration_s = 1;
+	o->filter.port = -1;
+	o->leak_age_s = 60;
+	o->hooks = PL_HOOKS_AUTO;
+	if (argc < 2)
+		return bad("no command given");
+	if ((err = parse_command(argv[1], &o->cmd)))
+		return err;
+	if (o->cmd == PL_CMD_HELP) {
+		enum pl_command topic = PL_CMD_HELP;
+
+		if (argc > 2 && (err = parse_command(argv[2], &topic)))
+			return err;
+		options__usage(stdout, topic);
+		return 0;
+	}
+	optind = 2;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":d:p:c:vh", long_options, NULL)) != -1) {
+		if (c == '?')
+			return bad("unknown option '%s'", argv[optind - 1]);
+		if (c == ':')
+			return bad("option '%s' needs a value", argv[optind - 1]);
+		if (c == 'h') {
+			options__usage(stdout, o->cmd);
+			o->cmd = PL_CMD_HELP;
+			return 0;
+		}
+		if (o->cmd != PL_CMD_SNAPSHOT && snapshot_only(c))
+			return bad("option '%s' does not apply to this command", argv[optind - 1]);
+		if ((err = parse_flag(c, optarg, o)))
+			return err;
+	}
+	if (optind < argc)
+		return bad("unexpected argument '%s'", argv[optind]);
+	return 0;
+}

@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* The command line: subcommands, flags, help text. */
+#ifndef PORTLEAK_OPTIONS_H
+#define PORTLEAK_OPTIONS_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "hooks.h"
+#include "model.h"
+
+#define PL_EXIT_RUNTIME 1
+#define PL_EXIT_USAGE 2
+
+enum pl_command {
+	PL_CMD_HELP,
+	PL_CMD_VERSION,
+	PL_CMD_SNAPSHOT,
+	PL_CMD_DOCTOR,
+};
+
+struct pl_options {
+	enum pl_command cmd;
+	double duration_s;
+	bool json;
+	struct pl_filter filter;
+	enum pl_hooks_mode hooks;
+	__u32 ledger_size;
+	double leak_age_s;
+	bool verbose;
+};
+
+/* 0, or -EINVAL after one line on stderr saying what is wrong. */
+int options__parse(int argc, char **argv, struct pl_options *o);
+void options__usage(FILE *out, enum pl_command cmd);
+
+#endif

@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* What the host says about itself: sysctls, kernel, clocks, privileges,
+ * pseudo file systems and cgroup paths. */
+#ifndef PORTLEAK_SYSINFO_H
+#define PORTLEAK_SYSINFO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <linux/types.h>
+
+#define PL_BTF_PATH "/sys/kernel/btf/vmlinux"
+
+/* net.ipv4.ip_local_port_range of the calling thread's network namespace. */
+int sysinfo__port_range(__u16 *low, __u16 *high);
+/* The first integer of a /proc/sys file; negative errno. */
+int sysinfo__sysctl(const char *path, long *value);
+void sysinfo__kernel(char *buf, size_t len);
+__u64 sysinfo__now_ns(void); /* CLOCK_MONOTONIC, like bpf_ktime_get_ns() */
+void sysinfo__rfc3339(char *buf, size_t len);
+bool sysinfo__has_btf(void);
+/* NULL if allowed to load BPF programs, else which capabilities lack. */
+const char *sysinfo__missing_caps(void);
+/* Mount bpffs and tracefs where they are missing; best effort. */
+void sysinfo__mount_pseudo_fs(void);
+
+/* cgroup v2 id -> path below the cgroup root, cached. */
+struct pl_cgroups;
+struct pl_cgroups *cgroups__new(void);
+const char *cgroups__path(__u64 id, void *cgroups);
+void cgroups__free(struct pl_cgroups *c);
+
+#endif
