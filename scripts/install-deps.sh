@@ -4,7 +4,7 @@
 set -eu
 
 packages="make gcc clang llvm libbpf-dev libelf-dev zlib1g-dev pkg-config
-	iproute2 procps jq coreutils"
+	iproute2 procps jq coreutils libncurses-dev tmux"
 
 [ "$(id -u)" -eq 0 ] || { echo "install-deps: run as root" >&2; exit 1; }
 export DEBIAN_FRONTEND=noninteractive

@@ -43,6 +43,16 @@ int failures__poll(struct pl_failures *f, int timeout_ms)
 	return n == -EINTR ? 0 : n;
 }
 
+void failures__expire(struct pl_failures *f, __u64 before_ns)
+{
+	size_t i, kept = 0;
+
+	for (i = 0; i < f->n; i++)
+		if (f->items[i].ts_ns >= before_ns)
+			f->items[kept++] = f->items[i];
+	f->n = kept;
+}
+
 void failures__close(struct pl_failures *f)
 {
 	ring_buffer__free(f->rb);

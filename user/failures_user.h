@@ -23,6 +23,8 @@ int failures__open(struct pl_failures *f, int ringbuf_fd);
 /* Read what arrived, waiting at most @timeout_ms: how many events were
  * read, or negative errno. */
 int failures__poll(struct pl_failures *f, int timeout_ms);
+/* Forget events older than @before_ns (their counts stay in the kernel). */
+void failures__expire(struct pl_failures *f, __u64 before_ns);
 void failures__close(struct pl_failures *f);
 
 #endif

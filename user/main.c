@@ -17,6 +17,10 @@ int main(int argc, char **argv)
 	switch (o.cmd) {
 	case PL_CMD_SNAPSHOT:
 		return cmd_snapshot(&o);
+	case PL_CMD_WATCH:
+		return cmd_watch(&o);
+	case PL_CMD_TOP:
+		return cmd_top(&o);
 	case PL_CMD_DOCTOR:
 		return cmd_doctor(&o);
 	case PL_CMD_VERSION:

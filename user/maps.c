@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include <errno.h>
+#include <signal.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,6 +9,7 @@
 
 #include "maps.h"
 #include "portleak.skel.h"
+#include "walk_user.h"
 
 struct row_layout {
 	size_t size;       /* sizeof the row struct */
@@ -99,4 +101,123 @@ void maps__free(struct pl_maps *m)
 	free(m->timewait);
 	free(m->owners);
 	memset(m, 0, sizeof(*m));
+}
+
+/* --- garbage collection ---------------------------------------------------- */
+
+#define LEDGER_GRACE_NS (2 * 1000000000ull)   /* a socket may be mid-connect */
+#define TIMEWAIT_GRACE_NS (5 * 1000000000ull) /* the timewait socket may lag */
+
+static int cmp_sk(const void *a, const void *b)
+{
+	__u64 x = *(const __u64 *)a, y = *(const __u64 *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static int cmp_tuple(const void *a, const void *b)
+{
+	return memcmp(a, b, sizeof(struct pl_tuple));
+}
+
+static bool walked(const struct pl_tcp_walk *w, __u32 netns)
+{
+	size_t i;
+
+	for (i = 0; i < w->n_netns; i++)
+		if (w->netns[i].inum == netns)
+			return true;
+	return false;
+}
+
+struct live_sets {
+	__u64 *socks;
+	size_t n_socks;
+	struct pl_tuple *timewait;
+	size_t n_timewait;
+};
+
+static int live_sets(const struct pl_tcp_walk *w, struct live_sets *l)
+{
+	size_t i;
+
+	memset(l, 0, sizeof(*l));
+	l->socks = calloc(w->n + 1, sizeof(*l->socks));
+	l->timewait = calloc(w->n + 1, sizeof(*l->timewait));
+	if (!l->socks || !l->timewait)
+		return -ENOMEM;
+	for (i = 0; i < w->n; i++) {
+		if (w->recs[i].kind == PL_REC_TIMEWAIT)
+			l->timewait[l->n_timewait++] = w->recs[i].tuple;
+		else
+			l->socks[l->n_socks++] = w->recs[i].sk;
+	}
+	qsort(l->socks, l->n_socks, sizeof(*l->socks), cmp_sk);
+	qsort(l->timewait, l->n_timewait, sizeof(*l->timewait), cmp_tuple);
+	return 0;
+}
+
+static int cmp_u32(const void *a, const void *b)
+{
+	__u32 x = *(const __u32 *)a, y = *(const __u32 *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Sorted tgids that a ledger or timewait entry still refers to. */
+static __u32 *referenced_tgids(const struct pl_maps *m, size_t *n)
+{
+	__u32 *t = calloc(m->n_ledger + m->n_timewait + 1, sizeof(*t));
+	size_t i;
+
+	*n = 0;
+	if (!t)
+		return NULL;
+	for (i = 0; i < m->n_ledger; i++)
+		t[(*n)++] = m->ledger[i].s.owner.tgid;
+	for (i = 0; i < m->n_timewait; i++)
+		t[(*n)++] = m->timewait[i].v.owner.tgid;
+	qsort(t, *n, sizeof(*t), cmp_u32);
+	return t;
+}
+
+void maps__gc(struct portleak_bpf *skel, const struct pl_maps *m,
+	      const struct pl_tcp_walk *live, __u64 now_ns)
+{
+	int ledger = bpf_map__fd(skel->maps.ledger);
+	int timewait = bpf_map__fd(skel->maps.timewait);
+	int owners = bpf_map__fd(skel->maps.owners);
+	struct live_sets l;
+	size_t i, n_refs;
+	__u32 *refs;
+
+	if (live_sets(live, &l) == 0) {
+		for (i = 0; i < m->n_ledger; i++) {
+			const struct pl_ledger_row *r = &m->ledger[i];
+
+			if (walked(live, r->s.tuple.netns) &&
+			    now_ns - r->s.changed_ns > LEDGER_GRACE_NS &&
+			    !bsearch(&r->sk, l.socks, l.n_socks, sizeof(__u64), cmp_sk))
+				bpf_map_delete_elem(ledger, &r->sk);
+		}
+		for (i = 0; i < m->n_timewait; i++) {
+			const struct pl_timewait_row *r = &m->timewait[i];
+
+			if (walked(live, r->key.netns) &&
+			    now_ns - r->v.closed_ns > TIMEWAIT_GRACE_NS &&
+			    !bsearch(&r->key, l.timewait, l.n_timewait, sizeof(r->key), cmp_tuple))
+				bpf_map_delete_elem(timewait, &r->key);
+		}
+	}
+	free(l.socks);
+	free(l.timewait);
+	refs = referenced_tgids(m, &n_refs);
+	for (i = 0; refs && i < m->n_owners; i++) {
+		const struct pl_owner *o = &m->owners[i].key;
+
+		if (kill((pid_t)o->tgid, 0) && errno == ESRCH &&
+		    !bsearch(&o->tgid, refs, n_refs, sizeof(*refs), cmp_u32))
+			bpf_map_delete_elem(owners, o);
+	}
+	free(refs);
 }

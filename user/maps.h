@@ -18,6 +18,12 @@ struct pl_maps {
 };
 
 int maps__read(struct portleak_bpf *skel, struct pl_maps *out);
+/* Delete what no longer exists, as shown by @live (a walk taken after @m was
+ * read): ledger entries of vanished sockets, TIME_WAIT owners of expired
+ * timewait sockets, counters of exited processes nothing refers to. */
+struct pl_tcp_walk;
+void maps__gc(struct portleak_bpf *skel, const struct pl_maps *m,
+	      const struct pl_tcp_walk *live, __u64 now_ns);
 void maps__free(struct pl_maps *m);
 
 #endif

@@ -10,6 +10,7 @@
 #include "names.h"
 
 #define NS_PER_S 1e9
+#define PL_TIMEWAIT_S 60 /* TCP_TIMEWAIT_LEN */
 
 static const struct pl_owner unknown_owner;
 
@@ -17,12 +18,15 @@ static const struct pl_owner unknown_owner;
 struct attrib {
 	const struct pl_tcp_record *rec;
 	const struct pl_socket *entry; /* ledger entry, if any */
+	const struct pl_timewait *tw;  /* timewait owner, if any */
 	struct pl_owner owner;
 	const char *comm;
 	__u64 cgroup_id;
 	bool unknown;
 	bool pending_accept;
+	bool server_side; /* its local port is a listener's: the peer's port is noise */
 	bool selected; /* passes the filters */
+	size_t proc;   /* 1 + index of its row in the report; 0: none */
 };
 
 struct listener {
@@ -202,11 +206,16 @@ static void attribute(const struct pl_model_input *in, const struct index *ix,
 		tw = find_timewait(in, ix, &r->tuple);
 		if (tw)
 			charge(a, &tw->owner, tw->comm, tw->cgroup_id);
+		a->tw = tw;
+		a->server_side = find_listener(ix, r->tuple.netns, r->tuple.sport);
 		return;
 	}
 	e = find_ledger(in, ix, r->kind == PL_REC_REQUEST ? r->listener : r->sk);
 	if (e && r->kind == PL_REC_FULL)
 		a->entry = e;
+	a->server_side = r->kind == PL_REC_REQUEST ||
+			 (r->state != PL_TCP_LISTEN &&
+			  find_listener(ix, r->tuple.netns, r->tuple.sport));
 	if (e) {
 		charge(a, &e->owner, e->comm, e->cgroup_id);
 		return;
@@ -214,6 +223,7 @@ static void attribute(const struct pl_model_input *in, const struct index *ix,
 	if (r->state == PL_TCP_LISTEN)
 		return;
 	l = find_listener(ix, r->tuple.netns, r->tuple.sport);
+	a->server_side = l != NULL;
 	if (l) {
 		charge(a, &l->entry->owner, l->entry->comm, l->entry->cgroup_id);
 		a->pending_accept = true;
@@ -287,6 +297,15 @@ static void endpoint_of(const struct pl_tuple *t, struct pl_endpoint *ep)
 	ep->port = t->dport;
 }
 
+/* The other end, as a person would group it: a client's sockets by the
+ * server's address and port, a server's by the client's address only. */
+static void peer_of(const struct attrib *a, struct pl_endpoint *ep)
+{
+	endpoint_of(&a->rec->tuple, ep);
+	if (a->server_side)
+		ep->port = 0;
+}
+
 static bool same_endpoint(const struct pl_endpoint *a, const struct pl_endpoint *b)
 {
 	return a->family == b->family && a->port == b->port &&
@@ -305,13 +324,13 @@ static void close_wait_peer(struct pl_proc *p, const struct attrib *group, size_
 
 		if (!group[i].selected || group[i].rec->state != PL_TCP_CLOSE_WAIT)
 			continue;
-		endpoint_of(&group[i].rec->tuple, &ep);
+		peer_of(&group[i], &ep);
 		if (p->close_wait_peer_count && same_endpoint(&ep, &p->close_wait_peer))
 			continue;
 		for (j = i; j < n; j++) {
 			if (!group[j].selected || group[j].rec->state != PL_TCP_CLOSE_WAIT)
 				continue;
-			endpoint_of(&group[j].rec->tuple, &other);
+			peer_of(&group[j], &other);
 			count += same_endpoint(&ep, &other);
 		}
 		if (count > p->close_wait_peer_count) {
@@ -323,26 +342,70 @@ static void close_wait_peer(struct pl_proc *p, const struct attrib *group, size_
 	}
 }
 
+/* How long the socket has been in its current state, as far as we know:
+ * the ledger's last transition if it saw this state being entered, else
+ * its creation (a lower bound), else 0. */
+static double state_age_s(const struct pl_model_input *in, const struct attrib *a)
+{
+	const struct pl_socket *e = a->entry;
+
+	if (a->tw)
+		return age_s(in, a->tw->closed_ns);
+	if (!e)
+		return 0;
+	return age_s(in, e->state == a->rec->state ? e->changed_ns : e->created_ns);
+}
+
+static void add_to_group(struct pl_proc *p, const struct attrib *a, double age)
+{
+	struct pl_endpoint peer = { 0 };
+	struct pl_peer_group *g;
+	size_t i;
+
+	if (a->rec->state != PL_TCP_LISTEN) {
+		peer_of(a, &peer);
+	} else { /* listeners: the local port, no address */
+		peer.family = a->rec->tuple.family;
+		peer.port = a->rec->tuple.sport;
+	}
+	for (i = 0; i < p->n_groups; i++) {
+		g = &p->groups[i];
+		if (g->state == a->rec->state && same_endpoint(&g->peer, &peer))
+			break;
+	}
+	if (i == p->n_groups) {
+		if (p->n_groups == PL_MAX_GROUPS)
+			return; /* the busiest groups come first once sorted */
+		g = &p->groups[p->n_groups++];
+		*g = (struct pl_peer_group){ .peer = peer, .state = a->rec->state };
+	}
+	g->count++;
+	if (age > g->oldest_s)
+		g->oldest_s = age;
+}
+
 static void proc_add_socket(const struct pl_model_input *in, struct pl_proc *p,
 			    const struct attrib *a)
 {
-	const struct pl_socket *e = a->entry;
 	unsigned int state = a->rec->state;
-	double age;
+	double age = state_age_s(in, a);
 
 	if (state < PL_TCP_NR_STATES)
 		p->states[state]++;
 	p->total++;
+	p->held += state == PL_TCP_ESTABLISHED || state == PL_TCP_CLOSE_WAIT ||
+		   state == PL_TCP_SYN_SENT;
 	p->pending_accept += a->pending_accept;
-	if (state != PL_TCP_CLOSE_WAIT)
-		return;
-	/* The ledger knows when the socket entered CLOSE_WAIT; without an
-	 * entry, or if a transition was missed, its age is at least that of
-	 * the entry. */
-	age = !e ? 0 : age_s(in, e->state == PL_TCP_CLOSE_WAIT ? e->changed_ns
-							      : e->created_ns);
-	if (age > p->close_wait_oldest_s)
+	add_to_group(p, a, age);
+	if (state == PL_TCP_CLOSE_WAIT && age > p->close_wait_oldest_s)
 		p->close_wait_oldest_s = age;
+}
+
+static int cmp_group(const void *a, const void *b)
+{
+	const struct pl_peer_group *x = a, *y = b;
+
+	return cmp_u64(y->count, x->count);
 }
 
 static struct pl_proc *find_proc(struct pl_report *out, const struct pl_owner *o)
@@ -428,9 +491,12 @@ static int build_procs(const struct pl_model_input *in, const struct index *ix,
 				p = proc_new(in, out, &attribs[j].owner, attribs[j].comm,
 					     attribs[j].cgroup_id);
 			proc_add_socket(in, p, &attribs[j]);
+			attribs[j].proc = out->n_procs;
 		}
-		if (p)
+		if (p) {
 			close_wait_peer(p, &attribs[i], j - i);
+			qsort(p->groups, p->n_groups, sizeof(*p->groups), cmp_group);
+		}
 		i = j;
 	}
 	return add_failing_procs(in, ix, out, cap);
@@ -450,45 +516,155 @@ static void add_reason(struct pl_proc *p, const char *fmt, ...)
 	va_end(ap);
 }
 
-static void judge(const struct pl_model_input *in, struct pl_proc *p)
+static void proc_hkey(const struct pl_proc *p, __u64 key[3])
+{
+	key[0] = p->pid;
+	key[1] = p->start_ns;
+	key[2] = 0;
+}
+
+static struct pl_sample proc_sample(const struct pl_proc *p, __u64 now_ns)
+{
+	return (struct pl_sample){
+		.t_ns = now_ns, .opened = p->opened, .closed = p->closed,
+		.failures = p->bind_failures + p->connect_failures, .held = p->held };
+}
+
+static double delta(__u64 now, __u64 then)
+{
+	return (double)now - (double)then;
+}
+
+/* The sample to compare with over @window_s, or NULL. */
+static const struct pl_sample *earlier(const struct pl_model_input *in,
+				       const __u64 key[3], double window_s, double min_s)
+{
+	return in->history ? history__since(in->history, key, window_s, min_s, in->now_ns)
+			   : NULL;
+}
+
+static void proc_rates(const struct pl_model_input *in, struct pl_proc *p)
+{
+	struct pl_sample now = proc_sample(p, in->now_ns);
+	const struct pl_sample *s;
+	__u64 key[3];
+	double dt;
+
+	proc_hkey(p, key);
+	p->opened_per_s = p->closed_per_s = -1;
+	if ((s = earlier(in, key, PL_RATE_WINDOW_S, 0.5))) {
+		dt = (double)(in->now_ns - s->t_ns) / NS_PER_S;
+		p->opened_per_s = delta(now.opened, s->opened) / dt;
+		p->closed_per_s = delta(now.closed, s->closed) / dt;
+	}
+	if ((s = earlier(in, key, PL_GROWTH_WINDOW_S, 0.5))) {
+		dt = (double)(in->now_ns - s->t_ns) / NS_PER_S;
+		p->growth_per_min = delta(now.held, s->held) / dt * 60;
+	}
+}
+
+/* What changed over the trend window. A process first seen in this report
+ * started with nothing when portleak did: compare with zero. */
+struct trend {
+	double held, opened, closed, failures, span_s;
+};
+
+static struct trend proc_trend(const struct pl_model_input *in, const struct pl_proc *p)
+{
+	struct pl_sample now = proc_sample(p, in->now_ns), zero = { 0 };
+	const struct pl_sample *s;
+	__u64 key[3];
+	struct trend t;
+
+	proc_hkey(p, key);
+	s = earlier(in, key, PL_TREND_WINDOW_S, PL_TREND_MIN_S);
+	if (!s && in->history && history__since(in->history, key, 1e9, 0, in->now_ns))
+		return (struct trend){ 0 }; /* known, but too recently to say */
+	if (!s)
+		s = &zero;
+	t.held = delta(now.held, s->held);
+	t.opened = delta(now.opened, s->opened);
+	t.closed = delta(now.closed, s->closed);
+	t.failures = delta(now.failures, s->failures);
+	t.span_s = s == &zero ? in->trace_s : (double)(in->now_ns - s->t_ns) / NS_PER_S;
+	return t;
+}
+
+static void judge_leak(const struct pl_model_input *in, struct pl_proc *p)
 {
 	char peer[PL_ENDPOINT_LEN], age[32];
 	__u64 cw = p->states[PL_TCP_CLOSE_WAIT];
 
-	if (cw && p->close_wait_oldest_s >= in->leak_age_s) {
-		names__endpoint(p->close_wait_peer.family, p->close_wait_peer.addr,
-				p->close_wait_peer.port, peer, sizeof(peer));
-		names__duration(p->close_wait_oldest_s, age, sizeof(age));
-		add_reason(p, "%llu CLOSE_WAIT (%llu to %s), oldest %s: the process does not close after the peer does",
-			   (unsigned long long)cw,
-			   (unsigned long long)p->close_wait_peer_count, peer, age);
-		p->verdict = PL_VERDICT_LEAK;
+	if (!cw)
+		return;
+	names__duration(p->close_wait_oldest_s, age, sizeof(age));
+	if (p->close_wait_oldest_s < in->leak_age_s) {
+		add_reason(p, "%llu CLOSE_WAIT, oldest %s", (unsigned long long)cw, age);
+		return;
 	}
+	names__endpoint(p->close_wait_peer.family, p->close_wait_peer.addr,
+			p->close_wait_peer.port, peer, sizeof(peer));
+	add_reason(p, "%llu CLOSE_WAIT (%llu to %s), oldest %s: the process does not close after the peer does",
+		   (unsigned long long)cw, (unsigned long long)p->close_wait_peer_count,
+		   peer, age);
+	p->verdict = PL_VERDICT_LEAK;
+}
+
+static void judge_ports(struct pl_proc *p, const struct trend *t)
+{
+	char dest[PL_ENDPOINT_LEN];
+
 	if (p->connect_failures) {
 		names__endpoint(p->connect_dest.family, p->connect_dest.addr,
-				p->connect_dest.port, peer, sizeof(peer));
+				p->connect_dest.port, dest, sizeof(dest));
 		add_reason(p, "%llu connect() failures: no free local port toward %s",
-			   (unsigned long long)p->connect_failures, peer);
+			   (unsigned long long)p->connect_failures, dest);
 	}
 	if (p->bind_failures)
 		add_reason(p, "%llu bind() failures, last on port %u: %s",
 			   (unsigned long long)p->bind_failures, p->bind_port,
 			   names__errno(p->bind_err));
-	if (p->verdict == PL_VERDICT_OK && (p->connect_failures || p->bind_failures))
-		p->verdict = PL_VERDICT_PORTS;
-	if (p->opened >= p->closed + 100 && p->verdict == PL_VERDICT_OK) {
-		add_reason(p, "%llu more connections opened than closed in %.0fs",
-			   (unsigned long long)(p->opened - p->closed), in->trace_s);
-		p->verdict = PL_VERDICT_GROWING;
+	if (p->hot_dest_utilization >= PL_HOT_UTILIZATION) {
+		names__endpoint(p->hot_dest.family, p->hot_dest.addr, p->hot_dest.port,
+				dest, sizeof(dest));
+		add_reason(p, "holds %llu local ports toward %s: %.0f%% of the range is in use",
+			   (unsigned long long)p->hot_dest_ports, dest,
+			   100 * p->hot_dest_utilization);
 	}
-	if (cw && p->verdict != PL_VERDICT_LEAK)
-		add_reason(p, "%llu CLOSE_WAIT, oldest %.0fs", (unsigned long long)cw,
-			   p->close_wait_oldest_s);
+	if (p->verdict == PL_VERDICT_OK &&
+	    (t->failures > 0 || p->hot_dest_utilization >= PL_HOT_UTILIZATION))
+		p->verdict = PL_VERDICT_PORTS;
 }
 
-static __s64 growth(const struct pl_proc *p)
+static void judge_growth(struct pl_proc *p, const struct trend *t)
 {
-	return (__s64)p->opened - (__s64)p->closed;
+	char span[32];
+
+	if (t->held < PL_GROWING_MIN || t->closed * 2 >= t->opened)
+		return;
+	names__duration(t->span_s, span, sizeof(span));
+	add_reason(p, "+%.0f held sockets in %s (opened %.0f, closed %.0f): connections are opened and not closed",
+		   t->held, span, t->opened, t->closed);
+	if (p->verdict == PL_VERDICT_OK)
+		p->verdict = PL_VERDICT_GROWING;
+}
+
+static void judge(const struct pl_model_input *in, struct pl_proc *p)
+{
+	struct trend t;
+
+	proc_rates(in, p);
+	if (p->unknown)
+		return; /* nobody to blame */
+	t = proc_trend(in, p);
+	judge_leak(in, p);
+	judge_ports(p, &t);
+	judge_growth(p, &t);
+}
+
+static double growth(const struct pl_proc *p)
+{
+	return p->growth_per_min ? p->growth_per_min : delta(p->opened, p->closed);
 }
 
 /* Most suspicious first: CLOSE_WAIT count and age, growth, failures. */
@@ -592,20 +768,41 @@ static int dest_rows(const struct pl_model_input *in, const struct index *ix,
 	return 0;
 }
 
+static void dest_hkey(const struct pl_dest *d, __u64 key[3])
+{
+	__u64 h = 1469598103934665603ull; /* FNV-1a over both addresses */
+	size_t i;
+
+	for (i = 0; i < PL_ADDR_LEN; i++)
+		h = (h ^ d->src.addr[i]) * 1099511628211ull;
+	for (i = 0; i < PL_ADDR_LEN; i++)
+		h = (h ^ d->dst.addr[i]) * 1099511628211ull;
+	key[0] = 1ull << 40 | (__u64)d->dst.family << 32 | d->netns;
+	key[1] = h;
+	key[2] = d->dst.port;
+}
+
 static void dest_finish(const struct pl_model_input *in, struct pl_dest *d)
 {
+	const struct pl_sample *s;
 	__u16 low, high;
+	__u64 key[3];
 
 	netns_range(in, d->netns, &low, &high);
 	d->range = high >= low ? high - low + 1u : 0;
 	d->utilization = d->range ? (double)d->in_use / d->range : 0;
-	d->growth_per_s = in->trace_s > 0
-		? ((double)d->in_use - (double)d->in_use_before) / in->trace_s : 0;
+	dest_hkey(d, key);
+	s = earlier(in, key, PL_GROWTH_WINDOW_S, 0.5);
+	d->growth_per_s = s ? delta(d->in_use, s->held) /
+				      ((double)(in->now_ns - s->t_ns) / NS_PER_S) : 0;
+	/* In a steady state, ports leave TIME_WAIT as fast as they enter it. */
+	d->new_ports_per_s = (d->growth_per_s > 0 ? d->growth_per_s : 0) +
+			     (double)d->time_wait / PL_TIMEWAIT_S;
 	d->seconds_to_exhaustion = -1;
-	if (d->growth_per_s > 0 && d->range > d->in_use)
-		d->seconds_to_exhaustion = (d->range - d->in_use) / d->growth_per_s;
-	else if (d->range && d->in_use >= d->range)
+	if (d->range && d->in_use >= d->range)
 		d->seconds_to_exhaustion = 0;
+	else if (d->growth_per_s > 0)
+		d->seconds_to_exhaustion = (d->range - d->in_use) / d->growth_per_s;
 }
 
 static int build_dests(const struct pl_model_input *in, const struct index *ix,
@@ -627,13 +824,6 @@ static int build_dests(const struct pl_model_input *in, const struct index *ix,
 		d->in_use++;
 		d->time_wait += in->tcp[i].state == PL_TCP_TIME_WAIT;
 	}
-	for (i = 0; i < in->n_tcp_before; i++) {
-		if (!holds_ephemeral(in, ix, &in->tcp_before[i]))
-			continue;
-		dest_key(&in->tcp_before[i].tuple, &key);
-		if ((d = find_dest(out, &key)))
-			d->in_use_before++;
-	}
 	for (i = 0; i < in->n_failures; i++) {
 		if (in->failures[i].kind != PL_FAIL_CONNECT)
 			continue;
@@ -644,6 +834,46 @@ static int build_dests(const struct pl_model_input *in, const struct index *ix,
 	for (i = 0; i < out->n_dests; i++)
 		dest_finish(in, &out->dests[i]);
 	return 0;
+}
+
+/* For each process, the destination toward which it holds most local
+ * ports. @attribs are sorted by owner, so each process's run is contiguous. */
+static void find_hot_dests(const struct pl_model_input *in, const struct index *ix,
+			   const struct attrib *attribs, size_t n, struct pl_report *out)
+{
+	enum { CANDIDATES = 8 };
+	struct { const struct pl_dest *d; __u64 n; } top[CANDIDATES];
+	size_t i = 0, j, k, used;
+	struct pl_dest key;
+
+	while (i < n) {
+		used = 0;
+		for (j = i; j < n && attribs[j].proc == attribs[i].proc; j++) {
+			const struct pl_dest *d;
+
+			if (!attribs[j].proc || !holds_ephemeral(in, ix, attribs[j].rec))
+				continue;
+			dest_key(&attribs[j].rec->tuple, &key);
+			if (!(d = find_dest(out, &key)))
+				continue;
+			for (k = 0; k < used && top[k].d != d; k++)
+				;
+			if (k == used && used < CANDIDATES)
+				top[used++] = (typeof(top[0])){ d, 0 };
+			if (k < used)
+				top[k].n++;
+		}
+		for (k = 0; k < used; k++) {
+			struct pl_proc *p = &out->procs[attribs[i].proc - 1];
+
+			if (top[k].n > p->hot_dest_ports) {
+				p->hot_dest = top[k].d->dst;
+				p->hot_dest_ports = top[k].n;
+				p->hot_dest_utilization = top[k].d->utilization;
+			}
+		}
+		i = j;
+	}
 }
 
 static int cmp_dest_usage(const void *a, const void *b)
@@ -684,6 +914,7 @@ int model__build(const struct pl_model_input *in, struct pl_report *out)
 		err = build_procs(in, &ix, attribs, in->n_tcp, out);
 	if (err)
 		goto out;
+	find_hot_dests(in, &ix, attribs, in->n_tcp, out);
 	for (i = 0; i < out->n_procs; i++)
 		judge(in, &out->procs[i]);
 	qsort(out->procs, out->n_procs, sizeof(*out->procs), cmp_suspicion);
@@ -694,6 +925,29 @@ out:
 	free(attribs);
 	if (err)
 		model__free(out);
+	return err;
+}
+
+int model__remember(const struct pl_report *r, struct pl_history *h, __u64 now_ns)
+{
+	struct pl_sample sample;
+	__u64 key[3];
+	size_t i;
+	int err = 0;
+
+	for (i = 0; i < r->n_procs && !err; i++) {
+		if (r->procs[i].unknown)
+			continue;
+		proc_hkey(&r->procs[i], key);
+		sample = proc_sample(&r->procs[i], now_ns);
+		err = history__add(h, key, &sample);
+	}
+	for (i = 0; i < r->n_dests && !err; i++) {
+		dest_hkey(&r->dests[i], key);
+		sample = (struct pl_sample){ .t_ns = now_ns, .held = r->dests[i].in_use };
+		err = history__add(h, key, &sample);
+	}
+	history__expire(h, now_ns);
 	return err;
 }
 

@@ -11,11 +11,21 @@
 #include <linux/types.h>
 
 #include "failures.h"
+#include "history.h"
 #include "walk.h"
 
 #define PL_CGROUP_LEN 256
 #define PL_MAX_REASONS 3
 #define PL_REASON_LEN 200
+#define PL_MAX_GROUPS 16 /* (peer, state) groups kept per process */
+
+/* Windows of the leak model. */
+#define PL_RATE_WINDOW_S 10.0   /* opened/s, closed/s */
+#define PL_GROWTH_WINDOW_S 60.0 /* net growth per minute */
+#define PL_TREND_WINDOW_S 300.0 /* GROWING and PORTS verdicts */
+#define PL_TREND_MIN_S 5.0      /* shorter than this says nothing */
+#define PL_GROWING_MIN 20       /* held sockets added before GROWING */
+#define PL_HOT_UTILIZATION 0.8  /* a destination this full is a PORTS verdict */
 
 /* Rows as read from the BPF maps. */
 struct pl_ledger_row {
@@ -52,8 +62,6 @@ typedef const char *(*pl_cgroup_path_fn)(__u64 cgroup_id, void *ctx);
 struct pl_model_input {
 	const struct pl_tcp_record *tcp; /* every live socket, at report time */
 	size_t n_tcp;
-	const struct pl_tcp_record *tcp_before; /* same, when tracing began */
-	size_t n_tcp_before;
 	const struct pl_netns *netns;
 	size_t n_netns;
 	const struct pl_ledger_row *ledger;
@@ -73,6 +81,7 @@ struct pl_model_input {
 	struct pl_filter filter;
 	pl_cgroup_path_fn cgroup_path;
 	void *cgroup_ctx;
+	const struct pl_history *history; /* earlier reports; may be NULL */
 };
 
 enum pl_verdict {
@@ -88,6 +97,14 @@ struct pl_endpoint {
 	__u16 port;
 };
 
+/* This process's sockets toward one peer in one state. */
+struct pl_peer_group {
+	struct pl_endpoint peer; /* listeners: their port, no address */
+	__u8 state;
+	__u64 count;
+	double oldest_s;
+};
+
 struct pl_proc {
 	__u32 pid;
 	__u64 start_ns;
@@ -101,8 +118,16 @@ struct pl_proc {
 	double close_wait_oldest_s; /* -1: no CLOSE_WAIT */
 	struct pl_endpoint close_wait_peer; /* the peer with most CLOSE_WAIT */
 	__u64 close_wait_peer_count;
+	__u64 held; /* sockets with an fd: ESTABLISHED, CLOSE_WAIT, SYN_SENT */
 	__u64 opened, closed;
 	__u64 bind_failures, connect_failures;
+	double opened_per_s, closed_per_s; /* -1: not known yet */
+	double growth_per_min;             /* held sockets; 0 if not known */
+	struct pl_endpoint hot_dest;       /* most-used ephemeral destination */
+	__u64 hot_dest_ports;
+	double hot_dest_utilization;
+	struct pl_peer_group groups[PL_MAX_GROUPS]; /* most sockets first */
+	size_t n_groups;
 	__u16 bind_port;  /* last failed bind: port asked for (0 = any) */
 	__s32 bind_err;
 	struct pl_endpoint connect_dest; /* last failed connect */
@@ -118,11 +143,11 @@ struct pl_dest {
 	struct pl_endpoint dst;
 	__u64 in_use;
 	__u64 time_wait;
-	__u64 in_use_before;
 	__u64 connect_failures;
 	__u32 range; /* size of the netns's ephemeral range */
 	double utilization;
 	double growth_per_s;          /* net new local ports per second */
+	double new_ports_per_s;       /* estimate: net growth + TIME_WAIT / 60 s */
 	double seconds_to_exhaustion; /* -1: not growing */
 };
 
@@ -139,6 +164,8 @@ struct pl_report {
 };
 
 int model__build(const struct pl_model_input *in, struct pl_report *out);
+/* Add this report's processes and destinations to @h, as of @now_ns. */
+int model__remember(const struct pl_report *r, struct pl_history *h, __u64 now_ns);
 void model__free(struct pl_report *report);
 
 /* "ESTABLISHED", ... as the kernel names the states, without TCP_. */

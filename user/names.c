@@ -19,7 +19,10 @@ void names__endpoint(__u8 family, const __u8 *addr, __u16 port, char *buf,
 	char a[PL_ADDRSTR_LEN];
 
 	names__addr(family, addr, a, sizeof(a));
-	snprintf(buf, len, family == PL_AF_INET6 ? "[%s]:%u" : "%s:%u", a, port);
+	if (!port)
+		snprintf(buf, len, "%s", a);
+	else
+		snprintf(buf, len, family == PL_AF_INET6 ? "[%s]:%u" : "%s:%u", a, port);
 }
 
 void names__duration(double seconds, char *buf, size_t len)

@@ -11,7 +11,7 @@
 
 /* "10.0.0.5" or "::1". */
 void names__addr(__u8 family, const __u8 *addr, char *buf, size_t len);
-/* "10.0.0.5:8080" or "[::1]:8080". */
+/* "10.0.0.5:8080" or "[::1]:8080"; the address alone for port 0. */
 void names__endpoint(__u8 family, const __u8 *addr, __u16 port, char *buf,
 		     size_t len);
 /* "42s", "15m02s", "3h05m". */

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include <errno.h>
+#include <limits.h>
 #include <getopt.h>
 #include <math.h>
 #include <stdarg.h>
@@ -12,6 +13,7 @@
 #define MAX_DURATION_S 86400.0
 #define MAX_PID 4194304
 #define MAX_LEDGER (1u << 24)
+#define MIN_INTERVAL_S 0.1
 
 static const char usage_main[] =
 "usage: portleak COMMAND [OPTIONS]\n"
@@ -21,7 +23,10 @@ static const char usage_main[] =
 "Every socket is charged to the process that owns it, TIME_WAIT included.\n"
 "\n"
 "commands:\n"
+"  top        live view, refreshed in place: the leaking process on the\n"
+"             first row, destinations running out of ports (key d)\n"
 "  snapshot   trace for a while, then print one report (table or JSON)\n"
+"  watch      one report per interval: JSON lines for scripts\n"
 "  doctor     what this kernel offers, which hooks portleak chooses and why,\n"
 "             the TCP sysctls and the port arithmetic of this host\n"
 "  help [COMMAND]   this text, or the options of COMMAND\n"
@@ -55,6 +60,39 @@ static const char usage_snapshot[] =
 "  -v, --verbose         show libbpf's messages\n"
 "  -h, --help            this text\n";
 
+static const char usage_top[] =
+"usage: portleak top [-d SECS] [-b [-n N]] [FILTERS] [OPTIONS]\n"
+"\n"
+"A perf/top-style screen that refreshes in place: host-wide totals per\n"
+"state, then one row per process, most suspicious first, with rates over\n"
+"10 s (opened/s, closed/s), net growth of held sockets per minute, the age\n"
+"of the oldest CLOSE_WAIT, port failures and a verdict: LEAK (CLOSE_WAIT\n"
+"older than --leak-age), GROWING (held sockets grow and are not closed),\n"
+"PORTS (bind/connect failures, or a destination over 80% of the range),\n"
+"OK. The reason for the selected row is shown at the bottom.\n"
+"\n"
+"keys: Up/Down select   Enter sockets of the process by peer and state\n"
+"      d destinations   s, <, > sort column   / filter (comm, pid or port)\n"
+"      ? advice for the selected row   p pause   h help   q quit\n"
+"\n"
+"  -d, --delay SECS      refresh every SECS seconds (default 2)\n"
+"  -b, --batch           plain text, no screen control (like top -b)\n"
+"  -n, --iterations N    with -b: print N refreshes, then exit\n"
+"  -p, -c, --port, --cgroup, --leak-age, --hooks, --max-sockets, -v\n"
+"                        as for snapshot (see 'portleak help snapshot')\n";
+
+static const char usage_watch[] =
+"usage: portleak watch [-i SECS] [-n N] [--json] [FILTERS] [OPTIONS]\n"
+"\n"
+"Print one report per interval until interrupted: with --json one JSON\n"
+"object per line (the schema of 'snapshot --json'), else the tables.\n"
+"\n"
+"  -i, --interval SECS   seconds between reports (default 2)\n"
+"  -n, --iterations N    stop after N reports (default: never)\n"
+"      --json            JSON lines\n"
+"  -p, -c, --port, --cgroup, --leak-age, --hooks, --max-sockets, -v\n"
+"                        as for snapshot (see 'portleak help snapshot')\n";
+
 static const char usage_doctor[] =
 "usage: portleak doctor [--hooks MODE] [-v]\n"
 "\n"
@@ -66,6 +104,10 @@ void options__usage(FILE *out, enum pl_command cmd)
 {
 	if (cmd == PL_CMD_SNAPSHOT)
 		fputs(usage_snapshot, out);
+	else if (cmd == PL_CMD_TOP)
+		fputs(usage_top, out);
+	else if (cmd == PL_CMD_WATCH)
+		fputs(usage_watch, out);
 	else if (cmd == PL_CMD_DOCTOR)
 		fputs(usage_doctor, out);
 	else
@@ -110,10 +152,23 @@ static int parse_ulong(const char *flag, const char *s, unsigned long min,
 	return 0;
 }
 
+static int parse_interval(const char *flag, const char *s, double *out)
+{
+	int err = parse_double(flag, s, MAX_DURATION_S, out);
+
+	if (!err && *out < MIN_INTERVAL_S)
+		return bad("invalid value '%s' for %s: at least %.1f", s, flag, MIN_INTERVAL_S);
+	return err;
+}
+
 static int parse_command(const char *name, enum pl_command *cmd)
 {
 	if (!strcmp(name, "snapshot"))
 		*cmd = PL_CMD_SNAPSHOT;
+	else if (!strcmp(name, "top"))
+		*cmd = PL_CMD_TOP;
+	else if (!strcmp(name, "watch"))
+		*cmd = PL_CMD_WATCH;
 	else if (!strcmp(name, "doctor"))
 		*cmd = PL_CMD_DOCTOR;
 	else if (!strcmp(name, "help") || !strcmp(name, "-h") || !strcmp(name, "--help"))
@@ -129,6 +184,10 @@ enum long_only { OPT_JSON = 256, OPT_PORT, OPT_CGROUP, OPT_HOOKS, OPT_MAX_SOCKET
 
 static const struct option long_options[] = {
 	{ "duration", required_argument, NULL, 'd' },
+	{ "delay", required_argument, NULL, 'd' },
+	{ "interval", required_argument, NULL, 'i' },
+	{ "iterations", required_argument, NULL, 'n' },
+	{ "batch", no_argument, NULL, 'b' },
 	{ "json", no_argument, NULL, OPT_JSON },
 	{ "pid", required_argument, NULL, 'p' },
 	{ "comm", required_argument, NULL, 'c' },
@@ -142,11 +201,28 @@ static const struct option long_options[] = {
 	{ 0 },
 };
 
-/* Flags that only make sense for snapshot. */
-static bool snapshot_only(int c)
+/* Which command takes which flag. */
+static bool applies(enum pl_command cmd, int c)
 {
-	return c == 'd' || c == 'p' || c == 'c' || c == OPT_JSON || c == OPT_PORT ||
-	       c == OPT_CGROUP || c == OPT_MAX_SOCKETS || c == OPT_LEAK_AGE;
+	bool tracing = cmd == PL_CMD_SNAPSHOT || cmd == PL_CMD_TOP || cmd == PL_CMD_WATCH;
+
+	switch (c) {
+	case OPT_HOOKS:
+	case 'v':
+		return true;
+	case 'd':
+		return cmd == PL_CMD_SNAPSHOT || cmd == PL_CMD_TOP;
+	case 'b':
+		return cmd == PL_CMD_TOP;
+	case 'i':
+		return cmd == PL_CMD_WATCH;
+	case 'n':
+		return cmd == PL_CMD_TOP || cmd == PL_CMD_WATCH;
+	case OPT_JSON:
+		return cmd == PL_CMD_SNAPSHOT || cmd == PL_CMD_WATCH;
+	default:
+		return tracing;
+	}
 }
 
 static int parse_flag(int c, const char *arg, struct pl_options *o)
@@ -156,7 +232,16 @@ static int parse_flag(int c, const char *arg, struct pl_options *o)
 
 	switch (c) {
 	case 'd':
+		if (o->cmd == PL_CMD_TOP)
+			return parse_interval("--delay", arg, &o->interval_s);
 		return parse_double("--duration", arg, MAX_DURATION_S, &o->duration_s);
+	case 'i':
+		return parse_interval("--interval", arg, &o->interval_s);
+	case 'n':
+		return parse_ulong("--iterations", arg, 1, ULONG_MAX / 2, &o->count);
+	case 'b':
+		o->batch = true;
+		return 0;
 	case OPT_JSON:
 		o->json = true;
 		return 0;
@@ -202,6 +287,7 @@ int options__parse(int argc, char **argv, struct pl_options *o)
 
 	memset(o, 0, sizeof(*o));
 	o->duration_s = 1;
+	o->interval_s = 2;
 	o->filter.port = -1;
 	o->leak_age_s = 60;
 	o->hooks = PL_HOOKS_AUTO;
@@ -219,7 +305,7 @@ int options__parse(int argc, char **argv, struct pl_options *o)
 	}
 	optind = 2;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":d:p:c:vh", long_options, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":d:i:n:bp:c:vh", long_options, NULL)) != -1) {
 		if (c == '?')
 			return bad("unknown option '%s'", argv[optind - 1]);
 		if (c == ':')
@@ -229,12 +315,14 @@ int options__parse(int argc, char **argv, struct pl_options *o)
 			o->cmd = PL_CMD_HELP;
 			return 0;
 		}
-		if (o->cmd != PL_CMD_SNAPSHOT && snapshot_only(c))
+		if (!applies(o->cmd, c))
 			return bad("option '%s' does not apply to this command", argv[optind - 1]);
 		if ((err = parse_flag(c, optarg, o)))
 			return err;
 	}
 	if (optind < argc)
 		return bad("unexpected argument '%s'", argv[optind]);
+	if (o->count && o->cmd == PL_CMD_TOP && !o->batch)
+		return bad("-n goes with -b (batch mode)");
 	return 0;
 }

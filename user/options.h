@@ -16,12 +16,17 @@ enum pl_command {
 	PL_CMD_HELP,
 	PL_CMD_VERSION,
 	PL_CMD_SNAPSHOT,
+	PL_CMD_TOP,
+	PL_CMD_WATCH,
 	PL_CMD_DOCTOR,
 };
 
 struct pl_options {
 	enum pl_command cmd;
-	double duration_s;
+	double duration_s;   /* snapshot: how long to trace */
+	double interval_s;   /* top, watch: between reports */
+	unsigned long count; /* top -n, watch -n: reports to print; 0 = forever */
+	bool batch;          /* top -b */
 	bool json;
 	struct pl_filter filter;
 	enum pl_hooks_mode hooks;

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "advice.h"
 #include "json.h"
 #include "model.h"
 #include "names.h"
@@ -13,7 +14,7 @@
 
 static int passed, failed;
 
-#define CHECK(cond) check((cond), #cond, __FILE__, __LINE__)
+#define CHECK(cond) check(!!(cond), #cond, __FILE__, __LINE__)
 
 static void check(int ok, const char *what, const char *file, int line)
 {
@@ -214,7 +215,7 @@ static void test_sort_order(void)
 	/* Same CLOSE_WAIT count: the older one first; then growth; then failures. */
 	CHECK(r.procs[0].pid == 3 && r.procs[1].pid == 2);
 	CHECK(r.procs[2].pid == 4 && r.procs[3].pid == 1);
-	CHECK(r.procs[2].verdict == PL_VERDICT_GROWING);
+	CHECK(r.procs[2].verdict == PL_VERDICT_OK); /* holds 1: not growing */
 	CHECK(r.procs[3].verdict == PL_VERDICT_PORTS);
 	model__free(&r);
 }
@@ -226,6 +227,7 @@ static void test_leak_verdict_needs_age(void)
 	const struct pl_proc *p;
 	int i;
 
+	add_sock(&h, 7, PL_TCP_LISTEN, tuple4(8080, 0, 0), 100);
 	for (i = 0; i < 5; i++)
 		add_sock(&h, 7, PL_TCP_CLOSE_WAIT, tuple4(8080, 0x0500000a, 40000 + i), 61 + i);
 	add_sock(&h, 8, PL_TCP_CLOSE_WAIT, tuple4(8081, 0x0500000a, 41000), 5);
@@ -234,7 +236,9 @@ static void test_leak_verdict_needs_age(void)
 	p = find(&r, 7);
 	CHECK(p && p->verdict == PL_VERDICT_LEAK && p->n_reasons >= 1);
 	CHECK(p && strstr(p->reasons[0], "5 CLOSE_WAIT") && strstr(p->reasons[0], "oldest 1m05s"));
-	CHECK(p && p->close_wait_peer_count == 1);
+	/* Different client ports of one address: a server groups them. */
+	CHECK(p && p->close_wait_peer_count == 5 && p->close_wait_peer.port == 0);
+	CHECK(p && strstr(p->reasons[0], "(5 to 10.0.0.5)"));
 	p = find(&r, 8);
 	CHECK(p && p->verdict == PL_VERDICT_OK);
 	model__free(&r);
@@ -282,23 +286,33 @@ static void test_filters(void)
 static void test_destinations_and_exhaustion(void)
 {
 	struct host h = { 0 };
-	struct pl_tcp_record before[4];
 	struct pl_netns ns = { .inum = NS, .port_low = 40000, .port_high = 40099 };
+	struct pl_history hist = { 0 };
 	struct pl_report r;
 	int i;
 
-	for (i = 0; i < 50; i++)
+	/* 10 s ago: 4 ports in use toward 10.0.0.5:8080. */
+	for (i = 0; i < 4; i++)
+		add_sock(&h, 12, PL_TCP_ESTABLISHED, tuple4(40000 + i, 0x0500000a, 8080), 1);
+	struct pl_model_input in = input(&h);
+	in.netns = &ns;
+	in.n_netns = 1;
+	in.now_ns = NOW - 10 * SEC;
+	CHECK(model__build(&in, &r) == 0 && r.n_dests == 1 && r.dests[0].growth_per_s == 0);
+	CHECK(model__remember(&r, &hist, in.now_ns) == 0);
+	model__free(&r);
+	/* Now: 51. */
+	for (i = 4; i < 50; i++)
 		add_sock(&h, 12, PL_TCP_ESTABLISHED, tuple4(40000 + i, 0x0500000a, 8080), 1);
 	add_timewait(&h, 12, tuple4(40050, 0x0500000a, 8080));
-	memcpy(before, h.tcp, sizeof(before)); /* 4 ports in use 10 s ago */
 	h.failures[h.n_failures++] = (struct pl_failure){
 		.owner = owner(12), .kind = PL_FAIL_CONNECT, .err = 99,
 		.tuple = tuple4(0, 0x0500000a, 8080) };
-	struct pl_model_input in = input(&h);
-	in.tcp_before = before;
-	in.n_tcp_before = 4;
+	add_stats(&h, 12, 50, 0, 0, 1);
+	in = input(&h);
 	in.netns = &ns;
 	in.n_netns = 1;
+	in.history = &hist;
 	CHECK(model__build(&in, &r) == 0 && r.n_dests == 1);
 	CHECK(r.dests[0].in_use == 51 && r.dests[0].time_wait == 1);
 	CHECK(r.dests[0].range == 100);
@@ -306,8 +320,79 @@ static void test_destinations_and_exhaustion(void)
 	CHECK(r.dests[0].growth_per_s > 4.69 && r.dests[0].growth_per_s < 4.71);
 	/* 49 ports left at 4.7 new ports per second. */
 	CHECK(r.dests[0].seconds_to_exhaustion > 10.4 && r.dests[0].seconds_to_exhaustion < 10.5);
+	CHECK(r.dests[0].new_ports_per_s > 4.71 && r.dests[0].new_ports_per_s < 4.73);
 	CHECK(r.dests[0].connect_failures == 1);
+	/* The process holds 51 of 100 ports toward it: not yet a PORTS verdict
+	 * by itself, but its connect failure is. */
+	CHECK(r.procs[0].hot_dest_ports == 51 && r.procs[0].verdict == PL_VERDICT_PORTS);
 	model__free(&r);
+	history__free(&hist);
+}
+
+/* Two reports @dt_s apart of one process: held sockets, opened, closed. */
+static enum pl_verdict trend_verdict(__u64 held0, __u64 opened0, __u64 closed0,
+				     __u64 held1, __u64 opened1, __u64 closed1,
+				     double dt_s, double *opened_per_s)
+{
+	struct pl_history hist = { 0 };
+	struct pl_report r;
+	enum pl_verdict v = PL_VERDICT_OK;
+	__u64 i;
+
+	for (int step = 0; step < 2; step++) {
+		struct host h = { 0 };
+		__u64 held = step ? held1 : held0;
+
+		for (i = 0; i < held && i < 60; i++)
+			add_sock(&h, 20, PL_TCP_ESTABLISHED, tuple4((__u16)(40000 + i), 0x0100007f, 80), 1);
+		add_stats(&h, 20, step ? opened1 : opened0, step ? closed1 : closed0, 0, 0);
+		struct pl_model_input in = input(&h);
+		in.history = &hist;
+		in.now_ns = NOW + (__u64)(step * dt_s * SEC);
+		if (model__build(&in, &r))
+			return PL_VERDICT_OK;
+		v = r.procs[0].verdict;
+		*opened_per_s = r.procs[0].opened_per_s;
+		model__remember(&r, &hist, in.now_ns);
+		model__free(&r);
+	}
+	history__free(&hist);
+	return v;
+}
+
+static void test_growing_verdict_over_time(void)
+{
+	double rate = 0;
+
+	/* 10 -> 50 held in 30 s, 45 opened, 5 closed: GROWING. */
+	CHECK(trend_verdict(10, 100, 90, 50, 145, 95, 30, &rate) == PL_VERDICT_GROWING);
+	/* Busy but healthy: 10000 opened and closed in 30 s, held steady. */
+	CHECK(trend_verdict(10, 1000, 990, 12, 11000, 10988, 30, &rate) == PL_VERDICT_OK);
+	/* Rates come from the 10 s window only. */
+	CHECK(trend_verdict(10, 1000, 990, 10, 1500, 1490, 5, &rate) == PL_VERDICT_OK);
+	CHECK(rate > 99.9 && rate < 100.1);
+	/* Too short a span says nothing. */
+	CHECK(trend_verdict(10, 0, 0, 50, 40, 0, 1, &rate) == PL_VERDICT_OK);
+}
+
+static void test_advice(void)
+{
+	struct pl_host_facts facts = { .port_low = 32768, .port_high = 60999, .tw_reuse = 2 };
+	char lines[12][PL_ADVICE_LEN];
+	struct pl_proc p = { .pid = 1, .close_wait_oldest_s = 120 };
+	size_t n;
+
+	p.states[PL_TCP_CLOSE_WAIT] = 812;
+	n = advice__lines(&p, &facts, lines, 12);
+	CHECK(n >= 2 && strstr(lines[0], "812 sockets sit in CLOSE_WAIT"));
+	p.states[PL_TCP_CLOSE_WAIT] = 0;
+	p.states[PL_TCP_TIME_WAIT] = 5000;
+	n = advice__lines(&p, &facts, lines, 12);
+	CHECK(n >= 4 && strstr(lines[1], "28232 / 60 s = 471 new connections per second"));
+	CHECK(strstr(lines[2], "tcp_tw_reuse = 2 (loopback only)"));
+	p.states[PL_TCP_TIME_WAIT] = 1;
+	n = advice__lines(&p, &facts, lines, 12);
+	CHECK(n == 1 && strstr(lines[0], "Nothing wrong"));
 }
 
 static void test_failing_process_without_sockets_is_listed(void)
@@ -402,6 +487,8 @@ int main(void)
 	test_busy_healthy_process_is_ok();
 	test_filters();
 	test_destinations_and_exhaustion();
+	test_growing_verdict_over_time();
+	test_advice();
 	test_failing_process_without_sockets_is_listed();
 	test_json_escaping();
 	test_text_names();
