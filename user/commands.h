@@ -9,6 +9,7 @@
 int cmd_snapshot(const struct pl_options *o);
 int cmd_watch(const struct pl_options *o);
 int cmd_top(const struct pl_options *o);
+int cmd_serve(const struct pl_options *o);
 int cmd_doctor(const struct pl_options *o);
 
 /* Checks BTF and privileges, mounts what is missing and starts the agent.

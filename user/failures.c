@@ -8,12 +8,15 @@
 
 static int keep_failure(void *ctx, void *data, size_t size)
 {
+	const struct pl_failure *ev = data;
 	struct pl_failures *f = ctx;
 	struct pl_failure *grown;
 	size_t cap;
 
 	if (size < sizeof(struct pl_failure))
 		return 0;
+	if (ev->kind <= PL_FAIL_BIND && ev->err >= 0 && ev->err < PL_ERRNO_MAX)
+		f->tally[ev->kind][ev->err]++;
 	if (f->n == f->cap) {
 		cap = f->cap ? f->cap * 2 : 64;
 		grown = cap <= PL_FAILURES_KEPT

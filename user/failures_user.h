@@ -9,6 +9,7 @@
 #include "failures.h"
 
 #define PL_FAILURES_KEPT 65536 /* more are counted in .dropped */
+#define PL_ERRNO_MAX 134       /* errno values tallied */
 
 struct ring_buffer;
 
@@ -17,6 +18,7 @@ struct pl_failures {
 	struct pl_failure *items;
 	size_t n, cap;
 	__u64 dropped;
+	__u64 tally[PL_FAIL_BIND + 1][PL_ERRNO_MAX]; /* [kind][errno], never expired */
 };
 
 int failures__open(struct pl_failures *f, int ringbuf_fd);

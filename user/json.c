@@ -3,43 +3,12 @@
 #include <string.h>
 
 #include "json.h"
+#include "names.h"
 
 void json__init(struct pl_json *j, FILE *out)
 {
 	memset(j, 0, sizeof(*j));
 	j->out = out;
-}
-
-/* Length of the valid UTF-8 sequence at @s (at most @len bytes), 0 if the
- * bytes there are not one. */
-static size_t utf8_len(const unsigned char *s, size_t len)
-{
-	size_t n, i;
-	unsigned int cp;
-
-	if (s[0] < 0x80)
-		return 1;
-	if ((s[0] & 0xe0) == 0xc0)
-		n = 2, cp = s[0] & 0x1f;
-	else if ((s[0] & 0xf0) == 0xe0)
-		n = 3, cp = s[0] & 0x0f;
-	else if ((s[0] & 0xf8) == 0xf0)
-		n = 4, cp = s[0] & 0x07;
-	else
-		return 0;
-	if (n > len)
-		return 0;
-	for (i = 1; i < n; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = cp << 6 | (s[i] & 0x3f);
-	}
-	/* Overlong forms, surrogates and values past U+10FFFF are invalid. */
-	if ((n == 2 && cp < 0x80) || (n == 3 && cp < 0x800) ||
-	    (n == 4 && cp < 0x10000) || cp > 0x10ffff ||
-	    (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return n;
 }
 
 void json__escape(FILE *out, const char *str, size_t len)
@@ -59,7 +28,7 @@ void json__escape(FILE *out, const char *str, size_t len)
 			fputs("\\t", out);
 		} else if (c < 0x20 || c == 0x7f) {
 			fprintf(out, "\\u%04x", c);
-		} else if ((n = utf8_len(s + i, len - i)) > 0) {
+		} else if ((n = names__utf8_len(s + i, len - i)) > 0) {
 			fwrite(s + i, 1, n, out);
 			i += n;
 			continue;

@@ -3,10 +3,7 @@
 #include <stdio.h>
 
 #include "commands.h"
-
-#ifndef PORTLEAK_VERSION
-#define PORTLEAK_VERSION "0.1.0"
-#endif
+#include "version.h"
 
 int main(int argc, char **argv)
 {
@@ -21,6 +18,8 @@ int main(int argc, char **argv)
 		return cmd_watch(&o);
 	case PL_CMD_TOP:
 		return cmd_top(&o);
+	case PL_CMD_SERVE:
+		return cmd_serve(&o);
 	case PL_CMD_DOCTOR:
 		return cmd_doctor(&o);
 	case PL_CMD_VERSION:

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include <errno.h>
-#include <signal.h>
+#include <stdio.h>
+#include <unistd.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -164,6 +165,15 @@ static int cmp_u32(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/* Without CAP_KILL, kill(pid, 0) cannot tell; /proc can. */
+static bool process_alive(__u32 tgid)
+{
+	char path[32];
+
+	snprintf(path, sizeof(path), "/proc/%u", tgid);
+	return access(path, F_OK) == 0;
+}
+
 /* Sorted tgids that a ledger or timewait entry still refers to. */
 static __u32 *referenced_tgids(const struct pl_maps *m, size_t *n)
 {
@@ -215,7 +225,7 @@ void maps__gc(struct portleak_bpf *skel, const struct pl_maps *m,
 	for (i = 0; refs && i < m->n_owners; i++) {
 		const struct pl_owner *o = &m->owners[i].key;
 
-		if (kill((pid_t)o->tgid, 0) && errno == ESRCH &&
+		if (!process_alive(o->tgid) &&
 		    !bsearch(&o->tgid, refs, n_refs, sizeof(*refs), cmp_u32))
 			bpf_map_delete_elem(owners, o);
 	}

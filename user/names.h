@@ -18,6 +18,9 @@ void names__endpoint(__u8 family, const __u8 *addr, __u16 port, char *buf,
 void names__duration(double seconds, char *buf, size_t len);
 /* "EADDRINUSE", "EACCES", ... or "errno 123". */
 const char *names__errno(int err);
+/* Length of the valid UTF-8 sequence at @s (at most @len bytes), 0 if the
+ * bytes there are not one. */
+size_t names__utf8_len(const unsigned char *s, size_t len);
 /* A process name as safe terminal text: bytes outside printable ASCII
  * become \xNN, a backslash becomes \\. */
 void names__printable(const char *in, size_t in_len, char *buf, size_t len);

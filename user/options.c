@@ -27,6 +27,7 @@ static const char usage_main[] =
 "             first row, destinations running out of ports (key d)\n"
 "  snapshot   trace for a while, then print one report (table or JSON)\n"
 "  watch      one report per interval: JSON lines for scripts\n"
+"  serve      Prometheus /metrics (and /api/snapshot, /healthz) for a fleet\n"
 "  doctor     what this kernel offers, which hooks portleak chooses and why,\n"
 "             the TCP sysctls and the port arithmetic of this host\n"
 "  help [COMMAND]   this text, or the options of COMMAND\n"
@@ -93,6 +94,32 @@ static const char usage_watch[] =
 "  -p, -c, --port, --cgroup, --leak-age, --hooks, --max-sockets, -v\n"
 "                        as for snapshot (see 'portleak help snapshot')\n";
 
+static const char usage_serve[] =
+"usage: portleak serve [--listen ADDR:PORT] [--top-k N] [-i SECS] [--user USER]\n"
+"                      [--config FILE] [--own-netns] [OPTIONS]\n"
+"\n"
+"Run as a daemon and serve, over plain HTTP:\n"
+"  /metrics        the Prometheus text format: per-process sockets by state,\n"
+"                  oldest CLOSE_WAIT, opened/closed, port failures by errno,\n"
+"                  verdicts; per-destination ports in use, utilization and\n"
+"                  time to exhaustion; host totals; portleak's own losses,\n"
+"                  BPF run time (with kernel.bpf_stats_enabled=1), scrape time\n"
+"  /api/snapshot   the snapshot JSON\n"
+"  /healthz        'ok'\n"
+"Only the top-K processes and destinations (most suspicious first) get\n"
+"their own series; the rest are summed into one 'other' series.\n"
+"After start-up every capability is dropped but CAP_BPF (map reads) and,\n"
+"unless --own-netns, CAP_SYS_ADMIN + CAP_SYS_PTRACE (entering other network\n"
+"namespaces). SIGTERM/SIGINT stop it cleanly; SIGHUP re-reads --config.\n"
+"\n"
+"      --listen ADDR:PORT  where to listen (default 127.0.0.1:9530; [::1]:9530 for IPv6)\n"
+"      --top-k N           processes and destinations with their own series (default 20)\n"
+"  -i, --interval SECS     refresh the report every SECS seconds (default 5)\n"
+"      --user USER         run as USER once the programs are attached\n"
+"      --config FILE       'top_k = N', 'interval = SECS', 'leak_age = SECS' lines\n"
+"      --own-netns         only portleak's network namespace; no CAP_SYS_ADMIN kept\n"
+"      --leak-age, --hooks, --max-sockets, -v   as for snapshot\n";
+
 static const char usage_doctor[] =
 "usage: portleak doctor [--hooks MODE] [-v]\n"
 "\n"
@@ -108,6 +135,8 @@ void options__usage(FILE *out, enum pl_command cmd)
 		fputs(usage_top, out);
 	else if (cmd == PL_CMD_WATCH)
 		fputs(usage_watch, out);
+	else if (cmd == PL_CMD_SERVE)
+		fputs(usage_serve, out);
 	else if (cmd == PL_CMD_DOCTOR)
 		fputs(usage_doctor, out);
 	else
@@ -169,6 +198,8 @@ static int parse_command(const char *name, enum pl_command *cmd)
 		*cmd = PL_CMD_TOP;
 	else if (!strcmp(name, "watch"))
 		*cmd = PL_CMD_WATCH;
+	else if (!strcmp(name, "serve"))
+		*cmd = PL_CMD_SERVE;
 	else if (!strcmp(name, "doctor"))
 		*cmd = PL_CMD_DOCTOR;
 	else if (!strcmp(name, "help") || !strcmp(name, "-h") || !strcmp(name, "--help"))
@@ -180,7 +211,10 @@ static int parse_command(const char *name, enum pl_command *cmd)
 	return 0;
 }
 
-enum long_only { OPT_JSON = 256, OPT_PORT, OPT_CGROUP, OPT_HOOKS, OPT_MAX_SOCKETS, OPT_LEAK_AGE };
+enum long_only {
+	OPT_JSON = 256, OPT_PORT, OPT_CGROUP, OPT_HOOKS, OPT_MAX_SOCKETS, OPT_LEAK_AGE,
+	OPT_LISTEN, OPT_TOP_K, OPT_USER, OPT_CONFIG, OPT_OWN_NETNS,
+};
 
 static const struct option long_options[] = {
 	{ "duration", required_argument, NULL, 'd' },
@@ -196,6 +230,11 @@ static const struct option long_options[] = {
 	{ "hooks", required_argument, NULL, OPT_HOOKS },
 	{ "max-sockets", required_argument, NULL, OPT_MAX_SOCKETS },
 	{ "leak-age", required_argument, NULL, OPT_LEAK_AGE },
+	{ "listen", required_argument, NULL, OPT_LISTEN },
+	{ "top-k", required_argument, NULL, OPT_TOP_K },
+	{ "user", required_argument, NULL, OPT_USER },
+	{ "config", required_argument, NULL, OPT_CONFIG },
+	{ "own-netns", no_argument, NULL, OPT_OWN_NETNS },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ 0 },
@@ -205,6 +244,7 @@ static const struct option long_options[] = {
 static bool applies(enum pl_command cmd, int c)
 {
 	bool tracing = cmd == PL_CMD_SNAPSHOT || cmd == PL_CMD_TOP || cmd == PL_CMD_WATCH;
+	bool filters = tracing;
 
 	switch (c) {
 	case OPT_HOOKS:
@@ -215,13 +255,22 @@ static bool applies(enum pl_command cmd, int c)
 	case 'b':
 		return cmd == PL_CMD_TOP;
 	case 'i':
-		return cmd == PL_CMD_WATCH;
+		return cmd == PL_CMD_WATCH || cmd == PL_CMD_SERVE;
+	case OPT_LISTEN:
+	case OPT_TOP_K:
+	case OPT_USER:
+	case OPT_CONFIG:
+		return cmd == PL_CMD_SERVE;
+	case OPT_OWN_NETNS:
+	case OPT_LEAK_AGE:
+	case OPT_MAX_SOCKETS:
+		return tracing || cmd == PL_CMD_SERVE;
 	case 'n':
 		return cmd == PL_CMD_TOP || cmd == PL_CMD_WATCH;
 	case OPT_JSON:
 		return cmd == PL_CMD_SNAPSHOT || cmd == PL_CMD_WATCH;
-	default:
-		return tracing;
+	default: /* the filters */
+		return filters;
 	}
 }
 
@@ -276,6 +325,20 @@ static int parse_flag(int c, const char *arg, struct pl_options *o)
 	case 'v':
 		o->verbose = true;
 		return 0;
+	case OPT_LISTEN:
+		o->listen = arg;
+		return 0;
+	case OPT_TOP_K:
+		return parse_ulong("--top-k", arg, 1, 100000, &o->top_k);
+	case OPT_USER:
+		o->user = arg;
+		return 0;
+	case OPT_CONFIG:
+		o->config = arg;
+		return options__read_config(arg, o);
+	case OPT_OWN_NETNS:
+		o->own_netns = true;
+		return 0;
 	default:
 		return -EINVAL; /* getopt has said what is wrong */
 	}
@@ -288,6 +351,8 @@ int options__parse(int argc, char **argv, struct pl_options *o)
 	memset(o, 0, sizeof(*o));
 	o->duration_s = 1;
 	o->interval_s = 2;
+	o->listen = "127.0.0.1:9530";
+	o->top_k = 20;
 	o->filter.port = -1;
 	o->leak_age_s = 60;
 	o->hooks = PL_HOOKS_AUTO;
@@ -295,6 +360,8 @@ int options__parse(int argc, char **argv, struct pl_options *o)
 		return bad("no command given");
 	if ((err = parse_command(argv[1], &o->cmd)))
 		return err;
+	if (o->cmd == PL_CMD_SERVE)
+		o->interval_s = 5;
 	if (o->cmd == PL_CMD_HELP) {
 		enum pl_command topic = PL_CMD_HELP;
 
@@ -325,4 +392,32 @@ int options__parse(int argc, char **argv, struct pl_options *o)
 	if (o->count && o->cmd == PL_CMD_TOP && !o->batch)
 		return bad("-n goes with -b (batch mode)");
 	return 0;
+}
+
+int options__read_config(const char *path, struct pl_options *o)
+{
+	char line[256], key[64], value[128];
+	unsigned int n = 0;
+	FILE *f = fopen(path, "re");
+	int err = 0;
+
+	if (!f)
+		return bad("cannot read --config %s: %s", path, strerror(errno));
+	while (!err && fgets(line, sizeof(line), f)) {
+		n++;
+		if (line[strspn(line, " \t")] == '#' || line[strspn(line, " \t\n")] == '\0')
+			continue;
+		if (sscanf(line, " %63[a-z_] = %127s", key, value) != 2)
+			err = bad("%s:%u: expected 'key = value'", path, n);
+		else if (!strcmp(key, "top_k"))
+			err = parse_ulong("top_k", value, 1, 100000, &o->top_k);
+		else if (!strcmp(key, "interval"))
+			err = parse_interval("interval", value, &o->interval_s);
+		else if (!strcmp(key, "leak_age"))
+			err = parse_double("leak_age", value, MAX_DURATION_S, &o->leak_age_s);
+		else
+			err = bad("%s:%u: unknown setting '%s'", path, n, key);
+	}
+	fclose(f);
+	return err;
 }

@@ -18,6 +18,7 @@ enum pl_command {
 	PL_CMD_SNAPSHOT,
 	PL_CMD_TOP,
 	PL_CMD_WATCH,
+	PL_CMD_SERVE,
 	PL_CMD_DOCTOR,
 };
 
@@ -32,8 +33,18 @@ struct pl_options {
 	enum pl_hooks_mode hooks;
 	__u32 ledger_size;
 	double leak_age_s;
+	bool own_netns;      /* walk only portleak's network namespace */
 	bool verbose;
+	/* serve */
+	const char *listen;  /* ADDR:PORT */
+	unsigned long top_k;
+	const char *user;    /* switch to this user after start-up */
+	const char *config;  /* settings re-read on SIGHUP */
 };
+
+/* Read top_k, interval and leak_age from @path ("key = value" lines).
+ * 0, or -EINVAL after one line on stderr. */
+int options__read_config(const char *path, struct pl_options *o);
 
 /* 0, or -EINVAL after one line on stderr saying what is wrong. */
 int options__parse(int argc, char **argv, struct pl_options *o);

@@ -52,7 +52,7 @@ int tracker__report(struct pl_tracker *t, struct pl_report *out)
 	err = maps__read(t->agent.skel, &m);
 	if (err)
 		return err;
-	err = walk__tcp(t->agent.skel, &w);
+	err = walk__tcp(t->agent.skel, !t->opts->own_netns, &w);
 	if (!err) {
 		now = sysinfo__now_ns();
 		struct pl_model_input in = model_input(t, &w, &m, now);

@@ -100,24 +100,25 @@ static int add_netns(struct pl_tcp_walk *w, __u32 inum)
 static int walk_netns(struct portleak_bpf *skel, struct pl_tcp_walk *w,
 		      const char *path, int home)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC), err = 0;
+	int fd = path ? open(path, O_RDONLY | O_CLOEXEC) : home, err = 0;
 	struct stat st;
 
 	if (fd < 0)
 		return 0; /* the process is gone: nothing to walk */
 	if (fstat(fd, &st) || seen_netns(w, (__u32)st.st_ino))
 		goto out;
-	if (setns(fd, CLONE_NEWNET)) {
+	if (fd != home && setns(fd, CLONE_NEWNET)) {
 		w->netns_failed++;
 		goto out;
 	}
 	err = add_netns(w, (__u32)st.st_ino);
 	if (!err)
 		err = run_iter(skel->links.walk_tcp, keep_records, w);
-	if (setns(home, CLONE_NEWNET))
-		err = -errno; /* cannot happen as root; never go on elsewhere */
+	if (fd != home && setns(home, CLONE_NEWNET))
+		err = -errno; /* we entered it, so we can leave; never go on elsewhere */
 out:
-	close(fd);
+	if (fd != home)
+		close(fd);
 	return err;
 }
 
@@ -141,17 +142,17 @@ static int walk_dir(struct portleak_bpf *skel, struct pl_tcp_walk *w,
 	return err;
 }
 
-int walk__tcp(struct portleak_bpf *skel, struct pl_tcp_walk *w)
+int walk__tcp(struct portleak_bpf *skel, bool all_netns, struct pl_tcp_walk *w)
 {
 	int home = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC), err;
 
 	memset(w, 0, sizeof(*w));
 	if (home < 0)
 		return -errno;
-	err = walk_netns(skel, w, "/proc/self/ns/net", home);
-	if (!err)
+	err = walk_netns(skel, w, NULL, home);
+	if (!err && all_netns)
 		err = walk_dir(skel, w, "/run/netns", "", home);
-	if (!err)
+	if (!err && all_netns)
 		err = walk_dir(skel, w, "/proc", "/ns/net", home);
 	close(home);
 	return err;

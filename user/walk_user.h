@@ -3,6 +3,8 @@
 #ifndef PORTLEAK_WALK_USER_H
 #define PORTLEAK_WALK_USER_H
 
+#include <stdbool.h>
+
 #include "model.h"
 
 struct portleak_bpf;
@@ -17,9 +19,10 @@ struct pl_tcp_walk {
 
 /* Record the owner of every TCP socket held in an fd table. */
 int walk__fds(struct portleak_bpf *skel);
-/* List every TCP socket of every network namespace that has a process in
- * it or a name under /run/netns. */
-int walk__tcp(struct portleak_bpf *skel, struct pl_tcp_walk *out);
+/* List every TCP socket of portleak's network namespace and, with
+ * @all_netns, of every namespace that has a process in it or a name under
+ * /run/netns (entering them needs CAP_SYS_ADMIN). */
+int walk__tcp(struct portleak_bpf *skel, bool all_netns, struct pl_tcp_walk *out);
 void walk__free(struct pl_tcp_walk *w);
 
 #endif

@@ -341,6 +341,108 @@ test_top_screen_in_tmux() {
 	return 0
 }
 
+# serve_start ARGS...: portleak serve on a free loopback port ($SERVE_PORT).
+serve_start() {
+	SERVE_PORT=$(shuf -i 20000-30000 -n 1)
+	"$PL" serve --listen "127.0.0.1:$SERVE_PORT" -i 0.5 --hooks "$HOOKS" "$@" 2>"$T/serve.log" &
+	SERVE=$!
+	PIDS+=("$SERVE")
+	wait_for "$T/serve.log" "serving"
+}
+
+metrics() {
+	curl -sf "http://127.0.0.1:$SERVE_PORT/metrics" || fail "GET /metrics failed"
+}
+
+test_serve_prometheus_scrapes_the_leak() {
+	local prom_port i value query
+	start_leak 6
+	serve_start
+	sleep 1
+	metrics >"$T/metrics.txt"
+	promtool check metrics <"$T/metrics.txt" >"$T/promtool.txt" 2>&1 ||
+		fail "promtool check metrics: $(cat "$T/promtool.txt")"
+	curl -sf "http://127.0.0.1:$SERVE_PORT/healthz" | grep -qx ok || fail "/healthz"
+	curl -sf "http://127.0.0.1:$SERVE_PORT/api/snapshot" >"$T/out.json" || fail "/api/snapshot"
+	expect "snapshot CLOSE_WAIT" "$(proc "$server" .sockets.CLOSE_WAIT)" 6
+	expect "unknown path" "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$SERVE_PORT/nope")" 404
+	prom_port=$(shuf -i 30001-40000 -n 1)
+	cat >"$T/prometheus.yml" <<-EOF
+		global: {scrape_interval: 1s, evaluation_interval: 1s}
+		scrape_configs:
+		  - job_name: portleak
+		    static_configs: [{targets: ["127.0.0.1:$SERVE_PORT"]}]
+	EOF
+	start prom prometheus --config.file="$T/prometheus.yml" --storage.tsdb.path="$T/tsdb" \
+		--web.listen-address="127.0.0.1:$prom_port" --log.level=warn
+	query="portleak_process_sockets{pid=\"$server\",state=\"CLOSE_WAIT\"}"
+	for ((i = 0; i < 120; i++)); do
+		value=$(curl -sf "http://127.0.0.1:$prom_port/api/v1/query" --data-urlencode "query=$query" |
+			jq -r '.data.result[0].value[1] // empty' 2>/dev/null)
+		[ -n "$value" ] && break
+		sleep 0.25
+	done
+	expect "CLOSE_WAIT of pid $server in Prometheus" "$value" 6
+}
+
+test_serve_top_k_bounds_series() {
+	local i
+	start server "$WORKLOAD" serve -m hold -r "$T/server"
+	wait_for "$T/server"
+	for i in 1 2 3 4; do
+		start c "$WORKLOAD" connect -p "$(cat "$T/server")" -n "$i" -m hold -r "$T/client$i"
+		wait_for "$T/client$i"
+	done
+	serve_start --top-k 2
+	sleep 1
+	metrics >"$T/metrics.txt"
+	local pids sum total
+	pids=$(grep '^portleak_process_sockets{' "$T/metrics.txt" | sed 's/.*pid="\([^"]*\)".*/\1/' | sort -u)
+	expect "per-process series" "$(wc -l <<<"$pids")" 3
+	grep -qx other <<<"$pids" || fail "no 'other' series: $pids"
+	sum=$(awk '/^portleak_process_sockets\{/ { s += $NF } END { print s }' "$T/metrics.txt")
+	total=$(awk '/^portleak_sockets\{/ { s += $NF } END { print s }' "$T/metrics.txt")
+	expect "sum of process series" "$sum" "$total"
+}
+
+test_serve_drops_capabilities() {
+	serve_start --user nobody
+	expect "effective capabilities" "$(awk '/^CapEff/ { print $2 }' "/proc/$SERVE/status")" 0000008000280000
+	expect "uid" "$(awk '/^Uid/ { print $3 }' "/proc/$SERVE/status")" "$(id -u nobody)"
+	metrics | grep -q '^portleak_hooks_info' || fail "no metrics after dropping privileges"
+	kill -TERM "$SERVE"
+	wait "$SERVE"
+	expect "exit status after SIGTERM" $? 0
+	grep -q "stopping: signal received" "$T/serve.log" || fail "no stop line: $(cat "$T/serve.log")"
+	serve_start --own-netns
+	expect "effective capabilities, --own-netns" "$(awk '/^CapEff/ { print $2 }' "/proc/$SERVE/status")" 0000008000000000
+}
+
+test_serve_refuses_without_capabilities() {
+	setpriv --bounding-set=-bpf,-perfmon,-sys_admin "$PL" serve --listen "127.0.0.1:$(shuf -i 20000-30000 -n 1)" \
+		>/dev/null 2>"$T/usage"
+	expect "exit status" $? 1
+	expect "stderr lines" "$(wc -l <"$T/usage")" 1
+	grep -q "needs root, or CAP_BPF and CAP_PERFMON" "$T/usage" || fail "message: $(cat "$T/usage")"
+}
+
+test_serve_sighup_rereads_config() {
+	echo "top_k = 1" >"$T/portleak.conf"
+	serve_start --config "$T/portleak.conf"
+	echo "top_k = 7" >"$T/portleak.conf"
+	kill -HUP "$SERVE"
+	wait_for "$T/serve.log" "re-read .*top_k 7"
+}
+
+test_alert_rules() {
+	local dir=$ROOT/scripts/prometheus
+	promtool check rules "$dir/portleak.rules.yml" >"$T/rules.txt" 2>&1 || fail "$(cat "$T/rules.txt")"
+	(cd "$dir" && promtool test rules portleak.rules.test.yml) >"$T/rules.txt" 2>&1 ||
+		fail "$(cat "$T/rules.txt")"
+	jq -e '.panels | length > 5' "$ROOT/scripts/grafana/portleak-dashboard.json" >/dev/null ||
+		fail "dashboard JSON"
+}
+
 test_usage_errors_exit_2() {
 	local args
 	while IFS= read -r args; do
@@ -372,6 +474,11 @@ test_usage_errors_exit_2() {
 		watch -d 1
 		watch -i x
 		watch -n 0
+		serve --listen nowhere
+		serve --listen 127.0.0.1:99999
+		serve --top-k 0
+		serve --json
+		serve --config /nonexistent
 	EOF
 }
 

@@ -8,6 +8,7 @@
 
 #include "advice.h"
 #include "json.h"
+#include "metrics.h"
 #include "model.h"
 #include "names.h"
 #include "report.h"
@@ -478,6 +479,36 @@ static void test_json_report_is_complete(void)
 	model__free(&r);
 }
 
+static void test_metrics_escaping_and_top_k(void)
+{
+	struct host h = { 0 };
+	struct pl_report r;
+	char *doc = NULL;
+	size_t len = 0, series = 0;
+	FILE *f = open_memstream(&doc, &len);
+	struct pl_report_meta meta = { "t", "6.18", "tp_btf", "syscall", "syscall" };
+	struct pl_metrics_extra x = { .version = "test", .top_k = 2, .bpf_stats_enabled = 0 };
+	__u32 pid;
+	char *line;
+
+	for (pid = 30; pid < 35; pid++)
+		add_sock(&h, pid, PL_TCP_ESTABLISHED, tuple4((__u16)(40000 + pid), 0x0100007f, 80), 1);
+	snprintf(h.ledger[0].s.comm, PL_COMM_LEN, "a\"b\\c\nd\xff");
+	struct pl_model_input in = input(&h);
+	CHECK(model__build(&in, &r) == 0 && r.n_procs == 5);
+	metrics__write(f, &r, &meta, &x);
+	fclose(f);
+	CHECK(strstr(doc, "comm=\"a\\\"b\\\\c\\nd\xef\xbf\xbd\"") != NULL);
+	CHECK(strstr(doc, "portleak_process_sockets{pid=\"other\",comm=\"other\",cgroup=\"\",state=\"ESTABLISHED\"} 3\n") != NULL);
+	for (line = strstr(doc, "\nportleak_process_sockets{"); line;
+	     line = strstr(line + 1, "\nportleak_process_sockets{"))
+		series++;
+	CHECK(series == 3);
+	CHECK(strstr(doc, "portleak_sockets{state=\"ESTABLISHED\"} 5\n") != NULL);
+	free(doc);
+	model__free(&r);
+}
+
 int main(void)
 {
 	test_attribution_and_aggregation();
@@ -493,6 +524,7 @@ int main(void)
 	test_json_escaping();
 	test_text_names();
 	test_json_report_is_complete();
+	test_metrics_escaping_and_top_k();
 	printf("unit: %d passed, %d failed\n", passed, failed);
 	return failed ? 1 : 0;
 }
