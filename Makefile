@@ -37,9 +37,10 @@ MODEL_OBJS := $(addprefix $(BUILD)/user/,model.o history.o advice.o json.o metri
 WORKLOADS := $(patsubst tests/integration/workloads/%.c,$(BUILD)/tests/%,\
              $(wildcard tests/integration/workloads/*.c))
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/*.c))
+BENCH_TOOLS := $(patsubst tests/bench/%.c,$(BUILD)/bench/%,$(wildcard tests/bench/*.c))
 
 .DELETE_ON_ERROR:
-.PHONY: all deps test test-unit test-integration clean
+.PHONY: all deps test test-unit test-integration bench clean
 
 all: $(BUILD)/portleak $(WORKLOADS)
 
@@ -77,7 +78,11 @@ $(BUILD)/tests/test_%: tests/unit/test_%.c $(MODEL_OBJS) | $(BUILD)/tests
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(USER_CPPFLAGS) $(USER_CFLAGS) -MMD -MP $^ -o $@
 
-$(BUILD)/bpf $(BUILD)/user $(BUILD)/tests:
+$(BUILD)/bench/%: tests/bench/%.c | $(BUILD)/bench
+	$(call msg,CC,$@)
+	$(Q)$(CC) -D_GNU_SOURCE $(USER_CFLAGS) -pthread -MMD -MP $< -o $@
+
+$(BUILD)/bpf $(BUILD)/user $(BUILD)/tests $(BUILD)/bench:
 	$(Q)mkdir -p $@
 
 test: test-unit test-integration
@@ -87,6 +92,10 @@ test-unit: $(UNIT_TESTS)
 
 test-integration: all
 	$(Q)tests/integration/run.sh
+
+# Benchmarks: never part of `make test` (timings depend on the machine).
+bench: all $(BENCH_TOOLS)
+	$(Q)scripts/bench.sh
 
 clean:
 	$(call msg,CLEAN,$(BUILD))

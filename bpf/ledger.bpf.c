@@ -36,6 +36,7 @@ static __always_inline void pl_remember_timewait(struct sock *sk,
 	tw.owner = entry->owner;
 	tw.cgroup_id = entry->cgroup_id;
 	tw.closed_ns = bpf_ktime_get_ns();
+	tw.origin = entry->origin;
 	__builtin_memcpy(tw.comm, entry->comm, PL_COMM_LEN);
 	err = bpf_map_update_elem(&timewait, &key, &tw, BPF_ANY);
 	if (err)

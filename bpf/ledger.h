@@ -92,6 +92,8 @@ struct pl_timewait {
 	__u64 cgroup_id;
 	__u64 closed_ns;
 	char comm[PL_COMM_LEN];
+	__u8 origin; /* of the socket: did it take an ephemeral port? */
+	__u8 pad[7];
 };
 
 /* Indexes of the per-CPU counters array: what did not fit or was lost. */

@@ -17,10 +17,11 @@ static int cmp_key(const __u64 *a, const __u64 *b)
 	return 0;
 }
 
-/* Index of @key, or of where it would go (with *found = false). */
+/* Index of @key among the sorted series, or of where it would go (with
+ * *found = false). */
 static size_t locate(const struct pl_history *h, const __u64 key[3], bool *found)
 {
-	size_t lo = 0, hi = h->n;
+	size_t lo = 0, hi = h->sorted;
 
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
@@ -39,9 +40,9 @@ static size_t locate(const struct pl_history *h, const __u64 key[3], bool *found
 	return lo;
 }
 
-static struct pl_series *insert(struct pl_history *h, size_t at, const __u64 key[3])
+static struct pl_series *append(struct pl_history *h, const __u64 key[3])
 {
-	struct pl_series *grown;
+	struct pl_series *grown, *s;
 
 	if (h->n == h->cap) {
 		size_t cap = h->cap ? h->cap * 2 : 64;
@@ -52,11 +53,23 @@ static struct pl_series *insert(struct pl_history *h, size_t at, const __u64 key
 		h->series = grown;
 		h->cap = cap;
 	}
-	memmove(&h->series[at + 1], &h->series[at], (h->n - at) * sizeof(*h->series));
-	h->n++;
-	memset(&h->series[at], 0, sizeof(h->series[at]));
-	memcpy(h->series[at].key, key, sizeof(h->series[at].key));
-	return &h->series[at];
+	s = &h->series[h->n++];
+	memset(s, 0, sizeof(*s));
+	memcpy(s->key, key, sizeof(s->key));
+	return s;
+}
+
+static int cmp_series(const void *a, const void *b)
+{
+	return cmp_key(((const struct pl_series *)a)->key, ((const struct pl_series *)b)->key);
+}
+
+void history__commit(struct pl_history *h)
+{
+	if (h->sorted == h->n)
+		return;
+	qsort(h->series, h->n, sizeof(*h->series), cmp_series);
+	h->sorted = h->n;
 }
 
 /* Full: drop every other sample of the older half, so that the newest
@@ -76,7 +89,7 @@ int history__add(struct pl_history *h, const __u64 key[3], const struct pl_sampl
 {
 	bool found;
 	size_t at = locate(h, key, &found);
-	struct pl_series *s = found ? &h->series[at] : insert(h, at, key);
+	struct pl_series *s = found ? &h->series[at] : append(h, key);
 
 	if (!s)
 		return -ENOMEM;
@@ -122,9 +135,12 @@ void history__expire(struct pl_history *h, __u64 now_ns)
 			memmove(&s->s[0], &s->s[1], (s->n - 1) * sizeof(s->s[0]));
 			s->n--;
 		}
-		h->series[o++] = *s;
+		if (o != i)
+			h->series[o] = *s;
+		o++;
 	}
 	h->n = o;
+	h->sorted = o; /* removing keeps the order */
 }
 
 void history__free(struct pl_history *h)

@@ -11,7 +11,7 @@
 #include "ledger.h"
 
 #define PL_HISTORY_SPAN_S 300 /* the longest window: 5 min */
-#define PL_HISTORY_SAMPLES 64 /* per series; older samples are thinned */
+#define PL_HISTORY_SAMPLES 24 /* per series; older samples are thinned */
 
 struct pl_sample {
 	__u64 t_ns;
@@ -32,10 +32,14 @@ struct pl_series {
 struct pl_history {
 	struct pl_series *series;
 	size_t n, cap;
+	size_t sorted; /* series[0..sorted) are sorted; the rest are new */
 };
 
-/* Append @sample to the series @key (created if new). */
+/* Append @sample to the series @key (created if new). New series are kept
+ * apart until history__commit() sorts them in, so that adding n series
+ * costs O(n log n). */
 int history__add(struct pl_history *h, const __u64 key[3], const struct pl_sample *sample);
+void history__commit(struct pl_history *h);
 /* The oldest sample of @key taken at least @min_s and at most @window_s
  * before @now_ns; NULL if there is none. */
 const struct pl_sample *history__since(const struct pl_history *h, const __u64 key[3],

@@ -23,33 +23,40 @@ struct row_layout {
 	((struct row_layout){ sizeof(type), sizeof(((type *)0)->k),           \
 			      offsetof(type, v), sizeof(((type *)0)->v) })
 
-/* Copy every entry of a hash map into an array of rows. Entries inserted
- * while we read may be missed; entries deleted meanwhile are skipped. */
+/* Copy every entry of a hash map into an array of rows, grown as needed
+ * (a full-size buffer would cost megabytes for a mostly empty map).
+ * Entries inserted while we read may be missed; entries deleted meanwhile
+ * are skipped. */
 static int read_hash(const struct bpf_map *map, struct row_layout l,
 		     void **rows, size_t *n)
 {
-	size_t cap = bpf_map__max_entries(map);
-	int fd = bpf_map__fd(map);
-	char *out = calloc(cap ? cap : 1, l.size);
-	char *keys = malloc(2 * l.key_size), *row;
-	char *prev = NULL, *next = keys;
+	size_t cap = 0, max = bpf_map__max_entries(map);
+	int fd = bpf_map__fd(map), err = 0;
+	char *keys = malloc(2 * l.key_size), *prev = NULL, *next = keys, *out = NULL, *grown;
 
 	*n = 0;
-	*rows = out;
-	if (!out || !keys) {
-		free(keys);
-		return -ENOMEM;
-	}
-	while (*n < cap && bpf_map_get_next_key(fd, prev, next) == 0) {
-		row = out + *n * l.size;
-		memcpy(row, next, l.key_size);
-		if (bpf_map_lookup_elem(fd, next, row + l.value_off) == 0)
+	while (keys && *n < max && bpf_map_get_next_key(fd, prev, next) == 0) {
+		if (*n == cap) {
+			cap = cap ? cap * 2 : 256;
+			grown = realloc(out, cap * l.size);
+			if (!grown) {
+				err = -ENOMEM;
+				break;
+			}
+			out = grown;
+		}
+		memset(out + *n * l.size, 0, l.size);
+		memcpy(out + *n * l.size, next, l.key_size);
+		if (bpf_map_lookup_elem(fd, next, out + *n * l.size + l.value_off) == 0)
 			(*n)++;
 		prev = next;
 		next = next == keys ? keys + l.key_size : keys;
 	}
+	if (!keys)
+		err = -ENOMEM;
 	free(keys);
-	return 0;
+	*rows = out;
+	return err;
 }
 
 static int read_counters(const struct bpf_map *map, __u64 *sums)

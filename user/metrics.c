@@ -155,29 +155,37 @@ static void proc_verdict(FILE *out, const struct pl_proc *p, const struct who *w
 	fprintf(out, ",verdict=\"%s\"} 1\n", model__verdict_name(p->verdict));
 }
 
+static const struct {
+	const char *name, *type, *text;
+	proc_metric_fn fn;
+} proc_metrics[] = {
+	{ "portleak_process_sockets", "gauge",
+	  "TCP sockets held by a process, by state (top-K processes, the rest as pid=\"other\").",
+	  proc_sockets },
+	{ "portleak_process_close_wait_oldest_seconds", "gauge",
+	  "Age of the process's oldest CLOSE_WAIT socket.", proc_close_wait_age },
+	{ "portleak_process_opened_total", "counter",
+	  "Connections the process established (connect or accept) since portleak started.",
+	  proc_opened },
+	{ "portleak_process_closed_total", "counter",
+	  "Of those, connections that reached CLOSE.", proc_closed },
+	{ "portleak_process_port_failures_total", "counter",
+	  "connect() without a free local port and failed bind()/listen(), by errno.",
+	  proc_failures },
+	{ "portleak_process_verdict", "gauge",
+	  "1 for the process's verdict: leak, growing, ports or ok.", proc_verdict },
+};
+
 static void write_processes(FILE *out, const struct pl_report *r, size_t k)
 {
 	struct pl_proc rest;
+	size_t i;
 
 	sum_rest(r, k, &rest);
-	help(out, "portleak_process_sockets", "gauge",
-	     "TCP sockets held by a process, by state (top-K processes, the rest as pid=\"other\").");
-	per_proc(out, r, k, &rest, proc_sockets);
-	help(out, "portleak_process_close_wait_oldest_seconds", "gauge",
-	     "Age of the process's oldest CLOSE_WAIT socket.");
-	per_proc(out, r, k, &rest, proc_close_wait_age);
-	help(out, "portleak_process_opened_total", "counter",
-	     "Connections the process established (connect or accept) since portleak started.");
-	per_proc(out, r, k, &rest, proc_opened);
-	help(out, "portleak_process_closed_total", "counter",
-	     "Of those, connections that reached CLOSE.");
-	per_proc(out, r, k, &rest, proc_closed);
-	help(out, "portleak_process_port_failures_total", "counter",
-	     "connect() without a free local port and failed bind()/listen(), by errno.");
-	per_proc(out, r, k, &rest, proc_failures);
-	help(out, "portleak_process_verdict", "gauge",
-	     "1 for the process's verdict: leak, growing, ports or ok.");
-	per_proc(out, r, k, &rest, proc_verdict);
+	for (i = 0; i < sizeof(proc_metrics) / sizeof(proc_metrics[0]); i++) {
+		help(out, proc_metrics[i].name, proc_metrics[i].type, proc_metrics[i].text);
+		per_proc(out, r, k, &rest, proc_metrics[i].fn);
+	}
 }
 
 static void dest_labels(FILE *out, const struct pl_dest *d)

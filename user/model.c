@@ -25,6 +25,7 @@ struct attrib {
 	bool unknown;
 	bool pending_accept;
 	bool server_side; /* its local port is a listener's: the peer's port is noise */
+	bool active;      /* holds an ephemeral port toward a destination */
 	bool selected; /* passes the filters */
 	size_t proc;   /* 1 + index of its row in the report; 0: none */
 };
@@ -178,6 +179,39 @@ static void index_free(struct index *ix)
 	free(ix->listeners);
 }
 
+static void netns_range(const struct pl_model_input *in, __u32 netns,
+			__u16 *low, __u16 *high)
+{
+	size_t i;
+
+	*low = in->port_low;
+	*high = in->port_high;
+	for (i = 0; i < in->n_netns; i++) {
+		if (in->netns[i].inum == netns) {
+			*low = in->netns[i].port_low;
+			*high = in->netns[i].port_high;
+		}
+	}
+}
+
+/* Does this socket hold an ephemeral port toward a destination? Known for
+ * sockets whose connect() or accept() portleak saw; otherwise its local
+ * port must be in the range, and no listener may own that port. */
+static bool holds_ephemeral(const struct pl_model_input *in, const struct index *ix,
+			    const struct pl_tcp_record *r, __u8 origin)
+{
+	__u16 low, high;
+
+	if (r->kind == PL_REC_REQUEST || r->state == PL_TCP_LISTEN || !r->tuple.dport)
+		return false;
+	if (origin == PL_ORIGIN_CONNECT || origin == PL_ORIGIN_ACCEPT)
+		return origin == PL_ORIGIN_CONNECT;
+	netns_range(in, r->tuple.netns, &low, &high);
+	if (r->tuple.sport < low || r->tuple.sport > high)
+		return false;
+	return !find_listener(ix, r->tuple.netns, r->tuple.sport);
+}
+
 static void charge(struct attrib *a, const struct pl_owner *owner,
 		   const char *comm, __u64 cgroup_id)
 {
@@ -208,6 +242,7 @@ static void attribute(const struct pl_model_input *in, const struct index *ix,
 			charge(a, &tw->owner, tw->comm, tw->cgroup_id);
 		a->tw = tw;
 		a->server_side = find_listener(ix, r->tuple.netns, r->tuple.sport);
+		a->active = holds_ephemeral(in, ix, r, tw ? tw->origin : 0);
 		return;
 	}
 	e = find_ledger(in, ix, r->kind == PL_REC_REQUEST ? r->listener : r->sk);
@@ -216,6 +251,7 @@ static void attribute(const struct pl_model_input *in, const struct index *ix,
 	a->server_side = r->kind == PL_REC_REQUEST ||
 			 (r->state != PL_TCP_LISTEN &&
 			  find_listener(ix, r->tuple.netns, r->tuple.sport));
+	a->active = holds_ephemeral(in, ix, r, a->entry ? a->entry->origin : 0);
 	if (e) {
 		charge(a, &e->owner, e->comm, e->cgroup_id);
 		return;
@@ -475,12 +511,14 @@ static int add_failing_procs(const struct pl_model_input *in, const struct index
 static int build_procs(const struct pl_model_input *in, const struct index *ix,
 		       struct attrib *attribs, size_t n, struct pl_report *out)
 {
-	size_t cap = n + in->n_failures + 1, i = 0, j;
+	size_t cap = in->n_failures + 1, i = 0, j;
 
+	qsort(attribs, n, sizeof(*attribs), cmp_attrib);
+	for (j = 0; j < n; j++) /* an upper bound of the rows: distinct owners */
+		cap += j == 0 || cmp_owner(&attribs[j].owner, &attribs[j - 1].owner);
 	out->procs = calloc(cap, sizeof(*out->procs));
 	if (!out->procs)
 		return -ENOMEM;
-	qsort(attribs, n, sizeof(*attribs), cmp_attrib);
 	while (i < n) {
 		struct pl_proc *p = NULL;
 
@@ -689,36 +727,6 @@ static int cmp_suspicion(const void *a, const void *b)
 
 /* --- destinations --------------------------------------------------------- */
 
-static void netns_range(const struct pl_model_input *in, __u32 netns,
-			__u16 *low, __u16 *high)
-{
-	size_t i;
-
-	*low = in->port_low;
-	*high = in->port_high;
-	for (i = 0; i < in->n_netns; i++) {
-		if (in->netns[i].inum == netns) {
-			*low = in->netns[i].port_low;
-			*high = in->netns[i].port_high;
-		}
-	}
-}
-
-/* Does this socket hold an ephemeral port toward a destination? Its local
- * port must be in the range, and no listener may own that port. */
-static bool holds_ephemeral(const struct pl_model_input *in, const struct index *ix,
-			    const struct pl_tcp_record *r)
-{
-	__u16 low, high;
-
-	if (r->kind == PL_REC_REQUEST || r->state == PL_TCP_LISTEN || !r->tuple.dport)
-		return false;
-	netns_range(in, r->tuple.netns, &low, &high);
-	if (r->tuple.sport < low || r->tuple.sport > high)
-		return false;
-	return !find_listener(ix, r->tuple.netns, r->tuple.sport);
-}
-
 static void dest_key(const struct pl_tuple *t, struct pl_dest *d)
 {
 	memset(d, 0, sizeof(*d));
@@ -746,16 +754,20 @@ static struct pl_dest *find_dest(struct pl_report *out, const struct pl_dest *ke
 }
 
 /* One row per destination that any selected socket or failure points to. */
-static int dest_rows(const struct pl_model_input *in, const struct index *ix,
-		     const struct attrib *attribs, size_t n, struct pl_report *out)
+static int dest_rows(const struct pl_model_input *in, const struct attrib *attribs,
+		     size_t n, struct pl_report *out)
 {
 	size_t i, k = 0;
 
-	out->dests = calloc(n + in->n_failures + 1, sizeof(*out->dests));
+	size_t cap = in->n_failures + 1;
+
+	for (i = 0; i < n; i++)
+		cap += attribs[i].selected && attribs[i].active;
+	out->dests = calloc(cap, sizeof(*out->dests));
 	if (!out->dests)
 		return -ENOMEM;
 	for (i = 0; i < n; i++)
-		if (attribs[i].selected && holds_ephemeral(in, ix, attribs[i].rec))
+		if (attribs[i].selected && attribs[i].active)
 			dest_key(&attribs[i].rec->tuple, &out->dests[k++]);
 	for (i = 0; i < in->n_failures; i++)
 		if (in->failures[i].kind == PL_FAIL_CONNECT &&
@@ -805,18 +817,19 @@ static void dest_finish(const struct pl_model_input *in, struct pl_dest *d)
 		d->seconds_to_exhaustion = (d->range - d->in_use) / d->growth_per_s;
 }
 
-static int build_dests(const struct pl_model_input *in, const struct index *ix,
-		       const struct attrib *attribs, size_t n, struct pl_report *out)
+/* @attribs are still in the order of in->tcp here. */
+static int build_dests(const struct pl_model_input *in, const struct attrib *attribs,
+		       size_t n, struct pl_report *out)
 {
 	struct pl_dest key, *d;
 	size_t i;
-	int err = dest_rows(in, ix, attribs, n, out);
+	int err = dest_rows(in, attribs, n, out);
 
 	if (err)
 		return err;
 	/* Counts are host-wide: the port budget is shared by every process. */
-	for (i = 0; i < in->n_tcp; i++) {
-		if (!holds_ephemeral(in, ix, &in->tcp[i]))
+	for (i = 0; i < n; i++) {
+		if (!attribs[i].active)
 			continue;
 		dest_key(&in->tcp[i].tuple, &key);
 		if (!(d = find_dest(out, &key)))
@@ -838,8 +851,7 @@ static int build_dests(const struct pl_model_input *in, const struct index *ix,
 
 /* For each process, the destination toward which it holds most local
  * ports. @attribs are sorted by owner, so each process's run is contiguous. */
-static void find_hot_dests(const struct pl_model_input *in, const struct index *ix,
-			   const struct attrib *attribs, size_t n, struct pl_report *out)
+static void find_hot_dests(const struct attrib *attribs, size_t n, struct pl_report *out)
 {
 	enum { CANDIDATES = 8 };
 	struct { const struct pl_dest *d; __u64 n; } top[CANDIDATES];
@@ -851,7 +863,7 @@ static void find_hot_dests(const struct pl_model_input *in, const struct index *
 		for (j = i; j < n && attribs[j].proc == attribs[i].proc; j++) {
 			const struct pl_dest *d;
 
-			if (!attribs[j].proc || !holds_ephemeral(in, ix, attribs[j].rec))
+			if (!attribs[j].proc || !attribs[j].active)
 				continue;
 			dest_key(&attribs[j].rec->tuple, &key);
 			if (!(d = find_dest(out, &key)))
@@ -909,12 +921,12 @@ int model__build(const struct pl_model_input *in, struct pl_report *out)
 		if (in->tcp[i].state < PL_TCP_NR_STATES)
 			out->totals[in->tcp[i].state]++;
 	}
-	err = build_dests(in, &ix, attribs, in->n_tcp, out);
+	err = build_dests(in, attribs, in->n_tcp, out);
 	if (!err)
 		err = build_procs(in, &ix, attribs, in->n_tcp, out);
 	if (err)
 		goto out;
-	find_hot_dests(in, &ix, attribs, in->n_tcp, out);
+	find_hot_dests(attribs, in->n_tcp, out);
 	for (i = 0; i < out->n_procs; i++)
 		judge(in, &out->procs[i]);
 	qsort(out->procs, out->n_procs, sizeof(*out->procs), cmp_suspicion);
@@ -942,11 +954,13 @@ int model__remember(const struct pl_report *r, struct pl_history *h, __u64 now_n
 		sample = proc_sample(&r->procs[i], now_ns);
 		err = history__add(h, key, &sample);
 	}
-	for (i = 0; i < r->n_dests && !err; i++) {
+	/* Destinations are sorted fullest first; the tail has no forecast. */
+	for (i = 0; i < r->n_dests && i < PL_HISTORY_DESTS && !err; i++) {
 		dest_hkey(&r->dests[i], key);
 		sample = (struct pl_sample){ .t_ns = now_ns, .held = r->dests[i].in_use };
 		err = history__add(h, key, &sample);
 	}
+	history__commit(h);
 	history__expire(h, now_ns);
 	return err;
 }

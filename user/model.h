@@ -26,6 +26,7 @@
 #define PL_TREND_MIN_S 5.0      /* shorter than this says nothing */
 #define PL_GROWING_MIN 20       /* held sockets added before GROWING */
 #define PL_HOT_UTILIZATION 0.8  /* a destination this full is a PORTS verdict */
+#define PL_HISTORY_DESTS 512    /* fullest destinations whose growth is followed */
 
 /* Rows as read from the BPF maps. */
 struct pl_ledger_row {

@@ -396,6 +396,23 @@ static void test_advice(void)
 	CHECK(n == 1 && strstr(lines[0], "Nothing wrong"));
 }
 
+static void test_server_time_wait_is_not_a_destination(void)
+{
+	struct host h = { 0 };
+	struct pl_report r;
+
+	/* The listener is gone; its accepted socket left TIME_WAIT behind, on
+	 * an in-range local port: it holds no ephemeral port. */
+	add_timewait(&h, 40, tuple4(41000, 0x0100007f, 52000));
+	h.tw[0].v.origin = PL_ORIGIN_ACCEPT;
+	add_timewait(&h, 41, tuple4(52001, 0x0100007f, 41000));
+	h.tw[1].v.origin = PL_ORIGIN_CONNECT;
+	struct pl_model_input in = input(&h);
+	CHECK(model__build(&in, &r) == 0 && r.n_dests == 1);
+	CHECK(r.dests[0].dst.port == 41000 && r.dests[0].time_wait == 1);
+	model__free(&r);
+}
+
 static void test_failing_process_without_sockets_is_listed(void)
 {
 	struct host h = { 0 };
@@ -520,6 +537,7 @@ int main(void)
 	test_destinations_and_exhaustion();
 	test_growing_verdict_over_time();
 	test_advice();
+	test_server_time_wait_is_not_a_destination();
 	test_failing_process_without_sockets_is_listed();
 	test_json_escaping();
 	test_text_names();

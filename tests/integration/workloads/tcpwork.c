@@ -5,9 +5,10 @@
  *       listen on loopback; accept forever. hold: keep every accepted
  *       socket open (a CLOSE_WAIT leak once clients close); close: close
  *       each one when its peer does. Writes the port to FILE.
- *   tcpwork connect [-6] -p PORT -n N [-m hold|close] -r FILE
+ *   tcpwork connect [-6] -p PORT -n N [-m hold|close] [-R] -r FILE
  *       open N connections to loopback:PORT. hold: keep them; close: close
- *       each right away (the active closer). Writes
+ *       each right away (the active closer). -R: close with a RST (no
+ *       TIME_WAIT left behind, also when killed). Writes
  *       "connected=X failed=Y errno=E" to FILE.
  *   tcpwork bind    [-6] -p PORT -r FILE
  *       bind PORT (no SO_REUSEADDR) and listen. Writes "ok" or
@@ -33,6 +34,7 @@ struct args {
 	int port;
 	int n;
 	bool hold;
+	bool rst;
 	const char *ready;
 };
 
@@ -146,6 +148,9 @@ static int connect_many(const struct args *a)
 			continue;
 		}
 		connected++;
+		if (a->rst)
+			setsockopt(fd, SOL_SOCKET, SO_LINGER, &(struct linger){ 1, 0 },
+				   sizeof(struct linger));
 		if (!a->hold)
 			close(fd);
 	}
@@ -174,7 +179,7 @@ static int bind_port(const struct args *a)
 
 static void usage(void)
 {
-	fputs("usage: tcpwork serve|connect|bind [-6] [-p PORT] [-n N] [-m hold|close] -r FILE\n",
+	fputs("usage: tcpwork serve|connect|bind [-6] [-p PORT] [-n N] [-m hold|close] [-R] -r FILE\n",
 	      stderr);
 	exit(2);
 }
@@ -188,7 +193,7 @@ int main(int argc, char **argv)
 		usage();
 	a.cmd = argv[1];
 	optind = 2;
-	while ((c = getopt(argc, argv, "6p:n:m:r:")) != -1) {
+	while ((c = getopt(argc, argv, "6p:n:m:Rr:")) != -1) {
 		switch (c) {
 		case '6':
 			a.v6 = true;
@@ -204,6 +209,9 @@ int main(int argc, char **argv)
 			break;
 		case 'r':
 			a.ready = optarg;
+			break;
+		case 'R':
+			a.rst = true;
 			break;
 		default:
 			usage();

@@ -1,0 +1,266 @@
+#!/bin/bash
+# portleak benchmarks (make bench). Each comparison runs as interleaved
+# rounds in one run (A B C A B C ...), and reports medians, min-max and
+# ratios. Prints a Markdown table; writes build/bench.json. Run as root.
+#
+#   BENCH_ROUNDS=5 BENCH_CHURN_S=3 BENCH_SIZES="10000 50000 100000" scripts/bench.sh
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+PL=$ROOT/build/portleak
+CHURN=$ROOT/build/bench/churn
+WORKLOAD=$ROOT/build/tests/tcpwork
+ROUNDS=${BENCH_ROUNDS:-5}
+CHURN_S=${BENCH_CHURN_S:-3}
+SIZES=${BENCH_SIZES:-10000 50000 100000}
+COST_S=${BENCH_COST_S:-10}
+PER_PAIR=5000 # connections per workload pair: 2 x 5000 fds, under 20000
+BPFTRACE_PROG='tracepoint:sock:inet_sock_set_state { @[args->newstate] = count(); }'
+TMP=$(mktemp -d /tmp/portleak-bench.XXXXXX)
+PIDS=()
+TRACER=
+
+cleanup() {
+	{
+		[ -n "$TRACER" ] && kill -9 "$TRACER"
+		[ ${#PIDS[@]} -gt 0 ] && kill -9 "${PIDS[@]}"
+		wait
+	} 2>/dev/null
+	sysctl -q -w kernel.bpf_stats_enabled=0 2>/dev/null || true
+	rm -rf "$TMP"
+}
+trap cleanup EXIT
+
+[ "$(id -u)" -eq 0 ] || { echo "bench: run as root" >&2; exit 1; }
+command -v bpftrace >/dev/null || { echo "bench: needs bpftrace (apt-get install bpftrace)" >&2; exit 1; }
+
+now_ns() { date +%s%N; }
+median() { sort -g | awk '{ a[NR] = $1 } END { print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
+range() { sort -g | awk 'NR == 1 { lo = $1 } { hi = $1 } END { print lo "–" hi }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", (b > 0) ? a / b : 0 }'; }
+
+wait_log() { # FILE PATTERN
+	local i
+	for ((i = 0; i < 200; i++)); do
+		grep -q "$2" "$1" 2>/dev/null && return 0
+		sleep 0.05
+	done
+	echo "bench: timed out waiting for '$2' in $1" >&2
+	cat "$1" >&2
+	exit 1
+}
+
+start_tracer() { # none | portleak | bpftrace
+	case $1 in
+	portleak)
+		"$PL" serve --listen "127.0.0.1:$(shuf -i 20000-30000 -n 1)" 2>"$TMP/tracer.log" &
+		TRACER=$!
+		wait_log "$TMP/tracer.log" serving
+		;;
+	bpftrace)
+		bpftrace -e "$BPFTRACE_PROG" >"$TMP/tracer.log" 2>&1 &
+		TRACER=$!
+		wait_log "$TMP/tracer.log" Attaching
+		;;
+	esac
+}
+
+stop_tracer() {
+	if [ -n "$TRACER" ]; then
+		kill -INT "$TRACER"
+		wait "$TRACER" 2>/dev/null || true
+		TRACER=
+	fi
+}
+
+# --- 1. connection churn -------------------------------------------------------
+
+churn_round() { # MODE TRACER
+	start_tracer "$2"
+	"$CHURN" -t 2 -s "$CHURN_S" -m "$1" | sed 's/.*rate=\([0-9]*\).*/\1/' >>"$TMP/churn-$1-$2"
+	stop_tracer
+	sleep 0.5
+}
+
+bench_churn() {
+	local mode i t
+	for mode in rst timewait; do
+		for ((i = 0; i < ROUNDS; i++)); do
+			for t in none portleak bpftrace; do churn_round "$mode" "$t"; done
+		done
+	done
+}
+
+# --- 2. snapshot speed ----------------------------------------------------------
+
+# hold N: N sockets (N/2 connections, both ends) in pairs of processes.
+hold_sockets() {
+	local pairs=$(($1 / (2 * PER_PAIR))) p
+	for ((p = 0; p < pairs; p++)); do
+		"$WORKLOAD" serve -m hold -r "$TMP/ready-s$p" &
+		PIDS+=($!)
+		wait_log "$TMP/ready-s$p" .
+		"$WORKLOAD" connect -p "$(cat "$TMP/ready-s$p")" -n $PER_PAIR -m hold -R -r "$TMP/ready-c$p" &
+		PIDS+=($!)
+	done
+	for ((p = 0; p < pairs; p++)); do wait_log "$TMP/ready-c$p" "connected=$PER_PAIR "; done
+}
+
+release_sockets() {
+	{
+		kill -9 "${PIDS[@]}"
+		wait
+	} 2>/dev/null || true
+	PIDS=()
+	rm -f "$TMP"/ready-*
+	sleep 1
+}
+
+bench_snapshot() {
+	local n i t0 t1 owned
+	for n in $SIZES; do
+		hold_sockets "$n"
+		for ((i = 0; i < ROUNDS; i++)); do
+			t0=$(now_ns)
+			"$PL" snapshot -d 0 --json >"$TMP/snap.json" 2>/dev/null
+			t1=$(now_ns)
+			echo $(((t1 - t0) / 1000000)) >>"$TMP/snap-portleak-$n"
+			t0=$(now_ns)
+			ss -tanp >"$TMP/ss.txt"
+			t1=$(now_ns)
+			echo $(((t1 - t0) / 1000000)) >>"$TMP/snap-ss-$n"
+		done
+		owned=$(jq '[.processes[] | select(.unknown_owner | not) | .sockets.ESTABLISHED // 0] | add' "$TMP/snap.json")
+		echo "$owned" >"$TMP/snap-owned-$n"
+		release_sockets
+	done
+}
+
+# --- 3. agent cost at 10k connections/s ------------------------------------------
+
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+
+agent_cost() { # NAME CMD...
+	local name=$1 pid t0 t1
+	shift
+	"$CHURN" -t 2 -s $((COST_S + 6)) -r 10000 -m rst >"$TMP/cost-churn-$name" &
+	PIDS+=($!)
+	"$@" >/dev/null 2>"$TMP/cost-$name.log" &
+	pid=$!
+	PIDS+=("$pid")
+	sleep 3
+	t0=$(cpu_ticks "$pid")
+	sleep "$COST_S"
+	t1=$(cpu_ticks "$pid")
+	awk -v d=$((t1 - t0)) -v hz="$(getconf CLK_TCK)" -v s="$COST_S" \
+		'BEGIN { printf "%.2f", 100 * d / hz / s }' >"$TMP/cost-$name-cpu"
+	awk '/^VmRSS/ { printf "%.1f", $2 / 1024 }' "/proc/$pid/status" >"$TMP/cost-$name-rss"
+	if [ "$name" = serve ]; then bpf_costs "$pid"; fi
+	kill -INT "$pid"
+	wait "$pid" 2>/dev/null || true
+	wait 2>/dev/null || true
+	PIDS=()
+}
+
+# BPF run time per invocation and map memory of the running agent.
+bpf_costs() {
+	bpftool prog show -j >"$TMP/progs.json"
+	bpftool map show -j >"$TMP/maps.json"
+	jq -r '.[] | select(.name | test("^(state_|accept|bind_)")) |
+		"\(.name) \(.run_cnt // 0) \(.run_time_ns // 0)"' "$TMP/progs.json" >"$TMP/cost-progs"
+	jq -r --slurpfile progs "$TMP/progs.json" '
+		([$progs[0][] | select(.name | test("^(state_|accept|bind_)")) | .map_ids[]?] | unique) as $ids |
+		[.[] | select(.id as $i | $ids | index($i)) | .bytes_memlock] | add' \
+		"$TMP/maps.json" >"$TMP/cost-map-bytes"
+}
+
+bench_cost() {
+	sysctl -q -w kernel.bpf_stats_enabled=1
+	agent_cost serve "$PL" serve --listen "127.0.0.1:$(shuf -i 20000-30000 -n 1)"
+	agent_cost top "$PL" top -b -d 2
+	sysctl -q -w kernel.bpf_stats_enabled=0
+}
+
+# --- report ------------------------------------------------------------------------
+
+report() {
+	local mode t base n med
+	echo "## portleak benchmarks ($(uname -r), $(nproc) CPUs, $ROUNDS interleaved rounds)"
+	echo
+	echo "### 1. Connection churn over loopback (2 client + 2 server threads, ${CHURN_S}s per run)"
+	echo
+	echo "| variant | tracer | connections/s (median) | min–max | ratio to no tracer |"
+	echo "|---|---|---:|---:|---:|"
+	for mode in rst timewait; do
+		base=$(median <"$TMP/churn-$mode-none")
+		for t in none portleak bpftrace; do
+			med=$(median <"$TMP/churn-$mode-$t")
+			echo "| $mode | $t | $med | $(range <"$TMP/churn-$mode-$t") | $(ratio "$med" "$base") |"
+		done
+	done
+	echo
+	echo "bpftrace reference: \`$BPFTRACE_PROG\`"
+	echo
+	echo "### 2. Every socket with its owner: \`portleak snapshot -d 0 --json\` vs \`ss -tanp\`"
+	echo
+	echo "| sockets held | portleak ms (median, min–max) | ss -tanp ms (median, min–max) | portleak / ss | ESTABLISHED with an owner |"
+	echo "|---:|---:|---:|---:|---:|"
+	for n in $SIZES; do
+		local p s
+		p=$(median <"$TMP/snap-portleak-$n")
+		s=$(median <"$TMP/snap-ss-$n")
+		echo "| $n | $p ($(range <"$TMP/snap-portleak-$n")) | $s ($(range <"$TMP/snap-ss-$n")) | $(ratio "$p" "$s") | $(cat "$TMP/snap-owned-$n") |"
+	done
+	echo
+	echo "### 3. Agent cost at 10,000 connections/s (${COST_S}s window)"
+	echo
+	echo "| agent | userspace+kernel CPU of the agent process (% of one core) | RSS MiB |"
+	echo "|---|---:|---:|"
+	echo "| portleak serve | $(cat "$TMP/cost-serve-cpu") | $(cat "$TMP/cost-serve-rss") |"
+	echo "| portleak top -b | $(cat "$TMP/cost-top-cpu") | $(cat "$TMP/cost-top-rss") |"
+	echo
+	echo "BPF map memory at default sizes: $(awk '{ printf "%.1f MiB", $1 / 1048576 }' "$TMP/cost-map-bytes")"
+	echo
+	echo "| BPF program | runs | ns per run |"
+	echo "|---|---:|---:|"
+	awk '{ printf "| %s | %d | %.0f |\n", $1, $2, $2 ? $3 / $2 : 0 }' "$TMP/cost-progs"
+}
+
+json() {
+	local mode t n
+	{
+		echo '{"kernel": "'"$(uname -r)"'", "rounds": '"$ROUNDS"', "churn": {'
+		for mode in rst timewait; do
+			[ "$mode" = timewait ] && echo ','
+			echo "\"$mode\": {"
+			for t in none portleak bpftrace; do
+				[ "$t" != none ] && echo ','
+				echo "\"$t\": [$(paste -sd, "$TMP/churn-$mode-$t")]"
+			done
+			echo '}'
+		done
+		echo '}, "snapshot_ms": {'
+		local first=1
+		for n in $SIZES; do
+			[ $first = 1 ] || echo ','
+			first=0
+			echo "\"$n\": {\"portleak\": [$(paste -sd, "$TMP/snap-portleak-$n")], \"ss\": [$(paste -sd, "$TMP/snap-ss-$n")], \"owned\": $(cat "$TMP/snap-owned-$n")}"
+		done
+		echo '}, "cost": {'
+		echo "\"serve_cpu_pct\": $(cat "$TMP/cost-serve-cpu"), \"serve_rss_mib\": $(cat "$TMP/cost-serve-rss"),"
+		echo "\"top_cpu_pct\": $(cat "$TMP/cost-top-cpu"), \"top_rss_mib\": $(cat "$TMP/cost-top-rss"),"
+		echo "\"map_bytes\": $(cat "$TMP/cost-map-bytes"),"
+		echo "\"programs\": {$(awk '{ printf "%s\"%s\": {\"runs\": %d, \"run_time_ns\": %d}", NR > 1 ? "," : "", $1, $2, $3 }' "$TMP/cost-progs")}"
+		echo '}}'
+	} | jq . >"$ROOT/build/bench.json"
+}
+
+echo "bench: churn ($((ROUNDS * 6)) runs of ${CHURN_S}s)..." >&2
+bench_churn
+echo "bench: snapshot speed ($SIZES sockets)..." >&2
+bench_snapshot
+echo "bench: agent cost..." >&2
+bench_cost
+report
+json
+echo "bench: wrote build/bench.json" >&2
