@@ -114,7 +114,12 @@ static __always_inline int pl_on_state(struct sock *sk, int oldstate, int newsta
 SEC("tp_btf/inet_sock_set_state")
 int BPF_PROG(state_btf, struct sock *sk, int oldstate, int newstate)
 {
-	if (!pl_is_tcp(sk))
+	/* A BTF pointer: plain loads, cheaper than probe-read helper calls,
+	 * on the one check every transition of the host pays for. */
+	if (sk->sk_protocol != PL_IPPROTO_TCP)
+		return 0;
+	if (sk->__sk_common.skc_family != PL_AF_INET &&
+	    sk->__sk_common.skc_family != PL_AF_INET6)
 		return 0;
 	return pl_on_state(sk, oldstate, newstate);
 }

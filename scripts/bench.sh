@@ -250,15 +250,16 @@ json() {
 		echo "\"serve_cpu_pct\": $(cat "$TMP/cost-serve-cpu"), \"serve_rss_mib\": $(cat "$TMP/cost-serve-rss"),"
 		echo "\"top_cpu_pct\": $(cat "$TMP/cost-top-cpu"), \"top_rss_mib\": $(cat "$TMP/cost-top-rss"),"
 		echo "\"map_bytes\": $(cat "$TMP/cost-map-bytes"),"
-		echo "\"programs\": {$(awk '{ printf "%s\"%s\": {\"runs\": %d, \"run_time_ns\": %d}", NR > 1 ? "," : "", $1, $2, $3 }' "$TMP/cost-progs")}"
+		echo "\"programs\": {$(awk '{ printf "%s\"%s\": {\"runs\": %d, \"run_time_ns\": %d}", (NR > 1 ? "," : ""), $1, $2, $3 }' "$TMP/cost-progs")}"
 		echo '}}'
 	} | jq . >"$ROOT/build/bench.json"
 }
 
-echo "bench: churn ($((ROUNDS * 6)) runs of ${CHURN_S}s)..." >&2
-bench_churn
+# Snapshots first: churn leaves TIME_WAIT sockets behind for 60 s.
 echo "bench: snapshot speed ($SIZES sockets)..." >&2
 bench_snapshot
+echo "bench: churn ($((ROUNDS * 6)) runs of ${CHURN_S}s)..." >&2
+bench_churn
 echo "bench: agent cost..." >&2
 bench_cost
 report

@@ -38,7 +38,7 @@ static int try_plan(struct pl_agent *a, const struct pl_agent_config *cfg,
 		err = -errno;
 		goto fail;
 	}
-	hooks__select(a->skel, plan);
+	hooks__select(a->skel, cfg->walk_only ? NULL : plan);
 	err = size_maps(a->skel, cfg);
 	if (!err) {
 		why->stage = "load";
@@ -49,7 +49,7 @@ static int try_plan(struct pl_agent *a, const struct pl_agent_config *cfg,
 		err = portleak_bpf__attach(a->skel);
 	}
 	if (!err) {
-		a->plan = plan;
+		a->plan = cfg->walk_only ? NULL : plan;
 		return 0;
 	}
 fail:

@@ -16,6 +16,7 @@ struct pl_agent_config {
 	enum pl_hooks_mode hooks;
 	__u32 ledger_size;
 	bool verbose; /* libbpf's own log on stderr */
+	bool walk_only; /* load the iterators only: a report of what exists now */
 };
 
 /* Why a hook plan was not taken. */
@@ -27,7 +28,7 @@ struct pl_attempt {
 
 struct pl_agent {
 	struct portleak_bpf *skel;
-	const struct pl_hook_plan *plan; /* the one in use */
+	const struct pl_hook_plan *plan; /* the one in use; NULL if walk_only */
 	struct pl_attempt failed[PL_MAX_ATTEMPTS];
 	size_t n_failed;
 	struct pl_failures failures;

@@ -15,6 +15,6 @@ int cmd_doctor(const struct pl_options *o);
 /* Checks BTF and privileges, mounts what is missing and starts the agent.
  * 0, or negative errno after one line on stderr saying what failed; on a
  * load failure @a still lists the plans that were refused. */
-int commands__start_agent(const struct pl_options *o, struct pl_agent *a);
+int commands__start_agent(const struct pl_options *o, bool walk_only, struct pl_agent *a);
 
 #endif

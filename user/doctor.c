@@ -61,7 +61,7 @@ static void print_hooks(const struct pl_agent *a)
 		return;
 	}
 	row(hooks__mode_name(a->plan->mode), "chosen");
-	row("state", "%s/inet_sock_set_state", hooks__state_name(a->plan->state));
+	row("state", "%s/inet_sock_set_state", hooks__state_name(a->plan));
 	row("accept", "%s: %s", hooks__fn_name(a->plan->accept),
 	    hooks__accept_note(a->plan->accept));
 	row("bind", "%s: %s", hooks__fn_name(a->plan->bind),
@@ -152,7 +152,7 @@ int cmd_doctor(const struct pl_options *o)
 	int err;
 
 	print_kernel();
-	err = commands__start_agent(o, &a);
+	err = commands__start_agent(o, false, &a);
 	print_hooks(&a);
 	print_walk(&a);
 	print_sysctls();

@@ -39,8 +39,11 @@ size_t hooks__plans(enum pl_hooks_mode mode, const struct pl_hook_plan **out)
 
 void hooks__select(struct portleak_bpf *skel, const struct pl_hook_plan *plan)
 {
+	static const struct pl_hook_plan none = { .state = -1, .accept = -1, .bind = -1 };
 	typeof(skel->progs) *p = &skel->progs;
 
+	if (!plan)
+		plan = &none;
 	bpf_program__set_autoload(p->state_btf, plan->state == PL_STATE_TP_BTF);
 	bpf_program__set_autoload(p->state_tracepoint, plan->state == PL_STATE_TRACEPOINT);
 	bpf_program__set_autoload(p->accept_fexit, plan->accept == PL_FN_FEXIT);
@@ -72,9 +75,21 @@ const char *hooks__mode_name(enum pl_hooks_mode mode)
 	return mode_names[mode];
 }
 
-const char *hooks__state_name(enum pl_state_hook hook)
+const char *hooks__state_name(const struct pl_hook_plan *plan)
 {
-	return hook == PL_STATE_TP_BTF ? "tp_btf" : "tracepoint";
+	if (!plan)
+		return "none";
+	return plan->state == PL_STATE_TP_BTF ? "tp_btf" : "tracepoint";
+}
+
+const char *hooks__accept_name(const struct pl_hook_plan *plan)
+{
+	return plan ? hooks__fn_name(plan->accept) : "none";
+}
+
+const char *hooks__bind_name(const struct pl_hook_plan *plan)
+{
+	return plan ? hooks__fn_name(plan->bind) : "none";
 }
 
 const char *hooks__fn_name(enum pl_fn_hook hook)

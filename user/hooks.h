@@ -27,12 +27,16 @@ struct pl_hook_plan {
 
 /* The plans to try, in order, for @mode; returns how many. */
 size_t hooks__plans(enum pl_hooks_mode mode, const struct pl_hook_plan **plans);
-/* Turn autoload on for the plan's programs only (before load). */
+/* Turn autoload on for the plan's programs only (before load); with a
+ * NULL plan, for none but the iterators. */
 void hooks__select(struct portleak_bpf *skel, const struct pl_hook_plan *plan);
 /* -1 if @name is not a mode. */
 int hooks__parse(const char *name, enum pl_hooks_mode *mode);
 const char *hooks__mode_name(enum pl_hooks_mode mode);
-const char *hooks__state_name(enum pl_state_hook hook);
+/* The names of the plan's hooks; "none" for a NULL plan. */
+const char *hooks__state_name(const struct pl_hook_plan *plan);
+const char *hooks__accept_name(const struct pl_hook_plan *plan);
+const char *hooks__bind_name(const struct pl_hook_plan *plan);
 const char *hooks__fn_name(enum pl_fn_hook hook);
 /* One line on what the choice means for a user. */
 const char *hooks__accept_note(enum pl_fn_hook hook);

@@ -199,7 +199,7 @@ int cmd_serve(const struct pl_options *o)
 		return PL_EXIT_RUNTIME;
 	}
 	s.tracker.opts = &s.opts;
-	if (tracker__start(&s.tracker, &s.opts)) {
+	if (tracker__start(&s.tracker, &s.opts, true)) {
 		close(fd);
 		return PL_EXIT_RUNTIME;
 	}
@@ -207,9 +207,9 @@ int cmd_serve(const struct pl_options *o)
 	err = privileges__drop(o->user, !o->own_netns);
 	if (!err) {
 		log_line("serving http://%s/metrics (hooks %s/%s/%s, capabilities %016llx%s%s)",
-			 o->listen, hooks__state_name(s.tracker.agent.plan->state),
-			 hooks__fn_name(s.tracker.agent.plan->accept),
-			 hooks__fn_name(s.tracker.agent.plan->bind), privileges__effective(),
+			 o->listen, hooks__state_name(s.tracker.agent.plan),
+			 hooks__accept_name(s.tracker.agent.plan),
+			 hooks__bind_name(s.tracker.agent.plan), privileges__effective(),
 			 o->user ? ", user " : "", o->user ? o->user : "");
 		err = loop(&s, fd);
 	}

@@ -53,7 +53,7 @@ int cmd_snapshot(const struct pl_options *o)
 	int err;
 
 	tracker__catch_signals();
-	if (tracker__start(&t, o))
+	if (tracker__start(&t, o, o->duration_s > 0))
 		return PL_EXIT_RUNTIME;
 	announce(&t, "report after", o->duration_s);
 	err = step(o, &t, o->duration_s);
@@ -68,7 +68,7 @@ int cmd_watch(const struct pl_options *o)
 	int err = 0;
 
 	tracker__catch_signals();
-	if (tracker__start(&t, o))
+	if (tracker__start(&t, o, true))
 		return PL_EXIT_RUNTIME;
 	announce(&t, "one report every", o->interval_s);
 	for (n = 0; !err && !tracker__interrupted() && (!o->count || n < o->count); n++)

@@ -8,12 +8,13 @@
 #include "commands.h"
 #include "sysinfo.h"
 
-int commands__start_agent(const struct pl_options *o, struct pl_agent *a)
+int commands__start_agent(const struct pl_options *o, bool walk_only, struct pl_agent *a)
 {
 	struct pl_agent_config cfg = {
 		.hooks = o->hooks,
 		.ledger_size = o->ledger_size,
 		.verbose = o->verbose,
+		.walk_only = walk_only,
 	};
 	const char *missing = sysinfo__missing_caps();
 	int err;

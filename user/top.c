@@ -247,7 +247,7 @@ int cmd_top(const struct pl_options *o)
 		return PL_EXIT_USAGE;
 	}
 	tracker__catch_signals();
-	if (tracker__start(&t, o))
+	if (tracker__start(&t, o, true))
 		return PL_EXIT_RUNTIME;
 	status = o->batch ? run_batch(&t, o) : tui__run(&t, o);
 	tracker__stop(&t);

@@ -72,7 +72,7 @@ int tracker__report(struct pl_tracker *t, struct pl_report *out)
 	return err;
 }
 
-int tracker__start(struct pl_tracker *t, const struct pl_options *o)
+int tracker__start(struct pl_tracker *t, const struct pl_options *o, bool trace)
 {
 	struct pl_report first;
 	int err;
@@ -80,20 +80,21 @@ int tracker__start(struct pl_tracker *t, const struct pl_options *o)
 	memset(t, 0, sizeof(*t));
 	t->opts = o;
 	sysinfo__kernel(t->kernel, sizeof(t->kernel));
-	err = commands__start_agent(o, &t->agent);
+	err = commands__start_agent(o, !trace, &t->agent);
 	if (err)
 		return err;
 	t->cgroups = cgroups__new();
 	t->started_ns = sysinfo__now_ns();
 	err = walk__fds(t->agent.skel);
-	if (!err)
+	if (!err && trace)
 		err = tracker__report(t, &first);
 	if (err) {
 		fprintf(stderr, "portleak: failed to walk existing sockets: %s\n", strerror(-err));
 		tracker__stop(t);
 		return err;
 	}
-	model__free(&first);
+	if (trace)
+		model__free(&first);
 	return 0;
 }
 
@@ -137,9 +138,9 @@ struct pl_report_meta tracker__meta(const struct pl_tracker *t)
 	return (struct pl_report_meta){
 		.time = t->time,
 		.kernel = t->kernel,
-		.hook_state = hooks__state_name(plan->state),
-		.hook_accept = hooks__fn_name(plan->accept),
-		.hook_bind = hooks__fn_name(plan->bind),
+		.hook_state = hooks__state_name(plan),
+		.hook_accept = hooks__accept_name(plan),
+		.hook_bind = hooks__bind_name(plan),
 	};
 }
 

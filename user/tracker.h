@@ -23,9 +23,11 @@ struct pl_tracker {
 	char time[32];       /* of the last report */
 };
 
-/* Start the agent, walk existing sockets and take the first report (kept
- * in the history only). 0, or negative errno after a message. */
-int tracker__start(struct pl_tracker *t, const struct pl_options *o);
+/* Start the agent and walk existing sockets. With @trace, attach the hooks
+ * and take a first report, kept in the history only; without, load only
+ * what a report of the present needs. 0, or negative errno after a
+ * message. */
+int tracker__start(struct pl_tracker *t, const struct pl_options *o, bool trace);
 /* Collect failure events for @seconds, or until SIGINT/SIGTERM once
  * tracker__catch_signals() was called. */
 int tracker__trace(struct pl_tracker *t, double seconds);
