@@ -11,11 +11,14 @@ static __always_inline int pl_on_accept(struct sock *sk)
 	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
 	struct pl_owner_stats *stats;
 	struct pl_socket *entry;
+	__u8 state;
 
 	if (!sk || !pl_is_tcp(sk))
 		return 0;
-	entry = pl_ledger_add(sk, task, BPF_CORE_READ(sk, __sk_common.skc_state),
-			      PL_ORIGIN_ACCEPT, PL_FLAG_ESTABLISHED);
+	state = BPF_CORE_READ(sk, __sk_common.skc_state);
+	if (state == PL_TCP_CLOSE)
+		return 0; /* reset before accept(): its CLOSE has come and gone */
+	entry = pl_ledger_add(sk, task, state, PL_ORIGIN_ACCEPT, PL_FLAG_ESTABLISHED);
 	if (!entry)
 		return 0;
 	stats = bpf_map_lookup_elem(&owners, &entry->owner);

@@ -255,13 +255,14 @@ json() {
 	} | jq . >"$ROOT/build/bench.json"
 }
 
-# Snapshots first: churn leaves TIME_WAIT sockets behind for 60 s.
+# Churn last: it leaves TIME_WAIT sockets behind for 60 s, which the
+# other measurements would walk too.
 echo "bench: snapshot speed ($SIZES sockets)..." >&2
 bench_snapshot
-echo "bench: churn ($((ROUNDS * 6)) runs of ${CHURN_S}s)..." >&2
-bench_churn
 echo "bench: agent cost..." >&2
 bench_cost
+echo "bench: churn ($((ROUNDS * 6)) runs of ${CHURN_S}s)..." >&2
+bench_churn
 report
 json
 echo "bench: wrote build/bench.json" >&2
