@@ -40,7 +40,7 @@ UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/*
 BENCH_TOOLS := $(patsubst tests/bench/%.c,$(BUILD)/bench/%,$(wildcard tests/bench/*.c))
 
 .DELETE_ON_ERROR:
-.PHONY: all deps test test-unit test-integration bench clean
+.PHONY: all deps test test-unit test-integration test-vm bench clean
 
 all: $(BUILD)/portleak $(WORKLOADS)
 
@@ -92,6 +92,10 @@ test-unit: $(UNIT_TESTS)
 
 test-integration: all
 	$(Q)tests/integration/run.sh
+
+# The integration suite in Debian 5.10, 6.1 and 6.12 kernels under qemu.
+test-vm: all
+	$(Q)scripts/vm-test.sh
 
 # Benchmarks: never part of `make test` (timings depend on the machine).
 bench: all $(BENCH_TOOLS)

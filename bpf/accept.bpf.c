@@ -27,10 +27,19 @@ static __always_inline int pl_on_accept(struct sock *sk)
 	return 0;
 }
 
+/* Since 6.10: inet_csk_accept(sk, arg) (see core_fixes.bpf.h). */
 SEC("fexit/inet_csk_accept")
-int accept_fexit(unsigned long long *ctx)
+int BPF_PROG(accept_fexit, struct sock *sk, void *arg, struct sock *ret)
 {
-	return pl_on_accept(pl_accept_ret(ctx));
+	return pl_on_accept(ret);
+}
+
+/* Before 6.10: inet_csk_accept(sk, flags, err, kern). */
+SEC("fexit/inet_csk_accept")
+int BPF_PROG(accept_fexit_old, struct sock *sk, int flags, int *err, bool kern,
+	     struct sock *ret)
+{
+	return pl_on_accept(ret);
 }
 
 SEC("kretprobe/inet_csk_accept")

@@ -36,13 +36,9 @@ static __always_inline __u64 pl_kernfs_id(struct kernfs_node *kn)
 }
 
 /* inet_csk_accept() lost its flags/err/kern arguments in 6.10 (commit
- * 92ef0fd55ac8 "net: change proto and proto_ops accept type"): the fexit
- * return value sits after 2 arguments since then, after 4 before. */
-static __always_inline struct sock *pl_accept_ret(unsigned long long *ctx)
-{
-	if (bpf_core_type_exists(struct proto_accept_arg))
-		return (struct sock *)ctx[2];
-	return (struct sock *)ctx[4];
-}
+ * 92ef0fd55ac8 "net: change proto and proto_ops accept type"), which moves
+ * the fexit return value. A ctx offset must be a constant, so accept.bpf.c
+ * has one program per signature and userspace loads the one that matches
+ * (hooks__select). */
 
 #endif

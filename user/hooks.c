@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include <string.h>
+#include <bpf/btf.h>
 
 #include "hooks.h"
 #include "portleak.skel.h"
@@ -37,6 +38,19 @@ size_t hooks__plans(enum pl_hooks_mode mode, const struct pl_hook_plan **out)
 	return mode == PL_HOOKS_TRACEPOINT ? 2 : 1;
 }
 
+/* Which signature inet_csk_accept() has (see bpf/core_fixes.bpf.h). */
+static bool accept_takes_arg_struct(void)
+{
+	struct btf *vmlinux = btf__load_vmlinux_btf();
+	bool found;
+
+	if (!vmlinux)
+		return true;
+	found = btf__find_by_name_kind(vmlinux, "proto_accept_arg", BTF_KIND_STRUCT) >= 0;
+	btf__free(vmlinux);
+	return found;
+}
+
 void hooks__select(struct portleak_bpf *skel, const struct pl_hook_plan *plan)
 {
 	static const struct pl_hook_plan none = { .state = -1, .accept = -1, .bind = -1 };
@@ -46,7 +60,10 @@ void hooks__select(struct portleak_bpf *skel, const struct pl_hook_plan *plan)
 		plan = &none;
 	bpf_program__set_autoload(p->state_btf, plan->state == PL_STATE_TP_BTF);
 	bpf_program__set_autoload(p->state_tracepoint, plan->state == PL_STATE_TRACEPOINT);
-	bpf_program__set_autoload(p->accept_fexit, plan->accept == PL_FN_FEXIT);
+	bool fexit = plan->accept == PL_FN_FEXIT, new_accept = fexit && accept_takes_arg_struct();
+
+	bpf_program__set_autoload(p->accept_fexit, fexit && new_accept);
+	bpf_program__set_autoload(p->accept_fexit_old, fexit && !new_accept);
 	bpf_program__set_autoload(p->accept_kretprobe, plan->accept == PL_FN_KPROBE);
 	bpf_program__set_autoload(p->accept_exit, plan->accept == PL_FN_SYSCALL);
 	bpf_program__set_autoload(p->accept4_exit, plan->accept == PL_FN_SYSCALL);

@@ -6,12 +6,14 @@
 #
 #   tests/integration/run.sh [TEST...]        all tests, or the named ones
 #   PORTLEAK_TEST_HOOKS="auto classic"        hook modes to run the suite in
+#   PORTLEAK_TEST_SETTLE=4                    wait 4 times longer for the kernel
 set -u
 
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 PL=$ROOT/build/portleak
 WORKLOAD=$ROOT/build/tests/tcpwork
 MODES=${PORTLEAK_TEST_HOOKS:-auto classic}
+SETTLE=${PORTLEAK_TEST_SETTLE:-1} # scales the waits for softirq work (slow VMs: more)
 TIMEOUT_STEPS=200 # x 0.05 s
 
 # --- per-test helpers (each test runs in its own subshell) -------------------
@@ -63,7 +65,7 @@ agent_start() {
 
 agent_report() {
 	local rc
-	sleep "${1:-0.3}" # let softirq transitions land
+	sleep "$(awk -v s="${1:-0.3}" -v f="$SETTLE" 'BEGIN { print s * f }')" # let softirq transitions land
 	kill -TERM "$AGENT"
 	wait "$AGENT"
 	rc=$?

@@ -1,0 +1,144 @@
+#!/bin/bash
+# make test-vm: the integration suite inside Debian kernels booted under
+# qemu (TCG), once per hook mode each kernel supports.
+#
+#   scripts/vm-test.sh [KERNEL...]       5.10 6.1 6.12 by default
+#   PORTLEAK_VM_CACHE=DIR                where kernels are kept (default
+#                                        /var/cache/portleak-vm)
+#   PORTLEAK_VM_MODES="auto kprobe ..."  hook modes (default: auto kprobe
+#                                        tracepoint classic)
+#   PORTLEAK_VM_TIMEOUT=SECS             per kernel (default 900)
+#   PORTLEAK_VM_TESTS="test_a test_b"     a subset of the tests below
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+BUILD=$ROOT/build
+CACHE=${PORTLEAK_VM_CACHE:-/var/cache/portleak-vm}
+MODES=${PORTLEAK_VM_MODES:-auto kprobe tracepoint classic}
+TIMEOUT=${PORTLEAK_VM_TIMEOUT:-900}
+KERNELS=${*:-5.10 6.1 6.12}
+# The tests that need nothing but the kernel, bash, jq and ip (no tmux,
+# curl, prometheus or setpriv in the VM).
+TESTS=(test_close_wait_charged_to_server test_established_growth_on_client
+	test_sockets_opened_before_portleak test_time_wait_charged_to_active_closer
+	test_time_wait_older_than_portleak_is_unknown test_ephemeral_exhaustion_in_netns
+	test_ipv6_ephemeral_exhaustion_in_netns test_bind_conflict_on_second_process
+	test_ipv6_close_wait_charged_to_server test_leak_verdict_after_age test_filters
+	test_top_batch_puts_leak_first test_watch_json_lines test_doctor)
+[ -n "${PORTLEAK_VM_TESTS:-}" ] && read -r -a TESTS <<<"$PORTLEAK_VM_TESTS"
+
+declare -A SUITE=([5.10]=bullseye [6.1]=bookworm [6.12]=trixie)
+declare -A PATTERN=([5.10]='linux-image-5\.10\.0-[0-9]+-cloud-amd64-unsigned'
+	[6.1]='linux-image-6\.1\.0-[0-9]+-cloud-amd64-unsigned'
+	[6.12]='linux-image-6\.12\.[0-9]+\+deb13-cloud-amd64-unsigned')
+
+log() { echo "vm-test: $*" >&2; }
+
+# A private apt configuration that reuses the URIs the host already has.
+apt_opts() {
+	echo "-o Dir::Etc::SourceList=$CACHE/apt/sources.list -o Dir::Etc::SourceParts=/dev/null" \
+		"-o Dir::State::Lists=$CACHE/apt/lists -o Dir::Cache=$CACHE/apt/cache"
+}
+
+apt_setup() {
+	local uri keyring=/usr/share/keyrings/debian-archive-keyring.gpg suite
+	[ -s "$CACHE/apt/sources.list" ] && return 0
+	mkdir -p "$CACHE/apt/lists/partial" "$CACHE/apt/cache/archives/partial"
+	uri=$(awk '/^URIs:/ { print $2; exit }' /etc/apt/sources.list.d/debian.sources 2>/dev/null ||
+		awk '/^deb / { print $2; exit }' /etc/apt/sources.list)
+	[ -n "$uri" ] || { log "no Debian mirror configured on this host"; exit 1; }
+	for suite in bullseye bookworm trixie; do
+		echo "deb [signed-by=$keyring] $uri $suite main"
+	done >"$CACHE/apt/sources.list"
+	# shellcheck disable=SC2046
+	apt-get -qq $(apt_opts) update
+}
+
+# fetch VERSION: prints the path of its vmlinuz, downloading once.
+fetch() {
+	local v=$1 pkg deb dir
+	dir=$(find "$CACHE/kernels" -maxdepth 1 -name "${v}*" 2>/dev/null | sort -V | tail -n 1)
+	if [ -z "$dir" ]; then
+		apt_setup
+		# shellcheck disable=SC2046
+		pkg=$(apt-cache $(apt_opts) pkgnames linux-image- | grep -E "^${PATTERN[$v]}$" | sort -V | tail -n 1)
+		[ -n "$pkg" ] || { log "no $v cloud kernel in ${SUITE[$v]}"; exit 1; }
+		log "downloading $pkg (${SUITE[$v]})"
+		mkdir -p "$CACHE/kernels"
+		# shellcheck disable=SC2046
+		(cd "$CACHE" && apt-get -qq $(apt_opts) download "$pkg" 2>/dev/null)
+		deb=$(ls "$CACHE"/"$pkg"_*.deb)
+		dir=$CACHE/kernels/${pkg#linux-image-}
+		dpkg -x "$deb" "$dir"
+		rm -f "$deb"
+	fi
+	ls "$dir"/boot/vmlinuz-*
+}
+
+# Copy a dynamic binary and the libraries it loads into the initramfs.
+copy_binary() { # BINARY DESTDIR
+	local lib
+	rm -f "$INITRD/bin/$(basename "$1")" # the busybox applet it replaces
+	cp "$1" "$2/"
+	for lib in $(ldd "$1" | awk '/=>/ { print $3 } /ld-linux/ { print $1 }'); do
+		mkdir -p "$INITRD$(dirname "$lib")"
+		cp -n "$lib" "$INITRD$lib"
+	done
+}
+
+build_initramfs() {
+	INITRD=$BUILD/vm/root
+	rm -rf "$INITRD"
+	mkdir -p "$INITRD"/{bin,sbin,usr/bin,usr/sbin,proc,sys,dev,tmp,run,etc}
+	mkdir -p "$INITRD"/portleak/build/tests "$INITRD"/portleak/tests/integration "$INITRD"/lib64
+	cp /bin/busybox "$INITRD/bin/busybox"
+	for applet in $(/bin/busybox --list); do
+		[ -e "$INITRD/bin/$applet" ] || ln -s busybox "$INITRD/bin/$applet"
+	done
+	copy_binary /bin/bash "$INITRD/bin"
+	copy_binary "$(command -v jq)" "$INITRD/usr/bin"
+	copy_binary "$(command -v ip)" "$INITRD/sbin"
+	cp "$BUILD/portleak" "$INITRD/portleak/build/"
+	cp "$BUILD/tests/tcpwork" "$INITRD/portleak/build/tests/"
+	cp "$ROOT/tests/integration/run.sh" "$INITRD/portleak/tests/integration/"
+	cp "$ROOT/scripts/vm/init" "$INITRD/init"
+	echo "root:x:0:0:root:/:/bin/sh" >"$INITRD/etc/passwd"
+	echo "nobody:x:65534:65534:nobody:/:/bin/false" >>"$INITRD/etc/passwd"
+	(cd "$INITRD" && find . | cpio -o -H newc --quiet | gzip -1) >"$BUILD/vm/initramfs.gz"
+}
+
+boot() { # VMLINUZ LOG
+	local tests modes
+	tests=$(IFS=,; echo "${TESTS[*]}")
+	modes=$(echo "$MODES" | tr ' ' ,)
+	timeout "$TIMEOUT" qemu-system-x86_64 -accel tcg,thread=multi -smp 2 -m 1536 \
+		-kernel "$1" -initrd "$BUILD/vm/initramfs.gz" \
+		-append "console=ttyS0 quiet panic=-1 ${PORTLEAK_VM_APPEND:-} portleak.modes=$modes portleak.tests=$tests" \
+		-nographic -no-reboot -nic none -serial "file:$2" -monitor none >/dev/null 2>&1 || true
+}
+
+[ -x "$BUILD/portleak" ] && [ -x "$BUILD/tests/tcpwork" ] || { log "build first: make"; exit 1; }
+command -v qemu-system-x86_64 >/dev/null || { log "needs qemu-system-x86"; exit 1; }
+mkdir -p "$BUILD/vm"
+build_initramfs
+failed=0
+for v in $KERNELS; do
+	vmlinuz=$(fetch "$v")
+	logfile=$BUILD/vm/$v.log
+	start=$(date +%s)
+	boot "$vmlinuz" "$logfile"
+	took=$(($(date +%s) - start))
+	default=$(sed -n 's/.*VM-DEFAULT kernel=\([^ ]*\) hooks=\([^ \r]*\).*/\1 \2/p' "$logfile" | tr -d '\r')
+	if ! grep -q VM-END "$logfile"; then
+		echo "kernel ${default%% *} ($v): did not finish in ${TIMEOUT}s; see $logfile"
+		failed=1
+		continue
+	fi
+	grep 'VM-RESULT' "$logfile" | tr -d '\r' | while read -r _ kernel hooks passed _ nfailed _; do
+		echo "kernel ${kernel#kernel=}  default hooks ${default##* }  ${hooks}  ${passed} passed, ${nfailed} failed"
+	done
+	grep -q 'VM-RESULT.* [1-9][0-9]* failed' "$logfile" && failed=1
+	[ "${default##* }" = fexit ] || { echo "kernel $v: default hooks are '${default##* }', not fexit"; failed=1; }
+	log "$v took ${took}s"
+done
+exit $failed
