@@ -79,6 +79,8 @@ snapshot_now() {
 		fail "portleak snapshot exited with $?"
 }
 
+HALF_CLOSED='[.sockets.FIN_WAIT1, .sockets.FIN_WAIT2, .sockets.TIME_WAIT] | map(. // 0) | add'
+
 # proc PID FILTER: jq FILTER applied to the process with that pid.
 proc() {
 	jq -r --argjson pid "$1" "[.processes[] | select(.pid == \$pid)] | first | $2" "$T/out.json"
@@ -100,9 +102,10 @@ test_close_wait_charged_to_server() {
 	expect "server CLOSE_WAIT" "$(proc "$server" '.sockets.CLOSE_WAIT')" 5
 	expect "server accepted (opened)" "$(proc "$server" .opened)" 5
 	expect "client CLOSE_WAIT" "$(proc "$client" '.sockets.CLOSE_WAIT // 0')" 0
-	# The client's orphaned half-closed sockets are timewait sockets now,
-	# with no fd and no owner in the kernel: charged to it by portleak.
-	expect "client FIN_WAIT2" "$(proc "$client" '.sockets.FIN_WAIT2')" 5
+	# The client's orphaned half-closed sockets have no fd (most are
+	# timewait sockets by now, with no owner in the kernel): still charged
+	# to it by portleak.
+	expect "client half-closed sockets" "$(proc "$client" "$HALF_CLOSED")" 5
 	expect "client opened" "$(proc "$client" .opened)" 5
 	expect "client closed" "$(proc "$client" .closed)" 5
 }
@@ -232,7 +235,7 @@ test_ipv6_close_wait_charged_to_server() {
 	agent_report
 	expect "server CLOSE_WAIT" "$(proc "$server" .sockets.CLOSE_WAIT)" 3
 	expect "client CLOSE_WAIT" "$(proc "$client" '.sockets.CLOSE_WAIT // 0')" 0
-	expect "client FIN_WAIT2" "$(proc "$client" .sockets.FIN_WAIT2)" 3
+	expect "client half-closed sockets" "$(proc "$client" "$HALF_CLOSED")" 3
 	case $(proc "$server" .close_wait_peer) in
 	"::1") ;;
 	*) fail "server CLOSE_WAIT peer is not [::1]: $(proc "$server" .close_wait_peer)" ;;
