@@ -37,6 +37,9 @@ MODEL_OBJS := $(addprefix $(BUILD)/user/,model.o history.o advice.o json.o metri
 WORKLOADS := $(patsubst tests/integration/workloads/%.c,$(BUILD)/tests/%,\
              $(wildcard tests/integration/workloads/*.c))
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/*.c))
+# The same unit tests under AddressSanitizer and UndefinedBehaviorSanitizer.
+ASAN       := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+UNIT_ASAN  := $(patsubst tests/unit/%.c,$(BUILD)/tests/asan-%,$(wildcard tests/unit/*.c))
 BENCH_TOOLS := $(patsubst tests/bench/%.c,$(BUILD)/bench/%,$(wildcard tests/bench/*.c))
 
 .DELETE_ON_ERROR:
@@ -78,6 +81,10 @@ $(BUILD)/tests/test_%: tests/unit/test_%.c $(MODEL_OBJS) | $(BUILD)/tests
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(USER_CPPFLAGS) $(USER_CFLAGS) -MMD -MP $^ -o $@
 
+$(BUILD)/tests/asan-test_%: tests/unit/test_%.c $(MODEL_OBJS:$(BUILD)/user/%.o=user/%.c) | $(BUILD)/tests
+	$(call msg,CC-ASAN,$@)
+	$(Q)$(CC) $(USER_CPPFLAGS) $(USER_CFLAGS) $(ASAN) -MMD -MP $^ -o $@
+
 $(BUILD)/bench/%: tests/bench/%.c | $(BUILD)/bench
 	$(call msg,CC,$@)
 	$(Q)$(CC) -D_GNU_SOURCE $(USER_CFLAGS) -pthread -MMD -MP $< -o $@
@@ -87,7 +94,7 @@ $(BUILD)/bpf $(BUILD)/user $(BUILD)/tests $(BUILD)/bench:
 
 test: test-unit test-integration
 
-test-unit: $(UNIT_TESTS)
+test-unit: $(UNIT_TESTS) $(UNIT_ASAN)
 	$(Q)for t in $^; do $$t || exit 1; done
 
 test-integration: all

@@ -6,16 +6,16 @@
 #   PORTLEAK_VM_CACHE=DIR                where kernels are kept (default
 #                                        /var/cache/portleak-vm)
 #   PORTLEAK_VM_MODES="auto kprobe ..."  hook modes (default: auto kprobe
-#                                        tracepoint classic)
-#   PORTLEAK_VM_TIMEOUT=SECS             per kernel (default 900)
+#                                        tracepoint; classic runs on the host)
+#   PORTLEAK_VM_TIMEOUT=SECS             per kernel (default 1200)
 #   PORTLEAK_VM_TESTS="test_a test_b"     a subset of the tests below
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=$ROOT/build
 CACHE=${PORTLEAK_VM_CACHE:-/var/cache/portleak-vm}
-MODES=${PORTLEAK_VM_MODES:-auto kprobe tracepoint classic}
-TIMEOUT=${PORTLEAK_VM_TIMEOUT:-900}
+MODES=${PORTLEAK_VM_MODES:-auto kprobe tracepoint}
+TIMEOUT=${PORTLEAK_VM_TIMEOUT:-1200}
 KERNELS=${*:-5.10 6.1 6.12}
 # The tests that need nothing but the kernel, bash, jq and ip (no tmux,
 # curl, prometheus or setpriv in the VM).

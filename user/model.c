@@ -687,6 +687,24 @@ static void judge_growth(struct pl_proc *p, const struct trend *t)
 		p->verdict = PL_VERDICT_GROWING;
 }
 
+/* A wrong OK is worse than none: when sockets, owners or events were lost,
+ * an OK is only "nothing seen". */
+static void judge_losses(const struct pl_model_input *in, struct pl_proc *p)
+{
+	__u64 lost = in->lost[PL_CNT_LEDGER_FULL] + in->lost[PL_CNT_OWNERS_FULL] +
+		     in->lost[PL_CNT_TIMEWAIT_FULL] + in->lost[PL_CNT_EVENTS_LOST] +
+		     in->failures_dropped;
+
+	if (!lost || p->verdict != PL_VERDICT_OK)
+		return;
+	p->verdict = PL_VERDICT_INCOMPLETE;
+	add_reason(p, "portleak lost data (ledger full %llu, owners full %llu, timewait full %llu, events %llu): counts may be low",
+		   (unsigned long long)in->lost[PL_CNT_LEDGER_FULL],
+		   (unsigned long long)in->lost[PL_CNT_OWNERS_FULL],
+		   (unsigned long long)in->lost[PL_CNT_TIMEWAIT_FULL],
+		   (unsigned long long)(in->lost[PL_CNT_EVENTS_LOST] + in->failures_dropped));
+}
+
 static void judge(const struct pl_model_input *in, struct pl_proc *p)
 {
 	struct trend t;
@@ -698,6 +716,7 @@ static void judge(const struct pl_model_input *in, struct pl_proc *p)
 	judge_leak(in, p);
 	judge_ports(p, &t);
 	judge_growth(p, &t);
+	judge_losses(in, p);
 }
 
 static double growth(const struct pl_proc *p)
@@ -997,6 +1016,8 @@ const char *model__verdict_name(enum pl_verdict verdict)
 		return "ports";
 	case PL_VERDICT_GROWING:
 		return "growing";
+	case PL_VERDICT_INCOMPLETE:
+		return "incomplete";
 	default:
 		return "ok";
 	}

@@ -87,6 +87,7 @@ struct pl_model_input {
 
 enum pl_verdict {
 	PL_VERDICT_OK,
+	PL_VERDICT_INCOMPLETE, /* nothing wrong seen, but portleak lost data */
 	PL_VERDICT_GROWING,
 	PL_VERDICT_PORTS,
 	PL_VERDICT_LEAK,

@@ -70,6 +70,7 @@ static const char usage_top[] =
 "of the oldest CLOSE_WAIT, port failures and a verdict: LEAK (CLOSE_WAIT\n"
 "older than --leak-age), GROWING (held sockets grow and are not closed),\n"
 "PORTS (bind/connect failures, or a destination over 80% of the range),\n"
+"INCOMPL (nothing seen, but portleak lost data: see the lost counters),\n"
 "OK. The reason for the selected row is shown at the bottom.\n"
 "\n"
 "keys: Up/Down select   Enter sockets of the process by peer and state\n"

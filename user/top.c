@@ -122,7 +122,11 @@ static void tail(const char *path, size_t width, char *buf, size_t len)
 
 static const char *verdict_label(enum pl_verdict v)
 {
-	static const char *const labels[] = { "OK", "GROWING", "PORTS", "LEAK" };
+	static const char *const labels[] = {
+		[PL_VERDICT_OK] = "OK", [PL_VERDICT_INCOMPLETE] = "INCOMPL",
+		[PL_VERDICT_GROWING] = "GROWING", [PL_VERDICT_PORTS] = "PORTS",
+		[PL_VERDICT_LEAK] = "LEAK",
+	};
 
 	return labels[v];
 }

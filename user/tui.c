@@ -158,6 +158,7 @@ static attr_t verdict_attr(enum pl_verdict v)
 	case PL_VERDICT_GROWING:
 		return COLOR_PAIR(C_GROWING);
 	case PL_VERDICT_PORTS:
+	case PL_VERDICT_INCOMPLETE:
 		return COLOR_PAIR(C_PORTS);
 	default:
 		return A_NORMAL;

@@ -56,6 +56,11 @@ wait_for() { # FILE [PATTERN]
 	fail "timed out waiting for $1 ${2:-}"
 }
 
+# settle SECS: wait for softirq and timer work, longer on slow machines.
+settle() {
+	sleep "$(awk -v s="$1" -v f="$SETTLE" 'BEGIN { print s * f }')"
+}
+
 # The agent traces from agent_start until agent_report.
 agent_start() {
 	"$PL" snapshot -d 600 --json --hooks "$HOOKS" "$@" >"$T/out.json" 2>"$T/err" &
@@ -65,7 +70,7 @@ agent_start() {
 
 agent_report() {
 	local rc
-	sleep "$(awk -v s="${1:-0.3}" -v f="$SETTLE" 'BEGIN { print s * f }')" # let softirq transitions land
+	settle "${1:-0.3}"
 	kill -TERM "$AGENT"
 	wait "$AGENT"
 	rc=$?
@@ -160,7 +165,7 @@ test_time_wait_older_than_portleak_is_unknown() {
 	port=$(cat "$T/server")
 	start client "$WORKLOAD" connect -p "$port" -n 4 -m close -r "$T/client"
 	wait_for "$T/client"
-	sleep 0.3
+	settle 0.3
 	snapshot_now --port "$port"
 	expect "unknown owner TIME_WAIT" "$(proc 0 .sockets.TIME_WAIT)" 4
 	expect "unknown owner flag" "$(proc 0 .unknown_owner)" true
@@ -446,6 +451,42 @@ test_alert_rules() {
 		fail "$(cat "$T/rules.txt")"
 	jq -e '.panels | length > 5' "$ROOT/scripts/grafana/portleak-dashboard.json" >/dev/null ||
 		fail "dashboard JSON"
+}
+
+# A process name with a quote, a backslash, a newline, a terminal escape
+# and a byte that is not UTF-8, in every output.
+test_hostile_process_name() {
+	local name=$'q"b\\n\nx\e[2J\xff'
+	start server "$WORKLOAD" serve -m hold -N "$name" -r "$T/server"
+	wait_for "$T/server"
+	snapshot_now -p "$server"
+	expect "comm in JSON" "$(proc "$server" .comm)" "$(printf 'q"b\\n\nx\033[2J\357\277\275')"
+	"$PL" snapshot -d 0 -p "$server" >"$T/out.txt" 2>"$T/err" || fail "text exit $?"
+	grep -q $'\e' "$T/out.txt" && fail "raw escape in the text view"
+	grep -qF 'q"b\\n\x0ax\x1b[2J\xff' "$T/out.txt" || fail "name not escaped: $(cat -v "$T/out.txt")"
+	"$PL" top -b -n 1 -d 0.2 -p "$server" >"$T/top.txt" 2>"$T/err" || fail "top exit $?"
+	grep -q $'\e' "$T/top.txt" && fail "raw escape in top -b"
+	serve_start
+	sleep 1
+	metrics >"$T/metrics.txt"
+	promtool check metrics <"$T/metrics.txt" >"$T/promtool.txt" 2>&1 ||
+		fail "promtool: $(cat "$T/promtool.txt")"
+	grep -qF "pid=\"$server\",comm=\"q\\\"b\\\\n\\nx"$'\e'"[2J"$'\xef\xbf\xbd'"\"" "$T/metrics.txt" ||
+		fail "label not escaped: $(grep "pid=\"$server\"" "$T/metrics.txt" | head -1 | cat -v)"
+}
+
+test_ledger_overflow_is_visible() {
+	agent_start --max-sockets 4
+	start server "$WORKLOAD" serve -m hold -r "$T/server"
+	wait_for "$T/server"
+	start client "$WORKLOAD" connect -p "$(cat "$T/server")" -n 20 -m hold -r "$T/client"
+	wait_for "$T/client"
+	agent_report
+	[ "$(jq .lost.ledger_full "$T/out.json")" -gt 0 ] || fail "ledger_full not counted"
+	expect "OK verdicts despite losses" \
+		"$(jq '[.processes[] | select(.unknown_owner | not) | select(.verdict == "ok")] | length' "$T/out.json")" 0
+	expect "client verdict" "$(proc "$client" .verdict)" incomplete
+	expect "sockets dropped" "$(jq '[.processes[].sockets_total] | add >= 41' "$T/out.json")" true
 }
 
 test_usage_errors_exit_2() {

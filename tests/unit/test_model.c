@@ -160,6 +160,7 @@ static void test_attribution_and_aggregation(void)
 	add_timewait(&h, 0, tuple4(40004, 0x0100007f, 8080));
 	add_sock(&h, 0, PL_TCP_LISTEN, tuple4(22, 0, 0), 0);
 	CHECK(model__build(&(struct pl_model_input){ 0 }, &r) == 0 && r.n_procs == 0);
+	model__free(&r);
 	struct pl_model_input in = input(&h);
 	CHECK(model__build(&in, &r) == 0);
 	CHECK(r.n_procs == 3);

@@ -14,6 +14,7 @@
  *       bind PORT (no SO_REUSEADDR) and listen. Writes "ok" or
  *       "errno=E" to FILE.
  *
+ * -N NAME sets the process name (any bytes: hostile-input tests).
  * Each then waits until killed, so the test can ask portleak about it. */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -23,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -179,7 +181,7 @@ static int bind_port(const struct args *a)
 
 static void usage(void)
 {
-	fputs("usage: tcpwork serve|connect|bind [-6] [-p PORT] [-n N] [-m hold|close] [-R] -r FILE\n",
+	fputs("usage: tcpwork serve|connect|bind [-6] [-p PORT] [-n N] [-m hold|close] [-R] [-N NAME] -r FILE\n",
 	      stderr);
 	exit(2);
 }
@@ -193,7 +195,7 @@ int main(int argc, char **argv)
 		usage();
 	a.cmd = argv[1];
 	optind = 2;
-	while ((c = getopt(argc, argv, "6p:n:m:Rr:")) != -1) {
+	while ((c = getopt(argc, argv, "6p:n:m:Rr:N:")) != -1) {
 		switch (c) {
 		case '6':
 			a.v6 = true;
@@ -212,6 +214,9 @@ int main(int argc, char **argv)
 			break;
 		case 'R':
 			a.rst = true;
+			break;
+		case 'N':
+			prctl(PR_SET_NAME, optarg, 0, 0, 0);
 			break;
 		default:
 			usage();
