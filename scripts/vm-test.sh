@@ -57,7 +57,8 @@ apt_setup() {
 # fetch VERSION: prints the path of its vmlinuz, downloading once.
 fetch() {
 	local v=$1 pkg deb dir
-	dir=$(find "$CACHE/kernels" -maxdepth 1 -name "${v}*" 2>/dev/null | sort -V | tail -n 1)
+	dir=$(ls "$CACHE/kernels" 2>/dev/null | grep -E "^${PATTERN[$v]#linux-image-}$" | sort -V | tail -n 1)
+	[ -z "$dir" ] || dir=$CACHE/kernels/$dir
 	if [ -z "$dir" ]; then
 		apt_setup
 		# shellcheck disable=SC2046

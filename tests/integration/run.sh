@@ -61,6 +61,19 @@ settle() {
 	sleep "$(awk -v s="$1" -v f="$SETTLE" 'BEGIN { print s * f }')"
 }
 
+# wait_time_wait PORT N: until N sockets toward PORT are in TIME_WAIT (the
+# peer's close may lag on a slow machine).
+wait_time_wait() {
+	local i n
+	for ((i = 0; i < TIMEOUT_STEPS; i++)); do
+		n=$("$PL" snapshot -d 0 --json --port "$1" 2>/dev/null |
+			jq --argjson p "$1" '[.destinations[] | select(.dport == $p) | .time_wait] | add // 0')
+		[ "$n" = "$2" ] && return 0
+		sleep 0.05
+	done
+	fail "timed out waiting for $2 TIME_WAIT toward port $1 (last: $n)"
+}
+
 # The agent traces from agent_start until agent_report.
 agent_start() {
 	"$PL" snapshot -d 600 --json --hooks "$HOOKS" "$@" >"$T/out.json" 2>"$T/err" &
@@ -151,7 +164,8 @@ test_time_wait_charged_to_active_closer() {
 	port=$(cat "$T/server")
 	start client "$WORKLOAD" connect -p "$port" -n 10 -m close -r "$T/client"
 	wait_for "$T/client"
-	agent_report 0.5
+	wait_time_wait "$port" 10
+	agent_report
 	expect "client TIME_WAIT" "$(proc "$client" .sockets.TIME_WAIT)" 10
 	expect "server TIME_WAIT" "$(proc "$server" '.sockets.TIME_WAIT // 0')" 0
 	expect "destination TIME_WAIT" "$(jq --argjson p "$port" \
@@ -165,7 +179,7 @@ test_time_wait_older_than_portleak_is_unknown() {
 	port=$(cat "$T/server")
 	start client "$WORKLOAD" connect -p "$port" -n 4 -m close -r "$T/client"
 	wait_for "$T/client"
-	settle 0.3
+	wait_time_wait "$port" 4
 	snapshot_now --port "$port"
 	expect "unknown owner TIME_WAIT" "$(proc 0 .sockets.TIME_WAIT)" 4
 	expect "unknown owner flag" "$(proc 0 .unknown_owner)" true
