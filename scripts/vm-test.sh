@@ -121,6 +121,7 @@ boot() { # VMLINUZ LOG
 [ -x "$BUILD/portleak" ] && [ -x "$BUILD/tests/tcpwork" ] || { log "build first: make"; exit 1; }
 command -v qemu-system-x86_64 >/dev/null || { log "needs qemu-system-x86"; exit 1; }
 mkdir -p "$BUILD/vm"
+rm -f "$BUILD"/vm/*.log
 build_initramfs
 failed=0
 for v in $KERNELS; do
@@ -142,4 +143,7 @@ for v in $KERNELS; do
 	[ "${default##* }" = fexit ] || { echo "kernel $v: default hooks are '${default##* }', not fexit"; failed=1; }
 	log "$v took ${took}s"
 done
+# One closing line for all kernels and modes.
+cat "$BUILD"/vm/*.log 2>/dev/null | tr -d '\r' |
+	awk '/^VM-RESULT/ { p += $4; f += $6 } END { printf "vm: %d passed, %d failed\n", p, f }'
 exit $failed
