@@ -33,7 +33,7 @@ SKEL      := $(BUILD)/portleak.skel.h
 USER_SRCS := $(wildcard user/*.c)
 USER_OBJS := $(patsubst user/%.c,$(BUILD)/user/%.o,$(USER_SRCS))
 # Pure model code, shared by the agent and the unit tests.
-MODEL_OBJS := $(addprefix $(BUILD)/user/,model.o history.o advice.o json.o metrics.o report_json.o report_text.o names.o)
+MODEL_OBJS := $(addprefix $(BUILD)/user/,model.o verdict.o history.o advice.o json.o metrics.o report_json.o report_text.o names.o)
 WORKLOADS := $(patsubst tests/integration/workloads/%.c,$(BUILD)/tests/%,\
              $(wildcard tests/integration/workloads/*.c))
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/*.c))
