@@ -18,10 +18,12 @@ MODES=${PORTLEAK_VM_MODES:-auto kprobe tracepoint}
 TIMEOUT=${PORTLEAK_VM_TIMEOUT:-1200}
 KERNELS=${*:-5.10 6.1 6.12}
 # The tests that need nothing but the kernel, bash, jq and ip (no tmux,
-# curl, prometheus or setpriv in the VM).
+# curl, prometheus or setpriv in the VM). The two TIME_WAIT tests stay on
+# the host: under TCG the peer's close sometimes lags past any wait (the
+# timewait map itself is exercised here by the half-closed client sockets
+# of test_close_wait_charged_to_server).
 TESTS=(test_close_wait_charged_to_server test_established_growth_on_client
-	test_sockets_opened_before_portleak test_time_wait_charged_to_active_closer
-	test_time_wait_older_than_portleak_is_unknown test_ephemeral_exhaustion_in_netns
+	test_sockets_opened_before_portleak test_ephemeral_exhaustion_in_netns
 	test_ipv6_ephemeral_exhaustion_in_netns test_bind_conflict_on_second_process
 	test_ipv6_close_wait_charged_to_server test_leak_verdict_after_age test_filters
 	test_top_batch_puts_leak_first test_watch_json_lines test_doctor)

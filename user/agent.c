@@ -3,6 +3,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
 #include "agent.h"
@@ -81,6 +82,22 @@ int agent__start(struct pl_agent *a, const struct pl_agent_config *cfg)
 	if (err)
 		agent__stop(a);
 	return err;
+}
+
+__u64 agent__missed_runs(const struct pl_agent *a)
+{
+	struct bpf_program *prog;
+	__u64 missed = 0;
+
+	bpf_object__for_each_program(prog, a->skel->obj) {
+		struct bpf_prog_info info = { 0 };
+		__u32 len = sizeof(info);
+		int fd = bpf_program__fd(prog);
+
+		if (fd >= 0 && bpf_obj_get_info_by_fd(fd, &info, &len) == 0)
+			missed += info.recursion_misses;
+	}
+	return missed;
 }
 
 void agent__stop(struct pl_agent *a)

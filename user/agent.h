@@ -36,6 +36,10 @@ struct pl_agent {
 
 /* Negative errno; every failed plan is in a->failed. */
 int agent__start(struct pl_agent *a, const struct pl_agent_config *cfg);
+/* Runs of portleak's BPF programs the kernel skipped because another BPF
+ * program was running on that CPU (recursion protection, 5.12+): their
+ * transitions are lost. */
+__u64 agent__missed_runs(const struct pl_agent *a);
 void agent__stop(struct pl_agent *a);
 
 #endif

@@ -287,6 +287,9 @@ static void write_self(FILE *out, const struct pl_report *r, const struct pl_met
 			(unsigned long long)(r->lost[lost[i].idx] +
 					     (lost[i].idx == PL_CNT_EVENTS_LOST ? r->failures_dropped : 0)));
 	}
+	help(out, "portleak_bpf_missed_runs_total", "counter",
+	     "BPF runs the kernel skipped because another BPF program was running on the CPU.");
+	fprintf(out, "portleak_bpf_missed_runs_total %llu\n", (unsigned long long)r->missed_runs);
 	help(out, "portleak_bpf_stats_enabled", "gauge",
 	     "kernel.bpf_stats_enabled: BPF run times below are counted only when 1.");
 	fprintf(out, "portleak_bpf_stats_enabled %ld\n", x->bpf_stats_enabled);

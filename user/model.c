@@ -704,6 +704,7 @@ int model__build(const struct pl_model_input *in, struct pl_report *out)
 	memset(out, 0, sizeof(*out));
 	memcpy(out->lost, in->lost, sizeof(out->lost));
 	out->failures_dropped = in->failures_dropped;
+	out->missed_runs = in->missed_runs;
 	out->trace_s = in->trace_s;
 	out->port_low = in->port_low;
 	out->port_high = in->port_high;

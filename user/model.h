@@ -75,6 +75,7 @@ struct pl_model_input {
 	size_t n_failures;
 	__u64 lost[PL_NR_COUNTERS];
 	__u64 failures_dropped; /* events read but not kept by userspace */
+	__u64 missed_runs;      /* BPF runs the kernel skipped (recursion) */
 	__u64 now_ns;           /* CLOCK_MONOTONIC, the clock of the BPF side */
 	double trace_s;
 	__u16 port_low, port_high; /* ephemeral range of portleak's netns */
@@ -161,6 +162,7 @@ struct pl_report {
 	__u64 totals[PL_TCP_NR_STATES]; /* host-wide, before filters */
 	__u64 lost[PL_NR_COUNTERS];
 	__u64 failures_dropped;
+	__u64 missed_runs;
 	double trace_s;
 	__u16 port_low, port_high;
 };

@@ -119,6 +119,7 @@ void report__json(FILE *out, const struct pl_report *r, const struct pl_report_m
 	json__uint(&j, "owners_full", r->lost[PL_CNT_OWNERS_FULL]);
 	json__uint(&j, "timewait_full", r->lost[PL_CNT_TIMEWAIT_FULL]);
 	json__uint(&j, "pending_full", r->lost[PL_CNT_PENDING_FULL]);
+	json__uint(&j, "missed_runs", r->missed_runs);
 	json__object_end(&j);
 	json__object_end(&j);
 }

@@ -18,12 +18,13 @@ static void text_header(FILE *out, const struct pl_report *r,
 	fprintf(out, "portleak  %s  kernel %s  hooks: state=%s accept=%s bind=%s  traced %.1fs\n",
 		m->time, m->kernel, m->hook_state, m->hook_accept, m->hook_bind,
 		r->trace_s);
-	fprintf(out, "ephemeral ports %u-%u (%u)   lost: events %llu, ledger full %llu, owners full %llu, timewait full %llu\n",
+	fprintf(out, "ephemeral ports %u-%u (%u)   lost: events %llu, ledger full %llu, owners full %llu, timewait full %llu, missed runs %llu\n",
 		r->port_low, r->port_high, range,
 		(unsigned long long)(r->lost[PL_CNT_EVENTS_LOST] + r->failures_dropped),
 		(unsigned long long)r->lost[PL_CNT_LEDGER_FULL],
 		(unsigned long long)r->lost[PL_CNT_OWNERS_FULL],
-		(unsigned long long)r->lost[PL_CNT_TIMEWAIT_FULL]);
+		(unsigned long long)r->lost[PL_CNT_TIMEWAIT_FULL],
+		(unsigned long long)r->missed_runs);
 	fputs("host:", out);
 	for (s = 0; s < PL_TCP_NR_STATES; s++)
 		if (r->totals[s])

@@ -127,13 +127,15 @@ static int refresh(struct server *s)
 	s->report = r;
 	s->have_report = true;
 	lost = r.lost[PL_CNT_EVENTS_LOST] + r.lost[PL_CNT_LEDGER_FULL] +
-	       r.lost[PL_CNT_OWNERS_FULL] + r.lost[PL_CNT_TIMEWAIT_FULL] + r.failures_dropped;
+	       r.lost[PL_CNT_OWNERS_FULL] + r.lost[PL_CNT_TIMEWAIT_FULL] + r.failures_dropped +
+	       r.missed_runs;
 	if (lost > s->lost_logged) {
-		log_line("losing data: events %llu, ledger full %llu, owners full %llu, timewait full %llu (see --max-sockets)",
+		log_line("losing data: events %llu, ledger full %llu, owners full %llu, timewait full %llu, missed runs %llu",
 			 (unsigned long long)(r.lost[PL_CNT_EVENTS_LOST] + r.failures_dropped),
 			 (unsigned long long)r.lost[PL_CNT_LEDGER_FULL],
 			 (unsigned long long)r.lost[PL_CNT_OWNERS_FULL],
-			 (unsigned long long)r.lost[PL_CNT_TIMEWAIT_FULL]);
+			 (unsigned long long)r.lost[PL_CNT_TIMEWAIT_FULL],
+			 (unsigned long long)r.missed_runs);
 		s->lost_logged = lost;
 	}
 	return 0;

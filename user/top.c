@@ -87,11 +87,12 @@ void top__header(const struct pl_tracker *t, const struct pl_report *r,
 					      model__state_name(s),
 					      (unsigned long long)r->totals[s]);
 	snprintf(lines[2], PL_LINE_LEN,
-		 "lost: events %llu  ledger full %llu  owners full %llu  timewait full %llu   ports %u-%u",
+		 "lost: events %llu  ledger full %llu  owners full %llu  timewait full %llu  missed runs %llu   ports %u-%u",
 		 (unsigned long long)(r->lost[PL_CNT_EVENTS_LOST] + r->failures_dropped),
 		 (unsigned long long)r->lost[PL_CNT_LEDGER_FULL],
 		 (unsigned long long)r->lost[PL_CNT_OWNERS_FULL],
-		 (unsigned long long)r->lost[PL_CNT_TIMEWAIT_FULL], r->port_low, r->port_high);
+		 (unsigned long long)r->lost[PL_CNT_TIMEWAIT_FULL],
+		 (unsigned long long)r->missed_runs, r->port_low, r->port_high);
 }
 
 const char *top__proc_columns(void)

@@ -166,16 +166,17 @@ static void judge_losses(const struct pl_model_input *in, struct pl_proc *p)
 {
 	__u64 lost = in->lost[PL_CNT_LEDGER_FULL] + in->lost[PL_CNT_OWNERS_FULL] +
 		     in->lost[PL_CNT_TIMEWAIT_FULL] + in->lost[PL_CNT_EVENTS_LOST] +
-		     in->failures_dropped;
+		     in->failures_dropped + in->missed_runs;
 
 	if (!lost || p->verdict != PL_VERDICT_OK)
 		return;
 	p->verdict = PL_VERDICT_INCOMPLETE;
-	add_reason(p, "portleak lost data (ledger full %llu, owners full %llu, timewait full %llu, events %llu): counts may be low",
+	add_reason(p, "portleak lost data (ledger full %llu, owners full %llu, timewait full %llu, events %llu, missed runs %llu): counts may be low",
 		   (unsigned long long)in->lost[PL_CNT_LEDGER_FULL],
 		   (unsigned long long)in->lost[PL_CNT_OWNERS_FULL],
 		   (unsigned long long)in->lost[PL_CNT_TIMEWAIT_FULL],
-		   (unsigned long long)(in->lost[PL_CNT_EVENTS_LOST] + in->failures_dropped));
+		   (unsigned long long)(in->lost[PL_CNT_EVENTS_LOST] + in->failures_dropped),
+		   (unsigned long long)in->missed_runs);
 }
 
 void verdict__judge(const struct pl_model_input *in, struct pl_proc *p)

@@ -108,6 +108,18 @@ expect() { # WHAT ACTUAL EXPECTED
 	[ "$2" == "$3" ] || fail "$1: got '$2', expected '$3'"
 }
 
+# expect_count WHAT ACTUAL EXPECTED: exact, unless the kernel skipped BPF
+# runs (reported as lost.missed_runs): then each may have lost one socket.
+expect_count() {
+	local missed
+	missed=$(jq '.lost.missed_runs // 0' "$T/out.json")
+	if [ "$missed" -gt 0 ] && [ "${2:-0}" -le "$3" ] && [ "$((${2:-0} + missed))" -ge "$3" ]; then
+		echo "    note: $1: $2 of $3, $missed BPF runs missed (reported)"
+		return 0
+	fi
+	expect "$1" "$2" "$3"
+}
+
 # --- tests --------------------------------------------------------------------
 
 test_close_wait_charged_to_server() {
@@ -166,7 +178,7 @@ test_time_wait_charged_to_active_closer() {
 	wait_for "$T/client"
 	wait_time_wait "$port" 10
 	agent_report
-	expect "client TIME_WAIT" "$(proc "$client" .sockets.TIME_WAIT)" 10
+	expect_count "client TIME_WAIT" "$(proc "$client" '.sockets.TIME_WAIT // 0')" 10
 	expect "server TIME_WAIT" "$(proc "$server" '.sockets.TIME_WAIT // 0')" 0
 	expect "destination TIME_WAIT" "$(jq --argjson p "$port" \
 		'[.destinations[] | select(.dport == $p)] | first | .time_wait' "$T/out.json")" 10
