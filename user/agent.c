@@ -84,19 +84,32 @@ int agent__start(struct pl_agent *a, const struct pl_agent_config *cfg)
 	return err;
 }
 
-__u64 agent__missed_runs(const struct pl_agent *a)
+size_t agent__prog_stats(const struct pl_agent *a, struct pl_prog_stat *out)
 {
 	struct bpf_program *prog;
-	__u64 missed = 0;
+	size_t n = 0;
 
 	bpf_object__for_each_program(prog, a->skel->obj) {
 		struct bpf_prog_info info = { 0 };
 		__u32 len = sizeof(info);
 		int fd = bpf_program__fd(prog);
 
-		if (fd >= 0 && bpf_obj_get_info_by_fd(fd, &info, &len) == 0)
-			missed += info.recursion_misses;
+		if (fd < 0 || n == PL_MAX_PROGS || bpf_obj_get_info_by_fd(fd, &info, &len))
+			continue;
+		out[n++] = (struct pl_prog_stat){ bpf_program__name(prog), info.run_time_ns,
+						  info.run_cnt, info.recursion_misses };
 	}
+	return n;
+}
+
+__u64 agent__missed_runs(const struct pl_agent *a)
+{
+	struct pl_prog_stat progs[PL_MAX_PROGS];
+	size_t i, n = agent__prog_stats(a, progs);
+	__u64 missed = 0;
+
+	for (i = 0; i < n; i++)
+		missed += progs[i].missed;
 	return missed;
 }
 

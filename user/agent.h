@@ -11,6 +11,16 @@
 #include "hooks.h"
 
 #define PL_MAX_ATTEMPTS 4
+#define PL_MAX_PROGS 32
+
+/* What the kernel counts for one loaded program. run_ns and runs grow only
+ * while kernel.bpf_stats_enabled is 1; missed are runs it skipped because
+ * another BPF program was running on that CPU (5.12+): their transitions
+ * are lost. */
+struct pl_prog_stat {
+	const char *name;
+	__u64 run_ns, runs, missed;
+};
 
 struct pl_agent_config {
 	enum pl_hooks_mode hooks;
@@ -36,9 +46,9 @@ struct pl_agent {
 
 /* Negative errno; every failed plan is in a->failed. */
 int agent__start(struct pl_agent *a, const struct pl_agent_config *cfg);
-/* Runs of portleak's BPF programs the kernel skipped because another BPF
- * program was running on that CPU (recursion protection, 5.12+): their
- * transitions are lost. */
+/* The loaded programs' statistics, at most PL_MAX_PROGS; returns how many. */
+size_t agent__prog_stats(const struct pl_agent *a, struct pl_prog_stat *out);
+/* The sum of their missed runs. */
 __u64 agent__missed_runs(const struct pl_agent *a);
 void agent__stop(struct pl_agent *a);
 

@@ -128,16 +128,6 @@ static int cmp_tuple(const void *a, const void *b)
 	return memcmp(a, b, sizeof(struct pl_tuple));
 }
 
-static bool walked(const struct pl_tcp_walk *w, __u32 netns)
-{
-	size_t i;
-
-	for (i = 0; i < w->n_netns; i++)
-		if (w->netns[i].inum == netns)
-			return true;
-	return false;
-}
-
 struct live_sets {
 	__u64 *socks;
 	size_t n_socks;
@@ -212,7 +202,7 @@ void maps__gc(struct portleak_bpf *skel, const struct pl_maps *m,
 		for (i = 0; i < m->n_ledger; i++) {
 			const struct pl_ledger_row *r = &m->ledger[i];
 
-			if (walked(live, r->s.tuple.netns) &&
+			if (walk__has_netns(live, r->s.tuple.netns) &&
 			    now_ns - r->s.changed_ns > LEDGER_GRACE_NS &&
 			    !bsearch(&r->sk, l.socks, l.n_socks, sizeof(__u64), cmp_sk))
 				bpf_map_delete_elem(ledger, &r->sk);
@@ -220,7 +210,7 @@ void maps__gc(struct portleak_bpf *skel, const struct pl_maps *m,
 		for (i = 0; i < m->n_timewait; i++) {
 			const struct pl_timewait_row *r = &m->timewait[i];
 
-			if (walked(live, r->key.netns) &&
+			if (walk__has_netns(live, r->key.netns) &&
 			    now_ns - r->v.closed_ns > TIMEWAIT_GRACE_NS &&
 			    !bsearch(&r->key, l.timewait, l.n_timewait, sizeof(r->key), cmp_tuple))
 				bpf_map_delete_elem(timewait, &r->key);

@@ -7,15 +7,11 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+#include "agent.h"
 #include "failures_user.h"
 #include "report.h"
 
 #define PL_METRICS_CONTENT_TYPE "text/plain; version=0.0.4; charset=utf-8"
-
-struct pl_prog_stat {
-	const char *name;
-	__u64 run_ns, runs;
-};
 
 struct pl_metrics_extra {
 	const char *version;

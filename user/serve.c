@@ -2,24 +2,21 @@
 /* portleak serve: a Prometheus endpoint for a fleet. */
 #include <errno.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <bpf/bpf.h>
-#include <bpf/libbpf.h>
 
 #include "commands.h"
 #include "http.h"
 #include "metrics.h"
-#include "portleak.skel.h"
 #include "privileges.h"
 #include "sysinfo.h"
 #include "tracker.h"
 #include "version.h"
 
 #define HTTP_WAIT_MS 100
-#define MAX_PROGS 32
 
 struct server {
 	struct pl_tracker tracker;
@@ -52,33 +49,15 @@ static void log_line(const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
-static size_t prog_stats(struct portleak_bpf *skel, struct pl_prog_stat *out)
-{
-	struct bpf_program *prog;
-	size_t n = 0;
-
-	bpf_object__for_each_program(prog, skel->obj) {
-		struct bpf_prog_info info = { 0 };
-		__u32 len = sizeof(info);
-		int fd = bpf_program__fd(prog);
-
-		if (fd < 0 || n == MAX_PROGS || bpf_obj_get_info_by_fd(fd, &info, &len))
-			continue;
-		out[n++] = (struct pl_prog_stat){ bpf_program__name(prog), info.run_time_ns,
-						  info.run_cnt };
-	}
-	return n;
-}
-
 static void write_metrics(struct server *s, FILE *out, __u64 started)
 {
-	struct pl_prog_stat progs[MAX_PROGS];
+	struct pl_prog_stat progs[PL_MAX_PROGS];
 	struct pl_report_meta meta = tracker__meta(&s->tracker);
 	struct pl_metrics_extra x = {
 		.version = PORTLEAK_VERSION,
 		.top_k = s->opts.top_k,
 		.progs = progs,
-		.n_progs = prog_stats(s->tracker.agent.skel, progs),
+		.n_progs = agent__prog_stats(&s->tracker.agent, progs),
 		.bpf_stats_enabled = -1,
 		.failures = s->tracker.agent.failures.tally,
 	};
@@ -200,12 +179,10 @@ int cmd_serve(const struct pl_options *o)
 		fprintf(stderr, "portleak: failed to listen on %s: %s\n", o->listen, strerror(-fd));
 		return PL_EXIT_RUNTIME;
 	}
-	s.tracker.opts = &s.opts;
 	if (tracker__start(&s.tracker, &s.opts, true)) {
 		close(fd);
 		return PL_EXIT_RUNTIME;
 	}
-	s.tracker.opts = &s.opts;
 	err = privileges__drop(o->user, !o->own_netns);
 	if (!err) {
 		log_line("serving http://%s/metrics (hooks %s/%s/%s, capabilities %016llx%s%s)",

@@ -65,7 +65,7 @@ static int keep_records(void *ctx, const char *buf, size_t len)
 	return 0;
 }
 
-static bool seen_netns(const struct pl_tcp_walk *w, __u32 inum)
+bool walk__has_netns(const struct pl_tcp_walk *w, __u32 inum)
 {
 	size_t i;
 
@@ -105,7 +105,7 @@ static int walk_netns(struct portleak_bpf *skel, struct pl_tcp_walk *w,
 
 	if (fd < 0)
 		return 0; /* the process is gone: nothing to walk */
-	if (fstat(fd, &st) || seen_netns(w, (__u32)st.st_ino))
+	if (fstat(fd, &st) || walk__has_netns(w, (__u32)st.st_ino))
 		goto out;
 	if (fd != home && setns(fd, CLONE_NEWNET)) {
 		w->netns_failed++;

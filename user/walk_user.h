@@ -23,6 +23,8 @@ int walk__fds(struct portleak_bpf *skel);
  * @all_netns, of every namespace that has a process in it or a name under
  * /run/netns (entering them needs CAP_SYS_ADMIN). */
 int walk__tcp(struct portleak_bpf *skel, bool all_netns, struct pl_tcp_walk *out);
+/* Was the namespace with this inode number walked? */
+bool walk__has_netns(const struct pl_tcp_walk *w, __u32 inum);
 void walk__free(struct pl_tcp_walk *w);
 
 #endif
