@@ -41,9 +41,13 @@ UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/*
 ASAN       := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 UNIT_ASAN  := $(patsubst tests/unit/%.c,$(BUILD)/tests/asan-%,$(wildcard tests/unit/*.c))
 BENCH_TOOLS := $(patsubst tests/bench/%.c,$(BUILD)/bench/%,$(wildcard tests/bench/*.c))
+# libFuzzer harnesses (clang), each with the sources it exercises.
+FUZZERS    := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(wildcard tests/fuzz/*.c))
+FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
+FUZZ_SECS  ?= 15
 
 .DELETE_ON_ERROR:
-.PHONY: all deps test test-unit test-integration test-vm bench clean
+.PHONY: all deps test test-unit test-integration test-fuzz test-vm soak bench clean
 
 all: $(BUILD)/portleak $(WORKLOADS)
 
@@ -75,7 +79,7 @@ $(BUILD)/portleak: $(USER_OBJS)
 
 $(BUILD)/tests/%: tests/integration/workloads/%.c | $(BUILD)/tests
 	$(call msg,CC,$@)
-	$(Q)$(CC) -D_GNU_SOURCE $(USER_CFLAGS) -static -MMD -MP $< -o $@
+	$(Q)$(CC) -D_GNU_SOURCE $(USER_CFLAGS) -pthread -static -MMD -MP $< -o $@
 
 $(BUILD)/tests/test_%: tests/unit/test_%.c $(MODEL_OBJS) | $(BUILD)/tests
 	$(call msg,CC,$@)
@@ -85,14 +89,24 @@ $(BUILD)/tests/asan-test_%: tests/unit/test_%.c $(MODEL_OBJS:$(BUILD)/user/%.o=u
 	$(call msg,CC-ASAN,$@)
 	$(Q)$(CC) $(USER_CPPFLAGS) $(USER_CFLAGS) $(ASAN) -MMD -MP $^ -o $@
 
+FUZZ_HEADERS := $(wildcard user/*.h bpf/*.h)
+
+$(BUILD)/fuzz/fuzz_options: tests/fuzz/fuzz_options.c user/options.c user/hooks.c $(FUZZ_HEADERS) | $(SKEL) $(BUILD)/fuzz
+	$(call msg,FUZZ,$@)
+	$(Q)$(CLANG) $(USER_CPPFLAGS) -std=gnu11 $(WARN) $(FUZZ_FLAGS) $(filter %.c,$^) -o $@ -lbpf -lelf -lz
+
+$(BUILD)/fuzz/fuzz_encoders: tests/fuzz/fuzz_encoders.c $(MODEL_OBJS:$(BUILD)/user/%.o=user/%.c) $(FUZZ_HEADERS) | $(SKEL) $(BUILD)/fuzz
+	$(call msg,FUZZ,$@)
+	$(Q)$(CLANG) $(USER_CPPFLAGS) -std=gnu11 $(WARN) $(FUZZ_FLAGS) $(filter %.c,$^) -o $@
+
 $(BUILD)/bench/%: tests/bench/%.c | $(BUILD)/bench
 	$(call msg,CC,$@)
 	$(Q)$(CC) -D_GNU_SOURCE $(USER_CFLAGS) -pthread -MMD -MP $< -o $@
 
-$(BUILD)/bpf $(BUILD)/user $(BUILD)/tests $(BUILD)/bench:
+$(BUILD)/bpf $(BUILD)/user $(BUILD)/tests $(BUILD)/bench $(BUILD)/fuzz:
 	$(Q)mkdir -p $@
 
-test: test-unit test-integration
+test: test-unit test-fuzz test-integration
 
 test-unit: $(UNIT_TESTS) $(UNIT_ASAN)
 	$(Q)for t in $^; do $$t || exit 1; done
@@ -100,9 +114,24 @@ test-unit: $(UNIT_TESTS) $(UNIT_ASAN)
 test-integration: all
 	$(Q)tests/integration/run.sh
 
+# Each harness for FUZZ_SECS seconds from the seeds in tests/fuzz/corpus;
+# what it learns stays in build/fuzz/corpus-*.
+test-fuzz: $(FUZZERS)
+	$(Q)for f in $^; do n=$${f##*/}; mkdir -p $(BUILD)/fuzz/corpus-$$n; \
+		$$f -max_total_time=$(FUZZ_SECS) -close_fd_mask=3 -print_final_stats=1 $(BUILD)/fuzz/corpus-$$n \
+			tests/fuzz/corpus/$$n >$(BUILD)/fuzz/$$n.log 2>&1 || \
+			{ tail -n 40 $(BUILD)/fuzz/$$n.log; echo "$$n: FAILED (see $(BUILD)/fuzz/$$n.log)"; exit 1; }; \
+		echo "$$n: $$(awk '/stat::number_of_executed_units/ { print $$2 }' $(BUILD)/fuzz/$$n.log) runs in $(FUZZ_SECS) s, no failure"; \
+	done
+
 # The integration suite in Debian 5.10, 6.1 and 6.12 kernels under qemu.
 test-vm: all
 	$(Q)scripts/vm-test.sh
+
+# Five minutes of churn, then portleak reconciled with /proc and ss
+# (the integration suite runs the same for a few seconds).
+soak: all
+	$(Q)tests/soak/soak.sh -t $(or $(SOAK_SECS),300)
 
 # Benchmarks: never part of `make test` (timings depend on the machine).
 bench: all $(BENCH_TOOLS)

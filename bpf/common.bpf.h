@@ -115,7 +115,6 @@ pl_ledger_add(struct sock *sk, struct task_struct *task, __u8 state,
 	entry.state = state;
 	entry.origin = origin;
 	entry.flags = flags;
-	entry.stack_id = -1;
 	err = bpf_map_update_elem(&ledger, &key, &entry,
 				  origin == PL_ORIGIN_WALK ? BPF_NOEXIST : BPF_ANY);
 	if (err) {

@@ -39,6 +39,12 @@ enum pl_origin {
 	PL_ORIGIN_WALK,        /* found in an fd table by the start-up walk */
 };
 
+/* The fd walk runs in two passes (bpf/walk.bpf.c, user/walk.c). */
+enum pl_walk_pass {
+	PL_WALK_MARK = 1, /* record unknown sockets; mark the ones whose owner holds them */
+	PL_WALK_ADOPT,    /* charge sockets their owner no longer holds to a holder */
+};
+
 /* Ledger entry flags. */
 #define PL_FLAG_ESTABLISHED 0x1 /* reached ESTABLISHED: counts as opened */
 
@@ -71,7 +77,7 @@ struct pl_socket {
 	__u8 origin;
 	__u8 flags;
 	__u8 pad;
-	__s32 stack_id; /* reserved for the user stack of connect/accept; -1 */
+	__u32 seen_walk; /* last fd walk that found it in its owner's fd table */
 	char comm[PL_COMM_LEN];
 };
 

@@ -1,18 +1,36 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* The walks (user/walk.c runs them).
- * walk_fds:  every fd of every process; a TCP socket that the ledger does
- *            not know yet is recorded under the process holding it. This is
- *            how sockets opened before portleak started get their owner.
+ * walk_fds:  every fd of every process, in two passes of one walk (user/walk.c
+ *            sets walk_gen and walk_pass before each):
+ *            MARK:  a TCP socket the ledger does not know yet is recorded
+ *                   under the process holding it (sockets opened before
+ *                   portleak started); one held by its owner is marked seen;
+ *            ADOPT: a socket its owner no longer holds (closed its copy after
+ *                   fork, passed it over a unix socket, exited) is charged to
+ *                   the first process found holding it.
  * walk_tcp:  every TCP socket of the reader's network namespace, TIME_WAIT
  *            and request sockets included, as struct pl_tcp_record. */
 #include "common.bpf.h"
 #include "walk.h"
 
+__u32 walk_gen;  /* which walk this is */
+__u32 walk_pass; /* enum pl_walk_pass */
+
+static __always_inline void pl_adopt(struct pl_socket *e, struct task_struct *task)
+{
+	pl_owner_of(task, &e->owner, &e->cgroup_id, e->comm);
+	e->seen_walk = walk_gen;
+	pl_owner_stats(&e->owner, e->comm, e->cgroup_id);
+}
+
 SEC("iter/task_file")
 int walk_fds(struct bpf_iter__task_file *ctx)
 {
 	struct task_struct *task = ctx->task;
+	struct pl_socket *e;
+	struct pl_owner owner;
 	struct sock *sk;
+	__u64 key;
 	__u8 state;
 
 	if (!task)
@@ -23,8 +41,32 @@ int walk_fds(struct bpf_iter__task_file *ctx)
 	state = BPF_CORE_READ(sk, __sk_common.skc_state);
 	if (state == PL_TCP_CLOSE)
 		return 0; /* not connected, bound or listening: nothing held */
-	pl_ledger_add(sk, task, state, PL_ORIGIN_WALK, 0);
+	key = (__u64)sk;
+	e = bpf_map_lookup_elem(&ledger, &key);
+	if (!e) {
+		if (walk_pass == PL_WALK_MARK &&
+		    (e = pl_ledger_add(sk, task, state, PL_ORIGIN_WALK, 0)))
+			e->seen_walk = walk_gen;
+		return 0;
+	}
+	owner.tgid = BPF_CORE_READ(task, tgid);
+	owner.pad = 0;
+	owner.start_ns = BPF_CORE_READ(task, group_leader, start_time);
+	if (owner.tgid == e->owner.tgid && owner.start_ns == e->owner.start_ns)
+		e->seen_walk = walk_gen;
+	else if (walk_pass == PL_WALK_ADOPT && e->seen_walk != walk_gen)
+		pl_adopt(e, task);
 	return 0;
+}
+
+/* The inode behind socket:[N] in /proc/PID/fd, or 0 for a socket without
+ * a struct socket (orphaned). struct socket is the first member of struct
+ * socket_alloc, which holds the inode. */
+static __always_inline __u64 pl_socket_ino(const struct sock *sk)
+{
+	struct socket *sock = BPF_CORE_READ(sk, sk_socket);
+
+	return sock ? BPF_CORE_READ((struct socket_alloc *)sock, vfs_inode.i_ino) : 0;
 }
 
 SEC("iter/tcp")
@@ -47,6 +89,8 @@ int walk_tcp(struct bpf_iter__tcp *ctx)
 		rec.kind = PL_REC_REQUEST;
 		rec.state = PL_TCP_SYN_RECV;
 		rec.listener = (__u64)BPF_CORE_READ(skc, skc_listener);
+	} else {
+		rec.ino = pl_socket_ino((struct sock *)skc);
 	}
 	bpf_seq_write(ctx->meta->seq, &rec, sizeof(rec));
 	return 0;

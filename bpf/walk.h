@@ -21,6 +21,7 @@ struct pl_tcp_record {
 	__u8 state;     /* timewait sockets: their substate */
 	__u8 kind;      /* enum pl_record_kind */
 	__u8 pad[6];
+	__u64 ino;      /* full sockets: inode of its struct socket (socket:[ino]); 0 if none */
 };
 
 #endif

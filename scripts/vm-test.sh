@@ -18,15 +18,17 @@ MODES=${PORTLEAK_VM_MODES:-auto kprobe tracepoint}
 TIMEOUT=${PORTLEAK_VM_TIMEOUT:-1200}
 KERNELS=${*:-5.10 6.1 6.12}
 # The tests that need nothing but the kernel, bash, jq and ip (no tmux,
-# curl, prometheus or setpriv in the VM). The two TIME_WAIT tests stay on
-# the host: under TCG the peer's close sometimes lags past any wait (the
-# timewait map itself is exercised here by the half-closed client sockets
-# of test_close_wait_charged_to_server).
+# curl, prometheus or setpriv in the VM).
 TESTS=(test_close_wait_charged_to_server test_established_growth_on_client
-	test_sockets_opened_before_portleak test_ephemeral_exhaustion_in_netns
+	test_sockets_opened_before_portleak test_time_wait_charged_to_active_closer
+	test_time_wait_older_than_portleak_is_unknown test_ephemeral_exhaustion_in_netns
 	test_ipv6_ephemeral_exhaustion_in_netns test_bind_conflict_on_second_process
 	test_ipv6_close_wait_charged_to_server test_leak_verdict_after_age test_filters
-	test_top_batch_puts_leak_first test_watch_json_lines test_doctor)
+	test_top_batch_puts_leak_first test_watch_json_lines test_doctor
+	test_forked_child_charged_once_parent_closes
+	test_fd_passed_over_unix_socket_charged_to_receiver test_threads_count_for_their_process
+	test_reused_pid_is_a_new_process test_processes_exiting_during_walks
+	test_verify_agrees_with_the_kernel test_verify_reports_uncharged_sockets)
 [ -n "${PORTLEAK_VM_TESTS:-}" ] && read -r -a TESTS <<<"$PORTLEAK_VM_TESTS"
 
 declare -A SUITE=([5.10]=bullseye [6.1]=bookworm [6.12]=trixie)
@@ -103,7 +105,7 @@ build_initramfs() {
 	copy_binary "$(command -v ip)" "$INITRD/sbin"
 	cp "$BUILD/portleak" "$INITRD/portleak/build/"
 	cp "$BUILD/tests/tcpwork" "$INITRD/portleak/build/tests/"
-	cp "$ROOT/tests/integration/run.sh" "$INITRD/portleak/tests/integration/"
+	cp "$ROOT"/tests/integration/*.sh "$INITRD/portleak/tests/integration/"
 	cp "$ROOT/scripts/vm/init" "$INITRD/init"
 	echo "root:x:0:0:root:/:/bin/sh" >"$INITRD/etc/passwd"
 	echo "nobody:x:65534:65534:nobody:/:/bin/false" >>"$INITRD/etc/passwd"

@@ -7,6 +7,8 @@
 #include "options.h"
 
 int cmd_snapshot(const struct pl_options *o);
+/* snapshot --verify: exit 0 when portleak agrees with /proc, 3 when not. */
+int cmd_verify(const struct pl_options *o);
 int cmd_watch(const struct pl_options *o);
 int cmd_top(const struct pl_options *o);
 int cmd_serve(const struct pl_options *o);

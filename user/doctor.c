@@ -78,7 +78,7 @@ static void print_walk(const struct pl_agent *a)
 		return;
 	err = walk__fds(a->skel);
 	if (!err)
-		err = walk__tcp(a->skel, true, &w);
+		err = walk__tcp(a->skel, PL_WALK_ALL_NETNS, &w);
 	if (err) {
 		row("result", "FAILED: %s", strerror(-err));
 		return;

@@ -35,7 +35,8 @@ static const char usage_main[] =
 "\n"
 "Needs root, or CAP_BPF and CAP_PERFMON (plus CAP_SYS_ADMIN to walk other\n"
 "network namespaces).\n"
-"exit status: 0 ok, 1 runtime failure, 2 usage error\n";
+"exit status: 0 ok, 1 runtime failure, 2 usage error, 3 snapshot --verify\n"
+"found a mismatch\n";
 
 static const char usage_snapshot[] =
 "usage: portleak snapshot [-d SECS] [--json] [FILTERS] [OPTIONS]\n"
@@ -49,6 +50,12 @@ static const char usage_snapshot[] =
 "\n"
 "  -d, --duration SECS   trace this long before reporting (default 1; 0 = walk only)\n"
 "      --json            one JSON document (version 1) instead of tables\n"
+"      --verify          instead of a report, check portleak (after tracing for\n"
+"                        SECS) against the kernel's own view: per namespace\n"
+"                        and state, the sockets it lists\n"
+"                        equal /proc/net/tcp{,6}, and each socket in an fd table\n"
+"                        is charged to a process that holds it (/proc/PID/fd).\n"
+"                        One line per mismatch; exit 3 if any\n"
 "  -p, --pid PID         only this process\n"
 "  -c, --comm COMM       only processes with this exact name\n"
 "      --port PORT       only sockets with this local or remote port\n"
@@ -214,7 +221,7 @@ static int parse_command(const char *name, enum pl_command *cmd)
 
 enum long_only {
 	OPT_JSON = 256, OPT_PORT, OPT_CGROUP, OPT_HOOKS, OPT_MAX_SOCKETS, OPT_LEAK_AGE,
-	OPT_LISTEN, OPT_TOP_K, OPT_USER, OPT_CONFIG, OPT_OWN_NETNS,
+	OPT_LISTEN, OPT_TOP_K, OPT_USER, OPT_CONFIG, OPT_OWN_NETNS, OPT_VERIFY,
 };
 
 static const struct option long_options[] = {
@@ -236,6 +243,7 @@ static const struct option long_options[] = {
 	{ "user", required_argument, NULL, OPT_USER },
 	{ "config", required_argument, NULL, OPT_CONFIG },
 	{ "own-netns", no_argument, NULL, OPT_OWN_NETNS },
+	{ "verify", no_argument, NULL, OPT_VERIFY },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ 0 },
@@ -270,6 +278,8 @@ static bool applies(enum pl_command cmd, int c)
 		return cmd == PL_CMD_TOP || cmd == PL_CMD_WATCH;
 	case OPT_JSON:
 		return cmd == PL_CMD_SNAPSHOT || cmd == PL_CMD_WATCH;
+	case OPT_VERIFY:
+		return cmd == PL_CMD_SNAPSHOT;
 	default: /* the filters */
 		return filters;
 	}
@@ -294,6 +304,9 @@ static int parse_flag(int c, const char *arg, struct pl_options *o)
 		return 0;
 	case OPT_JSON:
 		o->json = true;
+		return 0;
+	case OPT_VERIFY:
+		o->verify = true;
 		return 0;
 	case 'p':
 		err = parse_ulong("--pid", arg, 1, MAX_PID, &v);
@@ -371,9 +384,15 @@ int options__parse(int argc, char **argv, struct pl_options *o)
 		options__usage(stdout, topic);
 		return 0;
 	}
-	optind = 2;
+	/* The flags follow the command: parse argv + 1 as if it were all.
+	 * optind = 0 resets getopt entirely (state of an earlier parse). */
+	argc--;
+	argv++;
+	optind = 0;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":d:i:n:bp:c:vh", long_options, NULL)) != -1) {
+		if (c == '?' && optopt) /* a short one, maybe inside a cluster like -bx */
+			return bad("unknown option '-%c'", optopt);
 		if (c == '?')
 			return bad("unknown option '%s'", argv[optind - 1]);
 		if (c == ':')
@@ -390,6 +409,9 @@ int options__parse(int argc, char **argv, struct pl_options *o)
 	}
 	if (optind < argc)
 		return bad("unexpected argument '%s'", argv[optind]);
+	if (o->verify && (o->json || o->filter.pid || o->filter.comm || o->filter.port >= 0 ||
+			  o->filter.cgroup))
+		return bad("--verify checks the whole host, as text: no --json and no filters");
 	if (o->count && o->cmd == PL_CMD_TOP && !o->batch)
 		return bad("-n goes with -b (batch mode)");
 	return 0;

@@ -29,6 +29,7 @@ struct pl_options {
 	unsigned long count; /* top -n, watch -n: reports to print; 0 = forever */
 	bool batch;          /* top -b */
 	bool json;
+	bool verify;         /* snapshot --verify */
 	struct pl_filter filter;
 	enum pl_hooks_mode hooks;
 	__u32 ledger_size;

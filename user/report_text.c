@@ -35,12 +35,13 @@ static void text_header(FILE *out, const struct pl_report *r,
 
 static void text_proc(FILE *out, const struct pl_proc *p)
 {
-	char comm[4 * PL_COMM_LEN + 1], age[16] = "-";
+	char comm[4 * PL_COMM_LEN + 1], cgroup[4 * PL_CGROUP_LEN + 1], age[16] = "-";
 	__u64 other = p->total - p->states[PL_TCP_ESTABLISHED] -
 		      p->states[PL_TCP_CLOSE_WAIT] - p->states[PL_TCP_TIME_WAIT];
 	size_t i;
 
 	names__printable(p->comm, sizeof(p->comm), comm, sizeof(comm));
+	names__printable(p->cgroup, sizeof(p->cgroup), cgroup, sizeof(cgroup));
 	if (p->close_wait_oldest_s >= 0)
 		names__duration(p->close_wait_oldest_s, age, sizeof(age));
 	fprintf(out, "%7u %-16s %6llu %10llu %9llu %6llu %7s %7llu %7llu %6llu %6llu  %-7s %s\n",
@@ -50,7 +51,7 @@ static void text_proc(FILE *out, const struct pl_proc *p)
 		(unsigned long long)other, age, (unsigned long long)p->opened,
 		(unsigned long long)p->closed, (unsigned long long)p->bind_failures,
 		(unsigned long long)p->connect_failures,
-		model__verdict_name(p->verdict), p->cgroup);
+		model__verdict_name(p->verdict), cgroup);
 	for (i = 0; i < p->n_reasons; i++)
 		fprintf(out, "%7s %s\n", "", p->reasons[i]);
 }

@@ -52,9 +52,13 @@ int cmd_snapshot(const struct pl_options *o)
 	struct pl_tracker t;
 	int err;
 
+	if (o->verify)
+		return cmd_verify(o);
 	tracker__catch_signals();
 	if (tracker__start(&t, o, o->duration_s > 0))
 		return PL_EXIT_RUNTIME;
+	if (o->duration_s > 0)
+		t.walk_every_ns = 0; /* the one report sees who holds what at its end */
 	announce(&t, "report after", o->duration_s);
 	err = step(o, &t, o->duration_s);
 	tracker__stop(&t);

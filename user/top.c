@@ -108,10 +108,14 @@ static void rate(double v, char *buf, size_t len)
 		snprintf(buf, len, "%.1f", v);
 }
 
-/* The last @width bytes of a cgroup path, marked when cut. */
-static void tail(const char *path, size_t width, char *buf, size_t len)
+/* The last @width bytes of a cgroup path as safe text, marked when cut. */
+static void tail(const char *raw, size_t width, char *buf, size_t len)
 {
-	size_t n = strlen(path);
+	char path[4 * PL_CGROUP_LEN + 1];
+	size_t n;
+
+	names__printable(raw, strnlen(raw, PL_CGROUP_LEN), path, sizeof(path));
+	n = strlen(path);
 
 	if (!*path)
 		snprintf(buf, len, "-");

@@ -13,6 +13,9 @@
 
 #define TRACE_POLL_MS 100
 #define FAILURES_KEPT_NS (PL_HISTORY_SPAN_S * 1000000000ull)
+/* Sockets change hands (fork, fd passing) without a hook seeing it; the fd
+ * walk finds the new holder. It costs a pass over every fd of the host. */
+#define WALK_EVERY_NS (10 * 1000000000ull)
 
 static struct pl_model_input model_input(const struct pl_tracker *t,
 					 const struct pl_tcp_walk *w,
@@ -49,11 +52,17 @@ int tracker__report(struct pl_tracker *t, struct pl_report *out)
 	__u64 now;
 	int err;
 
+	if (sysinfo__now_ns() - t->walked_ns >= t->walk_every_ns) {
+		err = walk__fds(t->agent.skel);
+		if (err)
+			return err;
+		t->walked_ns = sysinfo__now_ns();
+	}
 	/* Maps first: a socket the walk lists has its ledger entry already. */
 	err = maps__read(t->agent.skel, &m);
 	if (err)
 		return err;
-	err = walk__tcp(t->agent.skel, !t->opts->own_netns, &w);
+	err = walk__tcp(t->agent.skel, t->opts->own_netns ? 0 : PL_WALK_ALL_NETNS, &w);
 	if (!err) {
 		now = sysinfo__now_ns();
 		struct pl_model_input in = model_input(t, &w, &m, now);
@@ -86,7 +95,9 @@ int tracker__start(struct pl_tracker *t, const struct pl_options *o, bool trace)
 		return err;
 	t->cgroups = cgroups__new();
 	t->started_ns = sysinfo__now_ns();
+	t->walk_every_ns = WALK_EVERY_NS;
 	err = walk__fds(t->agent.skel);
+	t->walked_ns = sysinfo__now_ns();
 	if (!err && trace)
 		err = tracker__report(t, &first);
 	if (err) {

@@ -18,6 +18,8 @@ struct pl_tracker {
 	struct pl_cgroups *cgroups;
 	const struct pl_options *opts;
 	__u64 started_ns;
+	__u64 walked_ns;     /* last fd walk (owners of sockets) */
+	__u64 walk_every_ns; /* a report walks the fds when the last walk is older */
 	size_t netns_failed; /* in the last walk */
 	char kernel[128];
 	char time[32];       /* of the last report */

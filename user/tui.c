@@ -232,14 +232,15 @@ static void draw_dests(struct tui *u, int y)
 static void draw_detail(struct tui *u, int y)
 {
 	const struct pl_proc *p = u->sel < u->n_rows ? &u->rows[u->sel] : NULL;
-	char line[PL_LINE_LEN], comm[4 * PL_COMM_LEN + 1];
+	char line[PL_LINE_LEN], comm[4 * PL_COMM_LEN + 1], cgroup[4 * PL_CGROUP_LEN + 1];
 	size_t i;
 
 	if (!p)
 		return;
 	names__printable(p->comm, sizeof(p->comm), comm, sizeof(comm));
-	snprintf(line, sizeof(line), "pid %u  %s  cgroup %s  verdict %s  opened %llu  closed %llu",
-		 p->pid, comm, *p->cgroup ? p->cgroup : "-", model__verdict_name(p->verdict),
+	names__printable(p->cgroup, sizeof(p->cgroup), cgroup, sizeof(cgroup));
+	snprintf(line, sizeof(line), "pid %u  %s  cgroup %.300s  verdict %s  opened %llu  closed %llu",
+		 p->pid, comm, *p->cgroup ? cgroup : "-", model__verdict_name(p->verdict),
 		 (unsigned long long)p->opened, (unsigned long long)p->closed);
 	put_line(y++, line, A_BOLD);
 	for (i = 0; i < p->n_reasons; i++)

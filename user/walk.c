@@ -12,6 +12,7 @@
 #include <bpf/libbpf.h>
 
 #include "portleak.skel.h"
+#include "procnet.h"
 #include "sysinfo.h"
 #include "walk_user.h"
 
@@ -36,6 +37,14 @@ static int run_iter(struct bpf_link *link,
 
 int walk__fds(struct portleak_bpf *skel)
 {
+	int err;
+
+	skel->bss->walk_gen++;
+	skel->bss->walk_pass = PL_WALK_MARK;
+	err = run_iter(skel->links.walk_fds, NULL, NULL);
+	if (err)
+		return err;
+	skel->bss->walk_pass = PL_WALK_ADOPT;
 	return run_iter(skel->links.walk_fds, NULL, NULL);
 }
 
@@ -75,8 +84,9 @@ bool walk__has_netns(const struct pl_tcp_walk *w, __u32 inum)
 	return false;
 }
 
-static int add_netns(struct pl_tcp_walk *w, __u32 inum)
+static int add_netns(struct pl_tcp_walk *w, __u32 inum, bool kernel_counts)
 {
+	struct pl_kernel_counts *kernel;
 	struct pl_netns *grown;
 	size_t cap;
 
@@ -86,6 +96,12 @@ static int add_netns(struct pl_tcp_walk *w, __u32 inum)
 		if (!grown)
 			return -ENOMEM;
 		w->netns = grown;
+		if (kernel_counts) {
+			kernel = realloc(w->kernel, cap * sizeof(*kernel));
+			if (!kernel)
+				return -ENOMEM;
+			w->kernel = kernel;
+		}
 		w->cap_netns = cap;
 	}
 	w->netns[w->n_netns] = (struct pl_netns){ .inum = inum };
@@ -95,10 +111,29 @@ static int add_netns(struct pl_tcp_walk *w, __u32 inum)
 	return 0;
 }
 
+/* Walk the namespace the thread is in. */
+static int walk_here(struct portleak_bpf *skel, struct pl_tcp_walk *w,
+		     __u32 inum, unsigned int flags)
+{
+	bool kernel_counts = flags & PL_WALK_KERNEL_COUNTS;
+	struct pl_kernel_counts *k;
+	int err = add_netns(w, inum, kernel_counts);
+
+	if (err)
+		return err;
+	k = kernel_counts ? &w->kernel[w->n_netns - 1] : NULL;
+	if (k && (err = procnet__count_states(k->before)))
+		return err;
+	err = run_iter(skel->links.walk_tcp, keep_records, w);
+	if (!err && k)
+		err = procnet__count_states(k->after);
+	return err;
+}
+
 /* iter/tcp lists the namespace of the task that creates the iterator, so
  * enter each namespace once to create one there. */
 static int walk_netns(struct portleak_bpf *skel, struct pl_tcp_walk *w,
-		      const char *path, int home)
+		      const char *path, int home, unsigned int flags)
 {
 	int fd = path ? open(path, O_RDONLY | O_CLOEXEC) : home, err = 0;
 	struct stat st;
@@ -111,9 +146,7 @@ static int walk_netns(struct portleak_bpf *skel, struct pl_tcp_walk *w,
 		w->netns_failed++;
 		goto out;
 	}
-	err = add_netns(w, (__u32)st.st_ino);
-	if (!err)
-		err = run_iter(skel->links.walk_tcp, keep_records, w);
+	err = walk_here(skel, w, (__u32)st.st_ino, flags);
 	if (fd != home && setns(home, CLONE_NEWNET))
 		err = -errno; /* we entered it, so we can leave; never go on elsewhere */
 out:
@@ -123,7 +156,7 @@ out:
 }
 
 static int walk_dir(struct portleak_bpf *skel, struct pl_tcp_walk *w,
-		    const char *dir, const char *suffix, int home)
+		    const char *dir, const char *suffix, int home, unsigned int flags)
 {
 	char path[512];
 	struct dirent *d;
@@ -136,24 +169,25 @@ static int walk_dir(struct portleak_bpf *skel, struct pl_tcp_walk *w,
 		if (d->d_name[0] == '.' || (*suffix && (d->d_name[0] < '0' || d->d_name[0] > '9')))
 			continue;
 		snprintf(path, sizeof(path), "%s/%s%s", dir, d->d_name, suffix);
-		err = walk_netns(skel, w, path, home);
+		err = walk_netns(skel, w, path, home, flags);
 	}
 	closedir(dp);
 	return err;
 }
 
-int walk__tcp(struct portleak_bpf *skel, bool all_netns, struct pl_tcp_walk *w)
+int walk__tcp(struct portleak_bpf *skel, unsigned int flags, struct pl_tcp_walk *w)
 {
 	int home = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC), err;
+	bool all_netns = flags & PL_WALK_ALL_NETNS;
 
 	memset(w, 0, sizeof(*w));
 	if (home < 0)
 		return -errno;
-	err = walk_netns(skel, w, NULL, home);
+	err = walk_netns(skel, w, NULL, home, flags);
 	if (!err && all_netns)
-		err = walk_dir(skel, w, "/run/netns", "", home);
+		err = walk_dir(skel, w, "/run/netns", "", home, flags);
 	if (!err && all_netns)
-		err = walk_dir(skel, w, "/proc", "/ns/net", home);
+		err = walk_dir(skel, w, "/proc", "/ns/net", home, flags);
 	close(home);
 	return err;
 }
@@ -162,5 +196,6 @@ void walk__free(struct pl_tcp_walk *w)
 {
 	free(w->recs);
 	free(w->netns);
+	free(w->kernel);
 	memset(w, 0, sizeof(*w));
 }

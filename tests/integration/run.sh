@@ -7,10 +7,11 @@
 #   tests/integration/run.sh [TEST...]        all tests, or the named ones
 #   PORTLEAK_TEST_HOOKS="auto classic"        hook modes to run the suite in
 #   PORTLEAK_TEST_SETTLE=4                    wait 4 times longer for the kernel
+#   PORTLEAK_BIN=build/asan/portleak          test another build of portleak
 set -u
 
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-PL=$ROOT/build/portleak
+PL=${PORTLEAK_BIN:-$ROOT/build/portleak} # an ASan build, say
 WORKLOAD=$ROOT/build/tests/tcpwork
 MODES=${PORTLEAK_TEST_HOOKS:-auto classic}
 SETTLE=${PORTLEAK_TEST_SETTLE:-1} # scales the waits for softirq work (slow VMs: more)
@@ -561,6 +562,9 @@ test_doctor() {
 	grep -qE "short-connection ceiling .* new connections per second" "$T/doctor" ||
 		fail "no port math"
 }
+
+# shellcheck source=tests/integration/reliability.sh
+. "$ROOT/tests/integration/reliability.sh"
 
 # --- runner -------------------------------------------------------------------
 

@@ -9,7 +9,13 @@
  *       open N connections to loopback:PORT. hold: keep them; close: close
  *       each right away (the active closer). -R: close with a RST (no
  *       TIME_WAIT left behind, also when killed). Writes
- *       "connected=X failed=Y errno=E" to FILE.
+ *       "connected=X failed=Y errno=E" to FILE. -H hands the held
+ *       connections over, and "child=PID" or "closed=N" is added:
+ *         fork:   a child inherits them; the parent closes its copies;
+ *         pass:   they go to a child over a unix socket (SCM_RIGHTS); the
+ *                 parent closes its copies;
+ *         thread: a second thread opens them, a third closes every other
+ *                 one (with -R: no TIME_WAIT).
  *   tcpwork bind    [-6] -p PORT -r FILE
  *       bind PORT (no SO_REUSEADDR) and listen. Writes "ok" or
  *       "errno=E" to FILE.
@@ -25,6 +31,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <pthread.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -37,7 +44,14 @@ struct args {
 	int n;
 	bool hold;
 	bool rst;
+	const char *handover; /* NULL, "fork", "pass" or "thread" */
 	const char *ready;
+};
+
+struct conns {
+	int fds[MAX_CONNS];
+	int n;
+	int connected, failed, last_errno;
 };
 
 static void die(const char *what)
@@ -89,7 +103,7 @@ static int bound_port(int fd)
 	return ntohs(((struct sockaddr_in *)&ss)->sin_port);
 }
 
-static void wait_forever(void)
+static void __attribute__((noreturn)) wait_forever(void)
 {
 	for (;;)
 		pause();
@@ -132,32 +146,164 @@ static void __attribute__((noreturn)) serve(const struct args *a)
 	}
 }
 
-static int connect_many(const struct args *a)
+static void connect_into(const struct args *a, struct conns *c)
 {
 	struct sockaddr_storage ss;
 	socklen_t len = loopback(a, a->port, &ss);
-	int i, fd, connected = 0, failed = 0, last_errno = 0;
-	char buf[128];
+	int i, fd;
 
-	for (i = 0; i < a->n; i++) {
+	for (i = 0; i < a->n && i < MAX_CONNS; i++) {
 		fd = socket(ss.ss_family, SOCK_STREAM, 0);
 		if (fd < 0)
 			die("socket");
 		if (connect(fd, (struct sockaddr *)&ss, len)) {
-			last_errno = errno;
-			failed++;
+			c->last_errno = errno;
+			c->failed++;
 			close(fd);
 			continue;
 		}
-		connected++;
+		c->connected++;
 		if (a->rst)
 			setsockopt(fd, SOL_SOCKET, SO_LINGER, &(struct linger){ 1, 0 },
 				   sizeof(struct linger));
-		if (!a->hold)
+		if (a->hold)
+			c->fds[c->n++] = fd;
+		else
 			close(fd);
 	}
-	snprintf(buf, sizeof(buf), "connected=%d failed=%d errno=%d\n", connected,
-		 failed, last_errno);
+}
+
+static void close_all(struct conns *c)
+{
+	while (c->n > 0)
+		close(c->fds[--c->n]);
+}
+
+/* A child that holds @c's sockets (inherited): the parent's copies go. */
+static pid_t hand_over_by_fork(struct conns *c)
+{
+	pid_t child = fork();
+
+	if (child < 0)
+		die("fork");
+	if (child == 0) {
+		prctl(PR_SET_NAME, "tcpwork-child", 0, 0, 0);
+		wait_forever();
+	}
+	close_all(c);
+	return child;
+}
+
+static void send_fd(int via, int fd)
+{
+	char data = 0, control[CMSG_SPACE(sizeof(int))] = { 0 };
+	struct iovec iov = { &data, 1 };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
+			      .msg_control = control, .msg_controllen = sizeof(control) };
+	struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
+
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cm), &fd, sizeof(int));
+	if (sendmsg(via, &msg, 0) != 1)
+		die("sendmsg");
+}
+
+/* Receive fds until the sender hangs up, keep them, tell it, hold them. */
+static void __attribute__((noreturn)) receive_fds(int via)
+{
+	char data, control[CMSG_SPACE(sizeof(int))];
+	struct iovec iov = { &data, 1 };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
+
+	prctl(PR_SET_NAME, "tcpwork-recv", 0, 0, 0);
+	for (;;) {
+		msg.msg_control = control;
+		msg.msg_controllen = sizeof(control);
+		if (recvmsg(via, &msg, 0) <= 0 || data == 1)
+			break;
+	}
+	if (write(via, "k", 1) != 1)
+		die("write");
+	wait_forever();
+}
+
+/* A child forked before the connections exist, so it inherits none: they
+ * reach it over a unix socket only. */
+static pid_t hand_over_by_passing(const struct args *a, struct conns *c)
+{
+	int pair[2], i;
+	char done = 1, ack;
+	pid_t child;
+
+	if (socketpair(AF_UNIX, SOCK_STREAM, 0, pair))
+		die("socketpair");
+	child = fork();
+	if (child < 0)
+		die("fork");
+	if (child == 0) {
+		close(pair[0]);
+		receive_fds(pair[1]);
+	}
+	close(pair[1]);
+	connect_into(a, c);
+	for (i = 0; i < c->n; i++)
+		send_fd(pair[0], c->fds[i]);
+	if (write(pair[0], &done, 1) != 1 || read(pair[0], &ack, 1) != 1)
+		die("hand over");
+	close_all(c);
+	return child;
+}
+
+static void *open_thread(void *arg)
+{
+	void **p = arg;
+
+	connect_into(p[0], p[1]);
+	return NULL;
+}
+
+static void *close_thread(void *arg)
+{
+	struct conns *c = arg;
+	int i;
+
+	for (i = 0; i < c->n; i += 2)
+		close(c->fds[i]);
+	return NULL;
+}
+
+/* One thread opens, another closes every other socket: the process
+ * (tgid) is the owner, whatever thread acts. Returns how many were closed. */
+static int open_and_close_in_threads(const struct args *a, struct conns *c)
+{
+	void *open_args[2] = { (void *)a, c };
+	pthread_t t;
+
+	if (pthread_create(&t, NULL, open_thread, open_args) || pthread_join(t, NULL) ||
+	    pthread_create(&t, NULL, close_thread, c) || pthread_join(t, NULL))
+		die("thread");
+	return (c->n + 1) / 2;
+}
+
+static int connect_many(const struct args *a)
+{
+	static struct conns c;
+	char buf[160], extra[40] = "";
+
+	if (!a->handover) {
+		connect_into(a, &c);
+	} else if (!strcmp(a->handover, "fork")) {
+		connect_into(a, &c);
+		snprintf(extra, sizeof(extra), " child=%d", (int)hand_over_by_fork(&c));
+	} else if (!strcmp(a->handover, "pass")) {
+		snprintf(extra, sizeof(extra), " child=%d", (int)hand_over_by_passing(a, &c));
+	} else {
+		snprintf(extra, sizeof(extra), " closed=%d", open_and_close_in_threads(a, &c));
+	}
+	snprintf(buf, sizeof(buf), "connected=%d failed=%d errno=%d%s\n", c.connected,
+		 c.failed, c.last_errno, extra);
 	report(a->ready, buf);
 	wait_forever();
 	return 0;
@@ -181,7 +327,8 @@ static int bind_port(const struct args *a)
 
 static void usage(void)
 {
-	fputs("usage: tcpwork serve|connect|bind [-6] [-p PORT] [-n N] [-m hold|close] [-R] [-N NAME] -r FILE\n",
+	fputs("usage: tcpwork serve|connect|bind [-6] [-p PORT] [-n N] [-m hold|close] [-R]\n"
+	      "               [-H fork|pass|thread] [-N NAME] -r FILE\n",
 	      stderr);
 	exit(2);
 }
@@ -195,7 +342,7 @@ int main(int argc, char **argv)
 		usage();
 	a.cmd = argv[1];
 	optind = 2;
-	while ((c = getopt(argc, argv, "6p:n:m:Rr:N:")) != -1) {
+	while ((c = getopt(argc, argv, "6p:n:m:Rr:N:H:")) != -1) {
 		switch (c) {
 		case '6':
 			a.v6 = true;
@@ -214,6 +361,11 @@ int main(int argc, char **argv)
 			break;
 		case 'R':
 			a.rst = true;
+			break;
+		case 'H':
+			if (strcmp(optarg, "fork") && strcmp(optarg, "pass") && strcmp(optarg, "thread"))
+				usage();
+			a.handover = optarg;
 			break;
 		case 'N':
 			prctl(PR_SET_NAME, optarg, 0, 0, 0);

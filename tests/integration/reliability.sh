@@ -1,0 +1,125 @@
+# portleak integration tests, sourced by run.sh: processes that come and go,
+# sockets that change hands, and portleak reconciled with the kernel.
+
+# handover MODE COMM: 6 connections handed to a child (fork or unix socket);
+# the parent closes its copies. The child holds them, so it is charged.
+handover() {
+	agent_start
+	start server "$WORKLOAD" serve -m hold -r "$T/server"
+	wait_for "$T/server"
+	start client "$WORKLOAD" connect -p "$(cat "$T/server")" -n 6 -H "$1" -r "$T/client"
+	wait_for "$T/client"
+	local child
+	child=$(sed -n 's/.* child=\([0-9]*\).*/\1/p' "$T/client")
+	[ -n "$child" ] || fail "no child: $(cat "$T/client")"
+	PIDS+=("$child")
+	agent_report
+	expect "child comm" "$(proc "$child" .comm)" "$2"
+	expect_count "child ESTABLISHED" "$(proc "$child" '.sockets.ESTABLISHED // 0')" 6
+	expect "parent ESTABLISHED" "$(proc "$client" '.sockets.ESTABLISHED // 0')" 0
+}
+
+test_forked_child_charged_once_parent_closes() {
+	handover fork tcpwork-child
+}
+
+test_fd_passed_over_unix_socket_charged_to_receiver() {
+	handover pass tcpwork-recv
+}
+
+test_threads_count_for_their_process() {
+	agent_start
+	start server "$WORKLOAD" serve -m hold -r "$T/server"
+	wait_for "$T/server"
+	start client "$WORKLOAD" connect -p "$(cat "$T/server")" -n 8 -R -H thread -r "$T/client"
+	wait_for "$T/client" "closed=4"
+	agent_report
+	expect_count "client ESTABLISHED" "$(proc "$client" '.sockets.ESTABLISHED // 0')" 4
+	expect_count "client opened" "$(proc "$client" .opened)" 8
+	expect_count "client closed" "$(proc "$client" .closed)" 4
+}
+
+# A pid used again is a new process: what the first one left behind
+# (TIME_WAIT) stays with it, and the second starts from zero.
+test_reused_pid_is_a_new_process() {
+	agent_start
+	start server "$WORKLOAD" serve -m close -r "$T/server"
+	wait_for "$T/server"
+	local port pid try second=
+	port=$(cat "$T/server")
+	start first "$WORKLOAD" connect -p "$port" -n 5 -m close -r "$T/first"
+	wait_for "$T/first"
+	wait_time_wait "$port" 5
+	pid=$first
+	kill -9 "$first"
+	wait "$first" 2>/dev/null
+	for try in $(seq 50); do
+		echo $((pid - 1)) >/proc/sys/kernel/ns_last_pid
+		start second "$WORKLOAD" connect -p "$port" -n 2 -m hold -N reused -r "$T/second"
+		[ "$second" = "$pid" ] && break
+		kill -9 "$second"
+	done
+	[ "$second" = "$pid" ] || fail "pid $pid was not handed out again in 50 tries"
+	wait_for "$T/second"
+	agent_report
+	local by_comm="[.processes[] | select(.pid == $pid)] | map({(.comm): .}) | add"
+	expect "processes with pid $pid" "$(jq "[.processes[] | select(.pid == $pid)] | length" "$T/out.json")" 2
+	expect_count "first TIME_WAIT" "$(jq "$by_comm | .tcpwork.sockets.TIME_WAIT // 0" "$T/out.json")" 5
+	expect "second TIME_WAIT" "$(jq "$by_comm | .reused.sockets.TIME_WAIT // 0" "$T/out.json")" 0
+	expect_count "second ESTABLISHED" "$(jq "$by_comm | .reused.sockets.ESTABLISHED // 0" "$T/out.json")" 2
+	expect_count "second opened" "$(jq "$by_comm | .reused.opened" "$T/out.json")" 2
+}
+
+# Processes that open sockets and die while portleak walks the fd tables.
+test_processes_exiting_during_walks() {
+	start server "$WORKLOAD" serve -m hold -r "$T/server"
+	wait_for "$T/server"
+	local port i
+	port=$(cat "$T/server")
+	(
+		end=$((SECONDS + 3))
+		while [ $SECONDS -lt $end ]; do
+			"$WORKLOAD" connect -p "$port" -n 50 -m hold -r "$T/churn" &
+			sleep 0.05
+			kill -9 $! 2>/dev/null
+		done
+		wait
+	) 2>/dev/null &
+	PIDS+=($!)
+	for i in $(seq 8); do
+		snapshot_now
+		jq -e '.processes | length > 0' "$T/out.json" >/dev/null || fail "walk $i: no processes"
+	done
+}
+
+test_verify_agrees_with_the_kernel() {
+	start server "$WORKLOAD" serve -m hold -r "$T/server"
+	wait_for "$T/server"
+	start client "$WORKLOAD" connect -p "$(cat "$T/server")" -n 12 -H fork -r "$T/client"
+	wait_for "$T/client"
+	"$PL" snapshot --verify --hooks "$HOOKS" >"$T/verify" 2>"$T/err" ||
+		fail "verify exited with $?: $(cat "$T/verify")"
+	grep -q "^verify: ok" "$T/verify" || fail "no ok line: $(cat "$T/verify")"
+	grep -qE "owners: [0-9]+ sockets in fd tables .*: ([0-9]+) charged .*, 0 not" "$T/verify" ||
+		fail "owners line: $(cat "$T/verify")"
+}
+
+# With no room in the ledger, sockets are charged to no one: --verify says
+# so and exits 3.
+test_verify_reports_uncharged_sockets() {
+	start server "$WORKLOAD" serve -m hold -r "$T/server"
+	wait_for "$T/server"
+	start client "$WORKLOAD" connect -p "$(cat "$T/server")" -n 10 -r "$T/client"
+	wait_for "$T/client"
+	"$PL" snapshot --verify --max-sockets 4 --hooks "$HOOKS" >"$T/verify" 2>"$T/err"
+	expect "verify exit status" "$?" 3
+	grep -q "^verify: MISMATCH socket:\[[0-9]*\] .* charged to no one" "$T/verify" ||
+		fail "no mismatch line: $(cat "$T/verify")"
+}
+
+# A short soak: churn, leaks, TIME_WAIT storms, exits, handovers and a
+# namespace, then portleak against /proc and ss (make soak: longer).
+test_soak_reconciles() {
+	"$ROOT/tests/soak/soak.sh" -t 6 >"$T/soak" 2>&1 || fail "soak: $(cat "$T/soak")"
+	sed 's/^/    /' "$T/soak" | grep -E "verify: (states|owners)|totals"
+}
