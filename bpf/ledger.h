@@ -119,4 +119,9 @@ enum pl_counter {
 #define PL_PENDING_DEFAULT 4096
 #define PL_EVENTS_DEFAULT (256 * 1024) /* ring buffer bytes */
 
+/* What the maps above hold, for maps kept in bpffs (serve --pin): bump it
+ * whenever a struct or enum here changes meaning, even at the same size.
+ * user/pin.c refuses pinned maps stamped with another layout. */
+#define PL_LAYOUT_VERSION 1
+
 #endif

@@ -9,6 +9,7 @@
 #                                        tracepoint; classic runs on the host)
 #   PORTLEAK_VM_TIMEOUT=SECS             per kernel (default 1200)
 #   PORTLEAK_VM_TESTS="test_a test_b"     a subset of the tests below
+#   PORTLEAK_VM_LOCKDOWN=0               skip the boot with lockdown=confidentiality
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -28,7 +29,11 @@ TESTS=(test_close_wait_charged_to_server test_established_growth_on_client
 	test_forked_child_charged_once_parent_closes
 	test_fd_passed_over_unix_socket_charged_to_receiver test_threads_count_for_their_process
 	test_reused_pid_is_a_new_process test_processes_exiting_during_walks
-	test_verify_agrees_with_the_kernel test_verify_reports_uncharged_sockets)
+	test_verify_agrees_with_the_kernel test_verify_reports_uncharged_sockets
+	test_lockdown_confidentiality_is_exit_5)
+# One more boot of the newest kernel, locked down: portleak must refuse
+# to start with its own message (PORTLEAK_VM_LOCKDOWN=0 skips it).
+LOCKDOWN_TESTS=(test_lockdown_confidentiality_is_exit_5)
 [ -n "${PORTLEAK_VM_TESTS:-}" ] && read -r -a TESTS <<<"$PORTLEAK_VM_TESTS"
 
 declare -A SUITE=([5.10]=bullseye [6.1]=bookworm [6.12]=trixie)
@@ -112,14 +117,27 @@ build_initramfs() {
 	(cd "$INITRD" && find . | cpio -o -H newc --quiet | gzip -1) >"$BUILD/vm/initramfs.gz"
 }
 
-boot() { # VMLINUZ LOG
-	local tests modes
-	tests=$(IFS=,; echo "${TESTS[*]}")
-	modes=$(echo "$MODES" | tr ' ' ,)
+boot() { # VMLINUZ LOG MODES APPEND TEST...
+	local vmlinuz=$1 logfile=$2 modes=${3// /,} append=$4 tests
+	shift 4
+	tests=$(IFS=,; echo "$*")
 	timeout "$TIMEOUT" qemu-system-x86_64 -accel tcg,thread=multi -smp 2 -m 1536 \
-		-kernel "$1" -initrd "$BUILD/vm/initramfs.gz" \
-		-append "console=ttyS0 quiet panic=-1 ${PORTLEAK_VM_APPEND:-} portleak.modes=$modes portleak.tests=$tests" \
-		-nographic -no-reboot -nic none -serial "file:$2" -monitor none >/dev/null 2>&1 || true
+		-kernel "$vmlinuz" -initrd "$BUILD/vm/initramfs.gz" \
+		-append "console=ttyS0 quiet panic=-1 $append portleak.modes=$modes portleak.tests=$tests" \
+		-nographic -no-reboot -nic none -serial "file:$logfile" -monitor none >/dev/null 2>&1 || true
+}
+
+# report VERSION LOG LABEL: one line per hook mode; 1 if anything failed.
+report() {
+	local v=$1 logfile=$2 label=$3
+	if ! grep -q VM-END "$logfile"; then
+		echo "kernel $v$label: did not finish in ${TIMEOUT}s; see $logfile"
+		return 1
+	fi
+	grep 'VM-RESULT' "$logfile" | tr -d '\r' | while read -r _ kernel hooks passed _ nfailed _; do
+		echo "kernel ${kernel#kernel=}$label  ${hooks}  ${passed} passed, ${nfailed} failed"
+	done
+	! grep -q 'VM-RESULT.* [1-9][0-9]* failed' "$logfile"
 }
 
 [ -x "$BUILD/portleak" ] && [ -x "$BUILD/tests/tcpwork" ] || { log "build first: make"; exit 1; }
@@ -132,21 +150,18 @@ for v in $KERNELS; do
 	vmlinuz=$(fetch "$v")
 	logfile=$BUILD/vm/$v.log
 	start=$(date +%s)
-	boot "$vmlinuz" "$logfile"
+	boot "$vmlinuz" "$logfile" "$MODES" "${PORTLEAK_VM_APPEND:-}" "${TESTS[@]}"
 	took=$(($(date +%s) - start))
-	default=$(sed -n 's/.*VM-DEFAULT kernel=\([^ ]*\) hooks=\([^ \r]*\).*/\1 \2/p' "$logfile" | tr -d '\r')
-	if ! grep -q VM-END "$logfile"; then
-		echo "kernel ${default%% *} ($v): did not finish in ${TIMEOUT}s; see $logfile"
-		failed=1
-		continue
-	fi
-	grep 'VM-RESULT' "$logfile" | tr -d '\r' | while read -r _ kernel hooks passed _ nfailed _; do
-		echo "kernel ${kernel#kernel=}  default hooks ${default##* }  ${hooks}  ${passed} passed, ${nfailed} failed"
-	done
-	grep -q 'VM-RESULT.* [1-9][0-9]* failed' "$logfile" && failed=1
-	[ "${default##* }" = fexit ] || { echo "kernel $v: default hooks are '${default##* }', not fexit"; failed=1; }
+	default=$(sed -n 's/.*VM-DEFAULT kernel=[^ ]* hooks=\([^ \r]*\).*/\1/p' "$logfile" | tr -d '\r')
+	report "$v" "$logfile" "  default hooks ${default:-none}" || failed=1
+	[ "$default" = fexit ] || { echo "kernel $v: default hooks are '$default', not fexit"; failed=1; }
 	log "$v took ${took}s"
 done
+if [ "${PORTLEAK_VM_LOCKDOWN:-1}" = 1 ]; then
+	v=${KERNELS##* }
+	boot "$(fetch "$v")" "$BUILD/vm/$v-lockdown.log" auto "lockdown=confidentiality" "${LOCKDOWN_TESTS[@]}"
+	report "$v" "$BUILD/vm/$v-lockdown.log" "  lockdown=confidentiality" || failed=1
+fi
 # One closing line for all kernels and modes.
 cat "$BUILD"/vm/*.log 2>/dev/null | tr -d '\r' |
 	awk '/^VM-RESULT/ { p += $4; f += $6 } END { printf "vm: %d passed, %d failed\n", p, f }'

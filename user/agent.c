@@ -7,6 +7,7 @@
 #include <bpf/libbpf.h>
 
 #include "agent.h"
+#include "pin.h"
 #include "portleak.skel.h"
 
 static bool libbpf_verbose;
@@ -41,6 +42,8 @@ static int try_plan(struct pl_agent *a, const struct pl_agent_config *cfg,
 	}
 	hooks__select(a->skel, cfg->walk_only ? NULL : plan);
 	err = size_maps(a->skel, cfg);
+	if (!err && cfg->pin_dir)
+		err = pin__use(a->skel, cfg->pin_dir);
 	if (!err) {
 		why->stage = "load";
 		err = portleak_bpf__load(a->skel);
@@ -48,6 +51,10 @@ static int try_plan(struct pl_agent *a, const struct pl_agent_config *cfg,
 	if (!err) {
 		why->stage = "attach";
 		err = portleak_bpf__attach(a->skel);
+	}
+	if (!err && cfg->pin_dir) {
+		why->stage = "pin";
+		err = pin__stamp(cfg->pin_dir);
 	}
 	if (!err) {
 		a->plan = cfg->walk_only ? NULL : plan;

@@ -27,12 +27,13 @@ struct pl_agent_config {
 	__u32 ledger_size;
 	bool verbose; /* libbpf's own log on stderr */
 	bool walk_only; /* load the iterators only: a report of what exists now */
+	const char *pin_dir; /* keep the counting maps there (user/pin.h) */
 };
 
 /* Why a hook plan was not taken. */
 struct pl_attempt {
 	const struct pl_hook_plan *plan;
-	const char *stage; /* "open", "load", "attach" */
+	const char *stage; /* "open", "load", "attach", "pin" */
 	int err;           /* negative errno */
 };
 

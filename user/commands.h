@@ -7,7 +7,8 @@
 #include "options.h"
 
 int cmd_snapshot(const struct pl_options *o);
-/* snapshot --verify: exit 0 when portleak agrees with /proc, 3 when not. */
+/* snapshot --verify: exit 0 when portleak agrees with /proc,
+ * PL_EXIT_MISMATCH when not. */
 int cmd_verify(const struct pl_options *o);
 int cmd_watch(const struct pl_options *o);
 int cmd_top(const struct pl_options *o);
@@ -15,8 +16,9 @@ int cmd_serve(const struct pl_options *o);
 int cmd_doctor(const struct pl_options *o);
 
 /* Checks BTF and privileges, mounts what is missing and starts the agent.
- * 0, or negative errno after one line on stderr saying what failed; on a
- * load failure @a still lists the plans that were refused. */
+ * 0, or an exit status (PL_EXIT_PRIVILEGE, PL_EXIT_KERNEL, ...) after one
+ * line on stderr saying what failed; on a load failure @a still lists the
+ * plans that were refused. */
 int commands__start_agent(const struct pl_options *o, bool walk_only, struct pl_agent *a);
 
 #endif

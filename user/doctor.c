@@ -31,7 +31,7 @@ static void row(const char *name, const char *fmt, ...)
 
 static void print_kernel(void)
 {
-	char kernel[128];
+	char kernel[128], lockdown[32];
 	const char *missing = sysinfo__missing_caps();
 
 	sysinfo__kernel(kernel, sizeof(kernel));
@@ -41,6 +41,15 @@ static void print_kernel(void)
 					    : "MISSING: CO-RE needs CONFIG_DEBUG_INFO_BTF=y");
 	row("privileges", "%s%s", missing ? "MISSING " : "ok",
 	    missing ? missing : "");
+	if (!sysinfo__lockdown(lockdown, sizeof(lockdown)))
+		row("lockdown", "not in this kernel");
+	else
+		row("lockdown", "%s%s", lockdown,
+		    strcmp(lockdown, "confidentiality") ? ""
+			: ": BPF programs may not read kernel memory; portleak CANNOT run");
+	row("BPF filesystem", "%s", sysinfo__on_bpffs(PL_BPFFS_PATH)
+		? "mounted at " PL_BPFFS_PATH " (serve --pin keeps its maps there)"
+		: "not mounted at " PL_BPFFS_PATH ": portleak mounts it if it can; serve --pin needs it");
 	row("ring buffer", "%s", libbpf_probe_bpf_map_type(BPF_MAP_TYPE_RINGBUF, NULL) == 1
 					 ? "yes" : "no (needs 5.8)");
 	row("kprobes", "%s", access("/sys/kernel/tracing/kprobe_events", F_OK) == 0 ||
@@ -149,14 +158,14 @@ static void print_sysctls(void)
 int cmd_doctor(const struct pl_options *o)
 {
 	struct pl_agent a;
-	int err;
+	int status;
 
 	print_kernel();
-	err = commands__start_agent(o, false, &a);
+	status = commands__start_agent(o, false, &a);
 	print_hooks(&a);
 	print_walk(&a);
 	print_sysctls();
-	if (!err)
+	if (!status)
 		agent__stop(&a);
-	return err ? PL_EXIT_RUNTIME : 0;
+	return status;
 }

@@ -9,11 +9,13 @@
 
 #include "ledger.h"
 #include "options.h"
+#include "pin.h"
 
 #define MAX_DURATION_S 86400.0
 #define MAX_PID 4194304
 #define MAX_LEDGER (1u << 24)
 #define MIN_INTERVAL_S 0.1
+#define MAX_PIN_DIR 200 /* leaves room for the map names below it */
 
 static const char usage_main[] =
 "usage: portleak COMMAND [OPTIONS]\n"
@@ -36,7 +38,9 @@ static const char usage_main[] =
 "Needs root, or CAP_BPF and CAP_PERFMON (plus CAP_SYS_ADMIN to walk other\n"
 "network namespaces).\n"
 "exit status: 0 ok, 1 runtime failure, 2 usage error, 3 snapshot --verify\n"
-"found a mismatch\n";
+"found a mismatch, 4 not permitted (needs root or the capabilities above),\n"
+"5 the kernel cannot run portleak (no BTF, kernel lockdown in confidentiality\n"
+"mode, no BPF filesystem for serve --pin, programs refused: see 'portleak doctor')\n";
 
 static const char usage_snapshot[] =
 "usage: portleak snapshot [-d SECS] [--json] [FILTERS] [OPTIONS]\n"
@@ -104,7 +108,7 @@ static const char usage_watch[] =
 
 static const char usage_serve[] =
 "usage: portleak serve [--listen ADDR:PORT] [--top-k N] [-i SECS] [--user USER]\n"
-"                      [--config FILE] [--own-netns] [OPTIONS]\n"
+"                      [--config FILE] [--own-netns] [--pin [--pin-dir DIR]] [OPTIONS]\n"
 "\n"
 "Run as a daemon and serve, over plain HTTP:\n"
 "  /metrics        the Prometheus text format: per-process sockets by state,\n"
@@ -126,6 +130,13 @@ static const char usage_serve[] =
 "      --user USER         run as USER once the programs are attached\n"
 "      --config FILE       'top_k = N', 'interval = SECS', 'leak_age = SECS' lines\n"
 "      --own-netns         only portleak's network namespace; no CAP_SYS_ADMIN kept\n"
+"      --pin               keep the socket ledger, per-process counters, TIME_WAIT\n"
+"                          owners and loss counters in the BPF filesystem: a\n"
+"                          restarted serve (even after kill -9) continues them,\n"
+"                          socket ages included. Maps pinned by a portleak of\n"
+"                          another layout are refused, never misread; remove\n"
+"                          them with rm -r DIR\n"
+"      --pin-dir DIR       where --pin keeps them (default " PL_PIN_DIR_DEFAULT "); implies --pin\n"
 "      --leak-age, --hooks, --max-sockets, -v   as for snapshot\n";
 
 static const char usage_doctor[] =
@@ -221,7 +232,8 @@ static int parse_command(const char *name, enum pl_command *cmd)
 
 enum long_only {
 	OPT_JSON = 256, OPT_PORT, OPT_CGROUP, OPT_HOOKS, OPT_MAX_SOCKETS, OPT_LEAK_AGE,
-	OPT_LISTEN, OPT_TOP_K, OPT_USER, OPT_CONFIG, OPT_OWN_NETNS, OPT_VERIFY,
+	OPT_LISTEN, OPT_TOP_K, OPT_USER, OPT_CONFIG, OPT_OWN_NETNS, OPT_VERIFY, OPT_PIN,
+	OPT_PIN_DIR,
 };
 
 static const struct option long_options[] = {
@@ -244,6 +256,8 @@ static const struct option long_options[] = {
 	{ "config", required_argument, NULL, OPT_CONFIG },
 	{ "own-netns", no_argument, NULL, OPT_OWN_NETNS },
 	{ "verify", no_argument, NULL, OPT_VERIFY },
+	{ "pin", no_argument, NULL, OPT_PIN },
+	{ "pin-dir", required_argument, NULL, OPT_PIN_DIR },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ 0 },
@@ -269,6 +283,8 @@ static bool applies(enum pl_command cmd, int c)
 	case OPT_TOP_K:
 	case OPT_USER:
 	case OPT_CONFIG:
+	case OPT_PIN:
+	case OPT_PIN_DIR:
 		return cmd == PL_CMD_SERVE;
 	case OPT_OWN_NETNS:
 	case OPT_LEAK_AGE:
@@ -352,6 +368,16 @@ static int parse_flag(int c, const char *arg, struct pl_options *o)
 		return options__read_config(arg, o);
 	case OPT_OWN_NETNS:
 		o->own_netns = true;
+		return 0;
+	case OPT_PIN:
+		if (!o->pin_dir)
+			o->pin_dir = PL_PIN_DIR_DEFAULT;
+		return 0;
+	case OPT_PIN_DIR:
+		if (arg[0] != '/' || strlen(arg) > MAX_PIN_DIR)
+			return bad("invalid value '%s' for --pin-dir: an absolute path on the BPF filesystem, at most %d bytes",
+				   arg, MAX_PIN_DIR);
+		o->pin_dir = arg;
 		return 0;
 	default:
 		return -EINVAL; /* getopt has said what is wrong */

@@ -9,8 +9,12 @@
 #include "hooks.h"
 #include "model.h"
 
-#define PL_EXIT_RUNTIME 1
-#define PL_EXIT_USAGE 2
+/* Exit statuses, as --help documents them. */
+#define PL_EXIT_RUNTIME 1   /* failed while running */
+#define PL_EXIT_USAGE 2     /* bad command line or settings */
+#define PL_EXIT_MISMATCH 3  /* snapshot --verify disagrees with the kernel */
+#define PL_EXIT_PRIVILEGE 4 /* not root, nor CAP_BPF + CAP_PERFMON */
+#define PL_EXIT_KERNEL 5    /* the kernel cannot: no BTF, no bpffs, lockdown, refused */
 
 enum pl_command {
 	PL_CMD_HELP,
@@ -41,6 +45,7 @@ struct pl_options {
 	unsigned long top_k;
 	const char *user;    /* switch to this user after start-up */
 	const char *config;  /* settings re-read on SIGHUP */
+	const char *pin_dir; /* --pin: keep the counting maps in bpffs there */
 };
 
 /* Read top_k, interval and leak_age from @path ("key = value" lines).

@@ -164,7 +164,7 @@ int cmd_serve(const struct pl_options *o)
 {
 	struct sigaction hup = { .sa_handler = on_hup };
 	struct server s = { .opts = *o };
-	int fd, err;
+	int fd, err, status;
 
 	tracker__catch_signals();
 	sigaction(SIGHUP, &hup, NULL);
@@ -179,9 +179,9 @@ int cmd_serve(const struct pl_options *o)
 		fprintf(stderr, "portleak: failed to listen on %s: %s\n", o->listen, strerror(-fd));
 		return PL_EXIT_RUNTIME;
 	}
-	if (tracker__start(&s.tracker, &s.opts, true)) {
+	if ((status = tracker__start(&s.tracker, &s.opts, true))) {
 		close(fd);
-		return PL_EXIT_RUNTIME;
+		return status;
 	}
 	err = privileges__drop(o->user, !o->own_netns);
 	if (!err) {

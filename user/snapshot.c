@@ -50,13 +50,13 @@ static void announce(const struct pl_tracker *t, const char *what, double second
 int cmd_snapshot(const struct pl_options *o)
 {
 	struct pl_tracker t;
-	int err;
+	int status, err;
 
 	if (o->verify)
 		return cmd_verify(o);
 	tracker__catch_signals();
-	if (tracker__start(&t, o, o->duration_s > 0))
-		return PL_EXIT_RUNTIME;
+	if ((status = tracker__start(&t, o, o->duration_s > 0)))
+		return status;
 	if (o->duration_s > 0)
 		t.walk_every_ns = 0; /* the one report sees who holds what at its end */
 	announce(&t, "report after", o->duration_s);
@@ -69,11 +69,11 @@ int cmd_watch(const struct pl_options *o)
 {
 	struct pl_tracker t;
 	unsigned long n;
-	int err = 0;
+	int status, err = 0;
 
 	tracker__catch_signals();
-	if (tracker__start(&t, o, true))
-		return PL_EXIT_RUNTIME;
+	if ((status = tracker__start(&t, o, true)))
+		return status;
 	announce(&t, "one report every", o->interval_s);
 	for (n = 0; !err && !tracker__interrupted() && (!o->count || n < o->count); n++)
 		err = step(o, &t, o->interval_s);

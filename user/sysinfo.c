@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/magic.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
@@ -14,7 +15,6 @@
 #include "sysinfo.h"
 
 #define CGROUP_ROOT "/sys/fs/cgroup"
-#define BPF_FS_MAGIC 0xcafe4a11
 #define CAP_PERFMON_BIT 38
 #define CAP_BPF_BIT 39
 #define CAP_SYS_ADMIN_BIT 21
@@ -75,6 +75,31 @@ bool sysinfo__has_btf(void)
 	return access(PL_BTF_PATH, R_OK) == 0;
 }
 
+const char *sysinfo__lockdown(char *buf, size_t len)
+{
+	FILE *f = fopen(PL_LOCKDOWN_PATH, "re");
+	char line[128], *open, *close = NULL;
+
+	if (!f)
+		return NULL;
+	open = fgets(line, sizeof(line), f) ? strchr(line, '[') : NULL;
+	fclose(f);
+	if (open)
+		close = strchr(open, ']');
+	if (!close)
+		return NULL;
+	*close = '\0';
+	snprintf(buf, len, "%s", open + 1);
+	return buf;
+}
+
+bool sysinfo__on_bpffs(const char *path)
+{
+	struct statfs fs;
+
+	return statfs(path, &fs) == 0 && fs.f_type == BPF_FS_MAGIC;
+}
+
 static __u64 effective_caps(void)
 {
 	FILE *f = fopen("/proc/self/status", "re");
@@ -101,13 +126,13 @@ const char *sysinfo__missing_caps(void)
 	return bpf ? "CAP_PERFMON" : "CAP_BPF";
 }
 
-static void mount_if_missing(const char *dir, const char *type, long magic)
+static void mount_if_missing(const char *dir, const char *type, long magic, bool quiet)
 {
 	struct statfs fs;
 
 	if (statfs(dir, &fs) == 0 && (magic == 0 || (long)fs.f_type == magic))
 		return;
-	if (mount(type, dir, type, 0, NULL) && errno != EBUSY)
+	if (mount(type, dir, type, 0, NULL) && errno != EBUSY && !quiet)
 		fprintf(stderr, "portleak: failed to mount %s on %s: %s\n", type, dir,
 			strerror(errno));
 }
@@ -116,10 +141,12 @@ void sysinfo__mount_pseudo_fs(void)
 {
 	struct stat st;
 
-	mount_if_missing("/sys/fs/bpf", "bpf", BPF_FS_MAGIC);
+	mount_if_missing(PL_BPFFS_PATH, "bpf", BPF_FS_MAGIC, true); /* only serve --pin needs it */
+	/* Only to read the lockdown mode when a load fails. */
+	mount_if_missing("/sys/kernel/security", "securityfs", SECURITYFS_MAGIC, true);
 	/* Tracepoint ids come from tracefs: at its own place or in debugfs. */
 	if (stat("/sys/kernel/tracing/events", &st) && stat("/sys/kernel/debug/tracing/events", &st))
-		mount_if_missing("/sys/kernel/tracing", "tracefs", 0x74726163);
+		mount_if_missing("/sys/kernel/tracing", "tracefs", TRACEFS_MAGIC, false);
 }
 
 /* --- cgroup paths --------------------------------------------------------- */

@@ -9,6 +9,8 @@
 #include <linux/types.h>
 
 #define PL_BTF_PATH "/sys/kernel/btf/vmlinux"
+#define PL_LOCKDOWN_PATH "/sys/kernel/security/lockdown"
+#define PL_BPFFS_PATH "/sys/fs/bpf"
 
 /* net.ipv4.ip_local_port_range of the calling thread's network namespace. */
 int sysinfo__port_range(__u16 *low, __u16 *high);
@@ -18,9 +20,14 @@ void sysinfo__kernel(char *buf, size_t len);
 __u64 sysinfo__now_ns(void); /* CLOCK_MONOTONIC, like bpf_ktime_get_ns() */
 void sysinfo__rfc3339(char *buf, size_t len);
 bool sysinfo__has_btf(void);
+/* The kernel lockdown mode in force ("none", "integrity",
+ * "confidentiality") into @buf; NULL when the kernel has no lockdown. */
+const char *sysinfo__lockdown(char *buf, size_t len);
+/* Is @path on the BPF file system? */
+bool sysinfo__on_bpffs(const char *path);
 /* NULL if allowed to load BPF programs, else which capabilities lack. */
 const char *sysinfo__missing_caps(void);
-/* Mount bpffs and tracefs where they are missing; best effort. */
+/* Mount bpffs, tracefs and securityfs where they are missing; best effort. */
 void sysinfo__mount_pseudo_fs(void);
 
 /* cgroup v2 id -> path below the cgroup root, cached. */

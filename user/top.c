@@ -256,8 +256,8 @@ int cmd_top(const struct pl_options *o)
 		return PL_EXIT_USAGE;
 	}
 	tracker__catch_signals();
-	if (tracker__start(&t, o, true))
-		return PL_EXIT_RUNTIME;
+	if ((status = tracker__start(&t, o, true)))
+		return status;
 	status = o->batch ? run_batch(&t, o) : tui__run(&t, o);
 	tracker__stop(&t);
 	return status;

@@ -85,14 +85,14 @@ int tracker__report(struct pl_tracker *t, struct pl_report *out)
 int tracker__start(struct pl_tracker *t, const struct pl_options *o, bool trace)
 {
 	struct pl_report first;
-	int err;
+	int status, err;
 
 	memset(t, 0, sizeof(*t));
 	t->opts = o;
 	sysinfo__kernel(t->kernel, sizeof(t->kernel));
-	err = commands__start_agent(o, !trace, &t->agent);
-	if (err)
-		return err;
+	status = commands__start_agent(o, !trace, &t->agent);
+	if (status)
+		return status;
 	t->cgroups = cgroups__new();
 	t->started_ns = sysinfo__now_ns();
 	t->walk_every_ns = WALK_EVERY_NS;
@@ -103,7 +103,7 @@ int tracker__start(struct pl_tracker *t, const struct pl_options *o, bool trace)
 	if (err) {
 		fprintf(stderr, "portleak: failed to walk existing sockets: %s\n", strerror(-err));
 		tracker__stop(t);
-		return err;
+		return PL_EXIT_RUNTIME;
 	}
 	if (trace)
 		model__free(&first);

@@ -27,7 +27,7 @@ struct pl_tracker {
 
 /* Start the agent and walk existing sockets. With @trace, attach the hooks
  * and take a first report, kept in the history only; without, load only
- * what a report of the present needs. 0, or negative errno after a
+ * what a report of the present needs. 0, or an exit status after a
  * message. */
 int tracker__start(struct pl_tracker *t, const struct pl_options *o, bool trace);
 /* Collect failure events for @seconds, or until SIGINT/SIGTERM once

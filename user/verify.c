@@ -25,7 +25,6 @@
 
 #define ATTEMPTS 3
 #define MAX_MISMATCHES 64
-#define PL_EXIT_MISMATCH 3
 
 struct mismatch {
 	__u64 key; /* netns << 8 | state, or the socket inode */
@@ -229,11 +228,11 @@ int cmd_verify(const struct pl_options *o)
 {
 	struct pl_tracker t;
 	struct check kept, now;
-	int i, err;
+	int i, status, err;
 
 	tracker__catch_signals();
-	if (tracker__start(&t, o, o->duration_s > 0))
-		return PL_EXIT_RUNTIME;
+	if ((status = tracker__start(&t, o, o->duration_s > 0)))
+		return status;
 	if (o->duration_s > 0)
 		fprintf(stderr, "portleak: tracing, verify after %.1fs\n", o->duration_s);
 	err = tracker__trace(&t, o->duration_s);

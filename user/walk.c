@@ -39,6 +39,10 @@ int walk__fds(struct portleak_bpf *skel)
 {
 	int err;
 
+	/* Generations count from the boot-time millisecond of the first walk,
+	 * so a restart on pinned maps never repeats an earlier one. */
+	if (!skel->bss->walk_gen)
+		skel->bss->walk_gen = (__u32)(sysinfo__now_ns() / 1000000);
 	skel->bss->walk_gen++;
 	skel->bss->walk_pass = PL_WALK_MARK;
 	err = run_iter(skel->links.walk_fds, NULL, NULL);

@@ -97,6 +97,7 @@ test_verify_agrees_with_the_kernel() {
 	wait_for "$T/server"
 	start client "$WORKLOAD" connect -p "$(cat "$T/server")" -n 12 -H fork -r "$T/client"
 	wait_for "$T/client"
+	PIDS+=("$(sed -n 's/.* child=\([0-9]*\).*/\1/p' "$T/client")")
 	"$PL" snapshot --verify --hooks "$HOOKS" >"$T/verify" 2>"$T/err" ||
 		fail "verify exited with $?: $(cat "$T/verify")"
 	grep -q "^verify: ok" "$T/verify" || fail "no ok line: $(cat "$T/verify")"

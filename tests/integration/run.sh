@@ -22,6 +22,7 @@ TIMEOUT_STEPS=200 # x 0.05 s
 PIDS=()
 NETNS=()
 AGENT=
+PINDIR= # serve --pin-dir of the test, on bpffs
 
 cleanup() {
 	{
@@ -29,6 +30,7 @@ cleanup() {
 		[ -n "$AGENT" ] && kill -9 "$AGENT"
 		wait
 		for ns in "${NETNS[@]}"; do ip netns del "$ns"; done
+		[ -n "$PINDIR" ] && rm -rf "$PINDIR"
 	} 2>/dev/null
 	rm -rf "$T"
 }
@@ -458,7 +460,7 @@ test_serve_drops_capabilities() {
 test_serve_refuses_without_capabilities() {
 	setpriv --bounding-set=-bpf,-perfmon,-sys_admin "$PL" serve --listen "127.0.0.1:$(shuf -i 20000-30000 -n 1)" \
 		>/dev/null 2>"$T/usage"
-	expect "exit status" $? 1
+	expect "exit status" $? 4
 	expect "stderr lines" "$(wc -l <"$T/usage")" 1
 	grep -q "needs root, or CAP_BPF and CAP_PERFMON" "$T/usage" || fail "message: $(cat "$T/usage")"
 }
@@ -552,6 +554,8 @@ test_usage_errors_exit_2() {
 		serve --top-k 0
 		serve --json
 		serve --config /nonexistent
+		serve --pin-dir relative/dir
+		snapshot --pin
 	EOF
 }
 
@@ -565,6 +569,8 @@ test_doctor() {
 
 # shellcheck source=tests/integration/reliability.sh
 . "$ROOT/tests/integration/reliability.sh"
+# shellcheck source=tests/integration/startup.sh
+. "$ROOT/tests/integration/startup.sh"
 
 # --- runner -------------------------------------------------------------------
 

@@ -26,6 +26,7 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -188,6 +189,7 @@ static pid_t hand_over_by_fork(struct conns *c)
 		die("fork");
 	if (child == 0) {
 		prctl(PR_SET_NAME, "tcpwork-child", 0, 0, 0);
+		prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0); /* no orphan outlives a test */
 		wait_forever();
 	}
 	close_all(c);
@@ -243,6 +245,7 @@ static pid_t hand_over_by_passing(const struct args *a, struct conns *c)
 	if (child < 0)
 		die("fork");
 	if (child == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
 		close(pair[0]);
 		receive_fds(pair[1]);
 	}

@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* serve --pin: the maps that hold counters (ledger, owners, timewait,
+ * counters) live in a bpffs directory, so that a restarted agent, even
+ * after kill -9, continues them. A layout stamp pinned beside them makes a
+ * portleak of another layout refuse them instead of misreading them. */
+#ifndef PORTLEAK_PIN_H
+#define PORTLEAK_PIN_H
+
+#include <linux/types.h>
+
+struct portleak_bpf;
+
+#define PL_PIN_DIR_DEFAULT "/sys/fs/bpf/portleak"
+
+/* Before the first load: check that @dir is on bpffs (creating it), that
+ * any maps in it carry this layout, and read the size of a pinned ledger
+ * into @ledger_size (0 when nothing is pinned yet). 0, or negative errno
+ * after one line on stderr: -ENOTSUP no bpffs, -EEXIST another layout. */
+int pin__check(const char *dir, __u32 *ledger_size);
+/* Before each load: reuse the pinned maps, or pin the new ones at load. */
+int pin__use(struct portleak_bpf *skel, const char *dir);
+/* After a load: stamp the directory with this layout. */
+int pin__stamp(const char *dir);
+
+#endif
