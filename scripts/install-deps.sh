@@ -6,7 +6,7 @@ set -eu
 packages="make gcc clang llvm libbpf-dev libelf-dev zlib1g-dev pkg-config
 	iproute2 procps jq coreutils libncurses-dev tmux
 	curl prometheus util-linux bpftrace
-	qemu-system-x86 busybox-static cpio gzip"
+	qemu-system-x86 busybox-static cpio gzip valgrind"
 
 [ "$(id -u)" -eq 0 ] || { echo "install-deps: run as root" >&2; exit 1; }
 export DEBIAN_FRONTEND=noninteractive

@@ -1,0 +1,44 @@
+#!/bin/bash
+# make test-valgrind: portleak (a dynamic build: valgrind cannot follow a
+# static one well) under memcheck while real workloads hold sockets. Any
+# memory error, or a definite or indirect leak, fails. Run as root.
+#
+#   tests/valgrind/run.sh PORTLEAK
+set -u
+
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+PL=$1
+WORKLOAD=$ROOT/build/tests/tcpwork
+T=$(mktemp -d /tmp/portleak-valgrind.XXXXXX)
+PIDS=()
+trap 'kill -9 "${PIDS[@]}" 2>/dev/null; wait 2>/dev/null; rm -rf "$T"' EXIT
+
+for run in server client; do :; done
+"$WORKLOAD" serve -m hold -r "$T/server" &
+PIDS+=($!)
+for _ in $(seq 100); do [ -s "$T/server" ] && break; sleep 0.05; done
+"$WORKLOAD" connect -p "$(cat "$T/server")" -n 20 -m close -r "$T/client" &
+PIDS+=($!)
+for _ in $(seq 100); do [ -s "$T/client" ] && break; sleep 0.05; done
+
+failed=0
+while IFS= read -r args; do
+	# shellcheck disable=SC2086
+	valgrind -q --suppressions="$ROOT/tests/valgrind/bpf.supp" --leak-check=full \
+		--show-leak-kinds=definite,indirect --errors-for-leak-kinds=definite,indirect \
+		--error-exitcode=99 "$PL" $args >"$T/out" 2>"$T/log"
+	rc=$?
+	# valgrind does not know every bpf(2) command; that is not an error.
+	grep -v "unhandled eBPF command" "$T/log" | grep -E "^==[0-9]+==" >"$T/errors"
+	if [ $rc -eq 99 ] || [ -s "$T/errors" ] || { [ $rc -ne 0 ] && [ $rc -ne 3 ]; }; then
+		echo "valgrind: portleak $args: exit $rc"
+		sed 's/^/    /' "$T/log" | head -n 60
+		failed=1
+	else
+		echo "valgrind: portleak $args: no memory error, no leak"
+	fi
+done <<-EOF
+	snapshot -d 1
+	snapshot -d 0 --json
+	snapshot --verify
+	doctor
