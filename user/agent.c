@@ -21,9 +21,13 @@ static int libbpf_log(enum libbpf_print_level level, const char *fmt, va_list ap
 
 static int size_maps(struct portleak_bpf *skel, const struct pl_agent_config *cfg)
 {
-	if (!cfg->ledger_size)
-		return 0;
-	return bpf_map__set_max_entries(skel->maps.ledger, cfg->ledger_size);
+	int err = 0;
+
+	if (cfg->ledger_size)
+		err = bpf_map__set_max_entries(skel->maps.ledger, cfg->ledger_size);
+	if (!err && cfg->events_bytes)
+		err = bpf_map__set_max_entries(skel->maps.events, cfg->events_bytes);
+	return err;
 }
 
 /* One plan, start to finish. On failure everything is undone. */

@@ -25,6 +25,7 @@ struct pl_prog_stat {
 struct pl_agent_config {
 	enum pl_hooks_mode hooks;
 	__u32 ledger_size;
+	__u32 events_bytes; /* ring buffer; 0 = PL_EVENTS_DEFAULT */
 	bool verbose; /* libbpf's own log on stderr */
 	bool walk_only; /* load the iterators only: a report of what exists now */
 	const char *pin_dir; /* keep the counting maps there (user/pin.h) */

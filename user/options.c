@@ -14,6 +14,7 @@
 #define MAX_DURATION_S 86400.0
 #define MAX_PID 4194304
 #define MAX_LEDGER (1u << 24)
+#define MAX_EVENTS_KIB (1u << 20)
 #define MIN_INTERVAL_S 0.1
 #define MAX_PIN_DIR 200 /* leaves room for the map names below it */
 
@@ -40,7 +41,8 @@ static const char usage_main[] =
 "exit status: 0 ok, 1 runtime failure, 2 usage error, 3 snapshot --verify\n"
 "found a mismatch, 4 not permitted (needs root or the capabilities above),\n"
 "5 the kernel cannot run portleak (no BTF, kernel lockdown in confidentiality\n"
-"mode, no BPF filesystem for serve --pin, programs refused: see 'portleak doctor')\n";
+"mode, no BPF filesystem for serve --pin, programs refused: see\n"
+"'portleak doctor')\n";
 
 static const char usage_snapshot[] =
 "usage: portleak snapshot [-d SECS] [--json] [FILTERS] [OPTIONS]\n"
@@ -52,7 +54,8 @@ static const char usage_snapshot[] =
 "use. Sockets whose owner cannot be known (TIME_WAIT older than portleak)\n"
 "are listed under an unknown owner, never dropped.\n"
 "\n"
-"  -d, --duration SECS   trace this long before reporting (default 1; 0 = walk only)\n"
+"  -d, --duration SECS   trace this long before reporting (default 1;\n"
+"                        0 = walk only)\n"
 "      --json            one JSON document (version 1) instead of tables\n"
 "      --verify          instead of a report, check portleak (after tracing for\n"
 "                        SECS) against the kernel's own view: per namespace\n"
@@ -69,6 +72,10 @@ static const char usage_snapshot[] =
 "                        force a hook path instead of the best one that works\n"
 "      --max-sockets N   size of the socket ledger (default 131072); sockets\n"
 "                        past it are counted as ledger_full\n"
+"      --event-buffer KIB\n"
+"                        size of the ring buffer that carries port failures to\n"
+"                        portleak (default 256, a power of two, at least 4);\n"
+"                        failures past it are counted as lost events\n"
 "  -v, --verbose         show libbpf's messages\n"
 "  -h, --help            this text\n";
 
@@ -91,7 +98,8 @@ static const char usage_top[] =
 "  -d, --delay SECS      refresh every SECS seconds (default 2)\n"
 "  -b, --batch           plain text, no screen control (like top -b)\n"
 "  -n, --iterations N    with -b: print N refreshes, then exit\n"
-"  -p, -c, --port, --cgroup, --leak-age, --hooks, --max-sockets, -v\n"
+"  -p, -c, --port, --cgroup, --leak-age, --hooks, --max-sockets,\n"
+"  --event-buffer, -v\n"
 "                        as for snapshot (see 'portleak help snapshot')\n";
 
 static const char usage_watch[] =
@@ -103,12 +111,13 @@ static const char usage_watch[] =
 "  -i, --interval SECS   seconds between reports (default 2)\n"
 "  -n, --iterations N    stop after N reports (default: never)\n"
 "      --json            JSON lines\n"
-"  -p, -c, --port, --cgroup, --leak-age, --hooks, --max-sockets, -v\n"
+"  -p, -c, --port, --cgroup, --leak-age, --hooks, --max-sockets,\n"
+"  --event-buffer, -v\n"
 "                        as for snapshot (see 'portleak help snapshot')\n";
 
 static const char usage_serve[] =
 "usage: portleak serve [--listen ADDR:PORT] [--top-k N] [-i SECS] [--user USER]\n"
-"                      [--config FILE] [--own-netns] [--pin [--pin-dir DIR]] [OPTIONS]\n"
+"                      [--config FILE] [--own-netns] [--pin] [OPTIONS]\n"
 "\n"
 "Run as a daemon and serve, over plain HTTP:\n"
 "  /metrics        the Prometheus text format: per-process sockets by state,\n"
@@ -124,20 +133,26 @@ static const char usage_serve[] =
 "unless --own-netns, CAP_SYS_ADMIN + CAP_SYS_PTRACE (entering other network\n"
 "namespaces). SIGTERM/SIGINT stop it cleanly; SIGHUP re-reads --config.\n"
 "\n"
-"      --listen ADDR:PORT  where to listen (default 127.0.0.1:9530; [::1]:9530 for IPv6)\n"
-"      --top-k N           processes and destinations with their own series (default 20)\n"
+"      --listen ADDR:PORT  where to listen (default 127.0.0.1:9530; [::1]:9530\n"
+"                          for IPv6)\n"
+"      --top-k N           processes and destinations with their own series\n"
+"                          (default 20)\n"
 "  -i, --interval SECS     refresh the report every SECS seconds (default 5)\n"
 "      --user USER         run as USER once the programs are attached\n"
-"      --config FILE       'top_k = N', 'interval = SECS', 'leak_age = SECS' lines\n"
-"      --own-netns         only portleak's network namespace; no CAP_SYS_ADMIN kept\n"
-"      --pin               keep the socket ledger, per-process counters, TIME_WAIT\n"
-"                          owners and loss counters in the BPF filesystem: a\n"
-"                          restarted serve (even after kill -9) continues them,\n"
-"                          socket ages included. Maps pinned by a portleak of\n"
-"                          another layout are refused, never misread; remove\n"
-"                          them with rm -r DIR\n"
-"      --pin-dir DIR       where --pin keeps them (default " PL_PIN_DIR_DEFAULT "); implies --pin\n"
-"      --leak-age, --hooks, --max-sockets, -v   as for snapshot\n";
+"      --config FILE       'top_k = N', 'interval = SECS', 'leak_age = SECS'\n"
+"                          lines\n"
+"      --own-netns         only portleak's network namespace; no CAP_SYS_ADMIN\n"
+"                          kept\n"
+"      --pin               keep the socket ledger, per-process counters,\n"
+"                          TIME_WAIT owners and loss counters in the BPF\n"
+"                          filesystem: a restarted serve (even after kill -9)\n"
+"                          continues them, socket ages included. Maps pinned\n"
+"                          by a portleak of another layout are refused, never\n"
+"                          misread; remove them with rm -r DIR\n"
+"      --pin-dir DIR       where --pin keeps them (default " PL_PIN_DIR_DEFAULT ");\n"
+"                          implies --pin\n"
+"      --leak-age, --hooks, --max-sockets, --event-buffer, -v\n"
+"                          as for snapshot\n";
 
 static const char usage_doctor[] =
 "usage: portleak doctor [--hooks MODE] [-v]\n"
@@ -233,7 +248,7 @@ static int parse_command(const char *name, enum pl_command *cmd)
 enum long_only {
 	OPT_JSON = 256, OPT_PORT, OPT_CGROUP, OPT_HOOKS, OPT_MAX_SOCKETS, OPT_LEAK_AGE,
 	OPT_LISTEN, OPT_TOP_K, OPT_USER, OPT_CONFIG, OPT_OWN_NETNS, OPT_VERIFY, OPT_PIN,
-	OPT_PIN_DIR,
+	OPT_PIN_DIR, OPT_EVENT_BUFFER,
 };
 
 static const struct option long_options[] = {
@@ -249,6 +264,7 @@ static const struct option long_options[] = {
 	{ "cgroup", required_argument, NULL, OPT_CGROUP },
 	{ "hooks", required_argument, NULL, OPT_HOOKS },
 	{ "max-sockets", required_argument, NULL, OPT_MAX_SOCKETS },
+	{ "event-buffer", required_argument, NULL, OPT_EVENT_BUFFER },
 	{ "leak-age", required_argument, NULL, OPT_LEAK_AGE },
 	{ "listen", required_argument, NULL, OPT_LISTEN },
 	{ "top-k", required_argument, NULL, OPT_TOP_K },
@@ -289,6 +305,7 @@ static bool applies(enum pl_command cmd, int c)
 	case OPT_OWN_NETNS:
 	case OPT_LEAK_AGE:
 	case OPT_MAX_SOCKETS:
+	case OPT_EVENT_BUFFER:
 		return tracing || cmd == PL_CMD_SERVE;
 	case 'n':
 		return cmd == PL_CMD_TOP || cmd == PL_CMD_WATCH;
@@ -349,6 +366,12 @@ static int parse_flag(int c, const char *arg, struct pl_options *o)
 	case OPT_MAX_SOCKETS:
 		err = parse_ulong("--max-sockets", arg, 1, MAX_LEDGER, &v);
 		o->ledger_size = (__u32)v;
+		return err;
+	case OPT_EVENT_BUFFER:
+		err = parse_ulong("--event-buffer", arg, 4, MAX_EVENTS_KIB, &v);
+		if (!err && (v & (v - 1)))
+			return bad("invalid value '%s' for --event-buffer: a power of two (KiB)", arg);
+		o->events_kib = (__u32)v;
 		return err;
 	case OPT_LEAK_AGE:
 		return parse_double("--leak-age", arg, MAX_DURATION_S, &o->leak_age_s);

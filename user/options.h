@@ -37,6 +37,7 @@ struct pl_options {
 	struct pl_filter filter;
 	enum pl_hooks_mode hooks;
 	__u32 ledger_size;
+	__u32 events_kib;    /* --event-buffer; 0 = the default */
 	double leak_age_s;
 	bool own_netns;      /* walk only portleak's network namespace */
 	bool verbose;

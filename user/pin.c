@@ -17,12 +17,14 @@
 #define LAYOUT_PIN "layout"
 #define LAYOUT_MAGIC "portleak"
 
-/* The value of the one-entry array pinned as DIR/layout: the layout version
- * and the size of everything the pinned maps hold. */
+/* The value of the one-entry array pinned as DIR/layout: the layout version,
+ * the size of everything the pinned maps hold and the fixed map sizes (a
+ * pinned map is reused only with the same max_entries). */
 struct layout {
 	char magic[8];
 	__u32 version;
 	__u32 socket, owner, owner_stats, tuple, timewait, nr_counters;
+	__u32 owners_entries, timewait_entries;
 	__u32 pad;
 };
 
@@ -38,6 +40,8 @@ static struct layout this_layout(void)
 		.tuple = sizeof(struct pl_tuple),
 		.timewait = sizeof(struct pl_timewait),
 		.nr_counters = PL_NR_COUNTERS,
+		.owners_entries = PL_OWNERS_DEFAULT,
+		.timewait_entries = PL_TIMEWAIT_DEFAULT,
 	};
 
 	memcpy(l.magic, LAYOUT_MAGIC, sizeof(l.magic));
@@ -54,18 +58,22 @@ static int path_of(char *buf, const char *dir, const char *name)
 /* @dir exists on bpffs afterwards, or a message said why not. */
 static int make_dir(const char *dir)
 {
-	char parent[PATH_MAX];
+	char buf[PATH_MAX];
+	const char *parent;
+	int err;
 
-	if (snprintf(parent, sizeof(parent), "%s", dir) >= (int)sizeof(parent))
+	if (snprintf(buf, sizeof(buf), "%s", dir) >= (int)sizeof(buf))
 		return -ENAMETOOLONG;
-	if (access(dir, F_OK) && !sysinfo__on_bpffs(dirname(parent))) {
+	parent = dirname(buf);
+	if (access(dir, F_OK) && !sysinfo__on_bpffs(parent)) {
 		fprintf(stderr, "portleak: no BPF filesystem for --pin-dir %s: mount one with 'mount -t bpf bpf %s'\n",
 			dir, parent);
 		return -ENOTSUP;
 	}
 	if (mkdir(dir, 0700) && errno != EEXIST) {
-		fprintf(stderr, "portleak: cannot create --pin-dir %s: %s\n", dir, strerror(errno));
-		return -errno;
+		err = -errno;
+		fprintf(stderr, "portleak: cannot create --pin-dir %s: %s\n", dir, strerror(-err));
+		return err;
 	}
 	if (!sysinfo__on_bpffs(dir)) {
 		fprintf(stderr, "portleak: --pin-dir %s is not on the BPF filesystem (bpffs): maps can only be pinned there\n",
@@ -75,7 +83,8 @@ static int make_dir(const char *dir)
 	return 0;
 }
 
-/* 0 when DIR/layout is this layout; -ENOENT when there is none. */
+/* DIR/layout into @found: 0, -ENOENT when there is none, -EPROTO when it
+ * is not a layout stamp at all. */
 static int read_layout(const char *dir, struct layout *found)
 {
 	char path[PATH_MAX];
@@ -137,17 +146,23 @@ int pin__check(const char *dir, __u32 *ledger_size)
 	err = read_layout(dir, &found);
 	if (err == -ENOENT && !any_map_pinned(dir))
 		return 0; /* a fresh directory */
-	if (err || memcmp(&found, &want, sizeof(want))) {
-		if (!err && !memcmp(found.magic, want.magic, sizeof(want.magic)))
-			fprintf(stderr, "portleak: the maps pinned in %s have layout %u, this portleak has layout %u: refusing to read them; remove them (rm -r %s) or use another --pin-dir\n",
-				dir, found.version, want.version, dir);
-		else
-			fprintf(stderr, "portleak: %s holds maps that are not portleak's, or of an unknown layout: refusing to read them; remove them (rm -r %s) or use another --pin-dir\n",
-				dir, dir);
-		return -EEXIST;
+	if (!err && !memcmp(&found, &want, sizeof(want))) {
+		err = pinned_size(dir, "ledger", ledger_size);
+		if (err && err != -ENOENT)
+			fprintf(stderr, "portleak: cannot read the ledger pinned in %s: %s\n", dir,
+				strerror(-err));
+		return err == -ENOENT ? 0 : err;
 	}
-	err = pinned_size(dir, "ledger", ledger_size);
-	return err == -ENOENT ? 0 : err;
+	if (err || memcmp(found.magic, want.magic, sizeof(want.magic)))
+		fprintf(stderr, "portleak: %s holds maps that are not portleak's, or of an unknown layout: refusing to read them; remove them (rm -r %s) or use another --pin-dir\n",
+			dir, dir);
+	else if (found.version != want.version)
+		fprintf(stderr, "portleak: the maps pinned in %s have layout %u, this portleak has layout %u: refusing to read them; remove them (rm -r %s) or use another --pin-dir\n",
+			dir, found.version, want.version, dir);
+	else
+		fprintf(stderr, "portleak: the maps pinned in %s have layout %u but other sizes (another build): refusing to read them; remove them (rm -r %s) or use another --pin-dir\n",
+			dir, found.version, dir);
+	return -EEXIST;
 }
 
 int pin__use(struct portleak_bpf *skel, const char *dir)

@@ -48,6 +48,7 @@ int commands__start_agent(const struct pl_options *o, bool walk_only, struct pl_
 	struct pl_agent_config cfg = {
 		.hooks = o->hooks,
 		.ledger_size = o->ledger_size,
+		.events_bytes = o->events_kib * 1024,
 		.verbose = o->verbose,
 		.walk_only = walk_only,
 	};

@@ -26,6 +26,10 @@ static void check(const struct pl_options *o)
 		abort();
 	if (o->top_k < 1 || (o->count && o->cmd == PL_CMD_TOP && !o->batch))
 		abort();
+	if (o->events_kib && (o->events_kib < 4 || (o->events_kib & (o->events_kib - 1))))
+		abort();
+	if (o->pin_dir && (o->pin_dir[0] != '/' || o->cmd != PL_CMD_SERVE))
+		abort();
 }
 
 int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)

@@ -38,6 +38,9 @@ cleanup() {
 fail() {
 	echo "    FAIL: $*"
 	if [ -s "$T/err" ]; then sed 's/^/    portleak stderr: /' "$T/err"; fi
+	# What portleak reported, in short, for the logs of slow machines.
+	jq -c '{lost, sockets}, (.processes[] | {pid, comm, sockets, opened, closed})' \
+		"$T/out.json" 2>/dev/null | head -n 20 | sed 's/^/    report: /'
 	exit 1
 }
 
@@ -132,15 +135,15 @@ test_close_wait_charged_to_server() {
 	start client "$WORKLOAD" connect -p "$(cat "$T/server")" -n 5 -m close -r "$T/client"
 	wait_for "$T/client"
 	agent_report
-	expect "server CLOSE_WAIT" "$(proc "$server" '.sockets.CLOSE_WAIT')" 5
-	expect "server accepted (opened)" "$(proc "$server" .opened)" 5
+	expect_count "server CLOSE_WAIT" "$(proc "$server" '.sockets.CLOSE_WAIT')" 5
+	expect_count "server accepted (opened)" "$(proc "$server" .opened)" 5
 	expect "client CLOSE_WAIT" "$(proc "$client" '.sockets.CLOSE_WAIT // 0')" 0
 	# The client's orphaned half-closed sockets have no fd (most are
 	# timewait sockets by now, with no owner in the kernel): still charged
 	# to it by portleak.
-	expect "client half-closed sockets" "$(proc "$client" "$HALF_CLOSED")" 5
-	expect "client opened" "$(proc "$client" .opened)" 5
-	expect "client closed" "$(proc "$client" .closed)" 5
+	expect_count "client half-closed sockets" "$(proc "$client" "$HALF_CLOSED")" 5
+	expect_count "client opened" "$(proc "$client" .opened)" 5
+	expect_count "client closed" "$(proc "$client" .closed)" 5
 }
 
 test_established_growth_on_client() {
@@ -150,10 +153,10 @@ test_established_growth_on_client() {
 	start client "$WORKLOAD" connect -p "$(cat "$T/server")" -n 20 -m hold -r "$T/client"
 	wait_for "$T/client"
 	agent_report
-	expect "client ESTABLISHED" "$(proc "$client" .sockets.ESTABLISHED)" 20
-	expect "client opened" "$(proc "$client" .opened)" 20
+	expect_count "client ESTABLISHED" "$(proc "$client" .sockets.ESTABLISHED)" 20
+	expect_count "client opened" "$(proc "$client" .opened)" 20
 	expect "client closed" "$(proc "$client" .closed)" 0
-	expect "server ESTABLISHED" "$(proc "$server" .sockets.ESTABLISHED)" 20
+	expect_count "server ESTABLISHED" "$(proc "$server" .sockets.ESTABLISHED)" 20
 	expect "server LISTEN" "$(proc "$server" .sockets.LISTEN)" 1
 	expect "destination ports in use" "$(jq --argjson p "$(cat "$T/server")" \
 		'[.destinations[] | select(.dport == $p)] | first | .ports_in_use' "$T/out.json")" 20
@@ -267,9 +270,9 @@ test_ipv6_close_wait_charged_to_server() {
 	start client "$WORKLOAD" connect -6 -p "$(cat "$T/server")" -n 3 -m close -r "$T/client"
 	wait_for "$T/client"
 	agent_report
-	expect "server CLOSE_WAIT" "$(proc "$server" .sockets.CLOSE_WAIT)" 3
+	expect_count "server CLOSE_WAIT" "$(proc "$server" .sockets.CLOSE_WAIT)" 3
 	expect "client CLOSE_WAIT" "$(proc "$client" '.sockets.CLOSE_WAIT // 0')" 0
-	expect "client half-closed sockets" "$(proc "$client" "$HALF_CLOSED")" 3
+	expect_count "client half-closed sockets" "$(proc "$client" "$HALF_CLOSED")" 3
 	case $(proc "$server" .close_wait_peer) in
 	"::1") ;;
 	*) fail "server CLOSE_WAIT peer is not [::1]: $(proc "$server" .close_wait_peer)" ;;
@@ -504,18 +507,62 @@ test_hostile_process_name() {
 		fail "label not escaped: $(grep "pid=\"$server\"" "$T/metrics.txt" | head -1 | cat -v)"
 }
 
+# lossy_views_start FLAGS...: every view at once, each sized by FLAGS: the
+# snapshot agent (JSON), watch (the tables), top -b and serve (metrics).
+lossy_views_start() {
+	agent_start "$@"
+	"$PL" watch -n 3 -i 1.5 --hooks "$HOOKS" "$@" >"$T/watch.txt" 2>"$T/watch.err" &
+	WATCH=$!
+	PIDS+=("$WATCH")
+	"$PL" top -b -n 3 -d 1.5 --hooks "$HOOKS" "$@" >"$T/top.txt" 2>"$T/top.err" &
+	TOP=$!
+	PIDS+=("$TOP")
+	serve_start "$@"
+}
+
+# lossy_views_check JSON_KEY TEXT METRIC: each view counted the loss.
+lossy_views_check() {
+	wait "$WATCH" || fail "watch exited with $?: $(cat "$T/watch.err")"
+	wait "$TOP" || fail "top -b exited with $?: $(cat "$T/top.err")"
+	[ "$(metrics | awk -v m="$3" '$1 == m { print $2 }')" -gt 0 ] || fail "metric $3 not counted"
+	agent_report
+	[ "$(jq ".lost.$1" "$T/out.json")" -gt 0 ] || fail "JSON: lost.$1 not counted"
+	tail -n 30 "$T/watch.txt" | grep -qE "$2 [1-9]" || fail "tables: no '$2': $(tail -n 30 "$T/watch.txt")"
+	awk '/^portleak top - / { last = "" } { last = last $0 "\n" } END { printf "%s", last }' \
+		"$T/top.txt" | grep -qE "$2 [1-9]" || fail "top -b: no '$2': $(tail -n 30 "$T/top.txt")"
+	expect "OK verdicts despite losses" \
+		"$(jq '[.processes[] | select(.unknown_owner | not) | select(.verdict == "ok")] | length' "$T/out.json")" 0
+}
+
 test_ledger_overflow_is_visible() {
-	agent_start --max-sockets 4
+	lossy_views_start --max-sockets 4
 	start server "$WORKLOAD" serve -m hold -r "$T/server"
 	wait_for "$T/server"
 	start client "$WORKLOAD" connect -p "$(cat "$T/server")" -n 20 -m hold -r "$T/client"
 	wait_for "$T/client"
-	agent_report
-	[ "$(jq .lost.ledger_full "$T/out.json")" -gt 0 ] || fail "ledger_full not counted"
-	expect "OK verdicts despite losses" \
-		"$(jq '[.processes[] | select(.unknown_owner | not) | select(.verdict == "ok")] | length' "$T/out.json")" 0
+	lossy_views_check ledger_full "ledger full" portleak_ledger_full_total
 	expect "client verdict" "$(proc "$client" .verdict)" incomplete
 	expect "sockets dropped" "$(jq '[.processes[].sockets_total] | add >= 41' "$T/out.json")" true
+}
+
+# 20000 failed binds through a 4 KiB ring buffer (about 40 events): the
+# losses are counted, and the per-process failure count (a map, not an
+# event) stays exact.
+test_event_flood_is_visible() {
+	local port
+	lossy_views_start --event-buffer 4
+	for port in $(shuf -i 20000-30000 -n 20); do
+		rm -f "$T/first"
+		start first "$WORKLOAD" bind -p "$port" -r "$T/first"
+		wait_for "$T/first"
+		grep -q ok "$T/first" && break
+	done
+	start flood "$WORKLOAD" bind -p "$port" -n 20000 -r "$T/flood"
+	wait_for "$T/flood"
+	lossy_views_check events "lost: events" portleak_lost_events_total
+	expect_count "flood bind_failures" "$(proc "$flood" .bind_failures)" 20000
+	expect "flood verdict" "$(proc "$flood" .verdict)" ports
+	expect "first verdict" "$(proc "$first" .verdict)" incomplete
 }
 
 test_usage_errors_exit_2() {
@@ -556,6 +603,9 @@ test_usage_errors_exit_2() {
 		serve --config /nonexistent
 		serve --pin-dir relative/dir
 		snapshot --pin
+		snapshot --event-buffer 3
+		snapshot --event-buffer 6
+		top --event-buffer 0
 	EOF
 }
 

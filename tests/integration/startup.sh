@@ -57,10 +57,10 @@ refused_start() {
 # A layout stamp like portleak's, of another version.
 pin_foreign_layout() { # DIR VERSION
 	mkdir -p "$1"
-	bpftool map create "$1/layout" type array key 4 value 40 entries 1 name pl_layout ||
+	bpftool map create "$1/layout" type array key 4 value 48 entries 1 name pl_layout ||
 		fail "bpftool map create"
 	bpftool map update pinned "$1/layout" key 0 0 0 0 \
-		value 0x70 0x6f 0x72 0x74 0x6c 0x65 0x61 0x6b "$2" 0 0 0 $(printf '0 %.0s' {1..28}) ||
+		value 0x70 0x6f 0x72 0x74 0x6c 0x65 0x61 0x6b "$2" 0 0 0 $(printf '0 %.0s' {1..36}) ||
 		fail "bpftool map update"
 }
 

@@ -16,9 +16,9 @@
  *                 parent closes its copies;
  *         thread: a second thread opens them, a third closes every other
  *                 one (with -R: no TIME_WAIT).
- *   tcpwork bind    [-6] -p PORT -r FILE
- *       bind PORT (no SO_REUSEADDR) and listen. Writes "ok" or
- *       "errno=E" to FILE.
+ *   tcpwork bind    [-6] -p PORT [-n N] -r FILE
+ *       bind PORT (no SO_REUSEADDR) and listen; while that fails, up to N
+ *       tries on fresh sockets. Writes "ok" or the first "errno=E" to FILE.
  *
  * -N NAME sets the process name (any bytes: hostile-input tests).
  * Each then waits until killed, so the test can ask portleak about it. */
@@ -312,17 +312,27 @@ static int connect_many(const struct args *a)
 	return 0;
 }
 
+/* bind() and listen() on the port; with -n N, N tries on fresh sockets
+ * while they fail (a storm of failures), then report the first errno. */
 static int bind_port(const struct args *a)
 {
 	struct sockaddr_storage ss;
 	socklen_t len = loopback(a, a->port, &ss);
-	int fd = socket(ss.ss_family, SOCK_STREAM, 0);
 	char buf[64] = "ok\n";
+	int fd, i, first_err = 0;
 
-	if (fd < 0)
-		die("socket");
-	if (bind(fd, (struct sockaddr *)&ss, len) || listen(fd, 16))
-		snprintf(buf, sizeof(buf), "errno=%d\n", errno);
+	for (i = 0; i < a->n; i++) {
+		fd = socket(ss.ss_family, SOCK_STREAM, 0);
+		if (fd < 0)
+			die("socket");
+		if (!bind(fd, (struct sockaddr *)&ss, len) && !listen(fd, 16))
+			break;
+		if (!first_err)
+			first_err = errno;
+		close(fd);
+	}
+	if (first_err)
+		snprintf(buf, sizeof(buf), "errno=%d\n", first_err);
 	report(a->ready, buf);
 	wait_forever();
 	return 0;
