@@ -47,7 +47,7 @@ FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=a
 FUZZ_SECS  ?= 15
 
 .DELETE_ON_ERROR:
-.PHONY: all deps test test-unit test-integration test-fuzz test-vm soak bench clean
+.PHONY: all deps test test-unit test-integration test-asan test-valgrind test-fuzz test-vm soak bench clean
 
 all: $(BUILD)/portleak $(WORKLOADS)
 
@@ -106,13 +106,24 @@ $(BUILD)/bench/%: tests/bench/%.c | $(BUILD)/bench
 $(BUILD)/bpf $(BUILD)/user $(BUILD)/tests $(BUILD)/bench $(BUILD)/fuzz:
 	$(Q)mkdir -p $@
 
-test: test-unit test-fuzz test-integration
+test: test-unit test-fuzz test-integration test-asan test-valgrind
 
 test-unit: $(UNIT_TESTS) $(UNIT_ASAN)
 	$(Q)for t in $^; do $$t || exit 1; done
 
 test-integration: all
 	$(Q)tests/integration/run.sh
+
+# The integration suite (default hooks) against an ASan/UBSan build of
+# portleak: any sanitizer report aborts portleak, and its test fails.
+test-asan: all
+	$(Q)$(MAKE) -s --no-print-directory BUILD=$(BUILD)/asan SANITIZE="$(ASAN)" $(BUILD)/asan/portleak
+	$(Q)PORTLEAK_BIN=$(BUILD)/asan/portleak PORTLEAK_TEST_HOOKS=auto tests/integration/run.sh
+
+# snapshot, snapshot --verify and doctor under valgrind (a dynamic build).
+test-valgrind: all
+	$(Q)$(MAKE) -s --no-print-directory BUILD=$(BUILD)/dyn LDSTATIC= $(BUILD)/dyn/portleak
+	$(Q)tests/valgrind/run.sh $(BUILD)/dyn/portleak
 
 # Each harness for FUZZ_SECS seconds from the seeds in tests/fuzz/corpus;
 # what it learns stays in build/fuzz/corpus-*.

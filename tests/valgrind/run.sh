@@ -11,9 +11,8 @@ PL=$1
 WORKLOAD=$ROOT/build/tests/tcpwork
 T=$(mktemp -d /tmp/portleak-valgrind.XXXXXX)
 PIDS=()
-trap 'kill -9 "${PIDS[@]}" 2>/dev/null; wait 2>/dev/null; rm -rf "$T"' EXIT
+trap '{ kill -9 "${PIDS[@]}"; wait; } 2>/dev/null; rm -rf "$T"' EXIT
 
-for run in server client; do :; done
 "$WORKLOAD" serve -m hold -r "$T/server" &
 PIDS+=($!)
 for _ in $(seq 100); do [ -s "$T/server" ] && break; sleep 0.05; done
@@ -42,3 +41,5 @@ done <<-EOF
 	snapshot -d 0 --json
 	snapshot --verify
 	doctor
+EOF
+exit $failed
