@@ -18,18 +18,24 @@ CACHE=${PORTLEAK_VM_CACHE:-/var/cache/portleak-vm}
 MODES=${PORTLEAK_VM_MODES:-auto kprobe tracepoint}
 TIMEOUT=${PORTLEAK_VM_TIMEOUT:-1200}
 KERNELS=${*:-5.10 6.1 6.12}
-# The tests that need nothing but the kernel, bash, jq and ip (no tmux,
-# curl, prometheus or setpriv in the VM).
+# Every test but those that need tmux or promtool (the TUI and rule files
+# do not depend on the kernel); the initramfs has bash, jq, ip, ss, curl,
+# setpriv, unshare and bpftool besides busybox.
 TESTS=(test_close_wait_charged_to_server test_established_growth_on_client
 	test_sockets_opened_before_portleak test_time_wait_charged_to_active_closer
 	test_time_wait_older_than_portleak_is_unknown test_ephemeral_exhaustion_in_netns
 	test_ipv6_ephemeral_exhaustion_in_netns test_bind_conflict_on_second_process
 	test_ipv6_close_wait_charged_to_server test_leak_verdict_after_age test_filters
-	test_top_batch_puts_leak_first test_watch_json_lines test_doctor
-	test_forked_child_charged_once_parent_closes
+	test_text_view test_top_batch_puts_leak_first test_watch_json_lines test_doctor
+	test_usage_errors_exit_2 test_forked_child_charged_once_parent_closes
 	test_fd_passed_over_unix_socket_charged_to_receiver test_threads_count_for_their_process
 	test_reused_pid_is_a_new_process test_processes_exiting_during_walks
 	test_verify_agrees_with_the_kernel test_verify_reports_uncharged_sockets
+	test_ledger_overflow_is_visible test_event_flood_is_visible test_soak_reconciles
+	test_serve_drops_capabilities test_serve_refuses_without_capabilities
+	test_serve_sighup_rereads_config test_serve_top_k_bounds_series
+	test_serve_pin_continues_after_kill_9 test_serve_pin_refuses_another_layout
+	test_no_bpffs_for_pin_is_exit_5 test_no_btf_is_exit_5 test_not_root_is_exit_4
 	test_lockdown_confidentiality_is_exit_5)
 # One more boot of the newest kernel, locked down: portleak must refuse
 # to start with its own message (PORTLEAK_VM_LOCKDOWN=0 skips it).
@@ -97,6 +103,7 @@ copy_binary() { # BINARY DESTDIR
 }
 
 build_initramfs() {
+	local applet tool
 	INITRD=$BUILD/vm/root
 	rm -rf "$INITRD"
 	mkdir -p "$INITRD"/{bin,sbin,usr/bin,usr/sbin,proc,sys,dev,tmp,run,etc}
@@ -107,10 +114,14 @@ build_initramfs() {
 	done
 	copy_binary /bin/bash "$INITRD/bin"
 	copy_binary "$(command -v jq)" "$INITRD/usr/bin"
-	copy_binary "$(command -v ip)" "$INITRD/sbin"
+	for tool in ip ss curl setpriv unshare bpftool; do
+		copy_binary "$(command -v $tool)" "$INITRD/usr/bin"
+	done
 	cp "$BUILD/portleak" "$INITRD/portleak/build/"
 	cp "$BUILD/tests/tcpwork" "$INITRD/portleak/build/tests/"
 	cp "$ROOT"/tests/integration/*.sh "$INITRD/portleak/tests/integration/"
+	mkdir -p "$INITRD/portleak/tests/soak"
+	cp "$ROOT"/tests/soak/soak.sh "$INITRD/portleak/tests/soak/"
 	cp "$ROOT/scripts/vm/init" "$INITRD/init"
 	echo "root:x:0:0:root:/:/bin/sh" >"$INITRD/etc/passwd"
 	echo "nobody:x:65534:65534:nobody:/:/bin/false" >>"$INITRD/etc/passwd"

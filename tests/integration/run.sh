@@ -68,17 +68,17 @@ settle() {
 	sleep "$(awk -v s="$1" -v f="$SETTLE" 'BEGIN { print s * f }')"
 }
 
-# wait_time_wait PORT N: until N sockets toward PORT are in TIME_WAIT (the
-# peer's close may lag on a slow machine).
+# wait_time_wait PORT N: until the kernel has N sockets toward PORT in
+# TIME_WAIT (the peer's close may lag on a slow machine).
 wait_time_wait() {
 	local i n
 	for ((i = 0; i < TIMEOUT_STEPS; i++)); do
-		n=$("$PL" snapshot -d 0 --json --port "$1" 2>/dev/null |
-			jq --argjson p "$1" '[.destinations[] | select(.dport == $p) | .time_wait] | add // 0')
+		n=$(ss -tanH state time-wait "dport = :$1" | wc -l)
 		[ "$n" = "$2" ] && return 0
 		sleep 0.05
 	done
-	fail "timed out waiting for $2 TIME_WAIT toward port $1 (last: $n)"
+	fail "timed out waiting for $2 TIME_WAIT toward port $1 (last: $n; ss: $(ss -tanH "dport = :$1" |
+		awk '{ n[$1]++ } END { for (s in n) printf "%s %d ", s, n[s] }'))"
 }
 
 # The agent traces from agent_start until agent_report.
