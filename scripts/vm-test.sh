@@ -20,7 +20,7 @@ TIMEOUT=${PORTLEAK_VM_TIMEOUT:-1200}
 KERNELS=${*:-5.10 6.1 6.12}
 # Every test but those that need tmux or promtool (the TUI and rule files
 # do not depend on the kernel); the initramfs has bash, jq, ip, ss, curl,
-# setpriv, unshare and bpftool besides busybox.
+# setpriv, unshare, bpftool and pkill besides busybox.
 TESTS=(test_close_wait_charged_to_server test_established_growth_on_client
 	test_sockets_opened_before_portleak test_time_wait_charged_to_active_closer
 	test_time_wait_older_than_portleak_is_unknown test_ephemeral_exhaustion_in_netns
@@ -114,7 +114,7 @@ build_initramfs() {
 	done
 	copy_binary /bin/bash "$INITRD/bin"
 	copy_binary "$(command -v jq)" "$INITRD/usr/bin"
-	for tool in ip ss curl setpriv unshare bpftool; do
+	for tool in ip ss curl setpriv unshare bpftool pkill; do
 		copy_binary "$(command -v $tool)" "$INITRD/usr/bin"
 	done
 	cp "$BUILD/portleak" "$INITRD/portleak/build/"

@@ -83,6 +83,7 @@ wait_time_wait() {
 
 # The agent traces from agent_start until agent_report.
 agent_start() {
+	rm -f "$T/err" # a line from an earlier agent is no sign of this one
 	"$PL" snapshot -d 600 --json --hooks "$HOOKS" "$@" >"$T/out.json" 2>"$T/err" &
 	AGENT=$!
 	wait_for "$T/err" "tracing"
@@ -387,6 +388,7 @@ test_top_screen_in_tmux() {
 # serve_start ARGS...: portleak serve on a free loopback port ($SERVE_PORT).
 serve_start() {
 	SERVE_PORT=$(shuf -i 20000-30000 -n 1)
+	rm -f "$T/serve.log" # a line from an earlier serve is no sign of this one
 	"$PL" serve --listen "127.0.0.1:$SERVE_PORT" -i 0.5 --hooks "$HOOKS" "$@" 2>"$T/serve.log" &
 	SERVE=$!
 	PIDS+=("$SERVE")
