@@ -83,34 +83,11 @@ static int make_dir(const char *dir)
 	return 0;
 }
 
-/* DIR/layout into @found: 0, -ENOENT when there is none, -EPROTO when it
- * is not a layout stamp at all. */
-static int read_layout(const char *dir, struct layout *found)
+/* The map pinned as DIR/NAME, with its info: an fd, or negative errno. */
+static int open_pinned(const char *dir, const char *name, struct bpf_map_info *info)
 {
 	char path[PATH_MAX];
-	struct bpf_map_info info = { 0 };
-	__u32 len = sizeof(info), key = 0;
-	int fd, err;
-
-	if ((err = path_of(path, dir, LAYOUT_PIN)))
-		return err;
-	fd = bpf_obj_get(path);
-	if (fd < 0)
-		return -errno;
-	err = bpf_obj_get_info_by_fd(fd, &info, &len);
-	if (!err && info.value_size != sizeof(*found))
-		err = -EPROTO;
-	if (!err && bpf_map_lookup_elem(fd, &key, found))
-		err = -errno;
-	close(fd);
-	return err;
-}
-
-static int pinned_size(const char *dir, const char *name, __u32 *entries)
-{
-	char path[PATH_MAX];
-	struct bpf_map_info info = { 0 };
-	__u32 len = sizeof(info);
+	__u32 len = sizeof(*info);
 	int fd, err;
 
 	if ((err = path_of(path, dir, name)))
@@ -118,10 +95,42 @@ static int pinned_size(const char *dir, const char *name, __u32 *entries)
 	fd = bpf_obj_get(path);
 	if (fd < 0)
 		return -errno;
-	err = bpf_obj_get_info_by_fd(fd, &info, &len);
+	memset(info, 0, sizeof(*info));
+	if ((err = bpf_obj_get_info_by_fd(fd, info, &len))) {
+		close(fd);
+		return err;
+	}
+	return fd;
+}
+
+/* DIR/layout into @found: 0, -ENOENT when there is none, -EPROTO when it
+ * is not a layout stamp at all. */
+static int read_layout(const char *dir, struct layout *found)
+{
+	struct bpf_map_info info;
+	__u32 key = 0;
+	int fd = open_pinned(dir, LAYOUT_PIN, &info), err = 0;
+
+	if (fd < 0)
+		return fd;
+	if (info.value_size != sizeof(*found))
+		err = -EPROTO;
+	else if (bpf_map_lookup_elem(fd, &key, found))
+		err = -errno;
+	close(fd);
+	return err;
+}
+
+static int pinned_size(const char *dir, const char *name, __u32 *entries)
+{
+	struct bpf_map_info info;
+	int fd = open_pinned(dir, name, &info);
+
+	if (fd < 0)
+		return fd;
 	close(fd);
 	*entries = info.max_entries;
-	return err;
+	return 0;
 }
 
 static bool any_map_pinned(const char *dir)
