@@ -64,7 +64,7 @@ test_reused_pid_is_a_new_process() {
 	agent_report
 	local by_comm="[.processes[] | select(.pid == $pid)] | map({(.comm): .}) | add"
 	expect "processes with pid $pid" "$(jq "[.processes[] | select(.pid == $pid)] | length" "$T/out.json")" 2
-	expect_count "first TIME_WAIT" "$(jq "$by_comm | .tcpwork.sockets.TIME_WAIT // 0" "$T/out.json")" 5
+	expect_count "first TIME_WAIT" "$(jq "$by_comm | .tcpwork.sockets.TIME_WAIT // 0" "$T/out.json")" "$TW"
 	expect "second TIME_WAIT" "$(jq "$by_comm | .reused.sockets.TIME_WAIT // 0" "$T/out.json")" 0
 	expect_count "second ESTABLISHED" "$(jq "$by_comm | .reused.sockets.ESTABLISHED // 0" "$T/out.json")" 2
 	expect_count "second opened" "$(jq "$by_comm | .reused.opened" "$T/out.json")" 2

@@ -69,15 +69,24 @@ settle() {
 }
 
 # wait_time_wait PORT N: until the kernel has N sockets toward PORT in
-# TIME_WAIT (the peer's close may lag on a slow machine).
+# TIME_WAIT (the peer's close may lag on a slow machine); sets TW to the
+# kernel's count, which the test then expects of portleak. Emulated 5.10
+# has been seen to drop one TIME_WAIT of a burst without a trace in any
+# counter: once nothing toward PORT is left but TIME_WAIT, N-1 is taken,
+# with a note.
 wait_time_wait() {
-	local i n
+	local i others
 	for ((i = 0; i < TIMEOUT_STEPS; i++)); do
-		n=$(ss -tanH state time-wait "dport = :$1" | wc -l)
-		[ "$n" = "$2" ] && return 0
+		TW=$(ss -tanH state time-wait "dport = :$1" | wc -l)
+		[ "$TW" = "$2" ] && return 0
 		sleep 0.05
 	done
-	fail "timed out waiting for $2 TIME_WAIT toward port $1 (last: $n; ss: $(ss -tanH "dport = :$1" |
+	others=$(ss -tanH "( dport = :$1 or sport = :$1 )" | awk '$1 != "TIME-WAIT" && $1 != "LISTEN"' | wc -l)
+	if [ "$TW" = $(($2 - 1)) ] && [ "$others" = 0 ]; then
+		echo "    note: the kernel kept $TW of $2 TIME_WAIT toward port $1" >&2
+		return 0
+	fi
+	fail "timed out waiting for $2 TIME_WAIT toward port $1 (last: $TW; ss: $(ss -tanH "dport = :$1" |
 		awk '{ n[$1]++ } END { for (s in n) printf "%s %d ", s, n[s] }'))"
 }
 
@@ -184,12 +193,13 @@ test_time_wait_charged_to_active_closer() {
 	port=$(cat "$T/server")
 	start client "$WORKLOAD" connect -p "$port" -n 10 -m close -r "$T/client"
 	wait_for "$T/client"
+	expect "client connections" "$(cat "$T/client")" "connected=10 failed=0 errno=0"
 	wait_time_wait "$port" 10
 	agent_report
-	expect_count "client TIME_WAIT" "$(proc "$client" '.sockets.TIME_WAIT // 0')" 10
+	expect_count "client TIME_WAIT" "$(proc "$client" '.sockets.TIME_WAIT // 0')" "$TW"
 	expect "server TIME_WAIT" "$(proc "$server" '.sockets.TIME_WAIT // 0')" 0
 	expect "destination TIME_WAIT" "$(jq --argjson p "$port" \
-		'[.destinations[] | select(.dport == $p)] | first | .time_wait' "$T/out.json")" 10
+		'[.destinations[] | select(.dport == $p)] | first | .time_wait' "$T/out.json")" "$TW"
 }
 
 test_time_wait_older_than_portleak_is_unknown() {
@@ -201,7 +211,7 @@ test_time_wait_older_than_portleak_is_unknown() {
 	wait_for "$T/client"
 	wait_time_wait "$port" 4
 	snapshot_now --port "$port"
-	expect "unknown owner TIME_WAIT" "$(proc 0 .sockets.TIME_WAIT)" 4
+	expect "unknown owner TIME_WAIT" "$(proc 0 .sockets.TIME_WAIT)" "$TW"
 	expect "unknown owner flag" "$(proc 0 .unknown_owner)" true
 	expect "client listed" "$(proc "$client" .pid)" null
 }
@@ -243,16 +253,22 @@ test_ipv6_ephemeral_exhaustion_in_netns() {
 	exhaust_in_netns -6
 }
 
-test_bind_conflict_on_second_process() {
-	local port
-	agent_start
+# bind_free_port: the workload "first" binds and listens on a port nobody
+# uses; sets the caller's port.
+bind_free_port() {
 	for port in $(shuf -i 20000-30000 -n 20); do
 		rm -f "$T/first"
 		start first "$WORKLOAD" bind -p "$port" -r "$T/first"
 		wait_for "$T/first"
-		grep -q ok "$T/first" && break
+		grep -q ok "$T/first" && return 0
 	done
-	grep -q ok "$T/first" || fail "no free port to bind"
+	fail "no free port to bind"
+}
+
+test_bind_conflict_on_second_process() {
+	local port
+	agent_start
+	bind_free_port
 	start second "$WORKLOAD" bind -p "$port" -r "$T/second"
 	wait_for "$T/second"
 	expect "second bind() result" "$(cat "$T/second")" "errno=98"
@@ -578,12 +594,7 @@ test_ledger_overflow_is_visible() {
 test_event_flood_is_visible() {
 	local port
 	lossy_views_start --event-buffer 4
-	for port in $(shuf -i 20000-30000 -n 20); do
-		rm -f "$T/first"
-		start first "$WORKLOAD" bind -p "$port" -r "$T/first"
-		wait_for "$T/first"
-		grep -q ok "$T/first" && break
-	done
+	bind_free_port
 	kill -STOP "$AGENT" "$WATCH" "$TOP" "$SERVE"
 	start flood "$WORKLOAD" bind -p "$port" -n 20000 -r "$T/flood"
 	wait_for "$T/flood"
