@@ -8,6 +8,8 @@
 #   PORTLEAK_VM_MODES="auto kprobe ..."  hook modes (default: auto kprobe
 #                                        tracepoint; classic runs on the host)
 #   PORTLEAK_VM_TIMEOUT=SECS             per kernel (default 1200)
+#   PORTLEAK_VM_JOBS=N                   VMs at a time (default: host CPUs;
+#                                        each runs on one host thread)
 #   PORTLEAK_VM_TESTS="test_a test_b"     a subset of the tests below
 #   PORTLEAK_VM_LOCKDOWN=0               skip the boot with lockdown=confidentiality
 set -euo pipefail
@@ -17,6 +19,7 @@ BUILD=$ROOT/build
 CACHE=${PORTLEAK_VM_CACHE:-/var/cache/portleak-vm}
 MODES=${PORTLEAK_VM_MODES:-auto kprobe tracepoint}
 TIMEOUT=${PORTLEAK_VM_TIMEOUT:-1200}
+JOBS=${PORTLEAK_VM_JOBS:-$(nproc)}
 KERNELS=${*:-5.10 6.1 6.12}
 # Every test but those that need tmux or promtool (the TUI and rule files
 # do not depend on the kernel); the initramfs has bash, jq, ip, ss, curl,
@@ -128,50 +131,81 @@ build_initramfs() {
 	(cd "$INITRD" && find . | cpio -o -H newc --quiet | gzip -1) >"$BUILD/vm/initramfs.gz"
 }
 
-boot() { # VMLINUZ LOG MODES APPEND TEST...
-	local vmlinuz=$1 logfile=$2 modes=${3// /,} append=$4 tests
+# Warnings and stack traces reach the console; a soft lockup or an oops
+# ends the VM at once (panic=-1 reboots, -no-reboot stops qemu) with its
+# stacks in the log, instead of after the timeout.
+KERNEL_ARGS="loglevel=5 panic=-1 softlockup_panic=1 softlockup_all_cpu_backtrace=1 oops=panic"
+
+# boot VMLINUZ LOG MODES APPEND TEST...: one VM, its console in LOG;
+# LOG.status gets qemu's exit status (124: timed out) and the seconds taken.
+boot() {
+	local vmlinuz=$1 logfile=$2 modes=${3// /,} append=$4 tests status=0 start
 	shift 4
 	tests=$(IFS=,; echo "$*")
-	timeout "$TIMEOUT" qemu-system-x86_64 -accel tcg,thread=multi -smp 2 -m 1536 \
+	start=$(date +%s)
+	timeout "$TIMEOUT" qemu-system-x86_64 -accel tcg,thread=single -smp 2 -m 1536 \
 		-kernel "$vmlinuz" -initrd "$BUILD/vm/initramfs.gz" \
-		-append "console=ttyS0 quiet panic=-1 $append portleak.modes=$modes portleak.tests=$tests" \
-		-nographic -no-reboot -nic none -serial "file:$logfile" -monitor none >/dev/null 2>&1 || true
+		-append "console=ttyS0 $KERNEL_ARGS $append portleak.modes=$modes portleak.tests=$tests" \
+		-nographic -no-reboot -nic none -serial "file:$logfile" -monitor none >/dev/null 2>&1 ||
+		status=$?
+	echo "$status $(($(date +%s) - start))" >"$logfile.status"
+}
+
+# boot_job ARGS...: boot in the background, at most JOBS VMs at a time.
+boot_job() {
+	while [ "$(jobs -rp | wc -l)" -ge "$JOBS" ]; do
+		wait -n || true
+	done
+	boot "$@" &
 }
 
 # report VERSION LOG LABEL: one line per hook mode; 1 if anything failed.
 report() {
-	local v=$1 logfile=$2 label=$3
+	local v=$1 logfile=$2 label=$3 status took
+	read -r status took <"$logfile.status" 2>/dev/null || status=unknown took=?
 	if ! grep -q VM-END "$logfile"; then
-		echo "kernel $v$label: did not finish in ${TIMEOUT}s; see $logfile"
+		if [ "$status" = 124 ]; then
+			echo "kernel $v$label: did not finish in ${TIMEOUT}s; see $logfile"
+		else
+			echo "kernel $v$label: the VM stopped after ${took}s (qemu status $status); see $logfile"
+		fi
+		tr -d '\r' <"$logfile" | grep -v '^suite:   ok ' | tail -n 25 | sed 's/^/  | /'
+		grep -h 'VM-RESULT' "$logfile" | tr -d '\r' | sed 's/^/  | /'
 		return 1
 	fi
 	grep 'VM-RESULT' "$logfile" | tr -d '\r' | while read -r _ kernel hooks passed _ nfailed _; do
 		echo "kernel ${kernel#kernel=}$label  ${hooks}  ${passed} passed, ${nfailed} failed"
 	done
+	log "$v$label took ${took}s"
 	! grep -q 'VM-RESULT.* [1-9][0-9]* failed' "$logfile"
 }
 
 [ -x "$BUILD/portleak" ] && [ -x "$BUILD/tests/tcpwork" ] || { log "build first: make"; exit 1; }
 command -v qemu-system-x86_64 >/dev/null || { log "needs qemu-system-x86"; exit 1; }
 mkdir -p "$BUILD/vm"
-rm -f "$BUILD"/vm/*.log
+rm -f "$BUILD"/vm/*.log "$BUILD"/vm/*.status
 build_initramfs
+declare -A VMLINUZ
+for v in $KERNELS; do
+	VMLINUZ[$v]=$(fetch "$v") # downloads one at a time, before any VM runs
+done
+newest=${KERNELS##* }
+for v in $KERNELS; do
+	boot_job "${VMLINUZ[$v]}" "$BUILD/vm/$v.log" "$MODES" "${PORTLEAK_VM_APPEND:-}" "${TESTS[@]}"
+done
+[ "${PORTLEAK_VM_LOCKDOWN:-1}" = 1 ] &&
+	boot_job "${VMLINUZ[$newest]}" "$BUILD/vm/$newest-lockdown.log" auto "lockdown=confidentiality" \
+		"${LOCKDOWN_TESTS[@]}"
+wait
 failed=0
 for v in $KERNELS; do
-	vmlinuz=$(fetch "$v")
 	logfile=$BUILD/vm/$v.log
-	start=$(date +%s)
-	boot "$vmlinuz" "$logfile" "$MODES" "${PORTLEAK_VM_APPEND:-}" "${TESTS[@]}"
-	took=$(($(date +%s) - start))
 	default=$(sed -n 's/.*VM-DEFAULT kernel=[^ ]* hooks=\([^ \r]*\).*/\1/p' "$logfile" | tr -d '\r')
 	report "$v" "$logfile" "  default hooks ${default:-none}" || failed=1
 	[ "$default" = fexit ] || { echo "kernel $v: default hooks are '$default', not fexit"; failed=1; }
-	log "$v took ${took}s"
 done
 if [ "${PORTLEAK_VM_LOCKDOWN:-1}" = 1 ]; then
-	v=${KERNELS##* }
-	boot "$(fetch "$v")" "$BUILD/vm/$v-lockdown.log" auto "lockdown=confidentiality" "${LOCKDOWN_TESTS[@]}"
-	report "$v" "$BUILD/vm/$v-lockdown.log" "  lockdown=confidentiality" || failed=1
+	report "$newest" "$BUILD/vm/$newest-lockdown.log" "  lockdown=confidentiality" || failed=1
 fi
 # One closing line for all kernels and modes.
 cat "$BUILD"/vm/*.log 2>/dev/null | tr -d '\r' |
