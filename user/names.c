@@ -25,10 +25,18 @@ void names__endpoint(__u8 family, const __u8 *addr, __u16 port, char *buf,
 		snprintf(buf, len, family == PL_AF_INET6 ? "[%s]:%u" : "%s:%u", a, port);
 }
 
+/* Longest duration shown as such; a forecast can be far longer. */
+#define PL_DURATION_MAX_DAYS 9999
+
 void names__duration(double seconds, char *buf, size_t len)
 {
-	unsigned long s = seconds > 0 ? (unsigned long)(seconds + 0.5) : 0;
+	unsigned long s;
 
+	if (seconds >= PL_DURATION_MAX_DAYS * 86400.0) {
+		snprintf(buf, len, ">%dd", PL_DURATION_MAX_DAYS);
+		return;
+	}
+	s = seconds > 0 ? (unsigned long)(seconds + 0.5) : 0; /* NaN too */
 	if (s < 60)
 		snprintf(buf, len, "%lus", s);
 	else if (s < 3600)

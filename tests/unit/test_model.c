@@ -465,6 +465,10 @@ static void test_text_names(void)
 	CHECK(strcmp(buf, "1m05s") == 0);
 	names__duration(7300, buf, sizeof(buf));
 	CHECK(strcmp(buf, "2h01m") == 0);
+	names__duration(4.5e240, buf, sizeof(buf)); /* a forecast at a crawl */
+	CHECK(strcmp(buf, ">9999d") == 0);
+	names__duration(0.0 / 0.0, buf, sizeof(buf));
+	CHECK(strcmp(buf, "0s") == 0);
 	__u8 v6[16] = { [15] = 1 };
 	names__endpoint(PL_AF_INET6, v6, 443, buf, sizeof(buf));
 	CHECK(strcmp(buf, "[::1]:443") == 0);
