@@ -169,7 +169,7 @@ report() {
 		else
 			echo "kernel $v$label: the VM stopped after ${took}s (qemu status $status); see $logfile"
 		fi
-		tr -d '\r' <"$logfile" | grep -v '^suite:   ok ' | tail -n 25 | sed 's/^/  | /'
+		tr -d '\r' <"$logfile" | grep -v '^suite:   ok \|^VM-RESULT' | tail -n 25 | sed 's/^/  | /'
 		grep -h 'VM-RESULT' "$logfile" | tr -d '\r' | sed 's/^/  | /'
 		return 1
 	fi
