@@ -401,9 +401,19 @@ test_top_screen_in_tmux() {
 	return 0
 }
 
+# free_port LOW HIGH: a port in LOW-HIGH that no TCP socket uses now (a
+# random pick may hit a client's ephemeral port).
+free_port() {
+	local port
+	for port in $(shuf -i "$1-$2" -n 20); do
+		[ -z "$(ss -tanH "( sport = :$port )")" ] && { echo "$port"; return 0; }
+	done
+	fail "no free port in $1-$2"
+}
+
 # serve_start ARGS...: portleak serve on a free loopback port ($SERVE_PORT).
 serve_start() {
-	SERVE_PORT=$(shuf -i 20000-30000 -n 1)
+	SERVE_PORT=$(free_port 20000 30000)
 	rm -f "$T/serve.log" # a line from an earlier serve is no sign of this one
 	"$PL" serve --listen "127.0.0.1:$SERVE_PORT" -i 0.5 --hooks "$HOOKS" "$@" 2>"$T/serve.log" &
 	SERVE=$!
@@ -427,7 +437,7 @@ test_serve_prometheus_scrapes_the_leak() {
 	curl -sf "http://127.0.0.1:$SERVE_PORT/api/snapshot" >"$T/out.json" || fail "/api/snapshot"
 	expect "snapshot CLOSE_WAIT" "$(proc "$server" .sockets.CLOSE_WAIT)" 6
 	expect "unknown path" "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$SERVE_PORT/nope")" 404
-	prom_port=$(shuf -i 30001-40000 -n 1)
+	prom_port=$(free_port 30001 40000)
 	cat >"$T/prometheus.yml" <<-EOF
 		global: {scrape_interval: 1s, evaluation_interval: 1s}
 		scrape_configs:
