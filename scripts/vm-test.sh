@@ -177,7 +177,10 @@ report() {
 		echo "kernel ${kernel#kernel=}$label  ${hooks}  ${passed} passed, ${nfailed} failed"
 	done
 	log "$v$label took ${took}s"
-	! grep -q 'VM-RESULT.* [1-9][0-9]* failed' "$logfile"
+	grep -q 'VM-RESULT.* [1-9][0-9]* failed' "$logfile" || return 0
+	# What the failed tests printed, with the mode each ran in.
+	tr -d '\r' <"$logfile" | sed -n 's/^suite: //p' | grep -v '^  ok ' | head -n 120 | sed 's/^/  | /'
+	return 1
 }
 
 [ -x "$BUILD/portleak" ] && [ -x "$BUILD/tests/tcpwork" ] || { log "build first: make"; exit 1; }

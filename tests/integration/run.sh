@@ -15,7 +15,9 @@ PL=${PORTLEAK_BIN:-$ROOT/build/portleak} # an ASan build, say
 WORKLOAD=$ROOT/build/tests/tcpwork
 MODES=${PORTLEAK_TEST_HOOKS:-auto classic}
 SETTLE=${PORTLEAK_TEST_SETTLE:-1} # scales the waits for softirq work (slow VMs: more)
-TIMEOUT_STEPS=200 # x 0.05 s
+# Waits end after 200 x 0.05 s, times SETTLE: an emulated kernel on a busy
+# host can take several seconds to load the agent or run a workload.
+TIMEOUT_STEPS=$(awk -v f="$SETTLE" 'BEGIN { print int(200 * (f < 1 ? 1 : f)) }')
 
 # --- per-test helpers (each test runs in its own subshell) -------------------
 
@@ -55,12 +57,21 @@ start() {
 }
 
 wait_for() { # FILE [PATTERN]
-	local i
+	local i start=$EPOCHREALTIME
 	for ((i = 0; i < TIMEOUT_STEPS; i++)); do
-		if [ -s "$1" ] && grep -q "${2:-.}" "$1"; then return 0; fi
+		if [ -s "$1" ] && grep -q "${2:-.}" "$1"; then
+			# A slow wait is worth knowing about before it becomes a timeout.
+			[ $((${EPOCHREALTIME/./} - ${start/./})) -lt 3000000 ] ||
+				echo "    note: waited $(elapsed "$start") s for $1 ${2:-}" >&2
+			return 0
+		fi
 		sleep 0.05
 	done
-	fail "timed out waiting for $1 ${2:-}"
+	fail "timed out after $(elapsed "$start") s waiting for $1 ${2:-}"
+}
+
+elapsed() { # START: seconds since $EPOCHREALTIME was START
+	awk -v a="$1" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }'
 }
 
 # settle SECS: wait for softirq and timer work, longer on slow machines.
@@ -562,7 +573,7 @@ last_lost() {
 lossy_views_check() {
 	local view pid i
 	for view in watch top; do
-		for ((i = 0; i < 50; i++)); do
+		for ((i = 0; i < TIMEOUT_STEPS / 4; i++)); do
 			last_lost "$view" | grep -qE "$2 [1-9]" && break
 			sleep 0.2
 		done
@@ -598,7 +609,7 @@ test_ledger_overflow_is_visible() {
 	expect "sockets dropped" "$(jq '[.processes[].sockets_total] | add >= 41' "$T/out.json")" true
 }
 
-# 20000 failed binds through a 4 KiB ring buffer (about 40 events) while
+# 4000 failed binds through a 4 KiB ring buffer (about 40 events) while
 # every agent is stopped (a descheduled agent): the losses are counted, and
 # the per-process failure count (a map, not an event) stays exact.
 test_event_flood_is_visible() {
@@ -606,11 +617,11 @@ test_event_flood_is_visible() {
 	lossy_views_start --event-buffer 4
 	bind_free_port
 	kill -STOP "$AGENT" "$WATCH" "$TOP" "$SERVE"
-	start flood "$WORKLOAD" bind -p "$port" -n 20000 -r "$T/flood"
+	start flood "$WORKLOAD" bind -p "$port" -n 4000 -r "$T/flood"
 	wait_for "$T/flood"
 	kill -CONT "$AGENT" "$WATCH" "$TOP" "$SERVE"
 	lossy_views_check events "lost: events" portleak_lost_events_total
-	expect_count "flood bind_failures" "$(proc "$flood" .bind_failures)" 20000
+	expect_count "flood bind_failures" "$(proc "$flood" .bind_failures)" 4000
 	expect "flood verdict" "$(proc "$flood" .verdict)" ports
 	expect "first verdict" "$(proc "$first" .verdict)" incomplete
 }
@@ -686,15 +697,16 @@ for HOOKS in $MODES; do
 	echo "== hooks: $HOOKS"
 	for t in $TESTS; do
 		T=$(mktemp -d /tmp/portleak-test.XXXXXX)
+		began=$EPOCHREALTIME
 		(
 			trap cleanup EXIT
 			$t
 		)
 		if [ $? -eq 0 ]; then
-			echo "  ok   $t"
+			echo "  ok   $t ($(elapsed "$began") s)"
 			passed=$((passed + 1))
 		else
-			echo "  FAIL $t"
+			echo "  FAIL $t ($(elapsed "$began") s)"
 			failed=$((failed + 1))
 		fi
 	done
