@@ -66,7 +66,7 @@ pin_foreign_layout() { # DIR VERSION
 
 test_serve_pin_refuses_another_layout() {
 	PINDIR=/sys/fs/bpf/portleak-test-$$-$RANDOM
-	local listen=127.0.0.1:$(shuf -i 20000-30000 -n 1)
+	local listen=127.0.0.1:$(free_port 20000 30000)
 	pin_foreign_layout "$PINDIR" 99
 	refused_start "another layout" 1 "have layout 99, this portleak has layout [0-9]+: refusing" \
 		"$PL" serve --listen "$listen" --pin-dir "$PINDIR"
@@ -91,7 +91,7 @@ test_no_bpffs_for_pin_is_exit_5() {
 	# A mount namespace whose /sys/fs is empty: nowhere to mount bpffs.
 	refused_start "no bpffs" 5 "no BPF filesystem for --pin-dir /sys/fs/bpf/portleak: mount one" \
 		unshare -m bash -c "mount -t tmpfs none /sys/fs && exec '$PL' serve --pin \
-			--listen 127.0.0.1:$(shuf -i 20000-30000 -n 1)"
+			--listen 127.0.0.1:$(free_port 20000 30000)"
 }
 
 test_no_btf_is_exit_5() {
