@@ -61,7 +61,7 @@ wait_for() { # FILE [PATTERN]
 	for ((i = 0; i < TIMEOUT_STEPS; i++)); do
 		if [ -s "$1" ] && grep -q "${2:-.}" "$1"; then
 			# A slow wait is worth knowing about before it becomes a timeout.
-			[ $((${EPOCHREALTIME/./} - ${start/./})) -lt 3000000 ] ||
+			[ "$(elapsed_us "$start")" -lt 3000000 ] ||
 				echo "    note: waited $(elapsed "$start") s for $1 ${2:-}" >&2
 			return 0
 		fi
@@ -70,8 +70,14 @@ wait_for() { # FILE [PATTERN]
 	fail "timed out after $(elapsed "$start") s waiting for $1 ${2:-}"
 }
 
-elapsed() { # START: seconds since $EPOCHREALTIME was START
-	awk -v a="$1" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }'
+elapsed_us() { # START: microseconds since $EPOCHREALTIME was START
+	echo $((${EPOCHREALTIME/./} - ${1/./}))
+}
+
+elapsed() { # START: the same in seconds, one decimal
+	local us
+	us=$(elapsed_us "$1")
+	printf '%d.%d' $((us / 1000000)) $((us / 100000 % 10))
 }
 
 # settle SECS: wait for softirq and timer work, longer on slow machines.
@@ -88,11 +94,16 @@ settle() {
 # taken (with a note) if it is at least half of N. A TIME_WAIT lasts 60 s,
 # so the wait ends well before the first one could expire.
 wait_time_wait() {
-	local i others quiet=0 prev=-1 seen='' start=$EPOCHREALTIME
+	local i look others quiet=0 prev=-1 seen='' start=$EPOCHREALTIME both="( dport = :$1 or sport = :$1 )"
 	for ((i = 0; i < TIMEOUT_STEPS; i++)); do
-		TW=$(ss -tanH state time-wait "dport = :$1" | wc -l)
+		# One look: TIME_WAIT toward PORT, and sockets of PORT in any other
+		# state than TIME_WAIT and LISTEN (a teardown not over yet).
+		look=$(ss -tanH "$both" | awk -v p=":$1" '
+			$1 == "TIME-WAIT" && substr($5, length($5) - length(p) + 1) == p { tw++ }
+			$1 != "TIME-WAIT" && $1 != "LISTEN" { o++ }
+			END { print tw + 0, o + 0 }')
+		TW=${look% *} others=${look#* }
 		[ "$TW" = "$2" ] && return 0
-		others=$(ss -tanH "( dport = :$1 or sport = :$1 )" | awk '$1 != "TIME-WAIT" && $1 != "LISTEN"' | wc -l)
 		if [ "$others" = 0 ] && [ "$TW" = "$prev" ] && [ $((TW * 2)) -ge "$2" ]; then
 			quiet=$((quiet + 1))
 		else
@@ -104,11 +115,11 @@ wait_time_wait() {
 			echo "    note: the kernel kept $TW of $2 TIME_WAIT toward port $1" >&2
 			return 0
 		fi
-		[ $((${EPOCHREALTIME/./} - ${start/./})) -lt 40000000 ] || break
+		[ "$(elapsed_us "$start")" -lt 40000000 ] || break
 		sleep 0.05
 	done
-	fail "no $2 TIME_WAIT toward port $1 after $(elapsed "$start") s (counts seen:$seen; ss: $(ss -tanH \
-		"( dport = :$1 or sport = :$1 )" | awk '{ n[$1]++ } END { for (s in n) printf "%s %d ", s, n[s] }'))"
+	fail "no $2 TIME_WAIT toward port $1 after $(elapsed "$start") s (counts seen:$seen; ss: $(ss -tanH "$both" |
+		awk '{ n[$1]++ } END { for (s in n) printf "%s %d ", s, n[s] }'))"
 }
 
 # The agent traces from agent_start until agent_report.
