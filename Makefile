@@ -30,10 +30,12 @@ BPF_SRCS  := $(wildcard bpf/*.bpf.c)
 BPF_OBJS  := $(BUILD)/bpf/maps.bpf.o $(filter-out $(BUILD)/bpf/maps.bpf.o,\
              $(patsubst bpf/%.bpf.c,$(BUILD)/bpf/%.bpf.o,$(BPF_SRCS)))
 SKEL      := $(BUILD)/portleak.skel.h
-USER_SRCS := $(wildcard user/*.c)
+USER_SRCS := $(wildcard user/*/*.c)
 USER_OBJS := $(patsubst user/%.c,$(BUILD)/user/%.o,$(USER_SRCS))
-# Pure model code, shared by the agent and the unit tests.
-MODEL_OBJS := $(addprefix $(BUILD)/user/,model.o verdict.o history.o advice.o json.o metrics.o report_json.o report_text.o names.o)
+# Pure model code and the views that render it, shared by the agent and the
+# unit tests.
+MODEL_OBJS := $(patsubst user/%.c,$(BUILD)/user/%.o,$(wildcard user/model/*.c)) \
+              $(addprefix $(BUILD)/user/views/,json.o metrics.o report_json.o report_text.o)
 WORKLOADS := $(patsubst tests/integration/workloads/%.c,$(BUILD)/tests/%,\
              $(wildcard tests/integration/workloads/*.c))
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/*.c))
@@ -69,7 +71,8 @@ $(SKEL): $(BUILD)/portleak.bpf.o
 # Every user object may include the skeleton: build it first.
 $(USER_OBJS): | $(SKEL)
 
-$(BUILD)/user/%.o: user/%.c | $(BUILD)/user
+$(BUILD)/user/%.o: user/%.c
+	$(Q)mkdir -p $(@D)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(USER_CPPFLAGS) $(USER_CFLAGS) -MMD -MP -c $< -o $@
 
@@ -89,9 +92,9 @@ $(BUILD)/tests/asan-test_%: tests/unit/test_%.c $(MODEL_OBJS:$(BUILD)/user/%.o=u
 	$(call msg,CC-ASAN,$@)
 	$(Q)$(CC) $(USER_CPPFLAGS) $(USER_CFLAGS) $(ASAN) -MMD -MP $^ -o $@
 
-FUZZ_HEADERS := $(wildcard user/*.h bpf/*.h)
+FUZZ_HEADERS := $(wildcard user/*/*.h bpf/*.h)
 
-$(BUILD)/fuzz/fuzz_options: tests/fuzz/fuzz_options.c user/options.c user/hooks.c $(FUZZ_HEADERS) | $(SKEL) $(BUILD)/fuzz
+$(BUILD)/fuzz/fuzz_options: tests/fuzz/fuzz_options.c user/cmd/options.c user/loader/hooks.c $(FUZZ_HEADERS) | $(SKEL) $(BUILD)/fuzz
 	$(call msg,FUZZ,$@)
 	$(Q)$(CLANG) $(USER_CPPFLAGS) -std=gnu11 $(WARN) $(FUZZ_FLAGS) $(filter %.c,$^) -o $@ -lbpf -lelf -lz
 
@@ -103,7 +106,7 @@ $(BUILD)/bench/%: tests/bench/%.c | $(BUILD)/bench
 	$(call msg,CC,$@)
 	$(Q)$(CC) -D_GNU_SOURCE $(USER_CFLAGS) -pthread -MMD -MP $< -o $@
 
-$(BUILD)/bpf $(BUILD)/user $(BUILD)/tests $(BUILD)/bench $(BUILD)/fuzz:
+$(BUILD)/bpf $(BUILD)/tests $(BUILD)/bench $(BUILD)/fuzz:
 	$(Q)mkdir -p $@
 
 test: test-unit test-fuzz test-integration test-asan test-valgrind
@@ -152,4 +155,4 @@ clean:
 	$(call msg,CLEAN,$(BUILD))
 	$(Q)rm -rf $(BUILD)
 
--include $(wildcard $(BUILD)/*/*.d)
+-include $(wildcard $(BUILD)/*/*.d $(BUILD)/*/*/*.d)

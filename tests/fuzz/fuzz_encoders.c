@@ -13,10 +13,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "json.h"
-#include "metrics.h"
-#include "names.h"
-#include "report.h"
+#include "views/json.h"
+#include "views/metrics.h"
+#include "model/names.h"
+#include "views/report.h"
 
 /* --- a JSON validator: advances *p past one value, false if invalid ------ */
 

@@ -6,12 +6,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "advice.h"
-#include "json.h"
-#include "metrics.h"
-#include "model.h"
-#include "names.h"
-#include "report.h"
+#include "model/advice.h"
+#include "views/json.h"
+#include "views/metrics.h"
+#include "model/model.h"
+#include "model/names.h"
+#include "views/report.h"
 
 static int passed, failed;
 

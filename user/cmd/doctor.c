@@ -1,0 +1,171 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* portleak doctor: what the kernel offers, what portleak chose and why,
+ * and the port arithmetic of this host. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <bpf/libbpf.h>
+
+#include "cmd/commands.h"
+#include "portleak.skel.h"
+#include "host/sysinfo.h"
+#include "loader/walk_user.h"
+
+#define TCP_TIMEWAIT_LEN_S 60 /* include/net/tcp.h: compiled in */
+#define SYSCTL "/proc/sys/net/ipv4/"
+
+static void row(const char *name, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void row(const char *name, const char *fmt, ...)
+{
+	va_list ap;
+
+	printf("  %-28s ", name);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	putchar('\n');
+}
+
+static void print_kernel(void)
+{
+	char kernel[128], lockdown[32];
+	const char *missing = sysinfo__missing_caps();
+
+	sysinfo__kernel(kernel, sizeof(kernel));
+	puts("kernel");
+	row("release", "%s", kernel);
+	row("BTF", "%s", sysinfo__has_btf() ? "yes (" PL_BTF_PATH ")"
+					    : "MISSING: CO-RE needs CONFIG_DEBUG_INFO_BTF=y");
+	row("privileges", "%s%s", missing ? "MISSING " : "ok",
+	    missing ? missing : "");
+	if (!sysinfo__lockdown(lockdown, sizeof(lockdown)))
+		row("lockdown", "not in this kernel");
+	else
+		row("lockdown", "%s%s", lockdown,
+		    strcmp(lockdown, "confidentiality") ? ""
+			: ": BPF programs may not read kernel memory; portleak CANNOT run");
+	row("BPF filesystem", "%s", sysinfo__on_bpffs(PL_BPFFS_PATH)
+		? "mounted at " PL_BPFFS_PATH " (serve --pin keeps its maps there)"
+		: "not mounted at " PL_BPFFS_PATH ": portleak mounts it if it can; serve --pin needs it");
+	row("ring buffer", "%s", libbpf_probe_bpf_map_type(BPF_MAP_TYPE_RINGBUF, NULL) == 1
+					 ? "yes" : "no (needs 5.8)");
+	row("kprobes", "%s", access("/sys/kernel/tracing/kprobe_events", F_OK) == 0 ||
+				     access("/sys/kernel/debug/tracing/kprobe_events", F_OK) == 0
+			     ? "yes" : "no (CONFIG_KPROBES off or tracefs missing)");
+}
+
+static void print_hooks(const struct pl_agent *a)
+{
+	size_t i;
+
+	puts("\nhooks (tried best first)");
+	for (i = 0; i < a->n_failed; i++)
+		row(hooks__mode_name(a->failed[i].plan->mode), "refused at %s: %s",
+		    a->failed[i].stage, strerror(-a->failed[i].err));
+	if (!a->plan) {
+		row("result", "NO PLAN LOADED: portleak cannot run here (try -v)");
+		return;
+	}
+	row(hooks__mode_name(a->plan->mode), "chosen");
+	row("state", "%s/inet_sock_set_state", hooks__state_name(a->plan));
+	row("accept", "%s: %s", hooks__fn_name(a->plan->accept),
+	    hooks__accept_note(a->plan->accept));
+	row("bind", "%s: %s", hooks__fn_name(a->plan->bind),
+	    hooks__bind_note(a->plan->bind));
+}
+
+static void print_walk(const struct pl_agent *a)
+{
+	struct pl_tcp_walk w;
+	int err;
+
+	puts("\nstart-up walk (iter/task_file + iter/tcp)");
+	if (!a->plan)
+		return;
+	err = walk__fds(a->skel);
+	if (!err)
+		err = walk__tcp(a->skel, PL_WALK_ALL_NETNS, &w);
+	if (err) {
+		row("result", "FAILED: %s", strerror(-err));
+		return;
+	}
+	row("result", "%zu TCP sockets in %zu network namespaces%s", w.n, w.n_netns,
+	    w.netns_failed ? " (some namespaces could not be entered)" : "");
+	walk__free(&w);
+}
+
+/* How many ports of [low, high] net.ipv4.ip_local_reserved_ports holds. */
+static long reserved_in_range(unsigned int low, unsigned int high, char *list, size_t len)
+{
+	FILE *f = fopen(SYSCTL "ip_local_reserved_ports", "re");
+	char *p = list, *end;
+	long count = 0;
+
+	list[0] = '\0';
+	if (!f)
+		return 0;
+	if (!fgets(list, (int)len, f))
+		list[0] = '\0';
+	fclose(f);
+	list[strcspn(list, "\n")] = '\0';
+	while (*p) {
+		unsigned long a = strtoul(p, &end, 10), b = a;
+
+		if (end == p)
+			break;
+		if (*end == '-')
+			b = strtoul(end + 1, &end, 10);
+		if (b >= low && a <= high)
+			count += (long)((b < high ? b : high) - (a > low ? a : low) + 1);
+		p = *end == ',' ? end + 1 : end;
+	}
+	return count;
+}
+
+static void print_sysctls(void)
+{
+	long reuse = -1, fin = -1, buckets = -1, usable;
+	char reserved[512];
+	__u16 low, high;
+
+	sysinfo__port_range(&low, &high);
+	usable = (long)high - low + 1 - reserved_in_range(low, high, reserved, sizeof(reserved));
+	sysinfo__sysctl(SYSCTL "tcp_tw_reuse", &reuse);
+	sysinfo__sysctl(SYSCTL "tcp_fin_timeout", &fin);
+	sysinfo__sysctl(SYSCTL "tcp_max_tw_buckets", &buckets);
+	puts("\nsysctls (portleak's network namespace)");
+	row("net.ipv4.ip_local_port_range", "%u %u (%ld usable ports)", low, high, usable);
+	row("net.ipv4.ip_local_reserved_ports", "%s", reserved[0] ? reserved : "(none)");
+	row("net.ipv4.tcp_tw_reuse", "%ld (%s)", reuse,
+	    reuse == 1 ? "connect() may reuse TIME_WAIT ports"
+		       : reuse == 2 ? "reuse on loopback only" : "no reuse");
+	row("net.ipv4.tcp_fin_timeout", "%ld s: bounds orphaned FIN_WAIT2, NOT TIME_WAIT", fin);
+	row("TIME_WAIT length", "%d s always (TCP_TIMEWAIT_LEN, compiled into the kernel)",
+	    TCP_TIMEWAIT_LEN_S);
+	row("net.ipv4.tcp_max_tw_buckets", "%ld (past it, TIME_WAIT is skipped, with a log line)",
+	    buckets);
+	puts("\nport math");
+	row("concurrent connections", "%ld per (source address, destination address:port)", usable);
+	row("short-connection ceiling", "%ld / %d s = %.0f new connections per second per destination",
+	    usable, TCP_TIMEWAIT_LEN_S, (double)usable / TCP_TIMEWAIT_LEN_S);
+	row("", "when this host closes first (each close leaves TIME_WAIT)%s",
+	    reuse == 1 ? "; tcp_tw_reuse=1 lifts it for outgoing connections" : "");
+}
+
+int cmd_doctor(const struct pl_options *o)
+{
+	struct pl_agent a;
+	int status;
+
+	print_kernel();
+	status = commands__start_agent(o, false, &a);
+	print_hooks(&a);
+	print_walk(&a);
+	print_sysctls();
+	if (!status)
+		agent__stop(&a);
+	return status;
+}

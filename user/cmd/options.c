@@ -1,0 +1,495 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <errno.h>
+#include <limits.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ledger.h"
+#include "cmd/options.h"
+#include "loader/pin.h"
+
+#define MAX_DURATION_S 86400.0
+#define MAX_PID 4194304
+#define MAX_LEDGER (1u << 24)
+#define MAX_EVENTS_KIB (1u << 20)
+#define MIN_INTERVAL_S 0.1
+#define MAX_PIN_DIR 200 /* leaves room for the map names below it */
+
+static const char usage_main[] =
+"usage: portleak COMMAND [OPTIONS]\n"
+"\n"
+"Find the process that leaks TCP connections or eats the local port space,\n"
+"the destination they pile up toward, and how long until connect() fails.\n"
+"Every socket is charged to the process that owns it, TIME_WAIT included.\n"
+"\n"
+"commands:\n"
+"  top        live view, refreshed in place: the leaking process on the\n"
+"             first row, destinations running out of ports (key d)\n"
+"  snapshot   trace for a while, then print one report (table or JSON)\n"
+"  watch      one report per interval: JSON lines for scripts\n"
+"  serve      Prometheus /metrics (and /api/snapshot, /healthz) for a fleet\n"
+"  doctor     what this kernel offers, which hooks portleak chooses and why,\n"
+"             the TCP sysctls and the port arithmetic of this host\n"
+"  help [COMMAND]   this text, or the options of COMMAND\n"
+"  version    print the version\n"
+"\n"
+"Needs root, or CAP_BPF and CAP_PERFMON (plus CAP_SYS_ADMIN to walk other\n"
+"network namespaces).\n"
+"exit status: 0 ok, 1 runtime failure, 2 usage error, 3 snapshot --verify\n"
+"found a mismatch, 4 not permitted (needs root or the capabilities above),\n"
+"5 the kernel cannot run portleak (no BTF, kernel lockdown in confidentiality\n"
+"mode, no BPF filesystem for serve --pin, programs refused: see\n"
+"'portleak doctor')\n";
+
+static const char usage_snapshot[] =
+"usage: portleak snapshot [-d SECS] [--json] [FILTERS] [OPTIONS]\n"
+"\n"
+"Attach, record the owner of every TCP socket that already exists, trace\n"
+"for SECS seconds, then print one report: a row per process holding TCP\n"
+"sockets (most suspicious first: CLOSE_WAIT count and age, then growth,\n"
+"then port failures) and a row per destination whose local ports are in\n"
+"use. Sockets whose owner cannot be known (TIME_WAIT older than portleak)\n"
+"are listed under an unknown owner, never dropped.\n"
+"\n"
+"  -d, --duration SECS   trace this long before reporting (default 1;\n"
+"                        0 = walk only)\n"
+"      --json            one JSON document (version 1) instead of tables\n"
+"      --verify          instead of a report, check portleak (after tracing for\n"
+"                        SECS) against the kernel's own view: per namespace\n"
+"                        and state, the sockets it lists\n"
+"                        equal /proc/net/tcp{,6}, and each socket in an fd table\n"
+"                        is charged to a process that holds it (/proc/PID/fd).\n"
+"                        One line per mismatch; exit 3 if any\n"
+"  -p, --pid PID         only this process\n"
+"  -c, --comm COMM       only processes with this exact name\n"
+"      --port PORT       only sockets with this local or remote port\n"
+"      --cgroup PATH     only processes in this cgroup v2 path or below it\n"
+"      --leak-age SECS   CLOSE_WAIT older than this is a leak (default 60)\n"
+"      --hooks MODE      auto (default), fexit, kprobe, tracepoint or classic:\n"
+"                        force a hook path instead of the best one that works\n"
+"      --max-sockets N   size of the socket ledger (default 131072); sockets\n"
+"                        past it are counted as ledger_full\n"
+"      --event-buffer KIB\n"
+"                        size of the ring buffer that carries port failures to\n"
+"                        portleak (default 256, a power of two, at least 4);\n"
+"                        failures past it are counted as lost events\n"
+"  -v, --verbose         show libbpf's messages\n"
+"  -h, --help            this text\n";
+
+static const char usage_top[] =
+"usage: portleak top [-d SECS] [-b [-n N]] [FILTERS] [OPTIONS]\n"
+"\n"
+"A perf/top-style screen that refreshes in place: host-wide totals per\n"
+"state, then one row per process, most suspicious first, with rates over\n"
+"10 s (opened/s, closed/s), net growth of held sockets per minute, the age\n"
+"of the oldest CLOSE_WAIT, port failures and a verdict: LEAK (CLOSE_WAIT\n"
+"older than --leak-age), GROWING (held sockets grow and are not closed),\n"
+"PORTS (bind/connect failures, or a destination over 80% of the range),\n"
+"INCOMPL (nothing seen, but portleak lost data: see the lost counters),\n"
+"OK. The reason for the selected row is shown at the bottom.\n"
+"\n"
+"keys: Up/Down select   Enter sockets of the process by peer and state\n"
+"      d destinations   s, <, > sort column   / filter (comm, pid or port)\n"
+"      ? advice for the selected row   p pause   h help   q quit\n"
+"\n"
+"  -d, --delay SECS      refresh every SECS seconds (default 2)\n"
+"  -b, --batch           plain text, no screen control (like top -b)\n"
+"  -n, --iterations N    with -b: print N refreshes, then exit\n"
+"  -p, -c, --port, --cgroup, --leak-age, --hooks, --max-sockets,\n"
+"  --event-buffer, -v\n"
+"                        as for snapshot (see 'portleak help snapshot')\n";
+
+static const char usage_watch[] =
+"usage: portleak watch [-i SECS] [-n N] [--json] [FILTERS] [OPTIONS]\n"
+"\n"
+"Print one report per interval until interrupted: with --json one JSON\n"
+"object per line (the schema of 'snapshot --json'), else the tables.\n"
+"\n"
+"  -i, --interval SECS   seconds between reports (default 2)\n"
+"  -n, --iterations N    stop after N reports (default: never)\n"
+"      --json            JSON lines\n"
+"  -p, -c, --port, --cgroup, --leak-age, --hooks, --max-sockets,\n"
+"  --event-buffer, -v\n"
+"                        as for snapshot (see 'portleak help snapshot')\n";
+
+static const char usage_serve[] =
+"usage: portleak serve [--listen ADDR:PORT] [--top-k N] [-i SECS] [--user USER]\n"
+"                      [--config FILE] [--own-netns] [--pin] [OPTIONS]\n"
+"\n"
+"Run as a daemon and serve, over plain HTTP:\n"
+"  /metrics        the Prometheus text format: per-process sockets by state,\n"
+"                  oldest CLOSE_WAIT, opened/closed, port failures by errno,\n"
+"                  verdicts; per-destination ports in use, utilization and\n"
+"                  time to exhaustion; host totals; portleak's own losses,\n"
+"                  BPF run time (with kernel.bpf_stats_enabled=1), scrape time\n"
+"  /api/snapshot   the snapshot JSON\n"
+"  /healthz        'ok'\n"
+"Only the top-K processes and destinations (most suspicious first) get\n"
+"their own series; the rest are summed into one 'other' series.\n"
+"After start-up every capability is dropped but CAP_BPF (map reads) and,\n"
+"unless --own-netns, CAP_SYS_ADMIN + CAP_SYS_PTRACE (entering other network\n"
+"namespaces). SIGTERM/SIGINT stop it cleanly; SIGHUP re-reads --config.\n"
+"\n"
+"      --listen ADDR:PORT  where to listen (default 127.0.0.1:9530; [::1]:9530\n"
+"                          for IPv6)\n"
+"      --top-k N           processes and destinations with their own series\n"
+"                          (default 20)\n"
+"  -i, --interval SECS     refresh the report every SECS seconds (default 5)\n"
+"      --user USER         run as USER once the programs are attached\n"
+"      --config FILE       'top_k = N', 'interval = SECS', 'leak_age = SECS'\n"
+"                          lines\n"
+"      --own-netns         only portleak's network namespace; no CAP_SYS_ADMIN\n"
+"                          kept\n"
+"      --pin               keep the socket ledger, per-process counters,\n"
+"                          TIME_WAIT owners and loss counters in the BPF\n"
+"                          filesystem: a restarted serve (even after kill -9)\n"
+"                          continues them, socket ages included. Maps pinned\n"
+"                          by a portleak of another layout are refused, never\n"
+"                          misread; remove them with rm -r DIR\n"
+"      --pin-dir DIR       where --pin keeps them (default " PL_PIN_DIR_DEFAULT ");\n"
+"                          implies --pin\n"
+"      --leak-age, --hooks, --max-sockets, --event-buffer, -v\n"
+"                          as for snapshot\n";
+
+static const char usage_doctor[] =
+"usage: portleak doctor [--hooks MODE] [-v]\n"
+"\n"
+"Check BTF, BPF features and privileges; load portleak to show which hooks\n"
+"this kernel accepts and why the others were refused; print the sysctls\n"
+"that decide port exhaustion and TIME_WAIT, and the resulting ceilings.\n";
+
+void options__usage(FILE *out, enum pl_command cmd)
+{
+	if (cmd == PL_CMD_SNAPSHOT)
+		fputs(usage_snapshot, out);
+	else if (cmd == PL_CMD_TOP)
+		fputs(usage_top, out);
+	else if (cmd == PL_CMD_WATCH)
+		fputs(usage_watch, out);
+	else if (cmd == PL_CMD_SERVE)
+		fputs(usage_serve, out);
+	else if (cmd == PL_CMD_DOCTOR)
+		fputs(usage_doctor, out);
+	else
+		fputs(usage_main, out);
+}
+
+static int bad(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* One line on stderr; the caller exits with status 2. */
+static int bad(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("portleak: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputs(" (see 'portleak help')\n", stderr);
+	return -EINVAL;
+}
+
+static int parse_double(const char *flag, const char *s, double max, double *out)
+{
+	char *end;
+
+	errno = 0;
+	*out = strtod(s, &end);
+	if (errno || end == s || *end || !isfinite(*out) || *out < 0 || *out > max)
+		return bad("invalid value '%s' for %s", s, flag);
+	return 0;
+}
+
+static int parse_ulong(const char *flag, const char *s, unsigned long min,
+		       unsigned long max, unsigned long *out)
+{
+	char *end;
+
+	errno = 0;
+	*out = strtoul(s, &end, 10);
+	if (errno || end == s || *end || *s == '-' || *out < min || *out > max)
+		return bad("invalid value '%s' for %s", s, flag);
+	return 0;
+}
+
+static int parse_interval(const char *flag, const char *s, double *out)
+{
+	int err = parse_double(flag, s, MAX_DURATION_S, out);
+
+	if (!err && *out < MIN_INTERVAL_S)
+		return bad("invalid value '%s' for %s: at least %.1f", s, flag, MIN_INTERVAL_S);
+	return err;
+}
+
+static int parse_command(const char *name, enum pl_command *cmd)
+{
+	if (!strcmp(name, "snapshot"))
+		*cmd = PL_CMD_SNAPSHOT;
+	else if (!strcmp(name, "top"))
+		*cmd = PL_CMD_TOP;
+	else if (!strcmp(name, "watch"))
+		*cmd = PL_CMD_WATCH;
+	else if (!strcmp(name, "serve"))
+		*cmd = PL_CMD_SERVE;
+	else if (!strcmp(name, "doctor"))
+		*cmd = PL_CMD_DOCTOR;
+	else if (!strcmp(name, "help") || !strcmp(name, "-h") || !strcmp(name, "--help"))
+		*cmd = PL_CMD_HELP;
+	else if (!strcmp(name, "version") || !strcmp(name, "--version"))
+		*cmd = PL_CMD_VERSION;
+	else
+		return bad("unknown command '%s'", name);
+	return 0;
+}
+
+enum long_only {
+	OPT_JSON = 256, OPT_PORT, OPT_CGROUP, OPT_HOOKS, OPT_MAX_SOCKETS, OPT_LEAK_AGE,
+	OPT_LISTEN, OPT_TOP_K, OPT_USER, OPT_CONFIG, OPT_OWN_NETNS, OPT_VERIFY, OPT_PIN,
+	OPT_PIN_DIR, OPT_EVENT_BUFFER,
+};
+
+static const struct option long_options[] = {
+	{ "duration", required_argument, NULL, 'd' },
+	{ "delay", required_argument, NULL, 'd' },
+	{ "interval", required_argument, NULL, 'i' },
+	{ "iterations", required_argument, NULL, 'n' },
+	{ "batch", no_argument, NULL, 'b' },
+	{ "json", no_argument, NULL, OPT_JSON },
+	{ "pid", required_argument, NULL, 'p' },
+	{ "comm", required_argument, NULL, 'c' },
+	{ "port", required_argument, NULL, OPT_PORT },
+	{ "cgroup", required_argument, NULL, OPT_CGROUP },
+	{ "hooks", required_argument, NULL, OPT_HOOKS },
+	{ "max-sockets", required_argument, NULL, OPT_MAX_SOCKETS },
+	{ "event-buffer", required_argument, NULL, OPT_EVENT_BUFFER },
+	{ "leak-age", required_argument, NULL, OPT_LEAK_AGE },
+	{ "listen", required_argument, NULL, OPT_LISTEN },
+	{ "top-k", required_argument, NULL, OPT_TOP_K },
+	{ "user", required_argument, NULL, OPT_USER },
+	{ "config", required_argument, NULL, OPT_CONFIG },
+	{ "own-netns", no_argument, NULL, OPT_OWN_NETNS },
+	{ "verify", no_argument, NULL, OPT_VERIFY },
+	{ "pin", no_argument, NULL, OPT_PIN },
+	{ "pin-dir", required_argument, NULL, OPT_PIN_DIR },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "help", no_argument, NULL, 'h' },
+	{ 0 },
+};
+
+/* Which command takes which flag. */
+static bool applies(enum pl_command cmd, int c)
+{
+	bool tracing = cmd == PL_CMD_SNAPSHOT || cmd == PL_CMD_TOP || cmd == PL_CMD_WATCH;
+	bool filters = tracing;
+
+	switch (c) {
+	case OPT_HOOKS:
+	case 'v':
+		return true;
+	case 'd':
+		return cmd == PL_CMD_SNAPSHOT || cmd == PL_CMD_TOP;
+	case 'b':
+		return cmd == PL_CMD_TOP;
+	case 'i':
+		return cmd == PL_CMD_WATCH || cmd == PL_CMD_SERVE;
+	case OPT_LISTEN:
+	case OPT_TOP_K:
+	case OPT_USER:
+	case OPT_CONFIG:
+	case OPT_PIN:
+	case OPT_PIN_DIR:
+		return cmd == PL_CMD_SERVE;
+	case OPT_OWN_NETNS:
+	case OPT_LEAK_AGE:
+	case OPT_MAX_SOCKETS:
+	case OPT_EVENT_BUFFER:
+		return tracing || cmd == PL_CMD_SERVE;
+	case 'n':
+		return cmd == PL_CMD_TOP || cmd == PL_CMD_WATCH;
+	case OPT_JSON:
+		return cmd == PL_CMD_SNAPSHOT || cmd == PL_CMD_WATCH;
+	case OPT_VERIFY:
+		return cmd == PL_CMD_SNAPSHOT;
+	default: /* the filters */
+		return filters;
+	}
+}
+
+static int parse_flag(int c, const char *arg, struct pl_options *o)
+{
+	unsigned long v;
+	int err = 0;
+
+	switch (c) {
+	case 'd':
+		if (o->cmd == PL_CMD_TOP)
+			return parse_interval("--delay", arg, &o->interval_s);
+		return parse_double("--duration", arg, MAX_DURATION_S, &o->duration_s);
+	case 'i':
+		return parse_interval("--interval", arg, &o->interval_s);
+	case 'n':
+		return parse_ulong("--iterations", arg, 1, ULONG_MAX / 2, &o->count);
+	case 'b':
+		o->batch = true;
+		return 0;
+	case OPT_JSON:
+		o->json = true;
+		return 0;
+	case OPT_VERIFY:
+		o->verify = true;
+		return 0;
+	case 'p':
+		err = parse_ulong("--pid", arg, 1, MAX_PID, &v);
+		o->filter.pid = (__u32)v;
+		return err;
+	case 'c':
+		if (!*arg || strlen(arg) >= PL_COMM_LEN)
+			return bad("invalid value '%s' for --comm: 1 to 15 bytes", arg);
+		o->filter.comm = arg;
+		return 0;
+	case OPT_PORT:
+		err = parse_ulong("--port", arg, 1, 65535, &v);
+		o->filter.port = (int)v;
+		return err;
+	case OPT_CGROUP:
+		if (arg[0] != '/')
+			return bad("invalid value '%s' for --cgroup: a path below the cgroup root, starting with /", arg);
+		o->filter.cgroup = arg;
+		return 0;
+	case OPT_HOOKS:
+		if (hooks__parse(arg, &o->hooks))
+			return bad("invalid value '%s' for --hooks: auto, fexit, kprobe, tracepoint or classic", arg);
+		return 0;
+	case OPT_MAX_SOCKETS:
+		err = parse_ulong("--max-sockets", arg, 1, MAX_LEDGER, &v);
+		o->ledger_size = (__u32)v;
+		return err;
+	case OPT_EVENT_BUFFER:
+		err = parse_ulong("--event-buffer", arg, 4, MAX_EVENTS_KIB, &v);
+		if (!err && (v & (v - 1)))
+			return bad("invalid value '%s' for --event-buffer: a power of two (KiB)", arg);
+		o->events_kib = (__u32)v;
+		return err;
+	case OPT_LEAK_AGE:
+		return parse_double("--leak-age", arg, MAX_DURATION_S, &o->leak_age_s);
+	case 'v':
+		o->verbose = true;
+		return 0;
+	case OPT_LISTEN:
+		o->listen = arg;
+		return 0;
+	case OPT_TOP_K:
+		return parse_ulong("--top-k", arg, 1, 100000, &o->top_k);
+	case OPT_USER:
+		o->user = arg;
+		return 0;
+	case OPT_CONFIG:
+		o->config = arg;
+		return options__read_config(arg, o);
+	case OPT_OWN_NETNS:
+		o->own_netns = true;
+		return 0;
+	case OPT_PIN:
+		if (!o->pin_dir)
+			o->pin_dir = PL_PIN_DIR_DEFAULT;
+		return 0;
+	case OPT_PIN_DIR:
+		if (arg[0] != '/' || strlen(arg) > MAX_PIN_DIR)
+			return bad("invalid value '%s' for --pin-dir: an absolute path on the BPF filesystem, at most %d bytes",
+				   arg, MAX_PIN_DIR);
+		o->pin_dir = arg;
+		return 0;
+	default:
+		return -EINVAL; /* getopt has said what is wrong */
+	}
+}
+
+int options__parse(int argc, char **argv, struct pl_options *o)
+{
+	int c, err;
+
+	memset(o, 0, sizeof(*o));
+	o->duration_s = 1;
+	o->interval_s = 2;
+	o->listen = "127.0.0.1:9530";
+	o->top_k = 20;
+	o->filter.port = -1;
+	o->leak_age_s = 60;
+	o->hooks = PL_HOOKS_AUTO;
+	if (argc < 2)
+		return bad("no command given");
+	if ((err = parse_command(argv[1], &o->cmd)))
+		return err;
+	if (o->cmd == PL_CMD_SERVE)
+		o->interval_s = 5;
+	if (o->cmd == PL_CMD_HELP) {
+		enum pl_command topic = PL_CMD_HELP;
+
+		if (argc > 2 && (err = parse_command(argv[2], &topic)))
+			return err;
+		options__usage(stdout, topic);
+		return 0;
+	}
+	/* The flags follow the command: parse argv + 1 as if it were all.
+	 * optind = 0 resets getopt entirely (state of an earlier parse). */
+	argc--;
+	argv++;
+	optind = 0;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":d:i:n:bp:c:vh", long_options, NULL)) != -1) {
+		if (c == '?' && optopt) /* a short one, maybe inside a cluster like -bx */
+			return bad("unknown option '-%c'", optopt);
+		if (c == '?')
+			return bad("unknown option '%s'", argv[optind - 1]);
+		if (c == ':')
+			return bad("option '%s' needs a value", argv[optind - 1]);
+		if (c == 'h') {
+			options__usage(stdout, o->cmd);
+			o->cmd = PL_CMD_HELP;
+			return 0;
+		}
+		if (!applies(o->cmd, c))
+			return bad("option '%s' does not apply to this command", argv[optind - 1]);
+		if ((err = parse_flag(c, optarg, o)))
+			return err;
+	}
+	if (optind < argc)
+		return bad("unexpected argument '%s'", argv[optind]);
+	if (o->verify && (o->json || o->filter.pid || o->filter.comm || o->filter.port >= 0 ||
+			  o->filter.cgroup))
+		return bad("--verify checks the whole host, as text: no --json and no filters");
+	if (o->count && o->cmd == PL_CMD_TOP && !o->batch)
+		return bad("-n goes with -b (batch mode)");
+	return 0;
+}
+
+int options__read_config(const char *path, struct pl_options *o)
+{
+	char line[256], key[64], value[128];
+	unsigned int n = 0;
+	FILE *f = fopen(path, "re");
+	int err = 0;
+
+	if (!f)
+		return bad("cannot read --config %s: %s", path, strerror(errno));
+	while (!err && fgets(line, sizeof(line), f)) {
+		n++;
+		if (line[strspn(line, " \t")] == '#' || line[strspn(line, " \t\n")] == '\0')
+			continue;
+		if (sscanf(line, " %63[a-z_] = %127s", key, value) != 2)
+			err = bad("%s:%u: expected 'key = value'", path, n);
+		else if (!strcmp(key, "top_k"))
+			err = parse_ulong("top_k", value, 1, 100000, &o->top_k);
+		else if (!strcmp(key, "interval"))
+			err = parse_interval("interval", value, &o->interval_s);
+		else if (!strcmp(key, "leak_age"))
+			err = parse_double("leak_age", value, MAX_DURATION_S, &o->leak_age_s);
+		else
+			err = bad("%s:%u: unknown setting '%s'", path, n, key);
+	}
+	fclose(f);
+	return err;
+}

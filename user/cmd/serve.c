@@ -1,0 +1,204 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* portleak serve: a Prometheus endpoint for a fleet. */
+#include <errno.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cmd/commands.h"
+#include "views/http.h"
+#include "views/metrics.h"
+#include "host/privileges.h"
+#include "host/sysinfo.h"
+#include "loader/tracker.h"
+#include "cmd/version.h"
+
+#define HTTP_WAIT_MS 100
+
+struct server {
+	struct pl_tracker tracker;
+	struct pl_options opts; /* a copy: SIGHUP may change it */
+	struct pl_report report;
+	bool have_report;
+	__u64 lost_logged; /* losses already reported in the log */
+};
+
+static volatile sig_atomic_t reload;
+
+static void on_hup(int sig)
+{
+	(void)sig;
+	reload = 1;
+}
+
+static void log_line(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static void log_line(const char *fmt, ...)
+{
+	char when[32];
+	va_list ap;
+
+	sysinfo__rfc3339(when, sizeof(when));
+	fprintf(stderr, "%s portleak: ", when);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+static void write_metrics(struct server *s, FILE *out, __u64 started)
+{
+	struct pl_prog_stat progs[PL_MAX_PROGS];
+	struct pl_report_meta meta = tracker__meta(&s->tracker);
+	struct pl_metrics_extra x = {
+		.version = PORTLEAK_VERSION,
+		.top_k = s->opts.top_k,
+		.progs = progs,
+		.n_progs = agent__prog_stats(&s->tracker.agent, progs),
+		.bpf_stats_enabled = -1,
+		.failures = s->tracker.agent.failures.tally,
+	};
+
+	sysinfo__sysctl("/proc/sys/kernel/bpf_stats_enabled", &x.bpf_stats_enabled);
+	x.scrape_s = (double)(sysinfo__now_ns() - started) / 1e9;
+	metrics__write(out, &s->report, &meta, &x);
+}
+
+static void handle(const char *path, struct pl_http_response *res, void *ctx)
+{
+	struct server *s = ctx;
+	__u64 started = sysinfo__now_ns();
+	struct pl_report_meta meta;
+
+	res->status = 200;
+	res->content_type = "text/plain; charset=utf-8";
+	if (!strcmp(path, "/healthz")) {
+		fputs("ok\n", res->body);
+	} else if (!s->have_report) {
+		res->status = 503;
+		fputs("no report yet\n", res->body);
+	} else if (!strcmp(path, "/metrics")) {
+		res->content_type = PL_METRICS_CONTENT_TYPE;
+		write_metrics(s, res->body, started);
+	} else if (!strcmp(path, "/api/snapshot")) {
+		res->content_type = "application/json";
+		meta = tracker__meta(&s->tracker);
+		report__json(res->body, &s->report, &meta);
+	} else {
+		res->status = 404;
+		fputs("not found: try /metrics, /api/snapshot or /healthz\n", res->body);
+	}
+}
+
+static int refresh(struct server *s)
+{
+	struct pl_report r;
+	__u64 lost;
+	int err = tracker__report(&s->tracker, &r);
+
+	if (err)
+		return err;
+	if (s->have_report)
+		model__free(&s->report);
+	s->report = r;
+	s->have_report = true;
+	lost = r.lost[PL_CNT_EVENTS_LOST] + r.lost[PL_CNT_LEDGER_FULL] +
+	       r.lost[PL_CNT_OWNERS_FULL] + r.lost[PL_CNT_TIMEWAIT_FULL] + r.failures_dropped +
+	       r.missed_runs;
+	if (lost > s->lost_logged) {
+		log_line("losing data: events %llu, ledger full %llu, owners full %llu, timewait full %llu, missed runs %llu",
+			 (unsigned long long)(r.lost[PL_CNT_EVENTS_LOST] + r.failures_dropped),
+			 (unsigned long long)r.lost[PL_CNT_LEDGER_FULL],
+			 (unsigned long long)r.lost[PL_CNT_OWNERS_FULL],
+			 (unsigned long long)r.lost[PL_CNT_TIMEWAIT_FULL],
+			 (unsigned long long)r.missed_runs);
+		s->lost_logged = lost;
+	}
+	return 0;
+}
+
+static void reread_config(struct server *s)
+{
+	struct pl_options o = s->opts;
+
+	reload = 0;
+	if (!s->opts.config) {
+		log_line("SIGHUP: no --config file; nothing to re-read");
+		return;
+	}
+	if (options__read_config(s->opts.config, &o)) {
+		log_line("SIGHUP: keeping the old settings");
+		return;
+	}
+	s->opts = o;
+	log_line("SIGHUP: re-read %s: top_k %lu, interval %.1fs, leak_age %.0fs", o.config,
+		 o.top_k, o.interval_s, o.leak_age_s);
+}
+
+static int loop(struct server *s, int fd)
+{
+	__u64 next = 0, now;
+	int err = 0, n;
+
+	while (!err && !tracker__interrupted()) {
+		if (reload)
+			reread_config(s);
+		now = sysinfo__now_ns();
+		if (now >= next) {
+			err = refresh(s);
+			next = now + (__u64)(s->opts.interval_s * 1e9);
+		}
+		n = http__serve(fd, HTTP_WAIT_MS, handle, s);
+		if (n < 0)
+			err = n;
+		if (!err)
+			err = tracker__trace(&s->tracker, 0);
+	}
+	return err;
+}
+
+int cmd_serve(const struct pl_options *o)
+{
+	struct sigaction hup = { .sa_handler = on_hup };
+	struct server s = { .opts = *o };
+	int fd, err, status;
+
+	tracker__catch_signals();
+	sigaction(SIGHUP, &hup, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	fd = http__listen(o->listen);
+	if (fd == -EINVAL) {
+		fprintf(stderr, "portleak: invalid --listen '%s': expected ADDR:PORT, e.g. 127.0.0.1:9530 or [::1]:9530\n",
+			o->listen);
+		return PL_EXIT_USAGE;
+	}
+	if (fd < 0) {
+		fprintf(stderr, "portleak: failed to listen on %s: %s\n", o->listen, strerror(-fd));
+		return PL_EXIT_RUNTIME;
+	}
+	if ((status = tracker__start(&s.tracker, &s.opts, true))) {
+		close(fd);
+		return status;
+	}
+	err = privileges__drop(o->user, !o->own_netns);
+	if (!err) {
+		log_line("serving http://%s/metrics (hooks %s/%s/%s, capabilities %016llx%s%s)",
+			 o->listen, hooks__state_name(s.tracker.agent.plan),
+			 hooks__accept_name(s.tracker.agent.plan),
+			 hooks__bind_name(s.tracker.agent.plan), privileges__effective(),
+			 o->user ? ", user " : "", o->user ? o->user : "");
+		err = loop(&s, fd);
+	}
+	if (err)
+		log_line("stopping on error: %s", strerror(-err));
+	else
+		log_line("stopping: signal received");
+	if (s.have_report)
+		model__free(&s.report);
+	tracker__stop(&s.tracker);
+	close(fd);
+	return err ? PL_EXIT_RUNTIME : 0;
+}

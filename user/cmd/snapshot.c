@@ -1,0 +1,82 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* portleak snapshot: walk, trace for a while, report once.
+ * portleak watch: report every interval, until interrupted. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cmd/commands.h"
+#include "loader/tracker.h"
+
+static void print(const struct pl_options *o, const struct pl_tracker *t,
+		  const struct pl_report *r)
+{
+	struct pl_report_meta meta = tracker__meta(t);
+
+	if (o->json)
+		report__json(stdout, r, &meta);
+	else
+		report__text(stdout, r, &meta);
+	fflush(stdout);
+	if (t->netns_failed)
+		fprintf(stderr, "portleak: %zu network namespaces could not be entered: their sockets are missing\n",
+			t->netns_failed);
+}
+
+/* One interval: trace, then report. */
+static int step(const struct pl_options *o, struct pl_tracker *t, double seconds)
+{
+	struct pl_report r;
+	int err = tracker__trace(t, seconds);
+
+	if (!err)
+		err = tracker__report(t, &r);
+	if (err) {
+		fprintf(stderr, "portleak: failed to build the report: %s\n", strerror(-err));
+		return err;
+	}
+	print(o, t, &r);
+	model__free(&r);
+	return 0;
+}
+
+static void announce(const struct pl_tracker *t, const char *what, double seconds)
+{
+	struct pl_report_meta m = tracker__meta(t);
+
+	fprintf(stderr, "portleak: tracing, %s %.1fs (hooks: state=%s accept=%s bind=%s)\n",
+		what, seconds, m.hook_state, m.hook_accept, m.hook_bind);
+}
+
+int cmd_snapshot(const struct pl_options *o)
+{
+	struct pl_tracker t;
+	int status, err;
+
+	if (o->verify)
+		return cmd_verify(o);
+	tracker__catch_signals();
+	if ((status = tracker__start(&t, o, o->duration_s > 0)))
+		return status;
+	if (o->duration_s > 0)
+		t.walk_every_ns = 0; /* the one report sees who holds what at its end */
+	announce(&t, "report after", o->duration_s);
+	err = step(o, &t, o->duration_s);
+	tracker__stop(&t);
+	return err ? PL_EXIT_RUNTIME : 0;
+}
+
+int cmd_watch(const struct pl_options *o)
+{
+	struct pl_tracker t;
+	unsigned long n;
+	int status, err = 0;
+
+	tracker__catch_signals();
+	if ((status = tracker__start(&t, o, true)))
+		return status;
+	announce(&t, "one report every", o->interval_s);
+	for (n = 0; !err && !tracker__interrupted() && (!o->count || n < o->count); n++)
+		err = step(o, &t, o->interval_s);
+	tracker__stop(&t);
+	return err ? PL_EXIT_RUNTIME : 0;
+}

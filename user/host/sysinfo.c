@@ -1,0 +1,239 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <errno.h>
+#include <ftw.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <linux/magic.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+#include <sys/vfs.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "host/sysinfo.h"
+
+#define CGROUP_ROOT "/sys/fs/cgroup"
+#define CAP_PERFMON_BIT 38
+#define CAP_BPF_BIT 39
+#define CAP_SYS_ADMIN_BIT 21
+
+int sysinfo__port_range(__u16 *low, __u16 *high)
+{
+	FILE *f = fopen("/proc/sys/net/ipv4/ip_local_port_range", "re");
+	unsigned int lo = 32768, hi = 60999; /* the kernel's default */
+	int ok = 0;
+
+	if (f) {
+		ok = fscanf(f, "%u %u", &lo, &hi) == 2;
+		fclose(f);
+	}
+	*low = (__u16)lo;
+	*high = (__u16)hi;
+	return ok ? 0 : -ENOENT;
+}
+
+int sysinfo__sysctl(const char *path, long *value)
+{
+	FILE *f = fopen(path, "re");
+	int ok;
+
+	if (!f)
+		return -errno;
+	ok = fscanf(f, "%ld", value) == 1;
+	fclose(f);
+	return ok ? 0 : -EINVAL;
+}
+
+void sysinfo__kernel(char *buf, size_t len)
+{
+	struct utsname u;
+
+	snprintf(buf, len, "%s", uname(&u) ? "unknown" : u.release);
+}
+
+__u64 sysinfo__now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (__u64)ts.tv_sec * 1000000000ull + (__u64)ts.tv_nsec;
+}
+
+void sysinfo__rfc3339(char *buf, size_t len)
+{
+	time_t now = time(NULL);
+	struct tm tm;
+
+	gmtime_r(&now, &tm);
+	strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+bool sysinfo__has_btf(void)
+{
+	return access(PL_BTF_PATH, R_OK) == 0;
+}
+
+const char *sysinfo__lockdown(char *buf, size_t len)
+{
+	FILE *f = fopen(PL_LOCKDOWN_PATH, "re");
+	char line[128], *open, *close = NULL;
+
+	if (!f)
+		return NULL;
+	open = fgets(line, sizeof(line), f) ? strchr(line, '[') : NULL;
+	fclose(f);
+	if (open)
+		close = strchr(open, ']');
+	if (!close)
+		return NULL;
+	*close = '\0';
+	snprintf(buf, len, "%s", open + 1);
+	return buf;
+}
+
+bool sysinfo__on_bpffs(const char *path)
+{
+	struct statfs fs;
+
+	return statfs(path, &fs) == 0 && fs.f_type == BPF_FS_MAGIC;
+}
+
+static __u64 effective_caps(void)
+{
+	FILE *f = fopen("/proc/self/status", "re");
+	unsigned long long caps = 0;
+	char line[256];
+
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "CapEff: %llx", &caps) == 1)
+			break;
+	if (f)
+		fclose(f);
+	return caps;
+}
+
+const char *sysinfo__missing_caps(void)
+{
+	__u64 caps = effective_caps();
+	bool bpf = caps & (1ull << CAP_BPF_BIT), perfmon = caps & (1ull << CAP_PERFMON_BIT);
+
+	if (caps & (1ull << CAP_SYS_ADMIN_BIT) || (bpf && perfmon))
+		return NULL;
+	if (!bpf && !perfmon)
+		return "CAP_BPF and CAP_PERFMON";
+	return bpf ? "CAP_PERFMON" : "CAP_BPF";
+}
+
+static void mount_if_missing(const char *dir, const char *type, long magic, bool quiet)
+{
+	struct statfs fs;
+
+	if (statfs(dir, &fs) == 0 && (magic == 0 || (long)fs.f_type == magic))
+		return;
+	if (mount(type, dir, type, 0, NULL) && errno != EBUSY && !quiet)
+		fprintf(stderr, "portleak: failed to mount %s on %s: %s\n", type, dir,
+			strerror(errno));
+}
+
+void sysinfo__mount_pseudo_fs(void)
+{
+	struct stat st;
+
+	mount_if_missing(PL_BPFFS_PATH, "bpf", BPF_FS_MAGIC, true); /* only serve --pin needs it */
+	/* Only to read the lockdown mode when a load fails. */
+	mount_if_missing("/sys/kernel/security", "securityfs", SECURITYFS_MAGIC, true);
+	/* Tracepoint ids come from tracefs: at its own place or in debugfs. */
+	if (stat("/sys/kernel/tracing/events", &st) && stat("/sys/kernel/debug/tracing/events", &st))
+		mount_if_missing("/sys/kernel/tracing", "tracefs", TRACEFS_MAGIC, false);
+}
+
+/* --- cgroup paths --------------------------------------------------------- */
+
+struct cgroup_entry {
+	__u64 id;
+	char *path;
+};
+
+struct pl_cgroups {
+	struct cgroup_entry *e;
+	size_t n, cap;
+	bool scanned_for_miss; /* rescan at most once per miss */
+};
+
+static struct pl_cgroups *scan_target;
+
+static int scan_one(const char *path, const struct stat *st, int type, struct FTW *ftw)
+{
+	struct pl_cgroups *c = scan_target;
+	struct cgroup_entry *grown;
+	const char *rel = path + strlen(CGROUP_ROOT);
+
+	(void)ftw;
+	if (type != FTW_D)
+		return 0;
+	if (c->n == c->cap) {
+		size_t cap = c->cap ? c->cap * 2 : 256;
+
+		grown = realloc(c->e, cap * sizeof(*grown));
+		if (!grown)
+			return 1;
+		c->e = grown;
+		c->cap = cap;
+	}
+	c->e[c->n].id = st->st_ino; /* a cgroup's id is its kernfs inode */
+	c->e[c->n].path = strdup(*rel ? rel : "/");
+	if (c->e[c->n].path)
+		c->n++;
+	return 0;
+}
+
+static void cgroups_scan(struct pl_cgroups *c)
+{
+	size_t i;
+
+	for (i = 0; i < c->n; i++)
+		free(c->e[i].path);
+	c->n = 0;
+	scan_target = c;
+	nftw(CGROUP_ROOT, scan_one, 32, FTW_PHYS | FTW_MOUNT);
+	scan_target = NULL;
+}
+
+struct pl_cgroups *cgroups__new(void)
+{
+	return calloc(1, sizeof(struct pl_cgroups));
+}
+
+const char *cgroups__path(__u64 id, void *ctx)
+{
+	struct pl_cgroups *c = ctx;
+	size_t i;
+	int pass;
+
+	if (!c)
+		return NULL;
+	for (pass = 0; pass < 2; pass++) {
+		for (i = 0; i < c->n; i++)
+			if (c->e[i].id == id)
+				return c->e[i].path;
+		if (pass || (c->n && c->scanned_for_miss))
+			break;
+		c->scanned_for_miss = c->n > 0;
+		cgroups_scan(c);
+	}
+	return NULL;
+}
+
+void cgroups__free(struct pl_cgroups *c)
+{
+	size_t i;
+
+	if (!c)
+		return;
+	for (i = 0; i < c->n; i++)
+		free(c->e[i].path);
+	free(c->e);
+	free(c);
+}

@@ -1,0 +1,132 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "loader/agent.h"
+#include "loader/pin.h"
+#include "portleak.skel.h"
+
+static bool libbpf_verbose;
+
+static int libbpf_log(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	if (!libbpf_verbose || level == LIBBPF_DEBUG)
+		return 0;
+	return vfprintf(stderr, fmt, ap);
+}
+
+static int size_maps(struct portleak_bpf *skel, const struct pl_agent_config *cfg)
+{
+	int err = 0;
+
+	if (cfg->ledger_size)
+		err = bpf_map__set_max_entries(skel->maps.ledger, cfg->ledger_size);
+	if (!err && cfg->events_bytes)
+		err = bpf_map__set_max_entries(skel->maps.events, cfg->events_bytes);
+	return err;
+}
+
+/* One plan, start to finish. On failure everything is undone. */
+static int try_plan(struct pl_agent *a, const struct pl_agent_config *cfg,
+		    const struct pl_hook_plan *plan)
+{
+	struct pl_attempt *why = &a->failed[a->n_failed];
+	int err;
+
+	why->plan = plan;
+	why->stage = "open";
+	a->skel = portleak_bpf__open();
+	if (!a->skel) {
+		err = -errno;
+		goto fail;
+	}
+	hooks__select(a->skel, cfg->walk_only ? NULL : plan);
+	err = size_maps(a->skel, cfg);
+	if (!err && cfg->pin_dir)
+		err = pin__use(a->skel, cfg->pin_dir);
+	if (!err) {
+		why->stage = "load";
+		err = portleak_bpf__load(a->skel);
+	}
+	if (!err) {
+		why->stage = "attach";
+		err = portleak_bpf__attach(a->skel);
+	}
+	if (!err && cfg->pin_dir) {
+		why->stage = "pin";
+		err = pin__stamp(cfg->pin_dir);
+	}
+	if (!err) {
+		a->plan = cfg->walk_only ? NULL : plan;
+		return 0;
+	}
+fail:
+	why->err = err;
+	a->n_failed++;
+	portleak_bpf__destroy(a->skel);
+	a->skel = NULL;
+	return err;
+}
+
+int agent__start(struct pl_agent *a, const struct pl_agent_config *cfg)
+{
+	const struct pl_hook_plan *plans;
+	size_t i, n;
+	int err = -ENOENT;
+
+	memset(a, 0, sizeof(*a));
+	libbpf_verbose = cfg->verbose;
+	libbpf_set_print(libbpf_log);
+	n = hooks__plans(cfg->hooks, &plans);
+	for (i = 0; i < n && i < PL_MAX_ATTEMPTS; i++) {
+		err = try_plan(a, cfg, &plans[i]);
+		if (!err)
+			break;
+	}
+	if (err)
+		return err;
+	err = failures__open(&a->failures, bpf_map__fd(a->skel->maps.events));
+	if (err)
+		agent__stop(a);
+	return err;
+}
+
+size_t agent__prog_stats(const struct pl_agent *a, struct pl_prog_stat *out)
+{
+	struct bpf_program *prog;
+	size_t n = 0;
+
+	bpf_object__for_each_program(prog, a->skel->obj) {
+		struct bpf_prog_info info = { 0 };
+		__u32 len = sizeof(info);
+		int fd = bpf_program__fd(prog);
+
+		if (fd < 0 || n == PL_MAX_PROGS || bpf_obj_get_info_by_fd(fd, &info, &len))
+			continue;
+		out[n++] = (struct pl_prog_stat){ bpf_program__name(prog), info.run_time_ns,
+						  info.run_cnt, info.recursion_misses };
+	}
+	return n;
+}
+
+__u64 agent__missed_runs(const struct pl_agent *a)
+{
+	struct pl_prog_stat progs[PL_MAX_PROGS];
+	size_t i, n = agent__prog_stats(a, progs);
+	__u64 missed = 0;
+
+	for (i = 0; i < n; i++)
+		missed += progs[i].missed;
+	return missed;
+}
+
+void agent__stop(struct pl_agent *a)
+{
+	failures__close(&a->failures);
+	portleak_bpf__destroy(a->skel);
+	a->skel = NULL;
+}

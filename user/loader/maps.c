@@ -1,0 +1,230 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <errno.h>
+#include <stdio.h>
+#include <unistd.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "loader/maps.h"
+#include "portleak.skel.h"
+#include "loader/walk_user.h"
+
+struct row_layout {
+	size_t size;       /* sizeof the row struct */
+	size_t key_size;   /* the key sits at offset 0 */
+	size_t value_off;
+	size_t value_size;
+};
+
+#define ROW_LAYOUT(type, k, v)                                               \
+	((struct row_layout){ sizeof(type), sizeof(((type *)0)->k),           \
+			      offsetof(type, v), sizeof(((type *)0)->v) })
+
+/* Copy every entry of a hash map into an array of rows, grown as needed
+ * (a full-size buffer would cost megabytes for a mostly empty map).
+ * Entries inserted while we read may be missed; entries deleted meanwhile
+ * are skipped. */
+static int read_hash(const struct bpf_map *map, struct row_layout l,
+		     void **rows, size_t *n)
+{
+	size_t cap = 0, max = bpf_map__max_entries(map);
+	int fd = bpf_map__fd(map), err = 0;
+	char *keys = malloc(2 * l.key_size), *prev = NULL, *next = keys, *out = NULL, *grown;
+
+	*n = 0;
+	while (keys && *n < max && bpf_map_get_next_key(fd, prev, next) == 0) {
+		if (*n == cap) {
+			cap = cap ? cap * 2 : 256;
+			grown = realloc(out, cap * l.size);
+			if (!grown) {
+				err = -ENOMEM;
+				break;
+			}
+			out = grown;
+		}
+		memset(out + *n * l.size, 0, l.size);
+		memcpy(out + *n * l.size, next, l.key_size);
+		if (bpf_map_lookup_elem(fd, next, out + *n * l.size + l.value_off) == 0)
+			(*n)++;
+		prev = next;
+		next = next == keys ? keys + l.key_size : keys;
+	}
+	if (!keys)
+		err = -ENOMEM;
+	free(keys);
+	*rows = out;
+	return err;
+}
+
+static int read_counters(const struct bpf_map *map, __u64 *sums)
+{
+	int ncpu = libbpf_num_possible_cpus(), fd = bpf_map__fd(map);
+	__u64 *per_cpu;
+	__u32 i;
+	int c;
+
+	if (ncpu < 0)
+		return ncpu;
+	per_cpu = calloc(ncpu, sizeof(*per_cpu));
+	if (!per_cpu)
+		return -ENOMEM;
+	for (i = 0; i < PL_NR_COUNTERS; i++) {
+		sums[i] = 0;
+		if (bpf_map_lookup_elem(fd, &i, per_cpu))
+			continue;
+		for (c = 0; c < ncpu; c++)
+			sums[i] += per_cpu[c];
+	}
+	free(per_cpu);
+	return 0;
+}
+
+int maps__read(struct portleak_bpf *skel, struct pl_maps *m)
+{
+	int err;
+
+	memset(m, 0, sizeof(*m));
+	err = read_hash(skel->maps.ledger, ROW_LAYOUT(struct pl_ledger_row, sk, s),
+			(void **)&m->ledger, &m->n_ledger);
+	if (!err)
+		err = read_hash(skel->maps.timewait,
+				ROW_LAYOUT(struct pl_timewait_row, key, v),
+				(void **)&m->timewait, &m->n_timewait);
+	if (!err)
+		err = read_hash(skel->maps.owners, ROW_LAYOUT(struct pl_owner_row, key, v),
+				(void **)&m->owners, &m->n_owners);
+	if (!err)
+		err = read_counters(skel->maps.counters, m->counters);
+	if (err)
+		maps__free(m);
+	return err;
+}
+
+void maps__free(struct pl_maps *m)
+{
+	free(m->ledger);
+	free(m->timewait);
+	free(m->owners);
+	memset(m, 0, sizeof(*m));
+}
+
+/* --- garbage collection ---------------------------------------------------- */
+
+#define LEDGER_GRACE_NS (2 * 1000000000ull)   /* a socket may be mid-connect */
+#define TIMEWAIT_GRACE_NS (5 * 1000000000ull) /* the timewait socket may lag */
+
+static int cmp_sk(const void *a, const void *b)
+{
+	__u64 x = *(const __u64 *)a, y = *(const __u64 *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static int cmp_tuple(const void *a, const void *b)
+{
+	return memcmp(a, b, sizeof(struct pl_tuple));
+}
+
+struct live_sets {
+	__u64 *socks;
+	size_t n_socks;
+	struct pl_tuple *timewait;
+	size_t n_timewait;
+};
+
+static int live_sets(const struct pl_tcp_walk *w, struct live_sets *l)
+{
+	size_t i;
+
+	memset(l, 0, sizeof(*l));
+	l->socks = calloc(w->n + 1, sizeof(*l->socks));
+	l->timewait = calloc(w->n + 1, sizeof(*l->timewait));
+	if (!l->socks || !l->timewait)
+		return -ENOMEM;
+	for (i = 0; i < w->n; i++) {
+		if (w->recs[i].kind == PL_REC_TIMEWAIT)
+			l->timewait[l->n_timewait++] = w->recs[i].tuple;
+		else
+			l->socks[l->n_socks++] = w->recs[i].sk;
+	}
+	qsort(l->socks, l->n_socks, sizeof(*l->socks), cmp_sk);
+	qsort(l->timewait, l->n_timewait, sizeof(*l->timewait), cmp_tuple);
+	return 0;
+}
+
+static int cmp_u32(const void *a, const void *b)
+{
+	__u32 x = *(const __u32 *)a, y = *(const __u32 *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Without CAP_KILL, kill(pid, 0) cannot tell; /proc can. */
+static bool process_alive(__u32 tgid)
+{
+	char path[32];
+
+	snprintf(path, sizeof(path), "/proc/%u", tgid);
+	return access(path, F_OK) == 0;
+}
+
+/* Sorted tgids that a ledger or timewait entry still refers to. */
+static __u32 *referenced_tgids(const struct pl_maps *m, size_t *n)
+{
+	__u32 *t = calloc(m->n_ledger + m->n_timewait + 1, sizeof(*t));
+	size_t i;
+
+	*n = 0;
+	if (!t)
+		return NULL;
+	for (i = 0; i < m->n_ledger; i++)
+		t[(*n)++] = m->ledger[i].s.owner.tgid;
+	for (i = 0; i < m->n_timewait; i++)
+		t[(*n)++] = m->timewait[i].v.owner.tgid;
+	qsort(t, *n, sizeof(*t), cmp_u32);
+	return t;
+}
+
+void maps__gc(struct portleak_bpf *skel, const struct pl_maps *m,
+	      const struct pl_tcp_walk *live, __u64 now_ns)
+{
+	int ledger = bpf_map__fd(skel->maps.ledger);
+	int timewait = bpf_map__fd(skel->maps.timewait);
+	int owners = bpf_map__fd(skel->maps.owners);
+	struct live_sets l;
+	size_t i, n_refs;
+	__u32 *refs;
+
+	if (live_sets(live, &l) == 0) {
+		for (i = 0; i < m->n_ledger; i++) {
+			const struct pl_ledger_row *r = &m->ledger[i];
+
+			if (walk__has_netns(live, r->s.tuple.netns) &&
+			    now_ns - r->s.changed_ns > LEDGER_GRACE_NS &&
+			    !bsearch(&r->sk, l.socks, l.n_socks, sizeof(__u64), cmp_sk))
+				bpf_map_delete_elem(ledger, &r->sk);
+		}
+		for (i = 0; i < m->n_timewait; i++) {
+			const struct pl_timewait_row *r = &m->timewait[i];
+
+			if (walk__has_netns(live, r->key.netns) &&
+			    now_ns - r->v.closed_ns > TIMEWAIT_GRACE_NS &&
+			    !bsearch(&r->key, l.timewait, l.n_timewait, sizeof(r->key), cmp_tuple))
+				bpf_map_delete_elem(timewait, &r->key);
+		}
+	}
+	free(l.socks);
+	free(l.timewait);
+	refs = referenced_tgids(m, &n_refs);
+	for (i = 0; refs && i < m->n_owners; i++) {
+		const struct pl_owner *o = &m->owners[i].key;
+
+		if (!process_alive(o->tgid) &&
+		    !bsearch(&o->tgid, refs, n_refs, sizeof(*refs), cmp_u32))
+			bpf_map_delete_elem(owners, o);
+	}
+	free(refs);
+}

@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* Reading the ledger, owners, timewait and counters maps into rows. */
+#ifndef PORTLEAK_MAPS_H
+#define PORTLEAK_MAPS_H
+
+#include "model/model.h"
+
+struct portleak_bpf;
+
+struct pl_maps {
+	struct pl_ledger_row *ledger;
+	size_t n_ledger;
+	struct pl_timewait_row *timewait;
+	size_t n_timewait;
+	struct pl_owner_row *owners;
+	size_t n_owners;
+	__u64 counters[PL_NR_COUNTERS]; /* summed over CPUs */
+};
+
+int maps__read(struct portleak_bpf *skel, struct pl_maps *out);
+/* Delete what no longer exists, as shown by @live (a walk taken after @m was
+ * read): ledger entries of vanished sockets, TIME_WAIT owners of expired
+ * timewait sockets, counters of exited processes nothing refers to. */
+struct pl_tcp_walk;
+void maps__gc(struct portleak_bpf *skel, const struct pl_maps *m,
+	      const struct pl_tcp_walk *live, __u64 now_ns);
+void maps__free(struct pl_maps *m);
+
+#endif

@@ -1,0 +1,205 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "portleak.skel.h"
+#include "host/procnet.h"
+#include "host/sysinfo.h"
+#include "loader/walk_user.h"
+
+/* Run an iterator to its end; its output goes to @sink (may be NULL). */
+static int run_iter(struct bpf_link *link,
+		    int (*sink)(void *ctx, const char *buf, size_t len), void *ctx)
+{
+	char buf[64 * sizeof(struct pl_tcp_record)];
+	int fd = bpf_iter_create(bpf_link__fd(link)), err = 0;
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	while ((n = read(fd, buf, sizeof(buf))) > 0)
+		if (sink && (err = sink(ctx, buf, (size_t)n)))
+			break;
+	if (n < 0)
+		err = -errno;
+	close(fd);
+	return err;
+}
+
+int walk__fds(struct portleak_bpf *skel)
+{
+	int err;
+
+	/* Generations count from the boot-time millisecond of the first walk,
+	 * so a restart on pinned maps never repeats an earlier one. */
+	if (!skel->bss->walk_gen)
+		skel->bss->walk_gen = (__u32)(sysinfo__now_ns() / 1000000);
+	skel->bss->walk_gen++;
+	skel->bss->walk_pass = PL_WALK_MARK;
+	err = run_iter(skel->links.walk_fds, NULL, NULL);
+	if (err)
+		return err;
+	skel->bss->walk_pass = PL_WALK_ADOPT;
+	return run_iter(skel->links.walk_fds, NULL, NULL);
+}
+
+static int keep_records(void *ctx, const char *buf, size_t len)
+{
+	struct pl_tcp_walk *w = ctx;
+	size_t n = len / sizeof(struct pl_tcp_record);
+	struct pl_tcp_record *grown;
+	size_t cap;
+
+	if (w->n + n > w->cap) {
+		cap = w->cap ? w->cap : 1024;
+		while (cap < w->n + n)
+			cap *= 2;
+		grown = realloc(w->recs, cap * sizeof(*grown));
+		if (!grown)
+			return -ENOMEM;
+		w->recs = grown;
+		w->cap = cap;
+	}
+	/* Each run of walk_tcp writes one whole record, and reads ask for
+	 * whole records: a partial one means a layout mismatch. */
+	if (len % sizeof(struct pl_tcp_record))
+		return -EPROTO;
+	memcpy(w->recs + w->n, buf, n * sizeof(*grown));
+	w->n += n;
+	return 0;
+}
+
+bool walk__has_netns(const struct pl_tcp_walk *w, __u32 inum)
+{
+	size_t i;
+
+	for (i = 0; i < w->n_netns; i++)
+		if (w->netns[i].inum == inum)
+			return true;
+	return false;
+}
+
+static int add_netns(struct pl_tcp_walk *w, __u32 inum, bool kernel_counts)
+{
+	struct pl_kernel_counts *kernel;
+	struct pl_netns *grown;
+	size_t cap;
+
+	if (w->n_netns == w->cap_netns) {
+		cap = w->cap_netns ? w->cap_netns * 2 : 16;
+		grown = realloc(w->netns, cap * sizeof(*grown));
+		if (!grown)
+			return -ENOMEM;
+		w->netns = grown;
+		if (kernel_counts) {
+			kernel = realloc(w->kernel, cap * sizeof(*kernel));
+			if (!kernel)
+				return -ENOMEM;
+			w->kernel = kernel;
+		}
+		w->cap_netns = cap;
+	}
+	w->netns[w->n_netns] = (struct pl_netns){ .inum = inum };
+	sysinfo__port_range(&w->netns[w->n_netns].port_low,
+			    &w->netns[w->n_netns].port_high);
+	w->n_netns++;
+	return 0;
+}
+
+/* Walk the namespace the thread is in. */
+static int walk_here(struct portleak_bpf *skel, struct pl_tcp_walk *w,
+		     __u32 inum, unsigned int flags)
+{
+	bool kernel_counts = flags & PL_WALK_KERNEL_COUNTS;
+	struct pl_kernel_counts *k;
+	int err = add_netns(w, inum, kernel_counts);
+
+	if (err)
+		return err;
+	k = kernel_counts ? &w->kernel[w->n_netns - 1] : NULL;
+	if (k && (err = procnet__count_states(k->before)))
+		return err;
+	err = run_iter(skel->links.walk_tcp, keep_records, w);
+	if (!err && k)
+		err = procnet__count_states(k->after);
+	return err;
+}
+
+/* iter/tcp lists the namespace of the task that creates the iterator, so
+ * enter each namespace once to create one there. */
+static int walk_netns(struct portleak_bpf *skel, struct pl_tcp_walk *w,
+		      const char *path, int home, unsigned int flags)
+{
+	int fd = path ? open(path, O_RDONLY | O_CLOEXEC) : home, err = 0;
+	struct stat st;
+
+	if (fd < 0)
+		return 0; /* the process is gone: nothing to walk */
+	if (fstat(fd, &st) || walk__has_netns(w, (__u32)st.st_ino))
+		goto out;
+	if (fd != home && setns(fd, CLONE_NEWNET)) {
+		w->netns_failed++;
+		goto out;
+	}
+	err = walk_here(skel, w, (__u32)st.st_ino, flags);
+	if (fd != home && setns(home, CLONE_NEWNET))
+		err = -errno; /* we entered it, so we can leave; never go on elsewhere */
+out:
+	if (fd != home)
+		close(fd);
+	return err;
+}
+
+static int walk_dir(struct portleak_bpf *skel, struct pl_tcp_walk *w,
+		    const char *dir, const char *suffix, int home, unsigned int flags)
+{
+	char path[512];
+	struct dirent *d;
+	DIR *dp = opendir(dir);
+	int err = 0;
+
+	if (!dp)
+		return 0;
+	while (!err && (d = readdir(dp))) {
+		if (d->d_name[0] == '.' || (*suffix && (d->d_name[0] < '0' || d->d_name[0] > '9')))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s%s", dir, d->d_name, suffix);
+		err = walk_netns(skel, w, path, home, flags);
+	}
+	closedir(dp);
+	return err;
+}
+
+int walk__tcp(struct portleak_bpf *skel, unsigned int flags, struct pl_tcp_walk *w)
+{
+	int home = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC), err;
+	bool all_netns = flags & PL_WALK_ALL_NETNS;
+
+	memset(w, 0, sizeof(*w));
+	if (home < 0)
+		return -errno;
+	err = walk_netns(skel, w, NULL, home, flags);
+	if (!err && all_netns)
+		err = walk_dir(skel, w, "/run/netns", "", home, flags);
+	if (!err && all_netns)
+		err = walk_dir(skel, w, "/proc", "/ns/net", home, flags);
+	close(home);
+	return err;
+}
+
+void walk__free(struct pl_tcp_walk *w)
+{
+	free(w->recs);
+	free(w->netns);
+	free(w->kernel);
+	memset(w, 0, sizeof(*w));
+}

@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* Running the iterators of bpf/walk.bpf.c. */
+#ifndef PORTLEAK_WALK_USER_H
+#define PORTLEAK_WALK_USER_H
+
+#include <stdbool.h>
+
+#include "model/model.h"
+
+struct portleak_bpf;
+
+/* The kernel's own per-state count of one namespace (/proc/net/tcp{,6}),
+ * read just before and just after the iterator ran there. */
+struct pl_kernel_counts {
+	__u64 before[PL_TCP_NR_STATES];
+	__u64 after[PL_TCP_NR_STATES];
+};
+
+struct pl_tcp_walk {
+	struct pl_tcp_record *recs;
+	size_t n, cap;
+	struct pl_netns *netns; /* every namespace walked */
+	size_t n_netns, cap_netns;
+	size_t netns_failed;    /* namespaces that could not be entered */
+	struct pl_kernel_counts *kernel; /* with PL_WALK_KERNEL_COUNTS: one per netns */
+};
+
+enum pl_walk_flags {
+	PL_WALK_ALL_NETNS = 1,     /* every namespace, not only portleak's */
+	PL_WALK_KERNEL_COUNTS = 2, /* fill pl_tcp_walk.kernel */
+};
+
+/* Record the owner of every TCP socket held in an fd table: sockets the
+ * ledger does not know yet, and sockets their owner no longer holds (they
+ * go to a process that does). */
+int walk__fds(struct portleak_bpf *skel);
+/* List every TCP socket of portleak's network namespace and, with
+ * PL_WALK_ALL_NETNS in @flags, of every namespace that has a process in it
+ * or a name under /run/netns (entering them needs CAP_SYS_ADMIN). */
+int walk__tcp(struct portleak_bpf *skel, unsigned int flags, struct pl_tcp_walk *out);
+/* Was the namespace with this inode number walked? */
+bool walk__has_netns(const struct pl_tcp_walk *w, __u32 inum);
+void walk__free(struct pl_tcp_walk *w);
+
+#endif

@@ -1,0 +1,95 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <stdarg.h>
+#include <stdio.h>
+
+#include "model/advice.h"
+#include "model/names.h"
+
+#define TIMEWAIT_S 60
+#define MANY_TIME_WAIT 50
+
+struct out {
+	char (*lines)[PL_ADVICE_LEN];
+	size_t n, max;
+};
+
+static void say(struct out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void say(struct out *o, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (o->n == o->max)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(o->lines[o->n++], PL_ADVICE_LEN, fmt, ap);
+	va_end(ap);
+}
+
+static void not_closing(struct out *o, const struct pl_proc *p)
+{
+	char peer[PL_ENDPOINT_LEN], age[16];
+
+	names__endpoint(p->close_wait_peer.family, p->close_wait_peer.addr,
+			p->close_wait_peer.port, peer, sizeof(peer));
+	names__duration(p->close_wait_oldest_s, age, sizeof(age));
+	say(o, "Not closing after the peer closes: %llu sockets sit in CLOSE_WAIT (oldest %s, most to %s).",
+	    (unsigned long long)p->states[PL_TCP_CLOSE_WAIT], age, peer);
+	say(o, "  The peer has closed; only close() by this process frees them. Look for responses or streams left open on error paths, or a pool that never evicts dead connections.");
+}
+
+static void short_connections(struct out *o, const struct pl_proc *p, unsigned int range)
+{
+	say(o, "No keep-alive or pooling? %llu TIME_WAIT sockets: each connection this process closes first keeps its local port for %d s.",
+	    (unsigned long long)p->states[PL_TCP_TIME_WAIT], TIMEWAIT_S);
+	say(o, "  Toward one destination this host allows %u / %d s = %.0f new connections per second. Reuse connections (HTTP keep-alive, a connection pool).",
+	    range, TIMEWAIT_S, (double)range / TIMEWAIT_S);
+}
+
+static void port_failures(struct out *o, const struct pl_proc *p, unsigned int range)
+{
+	char dest[PL_ENDPOINT_LEN];
+
+	if (p->connect_failures) {
+		names__endpoint(p->connect_dest.family, p->connect_dest.addr,
+				p->connect_dest.port, dest, sizeof(dest));
+		say(o, "connect() found no free local port %llu times (EADDRNOTAVAIL): all %u ports toward %s were taken, in use or in TIME_WAIT.",
+		    (unsigned long long)p->connect_failures, range, dest);
+	}
+	if (p->bind_failures)
+		say(o, "bind() failed %llu times on port %u (%s): another socket holds the port; a restarted server needs SO_REUSEADDR to bind over its old TIME_WAIT sockets.",
+		    (unsigned long long)p->bind_failures, p->bind_port, names__errno(p->bind_err));
+}
+
+static void tuning(struct out *o, const struct pl_host_facts *h, unsigned int range)
+{
+	if (h->tw_reuse == 1)
+		say(o, "net.ipv4.tcp_tw_reuse = 1: outgoing connections may already reuse TIME_WAIT ports.");
+	else
+		say(o, "net.ipv4.tcp_tw_reuse = %ld (%s): setting it to 1 lets outgoing connect() reuse TIME_WAIT ports safely (TCP timestamps).",
+		    h->tw_reuse, h->tw_reuse == 2 ? "loopback only" : "off");
+	say(o, "net.ipv4.ip_local_port_range = %u %u gives %u ports per destination; 1024 65535 gives 64512 (reserve service ports with ip_local_reserved_ports).",
+	    h->port_low, h->port_high, range);
+}
+
+size_t advice__lines(const struct pl_proc *p, const struct pl_host_facts *h,
+		     char (*lines)[PL_ADVICE_LEN], size_t max)
+{
+	struct out o = { .lines = lines, .max = max };
+	unsigned int range = h->port_high >= h->port_low ? h->port_high - h->port_low + 1u : 0;
+	bool ports = p->connect_failures || p->bind_failures ||
+		     p->hot_dest_utilization >= PL_HOT_UTILIZATION;
+
+	if (p->states[PL_TCP_CLOSE_WAIT])
+		not_closing(&o, p);
+	if (p->verdict == PL_VERDICT_GROWING)
+		say(&o, "Held sockets grow faster than they are closed: a pool without a limit, or connections dropped without close() on error paths.");
+	if (p->states[PL_TCP_TIME_WAIT] >= MANY_TIME_WAIT)
+		short_connections(&o, p, range);
+	port_failures(&o, p, range);
+	if (ports || p->states[PL_TCP_TIME_WAIT] >= MANY_TIME_WAIT)
+		tuning(&o, h, range);
+	if (!o.n)
+		say(&o, "Nothing wrong seen for this process: its sockets are closed as fast as they are opened.");
+	return o.n;
+}

@@ -1,0 +1,761 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* Attribution and aggregation: see model.h. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "model/model.h"
+#include "model/names.h"
+#include "model/verdict.h"
+
+#define NS_PER_S 1e9
+#define PL_TIMEWAIT_S 60 /* TCP_TIMEWAIT_LEN */
+
+static const struct pl_owner unknown_owner;
+
+/* One live socket and who it is charged to. */
+struct attrib {
+	const struct pl_tcp_record *rec;
+	const struct pl_socket *entry; /* ledger entry, if any */
+	const struct pl_timewait *tw;  /* timewait owner, if any */
+	struct pl_owner owner;
+	const char *comm;
+	__u64 cgroup_id;
+	bool unknown;
+	bool pending_accept;
+	bool server_side; /* its local port is a listener's: the peer's port is noise */
+	bool active;      /* holds an ephemeral port toward a destination */
+	bool selected; /* passes the filters */
+	size_t proc;   /* 1 + index of its row in the report; 0: none */
+};
+
+struct listener {
+	__u32 netns;
+	__u16 port;
+	const struct pl_socket *entry;
+};
+
+struct index {
+	const struct pl_ledger_row **ledger;
+	const struct pl_timewait_row **timewait;
+	const struct pl_owner_row **owners;
+	struct listener *listeners;
+	size_t n_listeners;
+};
+
+static int cmp_u64(__u64 a, __u64 b)
+{
+	return a < b ? -1 : a > b;
+}
+
+static int cmp_owner(const struct pl_owner *a, const struct pl_owner *b)
+{
+	int c = cmp_u64(a->tgid, b->tgid);
+
+	return c ? c : cmp_u64(a->start_ns, b->start_ns);
+}
+
+static int cmp_ledger(const void *a, const void *b)
+{
+	return cmp_u64((*(const struct pl_ledger_row *const *)a)->sk,
+		       (*(const struct pl_ledger_row *const *)b)->sk);
+}
+
+static int cmp_timewait(const void *a, const void *b)
+{
+	return memcmp(&(*(const struct pl_timewait_row *const *)a)->key,
+		      &(*(const struct pl_timewait_row *const *)b)->key,
+		      sizeof(struct pl_tuple));
+}
+
+static int cmp_owner_row(const void *a, const void *b)
+{
+	return cmp_owner(&(*(const struct pl_owner_row *const *)a)->key,
+			 &(*(const struct pl_owner_row *const *)b)->key);
+}
+
+static int cmp_listener(const void *a, const void *b)
+{
+	const struct listener *x = a, *y = b;
+	int c = cmp_u64(x->netns, y->netns);
+
+	return c ? c : cmp_u64(x->port, y->port);
+}
+
+/* An array of pointers to @n rows of @size bytes, sorted with @cmp. */
+static const void **sorted_ptrs(const void *rows, size_t n, size_t size,
+				int (*cmp)(const void *, const void *))
+{
+	const void **p = calloc(n ? n : 1, sizeof(*p));
+	size_t i;
+
+	if (!p)
+		return NULL;
+	for (i = 0; i < n; i++)
+		p[i] = (const char *)rows + i * size;
+	qsort(p, n, sizeof(*p), cmp);
+	return p;
+}
+
+static const struct pl_socket *find_ledger(const struct pl_model_input *in,
+					   const struct index *ix, __u64 sk)
+{
+	struct pl_ledger_row key = { .sk = sk };
+	const struct pl_ledger_row *kp = &key, **hit;
+
+	hit = bsearch(&kp, ix->ledger, in->n_ledger, sizeof(*ix->ledger), cmp_ledger);
+	return hit ? &(*hit)->s : NULL;
+}
+
+static const struct pl_timewait *find_timewait(const struct pl_model_input *in,
+					       const struct index *ix,
+					       const struct pl_tuple *t)
+{
+	struct pl_timewait_row key = { .key = *t };
+	const struct pl_timewait_row *kp = &key, **hit;
+
+	hit = bsearch(&kp, ix->timewait, in->n_timewait, sizeof(*ix->timewait),
+		      cmp_timewait);
+	return hit ? &(*hit)->v : NULL;
+}
+
+static const struct pl_owner_stats *find_owner(const struct pl_model_input *in,
+					       const struct index *ix,
+					       const struct pl_owner *owner)
+{
+	struct pl_owner_row key = { .key = *owner };
+	const struct pl_owner_row *kp = &key, **hit;
+
+	hit = bsearch(&kp, ix->owners, in->n_owners, sizeof(*ix->owners),
+		      cmp_owner_row);
+	return hit ? &(*hit)->v : NULL;
+}
+
+static const struct listener *find_listener(const struct index *ix, __u32 netns,
+					    __u16 port)
+{
+	struct listener key = { .netns = netns, .port = port };
+
+	return bsearch(&key, ix->listeners, ix->n_listeners, sizeof(key),
+		       cmp_listener);
+}
+
+static int index_build(const struct pl_model_input *in, struct index *ix)
+{
+	size_t i;
+
+	memset(ix, 0, sizeof(*ix));
+	ix->ledger = (const struct pl_ledger_row **)sorted_ptrs(
+		in->ledger, in->n_ledger, sizeof(*in->ledger), cmp_ledger);
+	ix->timewait = (const struct pl_timewait_row **)sorted_ptrs(
+		in->timewait, in->n_timewait, sizeof(*in->timewait), cmp_timewait);
+	ix->owners = (const struct pl_owner_row **)sorted_ptrs(
+		in->owners, in->n_owners, sizeof(*in->owners), cmp_owner_row);
+	ix->listeners = calloc(in->n_tcp ? in->n_tcp : 1, sizeof(*ix->listeners));
+	if (!ix->ledger || !ix->timewait || !ix->owners || !ix->listeners)
+		return -ENOMEM;
+	for (i = 0; i < in->n_tcp; i++) {
+		const struct pl_tcp_record *r = &in->tcp[i];
+		const struct pl_socket *e;
+
+		if (r->kind != PL_REC_FULL || r->state != PL_TCP_LISTEN)
+			continue;
+		e = find_ledger(in, ix, r->sk);
+		if (!e)
+			continue;
+		ix->listeners[ix->n_listeners++] = (struct listener){
+			.netns = r->tuple.netns, .port = r->tuple.sport, .entry = e };
+	}
+	qsort(ix->listeners, ix->n_listeners, sizeof(*ix->listeners), cmp_listener);
+	return 0;
+}
+
+static void index_free(struct index *ix)
+{
+	free(ix->ledger);
+	free(ix->timewait);
+	free(ix->owners);
+	free(ix->listeners);
+}
+
+static void netns_range(const struct pl_model_input *in, __u32 netns,
+			__u16 *low, __u16 *high)
+{
+	size_t i;
+
+	*low = in->port_low;
+	*high = in->port_high;
+	for (i = 0; i < in->n_netns; i++) {
+		if (in->netns[i].inum == netns) {
+			*low = in->netns[i].port_low;
+			*high = in->netns[i].port_high;
+		}
+	}
+}
+
+/* Does this socket hold an ephemeral port toward a destination? Known for
+ * sockets whose connect() or accept() portleak saw; otherwise its local
+ * port must be in the range, and no listener may own that port. */
+static bool holds_ephemeral(const struct pl_model_input *in, const struct index *ix,
+			    const struct pl_tcp_record *r, __u8 origin)
+{
+	__u16 low, high;
+
+	if (r->kind == PL_REC_REQUEST || r->state == PL_TCP_LISTEN || !r->tuple.dport)
+		return false;
+	if (origin == PL_ORIGIN_CONNECT || origin == PL_ORIGIN_ACCEPT)
+		return origin == PL_ORIGIN_CONNECT;
+	netns_range(in, r->tuple.netns, &low, &high);
+	if (r->tuple.sport < low || r->tuple.sport > high)
+		return false;
+	return !find_listener(ix, r->tuple.netns, r->tuple.sport);
+}
+
+static void charge(struct attrib *a, const struct pl_owner *owner,
+		   const char *comm, __u64 cgroup_id)
+{
+	a->owner = *owner;
+	a->comm = comm;
+	a->cgroup_id = cgroup_id;
+	a->unknown = false;
+}
+
+/* Who holds this socket: the ledger for full sockets, the timewait map for
+ * timewait sockets, the listener's owner for request sockets and for
+ * sockets still waiting in an accept queue. Otherwise: unknown. */
+static void attribute(const struct pl_model_input *in, const struct index *ix,
+		      const struct pl_tcp_record *r, struct attrib *a)
+{
+	const struct pl_socket *e = NULL;
+	const struct pl_timewait *tw;
+	const struct listener *l;
+
+	memset(a, 0, sizeof(*a));
+	a->rec = r;
+	a->owner = unknown_owner;
+	a->comm = "(unknown)";
+	a->unknown = true;
+	if (r->kind == PL_REC_TIMEWAIT) {
+		tw = find_timewait(in, ix, &r->tuple);
+		if (tw)
+			charge(a, &tw->owner, tw->comm, tw->cgroup_id);
+		a->tw = tw;
+		a->server_side = find_listener(ix, r->tuple.netns, r->tuple.sport);
+		a->active = holds_ephemeral(in, ix, r, tw ? tw->origin : 0);
+		return;
+	}
+	e = find_ledger(in, ix, r->kind == PL_REC_REQUEST ? r->listener : r->sk);
+	if (e && r->kind == PL_REC_FULL)
+		a->entry = e;
+	a->server_side = r->kind == PL_REC_REQUEST ||
+			 (r->state != PL_TCP_LISTEN &&
+			  find_listener(ix, r->tuple.netns, r->tuple.sport));
+	a->active = holds_ephemeral(in, ix, r, a->entry ? a->entry->origin : 0);
+	if (e) {
+		charge(a, &e->owner, e->comm, e->cgroup_id);
+		return;
+	}
+	if (r->state == PL_TCP_LISTEN)
+		return;
+	l = find_listener(ix, r->tuple.netns, r->tuple.sport);
+	a->server_side = l != NULL;
+	if (l) {
+		charge(a, &l->entry->owner, l->entry->comm, l->entry->cgroup_id);
+		a->pending_accept = true;
+	}
+}
+
+static const char *cgroup_of(const struct pl_model_input *in, __u64 id)
+{
+	const char *path = in->cgroup_path ? in->cgroup_path(id, in->cgroup_ctx) : NULL;
+
+	return path ? path : "";
+}
+
+static bool owner_selected(const struct pl_model_input *in, __u32 pid,
+			   const char *comm, __u64 cgroup_id)
+{
+	const struct pl_filter *f = &in->filter;
+
+	if (f->pid && f->pid != pid)
+		return false;
+	if (f->comm && strncmp(f->comm, comm, PL_COMM_LEN - 1) != 0)
+		return false;
+	if (f->cgroup && strncmp(cgroup_of(in, cgroup_id), f->cgroup,
+				 strlen(f->cgroup)) != 0)
+		return false;
+	return true;
+}
+
+static bool socket_selected(const struct pl_model_input *in, const struct attrib *a)
+{
+	int port = in->filter.port;
+
+	if (port >= 0 && a->rec->tuple.sport != port && a->rec->tuple.dport != port)
+		return false;
+	return owner_selected(in, a->owner.tgid, a->comm, a->cgroup_id);
+}
+
+static int cmp_attrib(const void *a, const void *b)
+{
+	return cmp_owner(&((const struct attrib *)a)->owner,
+			 &((const struct attrib *)b)->owner);
+}
+
+static struct pl_proc *proc_new(const struct pl_model_input *in,
+				struct pl_report *out, const struct pl_owner *owner,
+				const char *comm, __u64 cgroup_id)
+{
+	struct pl_proc *p = &out->procs[out->n_procs++];
+
+	memset(p, 0, sizeof(*p));
+	p->pid = owner->tgid;
+	p->start_ns = owner->start_ns;
+	p->unknown = owner->tgid == 0 && owner->start_ns == 0;
+	snprintf(p->comm, sizeof(p->comm), "%s", comm);
+	p->cgroup_id = cgroup_id;
+	if (!p->unknown)
+		snprintf(p->cgroup, sizeof(p->cgroup), "%s", cgroup_of(in, cgroup_id));
+	p->close_wait_oldest_s = -1;
+	return p;
+}
+
+static double age_s(const struct pl_model_input *in, __u64 since_ns)
+{
+	return in->now_ns > since_ns ? (in->now_ns - since_ns) / NS_PER_S : 0;
+}
+
+static void endpoint_of(const struct pl_tuple *t, struct pl_endpoint *ep)
+{
+	ep->family = t->family;
+	memcpy(ep->addr, t->daddr, sizeof(ep->addr));
+	ep->port = t->dport;
+}
+
+/* The other end, as a person would group it: a client's sockets by the
+ * server's address and port, a server's by the client's address only. */
+static void peer_of(const struct attrib *a, struct pl_endpoint *ep)
+{
+	endpoint_of(&a->rec->tuple, ep);
+	if (a->server_side)
+		ep->port = 0;
+}
+
+static bool same_endpoint(const struct pl_endpoint *a, const struct pl_endpoint *b)
+{
+	return a->family == b->family && a->port == b->port &&
+	       memcmp(a->addr, b->addr, sizeof(a->addr)) == 0;
+}
+
+/* The peer holding most of this process's CLOSE_WAIT sockets. @group is
+ * sorted by owner only, so count each distinct peer against the group. */
+static void close_wait_peer(struct pl_proc *p, const struct attrib *group, size_t n)
+{
+	size_t i, j;
+
+	for (i = 0; i < n; i++) {
+		struct pl_endpoint ep, other;
+		__u64 count = 0;
+
+		if (!group[i].selected || group[i].rec->state != PL_TCP_CLOSE_WAIT)
+			continue;
+		peer_of(&group[i], &ep);
+		if (p->close_wait_peer_count && same_endpoint(&ep, &p->close_wait_peer))
+			continue;
+		for (j = i; j < n; j++) {
+			if (!group[j].selected || group[j].rec->state != PL_TCP_CLOSE_WAIT)
+				continue;
+			peer_of(&group[j], &other);
+			count += same_endpoint(&ep, &other);
+		}
+		if (count > p->close_wait_peer_count) {
+			p->close_wait_peer = ep;
+			p->close_wait_peer_count = count;
+		}
+		if (count * 2 > p->states[PL_TCP_CLOSE_WAIT])
+			break; /* a majority: nobody can beat it */
+	}
+}
+
+/* How long the socket has been in its current state, as far as we know:
+ * the ledger's last transition if it saw this state being entered, else
+ * its creation (a lower bound), else 0. */
+static double state_age_s(const struct pl_model_input *in, const struct attrib *a)
+{
+	const struct pl_socket *e = a->entry;
+
+	if (a->tw)
+		return age_s(in, a->tw->closed_ns);
+	if (!e)
+		return 0;
+	return age_s(in, e->state == a->rec->state ? e->changed_ns : e->created_ns);
+}
+
+static void add_to_group(struct pl_proc *p, const struct attrib *a, double age)
+{
+	struct pl_endpoint peer = { 0 };
+	struct pl_peer_group *g;
+	size_t i;
+
+	if (a->rec->state != PL_TCP_LISTEN) {
+		peer_of(a, &peer);
+	} else { /* listeners: the local port, no address */
+		peer.family = a->rec->tuple.family;
+		peer.port = a->rec->tuple.sport;
+	}
+	for (i = 0; i < p->n_groups; i++) {
+		g = &p->groups[i];
+		if (g->state == a->rec->state && same_endpoint(&g->peer, &peer))
+			break;
+	}
+	if (i == p->n_groups) {
+		if (p->n_groups == PL_MAX_GROUPS)
+			return; /* the busiest groups come first once sorted */
+		g = &p->groups[p->n_groups++];
+		*g = (struct pl_peer_group){ .peer = peer, .state = a->rec->state };
+	}
+	g->count++;
+	if (age > g->oldest_s)
+		g->oldest_s = age;
+}
+
+static void proc_add_socket(const struct pl_model_input *in, struct pl_proc *p,
+			    const struct attrib *a)
+{
+	unsigned int state = a->rec->state;
+	double age = state_age_s(in, a);
+
+	if (state < PL_TCP_NR_STATES)
+		p->states[state]++;
+	p->total++;
+	p->held += state == PL_TCP_ESTABLISHED || state == PL_TCP_CLOSE_WAIT ||
+		   state == PL_TCP_SYN_SENT;
+	p->pending_accept += a->pending_accept;
+	add_to_group(p, a, age);
+	if (state == PL_TCP_CLOSE_WAIT && age > p->close_wait_oldest_s)
+		p->close_wait_oldest_s = age;
+}
+
+static int cmp_group(const void *a, const void *b)
+{
+	const struct pl_peer_group *x = a, *y = b;
+
+	return cmp_u64(y->count, x->count);
+}
+
+static struct pl_proc *find_proc(struct pl_report *out, const struct pl_owner *o)
+{
+	size_t i;
+
+	for (i = 0; i < out->n_procs; i++)
+		if (out->procs[i].pid == o->tgid && out->procs[i].start_ns == o->start_ns)
+			return &out->procs[i];
+	return NULL;
+}
+
+static void add_failure_detail(struct pl_proc *p, const struct pl_failure *f)
+{
+	if (f->kind == PL_FAIL_BIND) {
+		p->bind_port = f->tuple.sport;
+		p->bind_err = f->err;
+	} else {
+		endpoint_of(&f->tuple, &p->connect_dest);
+	}
+}
+
+static bool failure_selected(const struct pl_model_input *in, const struct pl_failure *f)
+{
+	int port = in->filter.port;
+
+	if (port >= 0 && f->tuple.sport != port && f->tuple.dport != port)
+		return false;
+	return owner_selected(in, f->owner.tgid, f->comm, f->cgroup_id);
+}
+
+/* Processes that hold no socket but failed to get a port are listed too. */
+static int add_failing_procs(const struct pl_model_input *in, const struct index *ix,
+			     struct pl_report *out, size_t cap)
+{
+	size_t i;
+
+	for (i = 0; i < in->n_failures; i++) {
+		const struct pl_failure *f = &in->failures[i];
+		struct pl_proc *p;
+
+		if (!failure_selected(in, f))
+			continue;
+		p = find_proc(out, &f->owner);
+		if (!p) {
+			if (out->n_procs == cap)
+				return -ENOMEM;
+			p = proc_new(in, out, &f->owner, f->comm, f->cgroup_id);
+		}
+		add_failure_detail(p, f);
+	}
+	for (i = 0; i < out->n_procs; i++) {
+		struct pl_proc *p = &out->procs[i];
+		struct pl_owner key = { .tgid = p->pid, .start_ns = p->start_ns };
+		const struct pl_owner_stats *s = find_owner(in, ix, &key);
+
+		if (!s)
+			continue;
+		p->opened = s->opened;
+		p->closed = s->closed;
+		p->bind_failures = s->bind_failures;
+		p->connect_failures = s->connect_failures;
+	}
+	return 0;
+}
+
+static int build_procs(const struct pl_model_input *in, const struct index *ix,
+		       struct attrib *attribs, size_t n, struct pl_report *out)
+{
+	size_t cap = in->n_failures + 1, i = 0, j;
+
+	qsort(attribs, n, sizeof(*attribs), cmp_attrib);
+	for (j = 0; j < n; j++) /* an upper bound of the rows: distinct owners */
+		cap += j == 0 || cmp_owner(&attribs[j].owner, &attribs[j - 1].owner);
+	out->procs = calloc(cap, sizeof(*out->procs));
+	if (!out->procs)
+		return -ENOMEM;
+	while (i < n) {
+		struct pl_proc *p = NULL;
+
+		for (j = i; j < n && cmp_owner(&attribs[j].owner, &attribs[i].owner) == 0; j++) {
+			if (!attribs[j].selected)
+				continue;
+			if (!p)
+				p = proc_new(in, out, &attribs[j].owner, attribs[j].comm,
+					     attribs[j].cgroup_id);
+			proc_add_socket(in, p, &attribs[j]);
+			attribs[j].proc = out->n_procs;
+		}
+		if (p) {
+			close_wait_peer(p, &attribs[i], j - i);
+			qsort(p->groups, p->n_groups, sizeof(*p->groups), cmp_group);
+		}
+		i = j;
+	}
+	return add_failing_procs(in, ix, out, cap);
+}
+
+/* --- destinations --------------------------------------------------------- */
+
+static void dest_key(const struct pl_tuple *t, struct pl_dest *d)
+{
+	memset(d, 0, sizeof(*d));
+	d->netns = t->netns;
+	d->src.family = t->family;
+	memcpy(d->src.addr, t->saddr, sizeof(d->src.addr));
+	endpoint_of(t, &d->dst);
+}
+
+static int cmp_dest(const void *a, const void *b)
+{
+	const struct pl_dest *x = a, *y = b;
+	int c = cmp_u64(x->netns, y->netns);
+
+	if (c)
+		return c;
+	if ((c = memcmp(&x->src, &y->src, sizeof(x->src))))
+		return c;
+	return memcmp(&x->dst, &y->dst, sizeof(x->dst));
+}
+
+static struct pl_dest *find_dest(struct pl_report *out, const struct pl_dest *key)
+{
+	return bsearch(key, out->dests, out->n_dests, sizeof(*key), cmp_dest);
+}
+
+/* One row per destination that any selected socket or failure points to. */
+static int dest_rows(const struct pl_model_input *in, const struct attrib *attribs,
+		     size_t n, struct pl_report *out)
+{
+	size_t i, k = 0;
+
+	size_t cap = in->n_failures + 1;
+
+	for (i = 0; i < n; i++)
+		cap += attribs[i].selected && attribs[i].active;
+	out->dests = calloc(cap, sizeof(*out->dests));
+	if (!out->dests)
+		return -ENOMEM;
+	for (i = 0; i < n; i++)
+		if (attribs[i].selected && attribs[i].active)
+			dest_key(&attribs[i].rec->tuple, &out->dests[k++]);
+	for (i = 0; i < in->n_failures; i++)
+		if (in->failures[i].kind == PL_FAIL_CONNECT &&
+		    failure_selected(in, &in->failures[i]))
+			dest_key(&in->failures[i].tuple, &out->dests[k++]);
+	qsort(out->dests, k, sizeof(*out->dests), cmp_dest);
+	for (i = 0; i < k; i++)
+		if (!out->n_dests || cmp_dest(&out->dests[out->n_dests - 1], &out->dests[i]))
+			out->dests[out->n_dests++] = out->dests[i];
+	return 0;
+}
+
+static void dest_finish(const struct pl_model_input *in, struct pl_dest *d)
+{
+	__u16 low, high;
+
+	netns_range(in, d->netns, &low, &high);
+	d->range = high >= low ? high - low + 1u : 0;
+	d->utilization = d->range ? (double)d->in_use / d->range : 0;
+	d->growth_per_s = verdict__dest_growth(in, d);
+	/* In a steady state, ports leave TIME_WAIT as fast as they enter it. */
+	d->new_ports_per_s = (d->growth_per_s > 0 ? d->growth_per_s : 0) +
+			     (double)d->time_wait / PL_TIMEWAIT_S;
+	d->seconds_to_exhaustion = -1;
+	if (d->range && d->in_use >= d->range)
+		d->seconds_to_exhaustion = 0;
+	else if (d->growth_per_s > 0)
+		d->seconds_to_exhaustion = (d->range - d->in_use) / d->growth_per_s;
+}
+
+/* @attribs are still in the order of in->tcp here. */
+static int build_dests(const struct pl_model_input *in, const struct attrib *attribs,
+		       size_t n, struct pl_report *out)
+{
+	struct pl_dest key, *d;
+	size_t i;
+	int err = dest_rows(in, attribs, n, out);
+
+	if (err)
+		return err;
+	/* Counts are host-wide: the port budget is shared by every process. */
+	for (i = 0; i < n; i++) {
+		if (!attribs[i].active)
+			continue;
+		dest_key(&in->tcp[i].tuple, &key);
+		if (!(d = find_dest(out, &key)))
+			continue;
+		d->in_use++;
+		d->time_wait += in->tcp[i].state == PL_TCP_TIME_WAIT;
+	}
+	for (i = 0; i < in->n_failures; i++) {
+		if (in->failures[i].kind != PL_FAIL_CONNECT)
+			continue;
+		dest_key(&in->failures[i].tuple, &key);
+		if ((d = find_dest(out, &key)))
+			d->connect_failures++;
+	}
+	for (i = 0; i < out->n_dests; i++)
+		dest_finish(in, &out->dests[i]);
+	return 0;
+}
+
+/* For each process, the destination toward which it holds most local
+ * ports. @attribs are sorted by owner, so each process's run is contiguous. */
+static void find_hot_dests(const struct attrib *attribs, size_t n, struct pl_report *out)
+{
+	enum { CANDIDATES = 8 };
+	struct { const struct pl_dest *d; __u64 n; } top[CANDIDATES];
+	size_t i = 0, j, k, used;
+	struct pl_dest key;
+
+	while (i < n) {
+		used = 0;
+		for (j = i; j < n && attribs[j].proc == attribs[i].proc; j++) {
+			const struct pl_dest *d;
+
+			if (!attribs[j].proc || !attribs[j].active)
+				continue;
+			dest_key(&attribs[j].rec->tuple, &key);
+			if (!(d = find_dest(out, &key)))
+				continue;
+			for (k = 0; k < used && top[k].d != d; k++)
+				;
+			if (k == used && used < CANDIDATES)
+				top[used++] = (typeof(top[0])){ d, 0 };
+			if (k < used)
+				top[k].n++;
+		}
+		for (k = 0; k < used; k++) {
+			struct pl_proc *p = &out->procs[attribs[i].proc - 1];
+
+			if (top[k].n > p->hot_dest_ports) {
+				p->hot_dest = top[k].d->dst;
+				p->hot_dest_ports = top[k].n;
+				p->hot_dest_utilization = top[k].d->utilization;
+			}
+		}
+		i = j;
+	}
+}
+
+static int cmp_dest_usage(const void *a, const void *b)
+{
+	const struct pl_dest *x = a, *y = b;
+	int c = cmp_u64(y->in_use, x->in_use);
+
+	return c ? c : cmp_u64(y->connect_failures, x->connect_failures);
+}
+
+/* --- entry point ---------------------------------------------------------- */
+
+int model__build(const struct pl_model_input *in, struct pl_report *out)
+{
+	struct attrib *attribs;
+	struct index ix;
+	size_t i;
+	int err;
+
+	memset(out, 0, sizeof(*out));
+	memcpy(out->lost, in->lost, sizeof(out->lost));
+	out->failures_dropped = in->failures_dropped;
+	out->missed_runs = in->missed_runs;
+	out->trace_s = in->trace_s;
+	out->port_low = in->port_low;
+	out->port_high = in->port_high;
+	attribs = calloc(in->n_tcp ? in->n_tcp : 1, sizeof(*attribs));
+	err = attribs ? index_build(in, &ix) : -ENOMEM;
+	if (err)
+		goto out;
+	for (i = 0; i < in->n_tcp; i++) {
+		attribute(in, &ix, &in->tcp[i], &attribs[i]);
+		attribs[i].selected = socket_selected(in, &attribs[i]);
+		if (in->tcp[i].state < PL_TCP_NR_STATES)
+			out->totals[in->tcp[i].state]++;
+	}
+	err = build_dests(in, attribs, in->n_tcp, out);
+	if (!err)
+		err = build_procs(in, &ix, attribs, in->n_tcp, out);
+	if (err)
+		goto out;
+	find_hot_dests(attribs, in->n_tcp, out);
+	for (i = 0; i < out->n_procs; i++)
+		verdict__judge(in, &out->procs[i]);
+	qsort(out->procs, out->n_procs, sizeof(*out->procs), verdict__cmp_suspicion);
+	qsort(out->dests, out->n_dests, sizeof(*out->dests), cmp_dest_usage);
+out:
+	if (attribs)
+		index_free(&ix);
+	free(attribs);
+	if (err)
+		model__free(out);
+	return err;
+}
+
+void model__free(struct pl_report *report)
+{
+	free(report->procs);
+	free(report->dests);
+	report->procs = NULL;
+	report->dests = NULL;
+	report->n_procs = report->n_dests = 0;
+}
+
+const char *model__state_name(unsigned int state)
+{
+	static const char *const names[PL_TCP_NR_STATES] = {
+		[PL_TCP_ESTABLISHED] = "ESTABLISHED", [PL_TCP_SYN_SENT] = "SYN_SENT",
+		[PL_TCP_SYN_RECV] = "SYN_RECV",       [PL_TCP_FIN_WAIT1] = "FIN_WAIT1",
+		[PL_TCP_FIN_WAIT2] = "FIN_WAIT2",     [PL_TCP_TIME_WAIT] = "TIME_WAIT",
+		[PL_TCP_CLOSE] = "CLOSE",             [PL_TCP_CLOSE_WAIT] = "CLOSE_WAIT",
+		[PL_TCP_LAST_ACK] = "LAST_ACK",       [PL_TCP_LISTEN] = "LISTEN",
+		[PL_TCP_CLOSING] = "CLOSING",         [PL_TCP_NEW_SYN_RECV] = "NEW_SYN_RECV",
+	};
+
+	return state < PL_TCP_NR_STATES && names[state] ? names[state] : "UNKNOWN";
+}

@@ -1,0 +1,179 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* The model: joins what the kernel walks report (every live TCP socket) with
+ * what the hooks recorded (owners, TIME_WAIT owners, counters, failures) and
+ * builds the report: processes, destinations, verdicts. Plain C, no BPF: the
+ * unit tests feed it synthetic input. */
+#ifndef PORTLEAK_MODEL_H
+#define PORTLEAK_MODEL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <linux/types.h>
+
+#include "failures.h"
+#include "model/history.h"
+#include "walk.h"
+
+#define PL_CGROUP_LEN 256
+#define PL_MAX_REASONS 3
+#define PL_REASON_LEN 200
+#define PL_MAX_GROUPS 16 /* (peer, state) groups kept per process */
+
+/* Windows of the leak model. */
+#define PL_RATE_WINDOW_S 10.0   /* opened/s, closed/s */
+#define PL_GROWTH_WINDOW_S 60.0 /* net growth per minute */
+#define PL_TREND_WINDOW_S 300.0 /* GROWING and PORTS verdicts */
+#define PL_TREND_MIN_S 5.0      /* shorter than this says nothing */
+#define PL_GROWING_MIN 20       /* held sockets added before GROWING */
+#define PL_HOT_UTILIZATION 0.8  /* a destination this full is a PORTS verdict */
+#define PL_HISTORY_DESTS 512    /* fullest destinations whose growth is followed */
+
+/* Rows as read from the BPF maps. */
+struct pl_ledger_row {
+	__u64 sk;
+	struct pl_socket s;
+};
+
+struct pl_timewait_row {
+	struct pl_tuple key;
+	struct pl_timewait v;
+};
+
+struct pl_owner_row {
+	struct pl_owner key;
+	struct pl_owner_stats v;
+};
+
+/* A network namespace that was walked, with its ephemeral port range. */
+struct pl_netns {
+	__u32 inum;
+	__u16 port_low;
+	__u16 port_high;
+};
+
+struct pl_filter {
+	__u32 pid;          /* 0: any */
+	const char *comm;   /* NULL: any; exact match */
+	int port;           /* -1: any; local or remote port */
+	const char *cgroup; /* NULL: any; path prefix */
+};
+
+typedef const char *(*pl_cgroup_path_fn)(__u64 cgroup_id, void *ctx);
+
+struct pl_model_input {
+	const struct pl_tcp_record *tcp; /* every live socket, at report time */
+	size_t n_tcp;
+	const struct pl_netns *netns;
+	size_t n_netns;
+	const struct pl_ledger_row *ledger;
+	size_t n_ledger;
+	const struct pl_timewait_row *timewait;
+	size_t n_timewait;
+	const struct pl_owner_row *owners;
+	size_t n_owners;
+	const struct pl_failure *failures;
+	size_t n_failures;
+	__u64 lost[PL_NR_COUNTERS];
+	__u64 failures_dropped; /* events read but not kept by userspace */
+	__u64 missed_runs;      /* BPF runs the kernel skipped (recursion) */
+	__u64 now_ns;           /* CLOCK_MONOTONIC, the clock of the BPF side */
+	double trace_s;
+	__u16 port_low, port_high; /* ephemeral range of portleak's netns */
+	double leak_age_s;         /* CLOSE_WAIT older than this is a leak */
+	struct pl_filter filter;
+	pl_cgroup_path_fn cgroup_path;
+	void *cgroup_ctx;
+	const struct pl_history *history; /* earlier reports; may be NULL */
+};
+
+enum pl_verdict {
+	PL_VERDICT_OK,
+	PL_VERDICT_INCOMPLETE, /* nothing wrong seen, but portleak lost data */
+	PL_VERDICT_GROWING,
+	PL_VERDICT_PORTS,
+	PL_VERDICT_LEAK,
+};
+
+struct pl_endpoint {
+	__u8 family;
+	__u8 addr[PL_ADDR_LEN];
+	__u16 port;
+};
+
+/* This process's sockets toward one peer in one state. */
+struct pl_peer_group {
+	struct pl_endpoint peer; /* listeners: their port, no address */
+	__u8 state;
+	__u64 count;
+	double oldest_s;
+};
+
+struct pl_proc {
+	__u32 pid;
+	__u64 start_ns;
+	bool unknown; /* sockets whose owner cannot be known */
+	char comm[PL_COMM_LEN];
+	__u64 cgroup_id;
+	char cgroup[PL_CGROUP_LEN];
+	__u64 states[PL_TCP_NR_STATES];
+	__u64 total;
+	__u64 pending_accept; /* counted for their listener's owner */
+	double close_wait_oldest_s; /* -1: no CLOSE_WAIT */
+	struct pl_endpoint close_wait_peer; /* the peer with most CLOSE_WAIT */
+	__u64 close_wait_peer_count;
+	__u64 held; /* sockets with an fd: ESTABLISHED, CLOSE_WAIT, SYN_SENT */
+	__u64 opened, closed;
+	__u64 bind_failures, connect_failures;
+	double opened_per_s, closed_per_s; /* -1: not known yet */
+	double growth_per_min;             /* held sockets; 0 if not known */
+	struct pl_endpoint hot_dest;       /* most-used ephemeral destination */
+	__u64 hot_dest_ports;
+	double hot_dest_utilization;
+	struct pl_peer_group groups[PL_MAX_GROUPS]; /* most sockets first */
+	size_t n_groups;
+	__u16 bind_port;  /* last failed bind: port asked for (0 = any) */
+	__s32 bind_err;
+	struct pl_endpoint connect_dest; /* last failed connect */
+	enum pl_verdict verdict;
+	char reasons[PL_MAX_REASONS][PL_REASON_LEN];
+	size_t n_reasons;
+};
+
+/* Local ports one source address uses toward one destination. */
+struct pl_dest {
+	__u32 netns;
+	struct pl_endpoint src; /* port unused */
+	struct pl_endpoint dst;
+	__u64 in_use;
+	__u64 time_wait;
+	__u64 connect_failures;
+	__u32 range; /* size of the netns's ephemeral range */
+	double utilization;
+	double growth_per_s;          /* net new local ports per second */
+	double new_ports_per_s;       /* estimate: net growth + TIME_WAIT / 60 s */
+	double seconds_to_exhaustion; /* -1: not growing */
+};
+
+struct pl_report {
+	struct pl_proc *procs;
+	size_t n_procs;
+	struct pl_dest *dests;
+	size_t n_dests;
+	__u64 totals[PL_TCP_NR_STATES]; /* host-wide, before filters */
+	__u64 lost[PL_NR_COUNTERS];
+	__u64 failures_dropped;
+	__u64 missed_runs;
+	double trace_s;
+	__u16 port_low, port_high;
+};
+
+int model__build(const struct pl_model_input *in, struct pl_report *out);
+/* Add this report's processes and destinations to @h, as of @now_ns. */
+int model__remember(const struct pl_report *r, struct pl_history *h, __u64 now_ns);
+void model__free(struct pl_report *report);
+
+/* "ESTABLISHED", ... as the kernel names the states, without TCP_. */
+const char *model__state_name(unsigned int state);
+const char *model__verdict_name(enum pl_verdict verdict);
+
+#endif

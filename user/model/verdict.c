@@ -1,0 +1,284 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* The leak model over time: see verdict.h. */
+#include <stdarg.h>
+#include <stdio.h>
+
+#include "model/names.h"
+#include "model/verdict.h"
+
+#define NS_PER_S 1e9
+
+static int cmp_u64(__u64 a, __u64 b)
+{
+	return a < b ? -1 : a > b;
+}
+
+static void add_reason(struct pl_proc *p, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void add_reason(struct pl_proc *p, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (p->n_reasons == PL_MAX_REASONS)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(p->reasons[p->n_reasons++], PL_REASON_LEN, fmt, ap);
+	va_end(ap);
+}
+
+static void proc_hkey(const struct pl_proc *p, __u64 key[3])
+{
+	key[0] = p->pid;
+	key[1] = p->start_ns;
+	key[2] = 0;
+}
+
+static struct pl_sample proc_sample(const struct pl_proc *p, __u64 now_ns)
+{
+	return (struct pl_sample){
+		.t_ns = now_ns, .opened = p->opened, .closed = p->closed,
+		.failures = p->bind_failures + p->connect_failures, .held = p->held };
+}
+
+static double delta(__u64 now, __u64 then)
+{
+	return (double)now - (double)then;
+}
+
+/* The sample to compare with over @window_s, or NULL. */
+static const struct pl_sample *earlier(const struct pl_model_input *in,
+				       const __u64 key[3], double window_s, double min_s)
+{
+	return in->history ? history__since(in->history, key, window_s, min_s, in->now_ns)
+			   : NULL;
+}
+
+static void proc_rates(const struct pl_model_input *in, struct pl_proc *p)
+{
+	struct pl_sample now = proc_sample(p, in->now_ns);
+	const struct pl_sample *s;
+	__u64 key[3];
+	double dt;
+
+	proc_hkey(p, key);
+	p->opened_per_s = p->closed_per_s = -1;
+	if ((s = earlier(in, key, PL_RATE_WINDOW_S, 0.5))) {
+		dt = (double)(in->now_ns - s->t_ns) / NS_PER_S;
+		p->opened_per_s = delta(now.opened, s->opened) / dt;
+		p->closed_per_s = delta(now.closed, s->closed) / dt;
+	}
+	if ((s = earlier(in, key, PL_GROWTH_WINDOW_S, 0.5))) {
+		dt = (double)(in->now_ns - s->t_ns) / NS_PER_S;
+		p->growth_per_min = delta(now.held, s->held) / dt * 60;
+	}
+}
+
+/* What changed over the trend window. A process first seen in this report
+ * started with nothing when portleak did: compare with zero. */
+struct trend {
+	double held, opened, closed, failures, span_s;
+};
+
+static struct trend proc_trend(const struct pl_model_input *in, const struct pl_proc *p)
+{
+	struct pl_sample now = proc_sample(p, in->now_ns), zero = { 0 };
+	const struct pl_sample *s;
+	__u64 key[3];
+	struct trend t;
+
+	proc_hkey(p, key);
+	s = earlier(in, key, PL_TREND_WINDOW_S, PL_TREND_MIN_S);
+	if (!s && in->history && history__since(in->history, key, 1e9, 0, in->now_ns))
+		return (struct trend){ 0 }; /* known, but too recently to say */
+	if (!s)
+		s = &zero;
+	t.held = delta(now.held, s->held);
+	t.opened = delta(now.opened, s->opened);
+	t.closed = delta(now.closed, s->closed);
+	t.failures = delta(now.failures, s->failures);
+	t.span_s = s == &zero ? in->trace_s : (double)(in->now_ns - s->t_ns) / NS_PER_S;
+	return t;
+}
+
+static void judge_leak(const struct pl_model_input *in, struct pl_proc *p)
+{
+	char peer[PL_ENDPOINT_LEN], age[32];
+	__u64 cw = p->states[PL_TCP_CLOSE_WAIT];
+
+	if (!cw)
+		return;
+	names__duration(p->close_wait_oldest_s, age, sizeof(age));
+	if (p->close_wait_oldest_s < in->leak_age_s) {
+		add_reason(p, "%llu CLOSE_WAIT, oldest %s", (unsigned long long)cw, age);
+		return;
+	}
+	names__endpoint(p->close_wait_peer.family, p->close_wait_peer.addr,
+			p->close_wait_peer.port, peer, sizeof(peer));
+	add_reason(p, "%llu CLOSE_WAIT (%llu to %s), oldest %s: the process does not close after the peer does",
+		   (unsigned long long)cw, (unsigned long long)p->close_wait_peer_count,
+		   peer, age);
+	p->verdict = PL_VERDICT_LEAK;
+}
+
+static void judge_ports(struct pl_proc *p, const struct trend *t)
+{
+	char dest[PL_ENDPOINT_LEN];
+
+	if (p->connect_failures) {
+		names__endpoint(p->connect_dest.family, p->connect_dest.addr,
+				p->connect_dest.port, dest, sizeof(dest));
+		add_reason(p, "%llu connect() failures: no free local port toward %s",
+			   (unsigned long long)p->connect_failures, dest);
+	}
+	if (p->bind_failures)
+		add_reason(p, "%llu bind() failures, last on port %u: %s",
+			   (unsigned long long)p->bind_failures, p->bind_port,
+			   names__errno(p->bind_err));
+	if (p->hot_dest_utilization >= PL_HOT_UTILIZATION) {
+		names__endpoint(p->hot_dest.family, p->hot_dest.addr, p->hot_dest.port,
+				dest, sizeof(dest));
+		add_reason(p, "holds %llu local ports toward %s: %.0f%% of the range is in use",
+			   (unsigned long long)p->hot_dest_ports, dest,
+			   100 * p->hot_dest_utilization);
+	}
+	if (p->verdict == PL_VERDICT_OK &&
+	    (t->failures > 0 || p->hot_dest_utilization >= PL_HOT_UTILIZATION))
+		p->verdict = PL_VERDICT_PORTS;
+}
+
+static void judge_growth(struct pl_proc *p, const struct trend *t)
+{
+	char span[32];
+
+	if (t->held < PL_GROWING_MIN || t->closed * 2 >= t->opened)
+		return;
+	names__duration(t->span_s, span, sizeof(span));
+	add_reason(p, "+%.0f held sockets in %s (opened %.0f, closed %.0f): connections are opened and not closed",
+		   t->held, span, t->opened, t->closed);
+	if (p->verdict == PL_VERDICT_OK)
+		p->verdict = PL_VERDICT_GROWING;
+}
+
+/* A wrong OK is worse than none: when sockets, owners or events were lost,
+ * an OK is only "nothing seen". */
+static void judge_losses(const struct pl_model_input *in, struct pl_proc *p)
+{
+	__u64 lost = in->lost[PL_CNT_LEDGER_FULL] + in->lost[PL_CNT_OWNERS_FULL] +
+		     in->lost[PL_CNT_TIMEWAIT_FULL] + in->lost[PL_CNT_EVENTS_LOST] +
+		     in->failures_dropped + in->missed_runs;
+
+	if (!lost || p->verdict != PL_VERDICT_OK)
+		return;
+	p->verdict = PL_VERDICT_INCOMPLETE;
+	add_reason(p, "portleak lost data (ledger full %llu, owners full %llu, timewait full %llu, events %llu, missed runs %llu): counts may be low",
+		   (unsigned long long)in->lost[PL_CNT_LEDGER_FULL],
+		   (unsigned long long)in->lost[PL_CNT_OWNERS_FULL],
+		   (unsigned long long)in->lost[PL_CNT_TIMEWAIT_FULL],
+		   (unsigned long long)(in->lost[PL_CNT_EVENTS_LOST] + in->failures_dropped),
+		   (unsigned long long)in->missed_runs);
+}
+
+void verdict__judge(const struct pl_model_input *in, struct pl_proc *p)
+{
+	struct trend t;
+
+	proc_rates(in, p);
+	if (p->unknown)
+		return; /* nobody to blame */
+	t = proc_trend(in, p);
+	judge_leak(in, p);
+	judge_ports(p, &t);
+	judge_growth(p, &t);
+	judge_losses(in, p);
+}
+
+static double growth(const struct pl_proc *p)
+{
+	return p->growth_per_min ? p->growth_per_min : delta(p->opened, p->closed);
+}
+
+/* Most suspicious first: CLOSE_WAIT count and age, growth, failures. */
+int verdict__cmp_suspicion(const void *a, const void *b)
+{
+	const struct pl_proc *x = a, *y = b;
+	int c;
+
+	if ((c = cmp_u64(y->states[PL_TCP_CLOSE_WAIT], x->states[PL_TCP_CLOSE_WAIT])))
+		return c;
+	if (x->close_wait_oldest_s != y->close_wait_oldest_s)
+		return x->close_wait_oldest_s < y->close_wait_oldest_s ? 1 : -1;
+	if (growth(x) != growth(y))
+		return growth(x) < growth(y) ? 1 : -1;
+	if ((c = cmp_u64(y->connect_failures + y->bind_failures,
+			 x->connect_failures + x->bind_failures)))
+		return c;
+	if ((c = cmp_u64(y->total, x->total)))
+		return c;
+	return cmp_u64(x->pid, y->pid);
+}
+
+static void dest_hkey(const struct pl_dest *d, __u64 key[3])
+{
+	__u64 h = 1469598103934665603ull; /* FNV-1a over both addresses */
+	size_t i;
+
+	for (i = 0; i < PL_ADDR_LEN; i++)
+		h = (h ^ d->src.addr[i]) * 1099511628211ull;
+	for (i = 0; i < PL_ADDR_LEN; i++)
+		h = (h ^ d->dst.addr[i]) * 1099511628211ull;
+	key[0] = 1ull << 40 | (__u64)d->dst.family << 32 | d->netns;
+	key[1] = h;
+	key[2] = d->dst.port;
+}
+
+double verdict__dest_growth(const struct pl_model_input *in, const struct pl_dest *d)
+{
+	const struct pl_sample *s;
+	__u64 key[3];
+
+	dest_hkey(d, key);
+	s = earlier(in, key, PL_GROWTH_WINDOW_S, 0.5);
+	return s ? delta(d->in_use, s->held) / ((double)(in->now_ns - s->t_ns) / NS_PER_S) : 0;
+}
+
+int model__remember(const struct pl_report *r, struct pl_history *h, __u64 now_ns)
+{
+	struct pl_sample sample;
+	__u64 key[3];
+	size_t i;
+	int err = 0;
+
+	for (i = 0; i < r->n_procs && !err; i++) {
+		if (r->procs[i].unknown)
+			continue;
+		proc_hkey(&r->procs[i], key);
+		sample = proc_sample(&r->procs[i], now_ns);
+		err = history__add(h, key, &sample);
+	}
+	/* Destinations are sorted fullest first; the tail has no forecast. */
+	for (i = 0; i < r->n_dests && i < PL_HISTORY_DESTS && !err; i++) {
+		dest_hkey(&r->dests[i], key);
+		sample = (struct pl_sample){ .t_ns = now_ns, .held = r->dests[i].in_use };
+		err = history__add(h, key, &sample);
+	}
+	history__commit(h);
+	history__expire(h, now_ns);
+	return err;
+}
+
+const char *model__verdict_name(enum pl_verdict verdict)
+{
+	switch (verdict) {
+	case PL_VERDICT_LEAK:
+		return "leak";
+	case PL_VERDICT_PORTS:
+		return "ports";
+	case PL_VERDICT_GROWING:
+		return "growing";
+	case PL_VERDICT_INCOMPLETE:
+		return "incomplete";
+	default:
+		return "ok";
+	}
+}

@@ -1,0 +1,316 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <string.h>
+
+#include "failures.h"
+#include "views/metrics.h"
+#include "model/names.h"
+
+void metrics__escape(FILE *out, const char *str, size_t len)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	size_t i = 0, n;
+
+	while (i < len && s[i]) {
+		if (s[i] == '\\' || s[i] == '"') {
+			fprintf(out, "\\%c", s[i]);
+		} else if (s[i] == '\n') {
+			fputs("\\n", out);
+		} else if ((n = names__utf8_len(s + i, len - i)) > 0) {
+			fwrite(s + i, 1, n, out);
+			i += n;
+			continue;
+		} else {
+			fputs("\xef\xbf\xbd", out); /* U+FFFD */
+		}
+		i++;
+	}
+}
+
+static void help(FILE *out, const char *name, const char *type, const char *text)
+{
+	fprintf(out, "# HELP %s %s\n# TYPE %s %s\n", name, text, name, type);
+}
+
+/* The labels of one process series. */
+struct who {
+	const char *pid;
+	const char *comm;
+	size_t comm_len;
+	const char *cgroup;
+};
+
+static void who_labels(FILE *out, const struct who *w)
+{
+	fprintf(out, "pid=\"%s\",comm=\"", w->pid);
+	metrics__escape(out, w->comm, w->comm_len);
+	fputs("\",cgroup=\"", out);
+	metrics__escape(out, w->cgroup, strlen(w->cgroup));
+	fputc('"', out);
+}
+
+/* The processes past the top K, summed into one series. */
+static void sum_rest(const struct pl_report *r, size_t k, struct pl_proc *rest)
+{
+	size_t i, s;
+
+	memset(rest, 0, sizeof(*rest));
+	rest->close_wait_oldest_s = -1;
+	for (i = k; i < r->n_procs; i++) {
+		const struct pl_proc *p = &r->procs[i];
+
+		for (s = 0; s < PL_TCP_NR_STATES; s++)
+			rest->states[s] += p->states[s];
+		rest->opened += p->opened;
+		rest->closed += p->closed;
+		rest->bind_failures += p->bind_failures;
+		rest->connect_failures += p->connect_failures;
+		if (p->close_wait_oldest_s > rest->close_wait_oldest_s)
+			rest->close_wait_oldest_s = p->close_wait_oldest_s;
+	}
+}
+
+typedef void (*proc_metric_fn)(FILE *out, const struct pl_proc *p, const struct who *w);
+
+/* One metric family over the top K processes and the "other" series. */
+static void per_proc(FILE *out, const struct pl_report *r, size_t k,
+		     const struct pl_proc *rest, proc_metric_fn fn)
+{
+	char pid[16];
+	size_t i;
+
+	for (i = 0; i < r->n_procs && i < k; i++) {
+		const struct pl_proc *p = &r->procs[i];
+		struct who w = { pid, p->comm, sizeof(p->comm), p->cgroup };
+
+		snprintf(pid, sizeof(pid), "%u", p->pid);
+		fn(out, p, &w);
+	}
+	if (r->n_procs > k) {
+		struct who w = { "other", "other", 5, "" };
+
+		fn(out, rest, &w);
+	}
+}
+
+static void proc_sockets(FILE *out, const struct pl_proc *p, const struct who *w)
+{
+	unsigned int s;
+
+	for (s = 0; s < PL_TCP_NR_STATES; s++) {
+		if (!p->states[s])
+			continue;
+		fputs("portleak_process_sockets{", out);
+		who_labels(out, w);
+		fprintf(out, ",state=\"%s\"} %llu\n", model__state_name(s),
+			(unsigned long long)p->states[s]);
+	}
+}
+
+static void proc_close_wait_age(FILE *out, const struct pl_proc *p, const struct who *w)
+{
+	if (p->close_wait_oldest_s < 0)
+		return;
+	fputs("portleak_process_close_wait_oldest_seconds{", out);
+	who_labels(out, w);
+	fprintf(out, "} %.3f\n", p->close_wait_oldest_s);
+}
+
+static void proc_opened(FILE *out, const struct pl_proc *p, const struct who *w)
+{
+	fputs("portleak_process_opened_total{", out);
+	who_labels(out, w);
+	fprintf(out, "} %llu\n", (unsigned long long)p->opened);
+}
+
+static void proc_closed(FILE *out, const struct pl_proc *p, const struct who *w)
+{
+	fputs("portleak_process_closed_total{", out);
+	who_labels(out, w);
+	fprintf(out, "} %llu\n", (unsigned long long)p->closed);
+}
+
+static void proc_failures(FILE *out, const struct pl_proc *p, const struct who *w)
+{
+	if (p->connect_failures) {
+		fputs("portleak_process_port_failures_total{", out);
+		who_labels(out, w);
+		fprintf(out, ",kind=\"connect\",errno=\"EADDRNOTAVAIL\"} %llu\n",
+			(unsigned long long)p->connect_failures);
+	}
+	if (p->bind_failures) {
+		fputs("portleak_process_port_failures_total{", out);
+		who_labels(out, w);
+		fprintf(out, ",kind=\"bind\",errno=\"%s\"} %llu\n",
+			p->bind_err ? names__errno(p->bind_err) : "EADDRINUSE",
+			(unsigned long long)p->bind_failures);
+	}
+}
+
+static void proc_verdict(FILE *out, const struct pl_proc *p, const struct who *w)
+{
+	if (!strcmp(w->pid, "other"))
+		return; /* a sum has no verdict */
+	fputs("portleak_process_verdict{", out);
+	who_labels(out, w);
+	fprintf(out, ",verdict=\"%s\"} 1\n", model__verdict_name(p->verdict));
+}
+
+static const struct {
+	const char *name, *type, *text;
+	proc_metric_fn fn;
+} proc_metrics[] = {
+	{ "portleak_process_sockets", "gauge",
+	  "TCP sockets held by a process, by state (top-K processes, the rest as pid=\"other\").",
+	  proc_sockets },
+	{ "portleak_process_close_wait_oldest_seconds", "gauge",
+	  "Age of the process's oldest CLOSE_WAIT socket.", proc_close_wait_age },
+	{ "portleak_process_opened_total", "counter",
+	  "Connections the process established (connect or accept) since portleak started.",
+	  proc_opened },
+	{ "portleak_process_closed_total", "counter",
+	  "Of those, connections that reached CLOSE.", proc_closed },
+	{ "portleak_process_port_failures_total", "counter",
+	  "connect() without a free local port and failed bind()/listen(), by errno.",
+	  proc_failures },
+	{ "portleak_process_verdict", "gauge",
+	  "1 for the process's verdict: leak, growing, ports or ok.", proc_verdict },
+};
+
+static void write_processes(FILE *out, const struct pl_report *r, size_t k)
+{
+	struct pl_proc rest;
+	size_t i;
+
+	sum_rest(r, k, &rest);
+	for (i = 0; i < sizeof(proc_metrics) / sizeof(proc_metrics[0]); i++) {
+		help(out, proc_metrics[i].name, proc_metrics[i].type, proc_metrics[i].text);
+		per_proc(out, r, k, &rest, proc_metrics[i].fn);
+	}
+}
+
+static void dest_labels(FILE *out, const struct pl_dest *d)
+{
+	char src[PL_ADDRSTR_LEN], dst[PL_ADDRSTR_LEN];
+
+	if (!d) {
+		fputs("netns=\"other\",saddr=\"other\",daddr=\"other\",dport=\"other\"", out);
+		return;
+	}
+	names__addr(d->src.family, d->src.addr, src, sizeof(src));
+	names__addr(d->dst.family, d->dst.addr, dst, sizeof(dst));
+	fprintf(out, "netns=\"%u\",saddr=\"%s\",daddr=\"%s\",dport=\"%u\"", d->netns, src,
+		dst, d->dst.port);
+}
+
+static void write_destinations(FILE *out, const struct pl_report *r, size_t k)
+{
+	static const char *const names[] = {
+		"portleak_destination_ports_in_use", "portleak_destination_time_wait",
+		"portleak_destination_utilization", "portleak_destination_seconds_to_exhaustion",
+	};
+	static const char *const texts[] = {
+		"Local ports in use toward a destination (top-K, the rest as \"other\").",
+		"Of those, ports held by TIME_WAIT sockets.",
+		"Ports in use / size of the ephemeral range.",
+		"Seconds until the range is used up at the current net growth (absent when not growing).",
+	};
+	__u64 rest_use = 0, rest_tw = 0;
+	size_t i, m;
+
+	for (i = k; i < r->n_dests; i++) {
+		rest_use += r->dests[i].in_use;
+		rest_tw += r->dests[i].time_wait;
+	}
+	for (m = 0; m < 4; m++) {
+		help(out, names[m], "gauge", texts[m]);
+		for (i = 0; i < r->n_dests && i < k; i++) {
+			const struct pl_dest *d = &r->dests[i];
+			double v[] = { (double)d->in_use, (double)d->time_wait, d->utilization,
+				       d->seconds_to_exhaustion };
+
+			if (m == 3 && v[3] < 0)
+				continue;
+			fprintf(out, "%s{", names[m]);
+			dest_labels(out, d);
+			fprintf(out, "} %.6g\n", v[m]);
+		}
+		if (r->n_dests > k && m < 2) {
+			fprintf(out, "%s{", names[m]);
+			dest_labels(out, NULL);
+			fprintf(out, "} %llu\n", (unsigned long long)(m ? rest_tw : rest_use));
+		}
+	}
+}
+
+static void write_host(FILE *out, const struct pl_report *r, const struct pl_report_meta *m,
+		       const struct pl_metrics_extra *x)
+{
+	static const char *const kinds[] = { [PL_FAIL_CONNECT] = "connect", [PL_FAIL_BIND] = "bind" };
+	unsigned int s, k;
+	int e;
+
+	help(out, "portleak_build_info", "gauge", "portleak's version.");
+	fprintf(out, "portleak_build_info{version=\"%s\"} 1\n", x->version);
+	help(out, "portleak_hooks_info", "gauge", "The kernel hooks in use.");
+	fprintf(out, "portleak_hooks_info{state=\"%s\",accept=\"%s\",bind=\"%s\"} 1\n",
+		m->hook_state, m->hook_accept, m->hook_bind);
+	help(out, "portleak_trace_seconds", "gauge", "How long portleak has been tracing.");
+	fprintf(out, "portleak_trace_seconds %.3f\n", r->trace_s);
+	help(out, "portleak_sockets", "gauge", "TCP sockets on the host, by state.");
+	for (s = 0; s < PL_TCP_NR_STATES; s++)
+		if (r->totals[s])
+			fprintf(out, "portleak_sockets{state=\"%s\"} %llu\n", model__state_name(s),
+				(unsigned long long)r->totals[s]);
+	help(out, "portleak_port_failures_total", "counter",
+	     "Port-allocation failures on the host since portleak started, by errno.");
+	for (k = PL_FAIL_CONNECT; x->failures && k <= PL_FAIL_BIND; k++)
+		for (e = 0; e < PL_ERRNO_MAX; e++)
+			if (x->failures[k][e])
+				fprintf(out, "portleak_port_failures_total{kind=\"%s\",errno=\"%s\"} %llu\n",
+					kinds[k], names__errno(e),
+					(unsigned long long)x->failures[k][e]);
+}
+
+static void write_self(FILE *out, const struct pl_report *r, const struct pl_metrics_extra *x)
+{
+	static const struct { const char *name; unsigned int idx; const char *text; } lost[] = {
+		{ "portleak_lost_events_total", PL_CNT_EVENTS_LOST, "Failure events the ring buffer dropped." },
+		{ "portleak_ledger_full_total", PL_CNT_LEDGER_FULL, "Sockets not tracked: the ledger was full." },
+		{ "portleak_owners_full_total", PL_CNT_OWNERS_FULL, "Processes whose counters did not fit." },
+		{ "portleak_timewait_full_total", PL_CNT_TIMEWAIT_FULL, "TIME_WAIT owners that did not fit." },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(lost) / sizeof(lost[0]); i++) {
+		help(out, lost[i].name, "counter", lost[i].text);
+		fprintf(out, "%s %llu\n", lost[i].name,
+			(unsigned long long)(r->lost[lost[i].idx] +
+					     (lost[i].idx == PL_CNT_EVENTS_LOST ? r->failures_dropped : 0)));
+	}
+	help(out, "portleak_bpf_missed_runs_total", "counter",
+	     "BPF runs the kernel skipped because another BPF program was running on the CPU.");
+	fprintf(out, "portleak_bpf_missed_runs_total %llu\n", (unsigned long long)r->missed_runs);
+	help(out, "portleak_bpf_stats_enabled", "gauge",
+	     "kernel.bpf_stats_enabled: BPF run times below are counted only when 1.");
+	fprintf(out, "portleak_bpf_stats_enabled %ld\n", x->bpf_stats_enabled);
+	help(out, "portleak_bpf_run_seconds_total", "counter", "Time spent in each BPF program.");
+	for (i = 0; i < x->n_progs; i++)
+		fprintf(out, "portleak_bpf_run_seconds_total{program=\"%s\"} %.9f\n",
+			x->progs[i].name, x->progs[i].run_ns / 1e9);
+	help(out, "portleak_bpf_runs_total", "counter", "Runs of each BPF program.");
+	for (i = 0; i < x->n_progs; i++)
+		fprintf(out, "portleak_bpf_runs_total{program=\"%s\"} %llu\n", x->progs[i].name,
+			(unsigned long long)x->progs[i].runs);
+	help(out, "portleak_scrape_duration_seconds", "gauge",
+	     "Time to build this response, walks included.");
+	fprintf(out, "portleak_scrape_duration_seconds %.6f\n", x->scrape_s);
+}
+
+void metrics__write(FILE *out, const struct pl_report *r, const struct pl_report_meta *m,
+		    const struct pl_metrics_extra *x)
+{
+	write_host(out, r, m, x);
+	write_processes(out, r, x->top_k);
+	write_destinations(out, r, x->top_k);
+	write_self(out, r, x);
+}

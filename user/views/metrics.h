@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* The report in the Prometheus text exposition format (version 0.0.4).
+ * Plain C: the unit tests check escaping and the top-K bound. */
+#ifndef PORTLEAK_METRICS_H
+#define PORTLEAK_METRICS_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "loader/agent.h"
+#include "loader/failures_user.h"
+#include "views/report.h"
+
+#define PL_METRICS_CONTENT_TYPE "text/plain; version=0.0.4; charset=utf-8"
+
+struct pl_metrics_extra {
+	const char *version;
+	size_t top_k; /* processes and destinations with their own series */
+	double scrape_s;
+	const struct pl_prog_stat *progs;
+	size_t n_progs;
+	long bpf_stats_enabled; /* kernel.bpf_stats_enabled, -1 unknown */
+	const __u64 (*failures)[PL_ERRNO_MAX]; /* [kind][errno], since start */
+};
+
+void metrics__write(FILE *out, const struct pl_report *r, const struct pl_report_meta *m,
+		    const struct pl_metrics_extra *x);
+/* A label value: backslash, double quote and newline escaped, invalid
+ * UTF-8 replaced by U+FFFD. */
+void metrics__escape(FILE *out, const char *s, size_t len);
+
+#endif

@@ -1,0 +1,22 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* The two renderings of a report: text for people, JSON for scripts. */
+#ifndef PORTLEAK_REPORT_H
+#define PORTLEAK_REPORT_H
+
+#include <stdio.h>
+
+#include "model/model.h"
+
+#define PL_JSON_VERSION 1
+
+/* What the report does not compute itself. */
+struct pl_report_meta {
+	const char *time;   /* RFC 3339 */
+	const char *kernel; /* release */
+	const char *hook_state, *hook_accept, *hook_bind;
+};
+
+void report__json(FILE *out, const struct pl_report *r, const struct pl_report_meta *m);
+void report__text(FILE *out, const struct pl_report *r, const struct pl_report_meta *m);
+
+#endif

@@ -1,0 +1,125 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* Snapshot JSON, version 1 (DESIGN.md section 4). */
+#include "views/json.h"
+#include "model/names.h"
+#include "views/report.h"
+
+static void json_states(struct pl_json *j, const char *key, const __u64 *states)
+{
+	unsigned int s;
+
+	json__object_begin(j, key);
+	for (s = 0; s < PL_TCP_NR_STATES; s++)
+		if (states[s])
+			json__uint(j, model__state_name(s), states[s]);
+	json__object_end(j);
+}
+
+static void json_endpoint(struct pl_json *j, const char *key, const struct pl_endpoint *ep)
+{
+	char buf[PL_ENDPOINT_LEN];
+
+	names__endpoint(ep->family, ep->addr, ep->port, buf, sizeof(buf));
+	json__string(j, key, buf);
+}
+
+static void json_proc(struct pl_json *j, const struct pl_proc *p)
+{
+	size_t i;
+
+	json__object_begin(j, NULL);
+	json__uint(j, "pid", p->pid);
+	json__uint(j, "start_ns", p->start_ns);
+	json__string_n(j, "comm", p->comm, sizeof(p->comm));
+	json__string(j, "cgroup", p->cgroup);
+	json__bool(j, "unknown_owner", p->unknown);
+	json_states(j, "sockets", p->states);
+	json__uint(j, "sockets_total", p->total);
+	json__uint(j, "pending_accept", p->pending_accept);
+	if (p->close_wait_oldest_s >= 0)
+		json__double(j, "close_wait_oldest_s", p->close_wait_oldest_s);
+	else
+		json__null(j, "close_wait_oldest_s");
+	if (p->close_wait_peer_count)
+		json_endpoint(j, "close_wait_peer", &p->close_wait_peer);
+	json__uint(j, "opened", p->opened);
+	json__uint(j, "closed", p->closed);
+	json__uint(j, "bind_failures", p->bind_failures);
+	if (p->bind_failures) {
+		json__uint(j, "bind_failure_port", p->bind_port);
+		json__string(j, "bind_failure_errno", names__errno(p->bind_err));
+	}
+	json__uint(j, "connect_failures", p->connect_failures);
+	if (p->connect_failures)
+		json_endpoint(j, "connect_failure_destination", &p->connect_dest);
+	json__string(j, "verdict", model__verdict_name(p->verdict));
+	json__array_begin(j, "reasons");
+	for (i = 0; i < p->n_reasons; i++)
+		json__string(j, NULL, p->reasons[i]);
+	json__array_end(j);
+	json__object_end(j);
+}
+
+static void json_dest(struct pl_json *j, const struct pl_dest *d)
+{
+	char addr[PL_ADDRSTR_LEN];
+
+	json__object_begin(j, NULL);
+	names__addr(d->dst.family, d->dst.addr, addr, sizeof(addr));
+	json__string(j, "daddr", addr);
+	json__uint(j, "dport", d->dst.port);
+	names__addr(d->src.family, d->src.addr, addr, sizeof(addr));
+	json__string(j, "saddr", addr);
+	json__uint(j, "netns", d->netns);
+	json__uint(j, "ports_in_use", d->in_use);
+	json__uint(j, "time_wait", d->time_wait);
+	json__uint(j, "range", d->range);
+	json__double(j, "utilization", d->utilization);
+	json__double(j, "growth_per_s", d->growth_per_s);
+	if (d->seconds_to_exhaustion >= 0)
+		json__double(j, "seconds_to_exhaustion", d->seconds_to_exhaustion);
+	else
+		json__null(j, "seconds_to_exhaustion");
+	json__uint(j, "connect_failures", d->connect_failures);
+	json__object_end(j);
+}
+
+void report__json(FILE *out, const struct pl_report *r, const struct pl_report_meta *m)
+{
+	struct pl_json j;
+	size_t i;
+
+	json__init(&j, out);
+	json__object_begin(&j, NULL);
+	json__uint(&j, "version", PL_JSON_VERSION);
+	json__string(&j, "time", m->time);
+	json__string(&j, "kernel", m->kernel);
+	json__double(&j, "trace_s", r->trace_s);
+	json__object_begin(&j, "hooks");
+	json__string(&j, "state", m->hook_state);
+	json__string(&j, "accept", m->hook_accept);
+	json__string(&j, "bind", m->hook_bind);
+	json__object_end(&j);
+	json__object_begin(&j, "ephemeral_ports");
+	json__uint(&j, "low", r->port_low);
+	json__uint(&j, "high", r->port_high);
+	json__object_end(&j);
+	json_states(&j, "totals", r->totals);
+	json__array_begin(&j, "processes");
+	for (i = 0; i < r->n_procs; i++)
+		json_proc(&j, &r->procs[i]);
+	json__array_end(&j);
+	json__array_begin(&j, "destinations");
+	for (i = 0; i < r->n_dests; i++)
+		json_dest(&j, &r->dests[i]);
+	json__array_end(&j);
+	json__object_begin(&j, "lost");
+	json__uint(&j, "events", r->lost[PL_CNT_EVENTS_LOST] + r->failures_dropped);
+	json__uint(&j, "ledger_full", r->lost[PL_CNT_LEDGER_FULL]);
+	json__uint(&j, "owners_full", r->lost[PL_CNT_OWNERS_FULL]);
+	json__uint(&j, "timewait_full", r->lost[PL_CNT_TIMEWAIT_FULL]);
+	json__uint(&j, "pending_full", r->lost[PL_CNT_PENDING_FULL]);
+	json__uint(&j, "missed_runs", r->missed_runs);
+	json__object_end(&j);
+	json__object_end(&j);
+}

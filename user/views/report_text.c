@@ -1,0 +1,94 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* The snapshot as tables: processes, most suspicious first, then the
+ * destinations whose local ports are in use. */
+#include <string.h>
+
+#include "model/names.h"
+#include "views/report.h"
+
+#define MAX_DEST_ROWS 20
+
+static void text_header(FILE *out, const struct pl_report *r,
+			const struct pl_report_meta *m)
+{
+	unsigned int s;
+	unsigned int range = r->port_high >= r->port_low
+		? r->port_high - r->port_low + 1u : 0;
+
+	fprintf(out, "portleak  %s  kernel %s  hooks: state=%s accept=%s bind=%s  traced %.1fs\n",
+		m->time, m->kernel, m->hook_state, m->hook_accept, m->hook_bind,
+		r->trace_s);
+	fprintf(out, "ephemeral ports %u-%u (%u)   lost: events %llu, ledger full %llu, owners full %llu, timewait full %llu, missed runs %llu\n",
+		r->port_low, r->port_high, range,
+		(unsigned long long)(r->lost[PL_CNT_EVENTS_LOST] + r->failures_dropped),
+		(unsigned long long)r->lost[PL_CNT_LEDGER_FULL],
+		(unsigned long long)r->lost[PL_CNT_OWNERS_FULL],
+		(unsigned long long)r->lost[PL_CNT_TIMEWAIT_FULL],
+		(unsigned long long)r->missed_runs);
+	fputs("host:", out);
+	for (s = 0; s < PL_TCP_NR_STATES; s++)
+		if (r->totals[s])
+			fprintf(out, " %s %llu", model__state_name(s),
+				(unsigned long long)r->totals[s]);
+	fputs("\n\n", out);
+}
+
+static void text_proc(FILE *out, const struct pl_proc *p)
+{
+	char comm[4 * PL_COMM_LEN + 1], cgroup[4 * PL_CGROUP_LEN + 1], age[16] = "-";
+	__u64 other = p->total - p->states[PL_TCP_ESTABLISHED] -
+		      p->states[PL_TCP_CLOSE_WAIT] - p->states[PL_TCP_TIME_WAIT];
+	size_t i;
+
+	names__printable(p->comm, sizeof(p->comm), comm, sizeof(comm));
+	names__printable(p->cgroup, sizeof(p->cgroup), cgroup, sizeof(cgroup));
+	if (p->close_wait_oldest_s >= 0)
+		names__duration(p->close_wait_oldest_s, age, sizeof(age));
+	fprintf(out, "%7u %-16s %6llu %10llu %9llu %6llu %7s %7llu %7llu %6llu %6llu  %-7s %s\n",
+		p->pid, comm, (unsigned long long)p->states[PL_TCP_ESTABLISHED],
+		(unsigned long long)p->states[PL_TCP_CLOSE_WAIT],
+		(unsigned long long)p->states[PL_TCP_TIME_WAIT],
+		(unsigned long long)other, age, (unsigned long long)p->opened,
+		(unsigned long long)p->closed, (unsigned long long)p->bind_failures,
+		(unsigned long long)p->connect_failures,
+		model__verdict_name(p->verdict), cgroup);
+	for (i = 0; i < p->n_reasons; i++)
+		fprintf(out, "%7s %s\n", "", p->reasons[i]);
+}
+
+static void text_dest(FILE *out, const struct pl_dest *d)
+{
+	char dst[PL_ENDPOINT_LEN], src[PL_ADDRSTR_LEN], eta[16] = "-";
+
+	names__endpoint(d->dst.family, d->dst.addr, d->dst.port, dst, sizeof(dst));
+	names__addr(d->src.family, d->src.addr, src, sizeof(src));
+	if (d->seconds_to_exhaustion >= 0)
+		names__duration(d->seconds_to_exhaustion, eta, sizeof(eta));
+	fprintf(out, "%-40s %-16s %7llu %9llu %6.1f%% %8.1f %10s %9llu\n", dst, src,
+		(unsigned long long)d->in_use, (unsigned long long)d->time_wait,
+		100.0 * d->utilization, d->growth_per_s, eta,
+		(unsigned long long)d->connect_failures);
+}
+
+void report__text(FILE *out, const struct pl_report *r, const struct pl_report_meta *m)
+{
+	size_t i;
+
+	text_header(out, r, m);
+	fprintf(out, "%7s %-16s %6s %10s %9s %6s %7s %7s %7s %6s %6s  %-7s %s\n",
+		"PID", "COMM", "ESTAB", "CLOSE_WAIT", "TIME_WAIT", "OTHER", "CW_AGE",
+		"OPENED", "CLOSED", "BINDF", "CONNF", "VERDICT", "CGROUP");
+	for (i = 0; i < r->n_procs; i++)
+		text_proc(out, &r->procs[i]);
+	if (!r->n_procs)
+		fputs("(no process holds a TCP socket that matches)\n", out);
+	fprintf(out, "\n%-40s %-16s %7s %9s %7s %8s %10s %9s\n", "DESTINATION",
+		"SOURCE", "PORTS", "TIME_WAIT", "RANGE", "GROWTH/S", "EXHAUSTED", "CONNFAIL");
+	for (i = 0; i < r->n_dests && i < MAX_DEST_ROWS; i++)
+		text_dest(out, &r->dests[i]);
+	if (r->n_dests > MAX_DEST_ROWS)
+		fprintf(out, "(%zu more destinations: see --json)\n",
+			r->n_dests - MAX_DEST_ROWS);
+	if (!r->n_dests)
+		fputs("(no local ports in use toward any destination)\n", out);
+}

@@ -1,0 +1,264 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* portleak top: the lines of the view, and batch mode. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cmd/commands.h"
+#include "model/names.h"
+#include "views/top.h"
+
+static const char *const sort_names[PL_NR_SORTS] = {
+	"suspicion", "PID", "COMM", "ESTAB", "CLOSE_WAIT", "TIME_WAIT",
+	"OPEN/s", "NET/min", "CW_AGE", "FAIL",
+};
+
+const char *top__sort_name(enum pl_sort s)
+{
+	return sort_names[s];
+}
+
+static enum pl_sort sort_key;
+
+static double sort_value(const struct pl_proc *p)
+{
+	switch (sort_key) {
+	case PL_SORT_PID:
+		return -(double)p->pid; /* ascending */
+	case PL_SORT_ESTAB:
+		return (double)p->states[PL_TCP_ESTABLISHED];
+	case PL_SORT_CLOSE_WAIT:
+		return (double)p->states[PL_TCP_CLOSE_WAIT];
+	case PL_SORT_TIME_WAIT:
+		return (double)p->states[PL_TCP_TIME_WAIT];
+	case PL_SORT_OPENED:
+		return p->opened_per_s;
+	case PL_SORT_GROWTH:
+		return p->growth_per_min;
+	case PL_SORT_CW_AGE:
+		return p->close_wait_oldest_s;
+	case PL_SORT_FAILURES:
+		return (double)(p->bind_failures + p->connect_failures);
+	default:
+		return 0;
+	}
+}
+
+static int cmp_procs(const void *a, const void *b)
+{
+	const struct pl_proc *x = a, *y = b;
+	double vx, vy;
+
+	if (sort_key == PL_SORT_COMM)
+		return strncmp(x->comm, y->comm, PL_COMM_LEN);
+	vx = sort_value(x);
+	vy = sort_value(y);
+	if (vx != vy)
+		return vx < vy ? 1 : -1;
+	return x->pid < y->pid ? -1 : x->pid > y->pid;
+}
+
+void top__sort(struct pl_proc *procs, size_t n, enum pl_sort s)
+{
+	if (s == PL_SORT_SUSPICION)
+		return;
+	sort_key = s;
+	qsort(procs, n, sizeof(*procs), cmp_procs);
+}
+
+void top__header(const struct pl_tracker *t, const struct pl_report *r,
+		 char lines[3][PL_LINE_LEN])
+{
+	struct pl_report_meta m = tracker__meta(t);
+	char host[64] = "?", up[32];
+	unsigned int s;
+	size_t o;
+
+	gethostname(host, sizeof(host) - 1);
+	names__duration(r->trace_s, up, sizeof(up));
+	snprintf(lines[0], PL_LINE_LEN,
+		 "portleak top - %s - kernel %s - hooks state=%s accept=%s bind=%s - up %s",
+		 host, m.kernel, m.hook_state, m.hook_accept, m.hook_bind, up);
+	o = (size_t)snprintf(lines[1], PL_LINE_LEN, "TCP:");
+	for (s = 0; s < PL_TCP_NR_STATES && o < PL_LINE_LEN; s++)
+		if (r->totals[s])
+			o += (size_t)snprintf(lines[1] + o, PL_LINE_LEN - o, " %s %llu",
+					      model__state_name(s),
+					      (unsigned long long)r->totals[s]);
+	snprintf(lines[2], PL_LINE_LEN,
+		 "lost: events %llu  ledger full %llu  owners full %llu  timewait full %llu  missed runs %llu   ports %u-%u",
+		 (unsigned long long)(r->lost[PL_CNT_EVENTS_LOST] + r->failures_dropped),
+		 (unsigned long long)r->lost[PL_CNT_LEDGER_FULL],
+		 (unsigned long long)r->lost[PL_CNT_OWNERS_FULL],
+		 (unsigned long long)r->lost[PL_CNT_TIMEWAIT_FULL],
+		 (unsigned long long)r->missed_runs, r->port_low, r->port_high);
+}
+
+const char *top__proc_columns(void)
+{
+	return "    PID COMM             CGROUP               ESTAB CLOSE_WAIT TIME_WAIT  OTHER  OPEN/s CLOSE/s NET/min  CW_AGE BINDF CONNF VERDICT";
+}
+
+static void rate(double v, char *buf, size_t len)
+{
+	if (v < 0)
+		snprintf(buf, len, "-");
+	else
+		snprintf(buf, len, "%.1f", v);
+}
+
+/* The last @width bytes of a cgroup path as safe text, marked when cut. */
+static void tail(const char *raw, size_t width, char *buf, size_t len)
+{
+	char path[4 * PL_CGROUP_LEN + 1];
+	size_t n;
+
+	names__printable(raw, strnlen(raw, PL_CGROUP_LEN), path, sizeof(path));
+	n = strlen(path);
+
+	if (!*path)
+		snprintf(buf, len, "-");
+	else if (n <= width)
+		snprintf(buf, len, "%s", path);
+	else
+		snprintf(buf, len, "..%s", path + n - width + 2);
+}
+
+static const char *verdict_label(enum pl_verdict v)
+{
+	static const char *const labels[] = {
+		[PL_VERDICT_OK] = "OK", [PL_VERDICT_INCOMPLETE] = "INCOMPL",
+		[PL_VERDICT_GROWING] = "GROWING", [PL_VERDICT_PORTS] = "PORTS",
+		[PL_VERDICT_LEAK] = "LEAK",
+	};
+
+	return labels[v];
+}
+
+void top__proc_line(const struct pl_proc *p, char *buf, size_t len)
+{
+	char comm[4 * PL_COMM_LEN + 1], cg[24], opened[16], closed[16], age[16] = "-";
+	__u64 other = p->total - p->states[PL_TCP_ESTABLISHED] -
+		      p->states[PL_TCP_CLOSE_WAIT] - p->states[PL_TCP_TIME_WAIT];
+
+	names__printable(p->comm, sizeof(p->comm), comm, sizeof(comm));
+	tail(p->cgroup, 20, cg, sizeof(cg));
+	rate(p->opened_per_s, opened, sizeof(opened));
+	rate(p->closed_per_s, closed, sizeof(closed));
+	if (p->close_wait_oldest_s >= 0)
+		names__duration(p->close_wait_oldest_s, age, sizeof(age));
+	snprintf(buf, len, "%7u %-16.16s %-20s %5llu %10llu %9llu %6llu %7s %7s %+7.0f %7s %5llu %5llu %s",
+		 p->pid, comm, cg, (unsigned long long)p->states[PL_TCP_ESTABLISHED],
+		 (unsigned long long)p->states[PL_TCP_CLOSE_WAIT],
+		 (unsigned long long)p->states[PL_TCP_TIME_WAIT], (unsigned long long)other,
+		 opened, closed, p->growth_per_min, age,
+		 (unsigned long long)p->bind_failures, (unsigned long long)p->connect_failures,
+		 verdict_label(p->verdict));
+}
+
+const char *top__dest_columns(void)
+{
+	return "DESTINATION                              SOURCE           PORTS TIME_WAIT   USE%  NEW/s  EXHAUSTED CONNF";
+}
+
+void top__dest_line(const struct pl_dest *d, int bar, char *buf, size_t len)
+{
+	char dst[PL_ENDPOINT_LEN], src[PL_ADDRSTR_LEN], eta[16] = "-", bars[64] = "";
+	int filled = (int)(d->utilization * bar + 0.5), i;
+
+	names__endpoint(d->dst.family, d->dst.addr, d->dst.port, dst, sizeof(dst));
+	names__addr(d->src.family, d->src.addr, src, sizeof(src));
+	if (d->seconds_to_exhaustion >= 0)
+		names__duration(d->seconds_to_exhaustion, eta, sizeof(eta));
+	if (bar > 0 && bar < (int)sizeof(bars) - 2) {
+		bars[0] = '[';
+		for (i = 0; i < bar; i++)
+			bars[i + 1] = i < filled ? '#' : '.';
+		bars[bar + 1] = ']';
+		bars[bar + 2] = '\0';
+	}
+	snprintf(buf, len, "%-40s %-16s %5llu %9llu %5.1f%% %6.1f %10s %5llu %s", dst, src,
+		 (unsigned long long)d->in_use, (unsigned long long)d->time_wait,
+		 100 * d->utilization, d->new_ports_per_s, eta,
+		 (unsigned long long)d->connect_failures, bars);
+}
+
+const char *top__group_columns(void)
+{
+	return "PEER                                     STATE         SOCKETS  OLDEST";
+}
+
+void top__group_line(const struct pl_peer_group *g, char *buf, size_t len)
+{
+	char peer[PL_ENDPOINT_LEN], age[16];
+
+	if (g->state == PL_TCP_LISTEN)
+		snprintf(peer, sizeof(peer), "(listening on port %u)", g->peer.port);
+	else
+		names__endpoint(g->peer.family, g->peer.addr, g->peer.port, peer, sizeof(peer));
+	names__duration(g->oldest_s, age, sizeof(age));
+	snprintf(buf, len, "%-40s %-12s %8llu  %6s", peer, model__state_name(g->state),
+		 (unsigned long long)g->count, age);
+}
+
+/* --- batch mode -------------------------------------------------------------- */
+
+static void print_batch(const struct pl_tracker *t, const struct pl_report *r)
+{
+	char head[3][PL_LINE_LEN], line[PL_LINE_LEN];
+	size_t i, j;
+
+	top__header(t, r, head);
+	printf("%s\n%s\n%s\n\n%s\n", head[0], head[1], head[2], top__proc_columns());
+	for (i = 0; i < r->n_procs; i++) {
+		top__proc_line(&r->procs[i], line, sizeof(line));
+		puts(line);
+		for (j = 0; r->procs[i].verdict != PL_VERDICT_OK && j < r->procs[i].n_reasons; j++)
+			printf("        %s\n", r->procs[i].reasons[j]);
+	}
+	printf("\n%s\n", top__dest_columns());
+	for (i = 0; i < r->n_dests && i < 10; i++) {
+		top__dest_line(&r->dests[i], 0, line, sizeof(line));
+		puts(line);
+	}
+	putchar('\n');
+	fflush(stdout);
+}
+
+static int run_batch(struct pl_tracker *t, const struct pl_options *o)
+{
+	struct pl_report r;
+	unsigned long n;
+	int err = 0;
+
+	for (n = 0; !err && !tracker__interrupted() && (!o->count || n < o->count); n++) {
+		err = tracker__trace(t, o->interval_s);
+		if (!err)
+			err = tracker__report(t, &r);
+		if (err)
+			break;
+		print_batch(t, &r);
+		model__free(&r);
+	}
+	if (err)
+		fprintf(stderr, "portleak: failed to build the report: %s\n", strerror(-err));
+	return err ? PL_EXIT_RUNTIME : 0;
+}
+
+int cmd_top(const struct pl_options *o)
+{
+	struct pl_tracker t;
+	int status;
+
+	if (!o->batch && !isatty(STDOUT_FILENO)) {
+		fprintf(stderr, "portleak: top needs a terminal; use 'portleak top -b' for plain text\n");
+		return PL_EXIT_USAGE;
+	}
+	tracker__catch_signals();
+	if ((status = tracker__start(&t, o, true)))
+		return status;
+	status = o->batch ? run_batch(&t, o) : tui__run(&t, o);
+	tracker__stop(&t);
+	return status;
+}

@@ -1,0 +1,489 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* portleak top: the full screen (ncurses). */
+#include <ctype.h>
+#include <curses.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "model/advice.h"
+#include "cmd/commands.h"
+#include "model/names.h"
+#include "host/sysinfo.h"
+#include "views/top.h"
+
+#define KEY_WAIT_MS 100
+#define BAR_WIDTH 20
+#define MAX_ADVICE 12
+#define FILTER_LEN 64
+#define KEY_ESC 27
+
+enum view { VIEW_PROCS, VIEW_DESTS, VIEW_DETAIL, VIEW_HELP, VIEW_ADVICE };
+
+enum color { C_LEAK = 1, C_GROWING, C_PORTS, C_TITLE };
+
+struct tui {
+	struct pl_report report;
+	bool have_report;
+	struct pl_proc *rows; /* filtered and sorted copy of report.procs */
+	size_t n_rows;
+	enum view view, back; /* back: where Esc returns to */
+	size_t sel, scroll;
+	__u32 sel_pid;
+	__u64 sel_start;
+	bool follow; /* the user picked a row: keep it selected across refreshes */
+	enum pl_sort sort;
+	char filter[FILTER_LEN];
+	bool editing;
+	char edit[FILTER_LEN];
+	bool paused;
+	struct pl_host_facts facts;
+};
+
+static const char *const help_text[] = {
+	"portleak top: the process leaking TCP connections or eating local ports, live.",
+	"",
+	"Up/Down, PgUp/PgDn  select a process",
+	"Enter               its sockets grouped by peer and state, with ages",
+	"d                   destinations: local ports in use, share of the range,",
+	"                    new ports per second, time until connect() fails",
+	"?                   advice for the selected process, with this host's numbers",
+	"s  <  >             sort column: next / previous (suspicion, PID, COMM, ...)",
+	"/                   filter: part of a comm, a pid, or a peer or listening port",
+	"p                   pause / resume refreshing (tracing goes on)",
+	"h                   this help",
+	"Esc                 back;  q  quit",
+	"",
+	"VERDICT  LEAK     CLOSE_WAIT older than --leak-age: the process does not close",
+	"         GROWING  held sockets grow and are not closed",
+	"         PORTS    bind/connect failures, or a destination over 80% of the range",
+	"OPEN/s CLOSE/s over 10 s; NET/min: growth of held sockets; CW_AGE: oldest CLOSE_WAIT",
+	"",
+	"Press any key.",
+};
+
+/* --- rows ------------------------------------------------------------------ */
+
+static bool matches(const struct pl_proc *p, const char *filter)
+{
+	char *end;
+	unsigned long n;
+	size_t i;
+
+	if (!*filter)
+		return true;
+	if (strstr(p->comm, filter))
+		return true;
+	n = strtoul(filter, &end, 10);
+	if (*end || end == filter)
+		return false;
+	if (p->pid == n)
+		return true;
+	for (i = 0; i < p->n_groups; i++)
+		if (p->groups[i].peer.port == n)
+			return true;
+	return false;
+}
+
+static void select_row(struct tui *u, size_t i)
+{
+	u->sel = i;
+	if (i < u->n_rows) {
+		u->sel_pid = u->rows[i].pid;
+		u->sel_start = u->rows[i].start_ns;
+	}
+}
+
+/* Rebuild the visible rows; keep the same process selected if it is there. */
+static void build_rows(struct tui *u)
+{
+	size_t i;
+
+	u->n_rows = 0;
+	for (i = 0; i < u->report.n_procs; i++)
+		if (matches(&u->report.procs[i], u->filter))
+			u->rows[u->n_rows++] = u->report.procs[i];
+	top__sort(u->rows, u->n_rows, u->sort);
+	for (i = 0; u->follow && i < u->n_rows; i++) {
+		if (u->rows[i].pid == u->sel_pid && u->rows[i].start_ns == u->sel_start) {
+			u->sel = i;
+			return;
+		}
+	}
+	select_row(u, u->n_rows && u->sel >= u->n_rows ? u->n_rows - 1 : u->sel);
+}
+
+static int refresh_report(struct tui *u, struct pl_tracker *t)
+{
+	struct pl_report r;
+	struct pl_proc *rows;
+	int err = tracker__report(t, &r);
+
+	if (err)
+		return err;
+	rows = calloc(r.n_procs + 1, sizeof(*rows));
+	if (!rows) {
+		model__free(&r);
+		return -1;
+	}
+	if (u->have_report)
+		model__free(&u->report);
+	free(u->rows);
+	u->report = r;
+	u->rows = rows;
+	u->have_report = true;
+	build_rows(u);
+	return 0;
+}
+
+/* --- drawing ----------------------------------------------------------------- */
+
+static void put_line(int y, const char *text, attr_t attr)
+{
+	if (y < 0 || y >= LINES)
+		return;
+	move(y, 0);
+	clrtoeol();
+	attron(attr);
+	addnstr(text, COLS);
+	attroff(attr);
+}
+
+static attr_t verdict_attr(enum pl_verdict v)
+{
+	if (!has_colors())
+		return v == PL_VERDICT_OK ? A_NORMAL : A_BOLD;
+	switch (v) {
+	case PL_VERDICT_LEAK:
+		return COLOR_PAIR(C_LEAK) | A_BOLD;
+	case PL_VERDICT_GROWING:
+		return COLOR_PAIR(C_GROWING);
+	case PL_VERDICT_PORTS:
+	case PL_VERDICT_INCOMPLETE:
+		return COLOR_PAIR(C_PORTS);
+	default:
+		return A_NORMAL;
+	}
+}
+
+static int draw_header(const struct tui *u, const struct pl_tracker *t)
+{
+	char head[3][PL_LINE_LEN], status[PL_LINE_LEN];
+	int i;
+
+	top__header(t, &u->report, head);
+	for (i = 0; i < 3; i++)
+		put_line(i, head[i], i == 0 ? A_BOLD : A_NORMAL);
+	if (u->editing)
+		snprintf(status, sizeof(status), "filter: %s_   (Enter apply, Esc cancel)", u->edit);
+	else
+		snprintf(status, sizeof(status), "sort: %s   filter: %s   refresh %.1fs%s",
+			 top__sort_name(u->sort), *u->filter ? u->filter : "-",
+			 t->opts->interval_s, u->paused ? "   [PAUSED]" : "");
+	put_line(3, status, A_NORMAL);
+	return 4;
+}
+
+static void keep_visible(struct tui *u, int height)
+{
+	if (height <= 0)
+		return;
+	if (u->sel < u->scroll)
+		u->scroll = u->sel;
+	if (u->sel >= u->scroll + (size_t)height)
+		u->scroll = u->sel - (size_t)height + 1;
+}
+
+static void draw_procs(struct tui *u, int y)
+{
+	char line[PL_LINE_LEN];
+	int height = LINES - y - 3;
+	size_t i;
+
+	put_line(y++, top__proc_columns(), A_REVERSE);
+	keep_visible(u, height);
+	for (i = u->scroll; i < u->n_rows && (int)(i - u->scroll) < height; i++) {
+		top__proc_line(&u->rows[i], line, sizeof(line));
+		put_line(y++, line, verdict_attr(u->rows[i].verdict) |
+					    (i == u->sel ? A_REVERSE : A_NORMAL));
+	}
+	if (!u->n_rows)
+		put_line(y, "(no process holds a TCP socket that matches)", A_DIM);
+	if (u->sel < u->n_rows && u->rows[u->sel].n_reasons)
+		put_line(LINES - 2, u->rows[u->sel].reasons[0], A_BOLD);
+}
+
+static void draw_dests(struct tui *u, int y)
+{
+	char line[PL_LINE_LEN];
+	size_t i;
+
+	put_line(y++, top__dest_columns(), A_REVERSE);
+	for (i = 0; i < u->report.n_dests && y < LINES - 2; i++) {
+		const struct pl_dest *d = &u->report.dests[i];
+
+		top__dest_line(d, BAR_WIDTH, line, sizeof(line));
+		put_line(y++, line, d->utilization >= PL_HOT_UTILIZATION
+					    ? verdict_attr(PL_VERDICT_PORTS) : A_NORMAL);
+	}
+	if (!u->report.n_dests)
+		put_line(y, "(no local ports in use toward any destination)", A_DIM);
+}
+
+static void draw_detail(struct tui *u, int y)
+{
+	const struct pl_proc *p = u->sel < u->n_rows ? &u->rows[u->sel] : NULL;
+	char line[PL_LINE_LEN], comm[4 * PL_COMM_LEN + 1], cgroup[4 * PL_CGROUP_LEN + 1];
+	size_t i;
+
+	if (!p)
+		return;
+	names__printable(p->comm, sizeof(p->comm), comm, sizeof(comm));
+	names__printable(p->cgroup, sizeof(p->cgroup), cgroup, sizeof(cgroup));
+	snprintf(line, sizeof(line), "pid %u  %s  cgroup %.300s  verdict %s  opened %llu  closed %llu",
+		 p->pid, comm, *p->cgroup ? cgroup : "-", model__verdict_name(p->verdict),
+		 (unsigned long long)p->opened, (unsigned long long)p->closed);
+	put_line(y++, line, A_BOLD);
+	for (i = 0; i < p->n_reasons; i++)
+		put_line(y++, p->reasons[i], verdict_attr(p->verdict));
+	y++;
+	put_line(y++, top__group_columns(), A_REVERSE);
+	for (i = 0; i < p->n_groups && y < LINES - 1; i++) {
+		top__group_line(&p->groups[i], line, sizeof(line));
+		put_line(y++, line, A_NORMAL);
+	}
+}
+
+/* Write @text from row *y on, wrapped at the screen width. */
+static void put_wrapped(int *y, const char *text, attr_t attr)
+{
+	size_t len = strlen(text), width = COLS > 10 ? (size_t)COLS - 1 : 10, cut;
+	char line[PL_LINE_LEN];
+
+	while (len && *y < LINES - 1) {
+		cut = len;
+		if (cut > width) {
+			cut = width;
+			while (cut > width / 2 && text[cut] != ' ')
+				cut--;
+		}
+		snprintf(line, sizeof(line), "%.*s", (int)cut, text);
+		put_line((*y)++, line, attr);
+		text += cut;
+		len -= cut;
+		while (*text == ' ' && len) {
+			text++;
+			len--;
+		}
+	}
+}
+
+static void draw_advice(struct tui *u, int y)
+{
+	char lines[MAX_ADVICE][PL_ADVICE_LEN], title[PL_LINE_LEN], comm[4 * PL_COMM_LEN + 1];
+	const struct pl_proc *p = u->sel < u->n_rows ? &u->rows[u->sel] : NULL;
+	size_t i, n;
+
+	if (!p)
+		return;
+	names__printable(p->comm, sizeof(p->comm), comm, sizeof(comm));
+	snprintf(title, sizeof(title), "advice for pid %u (%s)   Esc: back", p->pid, comm);
+	put_line(y++, title, A_REVERSE);
+	n = advice__lines(p, &u->facts, lines, MAX_ADVICE);
+	for (i = 0; i < n; i++)
+		put_wrapped(&y, lines[i], A_NORMAL);
+}
+
+static void draw(struct tui *u, const struct pl_tracker *t)
+{
+	int y;
+	size_t i;
+
+	erase();
+	if (!u->have_report) {
+		put_line(0, "portleak: waiting for the first report...", A_BOLD);
+		refresh();
+		return;
+	}
+	y = draw_header(u, t) + 1;
+	if (u->view == VIEW_PROCS)
+		draw_procs(u, y);
+	else if (u->view == VIEW_DESTS)
+		draw_dests(u, y);
+	else if (u->view == VIEW_DETAIL)
+		draw_detail(u, y);
+	else if (u->view == VIEW_ADVICE)
+		draw_advice(u, y);
+	else
+		for (i = 0; i < sizeof(help_text) / sizeof(help_text[0]); i++)
+			put_line(y++, help_text[i], A_NORMAL);
+	put_line(LINES - 1, "q quit  h help  Enter sockets  d destinations  ? advice  s/</> sort  / filter  p pause",
+		 A_REVERSE);
+	refresh();
+}
+
+/* --- keys --------------------------------------------------------------------- */
+
+static void edit_key(struct tui *u, int ch)
+{
+	size_t len = strlen(u->edit);
+
+	if (ch == '\n' || ch == KEY_ENTER) {
+		snprintf(u->filter, sizeof(u->filter), "%s", u->edit);
+		u->editing = false;
+		build_rows(u);
+	} else if (ch == KEY_ESC) {
+		u->editing = false;
+	} else if ((ch == KEY_BACKSPACE || ch == 127 || ch == 8) && len) {
+		u->edit[len - 1] = '\0';
+	} else if (ch >= 32 && ch < 127 && len + 1 < sizeof(u->edit)) {
+		u->edit[len] = (char)ch;
+		u->edit[len + 1] = '\0';
+	}
+}
+
+static void move_selection(struct tui *u, long by)
+{
+	long sel = (long)u->sel + by;
+
+	if (sel >= (long)u->n_rows)
+		sel = (long)u->n_rows - 1;
+	select_row(u, sel < 0 ? 0 : (size_t)sel);
+	u->follow = true;
+}
+
+static void open_view(struct tui *u, enum view v)
+{
+	if (u->view == VIEW_PROCS || u->view == VIEW_DESTS)
+		u->back = u->view;
+	u->view = u->view == v && v == VIEW_DESTS ? VIEW_PROCS : v;
+}
+
+/* Returns false to quit. */
+static bool handle_key(struct tui *u, int ch)
+{
+	int page = LINES > 10 ? LINES - 10 : 1;
+
+	if (u->editing) {
+		edit_key(u, ch);
+		return true;
+	}
+	if (u->view == VIEW_HELP && ch != ERR && ch != KEY_RESIZE) {
+		u->view = u->back;
+		return true;
+	}
+	switch (ch) {
+	case 'q':
+		if (u->view == VIEW_PROCS || u->view == VIEW_DESTS)
+			return false;
+		u->view = u->back;
+		break;
+	case KEY_ESC:
+	case KEY_LEFT:
+		u->view = u->back;
+		break;
+	case KEY_UP:
+	case 'k':
+		move_selection(u, -1);
+		break;
+	case KEY_DOWN:
+	case 'j':
+		move_selection(u, 1);
+		break;
+	case KEY_PPAGE:
+		move_selection(u, -page);
+		break;
+	case KEY_NPAGE:
+		move_selection(u, page);
+		break;
+	case '\n':
+	case KEY_ENTER:
+	case KEY_RIGHT:
+		open_view(u, u->view == VIEW_DETAIL ? u->back : VIEW_DETAIL);
+		break;
+	case 'd':
+		open_view(u, VIEW_DESTS);
+		break;
+	case '?':
+		open_view(u, VIEW_ADVICE);
+		break;
+	case 'h':
+		open_view(u, VIEW_HELP);
+		break;
+	case 's':
+	case '>':
+		u->sort = (u->sort + 1) % PL_NR_SORTS;
+		build_rows(u);
+		break;
+	case '<':
+		u->sort = (u->sort + PL_NR_SORTS - 1) % PL_NR_SORTS;
+		build_rows(u);
+		break;
+	case '/':
+		u->editing = true;
+		snprintf(u->edit, sizeof(u->edit), "%s", u->filter);
+		break;
+	case 'p':
+		u->paused = !u->paused;
+		break;
+	default:
+		break;
+	}
+	return true;
+}
+
+/* --- the loop ------------------------------------------------------------------ */
+
+static void screen_open(void)
+{
+	initscr();
+	cbreak();
+	noecho();
+	keypad(stdscr, TRUE);
+	set_escdelay(25);
+	curs_set(0);
+	timeout(KEY_WAIT_MS);
+	if (has_colors()) {
+		start_color();
+		use_default_colors();
+		init_pair(C_LEAK, COLOR_RED, -1);
+		init_pair(C_GROWING, COLOR_YELLOW, -1);
+		init_pair(C_PORTS, COLOR_MAGENTA, -1);
+		init_pair(C_TITLE, COLOR_CYAN, -1);
+	}
+}
+
+int tui__run(struct pl_tracker *t, const struct pl_options *o)
+{
+	struct tui u = { .view = VIEW_PROCS, .back = VIEW_PROCS };
+	__u64 interval = (__u64)(o->interval_s * 1e9), next = 0, now;
+	bool running = true, dirty = true;
+	int err = 0, ch;
+
+	sysinfo__port_range(&u.facts.port_low, &u.facts.port_high);
+	u.facts.tw_reuse = -1;
+	sysinfo__sysctl("/proc/sys/net/ipv4/tcp_tw_reuse", &u.facts.tw_reuse);
+	screen_open();
+	while (running && !err && !tracker__interrupted()) {
+		now = sysinfo__now_ns();
+		if (!u.paused && now >= next) {
+			err = refresh_report(&u, t);
+			next = now + interval;
+			dirty = true;
+		}
+		if (dirty)
+			draw(&u, t);
+		ch = getch();
+		dirty = ch != ERR;
+		if (ch != ERR && ch != KEY_RESIZE)
+			running = handle_key(&u, ch);
+		if (!err)
+			err = tracker__trace(t, 0);
+	}
+	endwin();
+	if (u.have_report)
+		model__free(&u.report);
+	free(u.rows);
+	if (err)
+		fprintf(stderr, "portleak: failed to refresh: %s\n", strerror(err < 0 ? -err : err));
+	return err ? PL_EXIT_RUNTIME : 0;
+}
