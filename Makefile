@@ -35,7 +35,7 @@ USER_OBJS := $(patsubst user/%.c,$(BUILD)/user/%.o,$(USER_SRCS))
 # Pure model code and the views that render it, shared by the agent and the
 # unit tests.
 MODEL_OBJS := $(patsubst user/%.c,$(BUILD)/user/%.o,$(wildcard user/model/*.c)) \
-              $(addprefix $(BUILD)/user/views/,json.o metrics.o report_json.o report_text.o)
+              $(addprefix $(BUILD)/user/views/,json.o metrics.o report_json.o report_text.o top.o)
 WORKLOADS := $(patsubst tests/integration/workloads/%.c,$(BUILD)/tests/%,\
              $(wildcard tests/integration/workloads/*.c))
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/*.c))

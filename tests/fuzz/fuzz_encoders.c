@@ -189,8 +189,10 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 	struct pl_proc procs[3];
 	struct pl_dest dest;
 	struct pl_report r = { .procs = procs, .n_procs = 3, .dests = &dest, .n_dests = 1 };
-	struct pl_report_meta m = { "2026-01-01T00:00:00Z", "6.1.0", "tp_btf", "syscall", "syscall" };
-	struct pl_metrics_extra x = { .version = "fuzz", .top_k = 2, .bpf_stats_enabled = -1 };
+	struct pl_report_meta m = { .time = "2026-01-01T00:00:00Z", .kernel = "6.1.0",
+				    .hook_state = "tp_btf", .hook_accept = "syscall",
+				    .hook_bind = "syscall", .bpf_stats_enabled = -1 };
+	struct pl_metrics_extra x = { .version = "fuzz", .top_k = 2 };
 	char *out = NULL;
 	size_t len = 0, i;
 	FILE *f;

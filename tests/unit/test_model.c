@@ -12,6 +12,7 @@
 #include "model/model.h"
 #include "model/names.h"
 #include "views/report.h"
+#include "views/top.h"
 
 static int passed, failed;
 
@@ -481,8 +482,9 @@ static void test_json_report_is_complete(void)
 	char *doc = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&doc, &len);
-	struct pl_report_meta meta = { "2026-01-01T00:00:00Z", "6.18", "tp_btf",
-				       "syscall", "syscall" };
+	struct pl_report_meta meta = { .time = "2026-01-01T00:00:00Z", .kernel = "6.18",
+				       .hook_state = "tp_btf", .hook_accept = "syscall",
+				       .hook_bind = "syscall" };
 
 	add_sock(&h, 14, PL_TCP_CLOSE_WAIT, tuple4(8080, 0x0500000a, 40001), 70);
 	snprintf(h.ledger[0].s.comm, PL_COMM_LEN, "a\"b\nc");
@@ -508,8 +510,9 @@ static void test_metrics_escaping_and_top_k(void)
 	char *doc = NULL;
 	size_t len = 0, series = 0;
 	FILE *f = open_memstream(&doc, &len);
-	struct pl_report_meta meta = { "t", "6.18", "tp_btf", "syscall", "syscall" };
-	struct pl_metrics_extra x = { .version = "test", .top_k = 2, .bpf_stats_enabled = 0 };
+	struct pl_report_meta meta = { .time = "t", .kernel = "6.18", .hook_state = "tp_btf",
+				       .hook_accept = "syscall", .hook_bind = "syscall" };
+	struct pl_metrics_extra x = { .version = "test", .top_k = 2 };
 	__u32 pid;
 	char *line;
 
@@ -531,6 +534,69 @@ static void test_metrics_escaping_and_top_k(void)
 	model__free(&r);
 }
 
+/* Render @r every way a user sees it, into one string in *@doc. */
+static void render_all(const struct pl_report *r, char **doc)
+{
+	struct pl_report_meta meta = { .time = "t", .kernel = "6.18", .hook_state = "tp_btf",
+				       .hook_accept = "syscall", .hook_bind = "syscall" };
+	struct pl_metrics_extra x = { .version = "test", .top_k = 5 };
+	char head[3][PL_LINE_LEN];
+	size_t len = 0;
+	FILE *f = open_memstream(doc, &len);
+
+	report__json(f, r, &meta);
+	fputs("\n--text--\n", f);
+	report__text(f, r, &meta);
+	fputs("\n--metrics--\n", f);
+	metrics__write(f, r, &meta, &x);
+	top__header(r, &meta, head);
+	fprintf(f, "\n--top--\n%s\n", head[2]);
+	fclose(f);
+}
+
+/* Every kind of loss, alone, shows in JSON, text, metrics and the top
+ * header, and turns an OK process into INCOMPLETE. */
+static void test_every_loss_shows_everywhere(void)
+{
+	char want[128], *doc = NULL, *text, *metrics, *top;
+	const struct pl_loss_kind *k;
+	unsigned int kind;
+	struct pl_report r;
+
+	for (kind = 0; kind < PL_NR_LOSSES; kind++) {
+		struct host h = { 0 };
+
+		k = losses__kind(kind);
+		CHECK(k && k->key && k->label && k->metric && k->help);
+		add_sock(&h, 40, PL_TCP_ESTABLISHED, tuple4(40001, 0x0100007f, 80), 1);
+		struct pl_model_input in = input(&h);
+
+		if (kind == PL_LOSS_MISSED_RUNS)
+			in.missed_runs = 7;
+		else
+			in.lost[kind] = 7;
+		CHECK(model__build(&in, &r) == 0 && r.n_procs == 1);
+		CHECK(r.losses.n[kind] == 7 && r.losses.total == 7);
+		CHECK(r.procs[0].verdict == PL_VERDICT_INCOMPLETE);
+		render_all(&r, &doc);
+		text = strstr(doc, "--text--");
+		metrics = strstr(doc, "--metrics--");
+		top = strstr(doc, "--top--");
+		CHECK(text && metrics && top);
+		snprintf(want, sizeof(want), "\"%s\":7", k->key);
+		CHECK(strstr(doc, want) && strstr(doc, want) < text);
+		snprintf(want, sizeof(want), "%s 7", k->label);
+		CHECK(strstr(text, want) && strstr(text, want) < metrics);
+		CHECK(strstr(top, want) != NULL);
+		snprintf(want, sizeof(want), "\n%s 7\n", k->metric);
+		CHECK(strstr(metrics, want) && strstr(metrics, want) < top);
+		free(doc);
+		doc = NULL;
+		model__free(&r);
+	}
+	CHECK(losses__kind(PL_NR_LOSSES) == NULL);
+}
+
 int main(void)
 {
 	test_attribution_and_aggregation();
@@ -548,6 +614,7 @@ int main(void)
 	test_text_names();
 	test_json_report_is_complete();
 	test_metrics_escaping_and_top_k();
+	test_every_loss_shows_everywhere();
 	printf("unit: %d passed, %d failed\n", passed, failed);
 	return failed ? 1 : 0;
 }

@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
-/* The subcommands. Each returns the process exit status. */
+/* The subcommands. Each returns the process exit status; this layer alone
+ * prints errors (one line each) and maps them to exit statuses. */
 #ifndef PORTLEAK_COMMANDS_H
 #define PORTLEAK_COMMANDS_H
 
-#include "loader/agent.h"
 #include "cmd/options.h"
+#include "host/why.h"
+#include "loader/tracker.h"
 
 int cmd_snapshot(const struct pl_options *o);
 /* snapshot --verify: exit 0 when portleak agrees with /proc,
@@ -15,10 +17,15 @@ int cmd_top(const struct pl_options *o);
 int cmd_serve(const struct pl_options *o);
 int cmd_doctor(const struct pl_options *o);
 
-/* Checks BTF and privileges, mounts what is missing and starts the agent.
- * 0, or an exit status (PL_EXIT_PRIVILEGE, PL_EXIT_KERNEL, ...) after one
- * line on stderr saying what failed; on a load failure @a still lists the
- * plans that were refused. */
-int commands__start_agent(const struct pl_options *o, bool walk_only, struct pl_agent *a);
+/* The session settings the command line asks for. */
+struct pl_tracker_config commands__config(const struct pl_options *o);
+/* tracker__start for a command: 0, or the exit status after one line
+ * (the tracker is stopped then). */
+int commands__start(struct pl_tracker *t, const struct pl_options *o, bool trace);
+/* Print "portleak: <why>", or "portleak: failed to <doing>: <errno>" when
+ * @why is empty or NULL, and return the exit status for negative @err. */
+int commands__fail(int err, const struct pl_why *why, const char *doing);
+/* The exit status for a negative errno. */
+int commands__status(int err);
 
 #endif

@@ -9,9 +9,7 @@
 #include <bpf/libbpf.h>
 
 #include "cmd/commands.h"
-#include "portleak.skel.h"
 #include "host/sysinfo.h"
-#include "loader/walk_user.h"
 
 #define TCP_TIMEWAIT_LEN_S 60 /* include/net/tcp.h: compiled in */
 #define SYSCTL "/proc/sys/net/ipv4/"
@@ -77,24 +75,23 @@ static void print_hooks(const struct pl_agent *a)
 	    hooks__bind_note(a->plan->bind));
 }
 
-static void print_walk(const struct pl_agent *a)
+static void print_walk(struct pl_tracker *t)
 {
 	struct pl_tcp_walk w;
+	struct pl_maps m;
 	int err;
 
 	puts("\nstart-up walk (iter/task_file + iter/tcp)");
-	if (!a->plan)
+	if (!t->agent.plan)
 		return;
-	err = walk__fds(a->skel);
-	if (!err)
-		err = walk__tcp(a->skel, PL_WALK_ALL_NETNS, &w);
-	if (err) {
+	err = tracker__look(t, 0, &m, &w);
+	if (err)
 		row("result", "FAILED: %s", strerror(-err));
-		return;
-	}
-	row("result", "%zu TCP sockets in %zu network namespaces%s", w.n, w.n_netns,
-	    w.netns_failed ? " (some namespaces could not be entered)" : "");
+	else
+		row("result", "%zu TCP sockets in %zu network namespaces%s", w.n, w.n_netns,
+		    w.netns_failed ? " (some namespaces could not be entered)" : "");
 	walk__free(&w);
+	maps__free(&m);
 }
 
 /* How many ports of [low, high] net.ipv4.ip_local_reserved_ports holds. */
@@ -157,15 +154,19 @@ static void print_sysctls(void)
 
 int cmd_doctor(const struct pl_options *o)
 {
-	struct pl_agent a;
-	int status;
+	struct pl_tracker_config cfg = commands__config(o);
+	struct pl_why why = { "" };
+	struct pl_tracker t;
+	int err, status = 0;
 
 	print_kernel();
-	status = commands__start_agent(o, false, &a);
-	print_hooks(&a);
-	print_walk(&a);
+	fflush(stdout);
+	err = tracker__start(&t, &cfg, true, &why);
+	if (err)
+		status = commands__fail(err, &why, "start");
+	print_hooks(&t.agent);
+	print_walk(&t);
 	print_sysctls();
-	if (!status)
-		agent__stop(&a);
+	tracker__stop(&t);
 	return status;
 }

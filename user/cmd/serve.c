@@ -13,7 +13,7 @@
 #include "views/metrics.h"
 #include "host/privileges.h"
 #include "host/sysinfo.h"
-#include "loader/tracker.h"
+#include "views/report.h"
 #include "cmd/version.h"
 
 #define HTTP_WAIT_MS 100
@@ -51,18 +51,10 @@ static void log_line(const char *fmt, ...)
 
 static void write_metrics(struct server *s, FILE *out, __u64 started)
 {
-	struct pl_prog_stat progs[PL_MAX_PROGS];
-	struct pl_report_meta meta = tracker__meta(&s->tracker);
-	struct pl_metrics_extra x = {
-		.version = PORTLEAK_VERSION,
-		.top_k = s->opts.top_k,
-		.progs = progs,
-		.n_progs = agent__prog_stats(&s->tracker.agent, progs),
-		.bpf_stats_enabled = -1,
-		.failures = s->tracker.agent.failures.tally,
-	};
+	struct pl_metrics_extra x = { .version = PORTLEAK_VERSION, .top_k = s->opts.top_k };
+	struct pl_report_meta meta;
 
-	sysinfo__sysctl("/proc/sys/kernel/bpf_stats_enabled", &x.bpf_stats_enabled);
+	tracker__meta(&s->tracker, &meta);
 	x.scrape_s = (double)(sysinfo__now_ns() - started) / 1e9;
 	metrics__write(out, &s->report, &meta, &x);
 }
@@ -85,7 +77,7 @@ static void handle(const char *path, struct pl_http_response *res, void *ctx)
 		write_metrics(s, res->body, started);
 	} else if (!strcmp(path, "/api/snapshot")) {
 		res->content_type = "application/json";
-		meta = tracker__meta(&s->tracker);
+		tracker__meta(&s->tracker, &meta);
 		report__json(res->body, &s->report, &meta);
 	} else {
 		res->status = 404;
@@ -95,8 +87,8 @@ static void handle(const char *path, struct pl_http_response *res, void *ctx)
 
 static int refresh(struct server *s)
 {
+	char lost[PL_LOSSES_TEXT_LEN];
 	struct pl_report r;
-	__u64 lost;
 	int err = tracker__report(&s->tracker, &r);
 
 	if (err)
@@ -105,17 +97,10 @@ static int refresh(struct server *s)
 		model__free(&s->report);
 	s->report = r;
 	s->have_report = true;
-	lost = r.lost[PL_CNT_EVENTS_LOST] + r.lost[PL_CNT_LEDGER_FULL] +
-	       r.lost[PL_CNT_OWNERS_FULL] + r.lost[PL_CNT_TIMEWAIT_FULL] + r.failures_dropped +
-	       r.missed_runs;
-	if (lost > s->lost_logged) {
-		log_line("losing data: events %llu, ledger full %llu, owners full %llu, timewait full %llu, missed runs %llu",
-			 (unsigned long long)(r.lost[PL_CNT_EVENTS_LOST] + r.failures_dropped),
-			 (unsigned long long)r.lost[PL_CNT_LEDGER_FULL],
-			 (unsigned long long)r.lost[PL_CNT_OWNERS_FULL],
-			 (unsigned long long)r.lost[PL_CNT_TIMEWAIT_FULL],
-			 (unsigned long long)r.missed_runs);
-		s->lost_logged = lost;
+	if (r.losses.total > s->lost_logged) {
+		losses__text(&r.losses, ", ", lost, sizeof(lost));
+		log_line("losing data: %s", lost);
+		s->lost_logged = r.losses.total;
 	}
 	return 0;
 }
@@ -134,6 +119,7 @@ static void reread_config(struct server *s)
 		return;
 	}
 	s->opts = o;
+	s->tracker.cfg.leak_age_s = o.leak_age_s;
 	log_line("SIGHUP: re-read %s: top_k %lu, interval %.1fs, leak_age %.0fs", o.config,
 		 o.top_k, o.interval_s, o.leak_age_s);
 }
@@ -164,6 +150,7 @@ int cmd_serve(const struct pl_options *o)
 {
 	struct sigaction hup = { .sa_handler = on_hup };
 	struct server s = { .opts = *o };
+	struct pl_why why = { "" };
 	int fd, err, status;
 
 	tracker__catch_signals();
@@ -179,11 +166,11 @@ int cmd_serve(const struct pl_options *o)
 		fprintf(stderr, "portleak: failed to listen on %s: %s\n", o->listen, strerror(-fd));
 		return PL_EXIT_RUNTIME;
 	}
-	if ((status = tracker__start(&s.tracker, &s.opts, true))) {
+	if ((status = commands__start(&s.tracker, &s.opts, true))) {
 		close(fd);
 		return status;
 	}
-	err = privileges__drop(o->user, !o->own_netns);
+	err = privileges__drop(o->user, !o->own_netns, &why);
 	if (!err) {
 		log_line("serving http://%s/metrics (hooks %s/%s/%s, capabilities %016llx%s%s)",
 			 o->listen, hooks__state_name(s.tracker.agent.plan),
@@ -192,7 +179,9 @@ int cmd_serve(const struct pl_options *o)
 			 o->user ? ", user " : "", o->user ? o->user : "");
 		err = loop(&s, fd);
 	}
-	if (err)
+	if (err && why.text[0])
+		log_line("stopping: %s", why.text);
+	else if (err)
 		log_line("stopping on error: %s", strerror(-err));
 	else
 		log_line("stopping: signal received");
@@ -200,5 +189,5 @@ int cmd_serve(const struct pl_options *o)
 		model__free(&s.report);
 	tracker__stop(&s.tracker);
 	close(fd);
-	return err ? PL_EXIT_RUNTIME : 0;
+	return commands__status(err);
 }

@@ -5,13 +5,14 @@
 #include <string.h>
 
 #include "cmd/commands.h"
-#include "loader/tracker.h"
+#include "views/report.h"
 
 static void print(const struct pl_options *o, const struct pl_tracker *t,
 		  const struct pl_report *r)
 {
-	struct pl_report_meta meta = tracker__meta(t);
+	struct pl_report_meta meta;
 
+	tracker__meta(t, &meta);
 	if (o->json)
 		report__json(stdout, r, &meta);
 	else
@@ -22,7 +23,7 @@ static void print(const struct pl_options *o, const struct pl_tracker *t,
 			t->netns_failed);
 }
 
-/* One interval: trace, then report. */
+/* One interval: trace, then report. An exit status. */
 static int step(const struct pl_options *o, struct pl_tracker *t, double seconds)
 {
 	struct pl_report r;
@@ -30,10 +31,8 @@ static int step(const struct pl_options *o, struct pl_tracker *t, double seconds
 
 	if (!err)
 		err = tracker__report(t, &r);
-	if (err) {
-		fprintf(stderr, "portleak: failed to build the report: %s\n", strerror(-err));
-		return err;
-	}
+	if (err)
+		return commands__fail(err, NULL, "build the report");
 	print(o, t, &r);
 	model__free(&r);
 	return 0;
@@ -41,8 +40,9 @@ static int step(const struct pl_options *o, struct pl_tracker *t, double seconds
 
 static void announce(const struct pl_tracker *t, const char *what, double seconds)
 {
-	struct pl_report_meta m = tracker__meta(t);
+	struct pl_report_meta m;
 
+	tracker__meta(t, &m);
 	fprintf(stderr, "portleak: tracing, %s %.1fs (hooks: state=%s accept=%s bind=%s)\n",
 		what, seconds, m.hook_state, m.hook_accept, m.hook_bind);
 }
@@ -50,33 +50,33 @@ static void announce(const struct pl_tracker *t, const char *what, double second
 int cmd_snapshot(const struct pl_options *o)
 {
 	struct pl_tracker t;
-	int status, err;
+	int status;
 
 	if (o->verify)
 		return cmd_verify(o);
 	tracker__catch_signals();
-	if ((status = tracker__start(&t, o, o->duration_s > 0)))
+	if ((status = commands__start(&t, o, o->duration_s > 0)))
 		return status;
 	if (o->duration_s > 0)
 		t.walk_every_ns = 0; /* the one report sees who holds what at its end */
 	announce(&t, "report after", o->duration_s);
-	err = step(o, &t, o->duration_s);
+	status = step(o, &t, o->duration_s);
 	tracker__stop(&t);
-	return err ? PL_EXIT_RUNTIME : 0;
+	return status;
 }
 
 int cmd_watch(const struct pl_options *o)
 {
 	struct pl_tracker t;
 	unsigned long n;
-	int status, err = 0;
+	int status;
 
 	tracker__catch_signals();
-	if ((status = tracker__start(&t, o, true)))
+	if ((status = commands__start(&t, o, true)))
 		return status;
 	announce(&t, "one report every", o->interval_s);
-	for (n = 0; !err && !tracker__interrupted() && (!o->count || n < o->count); n++)
-		err = step(o, &t, o->interval_s);
+	for (n = 0; !status && !tracker__interrupted() && (!o->count || n < o->count); n++)
+		status = step(o, &t, o->interval_s);
 	tracker__stop(&t);
-	return err ? PL_EXIT_RUNTIME : 0;
+	return status;
 }

@@ -16,12 +16,8 @@
 #include <string.h>
 
 #include "cmd/commands.h"
-#include "loader/maps.h"
-#include "model/names.h"
-#include "portleak.skel.h"
 #include "host/procnet.h"
-#include "loader/tracker.h"
-#include "loader/walk_user.h"
+#include "model/names.h"
 
 #define ATTEMPTS 3
 #define MAX_MISMATCHES 64
@@ -153,20 +149,16 @@ static void check_owners(const struct pl_tcp_walk *w, const struct pl_maps *m,
 }
 
 /* One look: the owners walk, the ledger, the sockets, the kernel's view. */
-static int look(struct portleak_bpf *skel, const struct pl_options *o, struct check *c)
+static int look(struct pl_tracker *t, struct check *c)
 {
 	struct pl_holder *h = NULL;
-	struct pl_tcp_walk w = { 0 };
-	struct pl_maps m = { 0 };
+	struct pl_tcp_walk w;
+	struct pl_maps m;
 	size_t n_h = 0;
 	int err;
 
 	memset(c, 0, sizeof(*c));
-	err = walk__fds(skel);
-	if (!err)
-		err = maps__read(skel, &m);
-	if (!err)
-		err = walk__tcp(skel, PL_WALK_KERNEL_COUNTS | (o->own_netns ? 0 : PL_WALK_ALL_NETNS), &w);
+	err = tracker__look(t, PL_WALK_KERNEL_COUNTS, &m, &w);
 	if (!err)
 		err = procnet__holders(&h, &n_h);
 	if (!err) {
@@ -231,23 +223,21 @@ int cmd_verify(const struct pl_options *o)
 	int i, status, err;
 
 	tracker__catch_signals();
-	if ((status = tracker__start(&t, o, o->duration_s > 0)))
+	if ((status = commands__start(&t, o, o->duration_s > 0)))
 		return status;
 	if (o->duration_s > 0)
 		fprintf(stderr, "portleak: tracing, verify after %.1fs\n", o->duration_s);
 	err = tracker__trace(&t, o->duration_s);
 	if (!err)
-		err = look(t.agent.skel, o, &kept);
+		err = look(&t, &kept);
 	now = kept;
 	for (i = 1; !err && i < ATTEMPTS && (kept.n_found || kept.n_more); i++) {
-		err = look(t.agent.skel, o, &now);
+		err = look(&t, &now);
 		keep_repeated(&kept, &now);
 	}
 	tracker__stop(&t);
-	if (err) {
-		fprintf(stderr, "portleak: verify failed: %s\n", strerror(-err));
-		return PL_EXIT_RUNTIME;
-	}
+	if (err)
+		return commands__fail(err, NULL, "verify");
 	print(&kept, &now, i);
 	return kept.n_found || kept.n_more ? PL_EXIT_MISMATCH : 0;
 }

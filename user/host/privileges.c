@@ -53,23 +53,19 @@ static struct passwd *find_user(const char *name)
 	return pw;
 }
 
-static int become(const char *user)
+static int become(const char *user, struct pl_why *why)
 {
 	struct passwd *pw = find_user(user);
 
-	if (!pw) {
-		fprintf(stderr, "portleak: no such user '%s'\n", user);
-		return -ENOENT;
-	}
+	if (!pw)
+		return why__set(why, -ENOENT, "no such user '%s'", user);
 	if (prctl(PR_SET_KEEPCAPS, 1) || setgroups(0, NULL) || setgid(pw->pw_gid) ||
-	    setuid(pw->pw_uid)) {
-		fprintf(stderr, "portleak: failed to become user %s: %s\n", user, strerror(errno));
-		return -errno;
-	}
+	    setuid(pw->pw_uid))
+		return why__set(why, -errno, "failed to become user %s: %s", user, strerror(errno));
 	return 0;
 }
 
-int privileges__drop(const char *user, bool netns)
+int privileges__drop(const char *user, bool netns, struct pl_why *why)
 {
 	int last = last_cap(), cap, err;
 	unsigned long long keep = 1ull << (last >= CAP_BPF ? CAP_BPF : CAP_SYS_ADMIN);
@@ -79,13 +75,13 @@ int privileges__drop(const char *user, bool netns)
 	for (cap = 0; cap <= last; cap++)
 		if (!(keep & 1ull << cap))
 			prctl(PR_CAPBSET_DROP, cap, 0, 0, 0); /* needs CAP_SETPCAP */
-	if (user && (err = become(user)))
+	if (user && (err = become(user, why)))
 		return err;
 	err = set_caps(keep);
 	if (!err && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0))
 		err = -errno;
 	if (err)
-		fprintf(stderr, "portleak: failed to drop capabilities: %s\n", strerror(-err));
+		why__set(why, err, "failed to drop capabilities: %s", strerror(-err));
 	return err;
 }
 

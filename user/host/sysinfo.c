@@ -1,6 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include <errno.h>
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,7 +13,6 @@
 
 #include "host/sysinfo.h"
 
-#define CGROUP_ROOT "/sys/fs/cgroup"
 #define CAP_PERFMON_BIT 38
 #define CAP_BPF_BIT 39
 #define CAP_SYS_ADMIN_BIT 21
@@ -126,114 +124,24 @@ const char *sysinfo__missing_caps(void)
 	return bpf ? "CAP_PERFMON" : "CAP_BPF";
 }
 
-static void mount_if_missing(const char *dir, const char *type, long magic, bool quiet)
+static int mount_if_missing(const char *dir, const char *type, long magic)
 {
 	struct statfs fs;
 
 	if (statfs(dir, &fs) == 0 && (magic == 0 || (long)fs.f_type == magic))
-		return;
-	if (mount(type, dir, type, 0, NULL) && errno != EBUSY && !quiet)
-		fprintf(stderr, "portleak: failed to mount %s on %s: %s\n", type, dir,
-			strerror(errno));
+		return 0;
+	return mount(type, dir, type, 0, NULL) && errno != EBUSY ? -errno : 0;
 }
 
-void sysinfo__mount_pseudo_fs(void)
+int sysinfo__mount_pseudo_fs(void)
 {
 	struct stat st;
 
-	mount_if_missing(PL_BPFFS_PATH, "bpf", BPF_FS_MAGIC, true); /* only serve --pin needs it */
+	mount_if_missing(PL_BPFFS_PATH, "bpf", BPF_FS_MAGIC); /* only serve --pin needs it */
 	/* Only to read the lockdown mode when a load fails. */
-	mount_if_missing("/sys/kernel/security", "securityfs", SECURITYFS_MAGIC, true);
+	mount_if_missing("/sys/kernel/security", "securityfs", SECURITYFS_MAGIC);
 	/* Tracepoint ids come from tracefs: at its own place or in debugfs. */
 	if (stat("/sys/kernel/tracing/events", &st) && stat("/sys/kernel/debug/tracing/events", &st))
-		mount_if_missing("/sys/kernel/tracing", "tracefs", TRACEFS_MAGIC, false);
-}
-
-/* --- cgroup paths --------------------------------------------------------- */
-
-struct cgroup_entry {
-	__u64 id;
-	char *path;
-};
-
-struct pl_cgroups {
-	struct cgroup_entry *e;
-	size_t n, cap;
-	bool scanned_for_miss; /* rescan at most once per miss */
-};
-
-static struct pl_cgroups *scan_target;
-
-static int scan_one(const char *path, const struct stat *st, int type, struct FTW *ftw)
-{
-	struct pl_cgroups *c = scan_target;
-	struct cgroup_entry *grown;
-	const char *rel = path + strlen(CGROUP_ROOT);
-
-	(void)ftw;
-	if (type != FTW_D)
-		return 0;
-	if (c->n == c->cap) {
-		size_t cap = c->cap ? c->cap * 2 : 256;
-
-		grown = realloc(c->e, cap * sizeof(*grown));
-		if (!grown)
-			return 1;
-		c->e = grown;
-		c->cap = cap;
-	}
-	c->e[c->n].id = st->st_ino; /* a cgroup's id is its kernfs inode */
-	c->e[c->n].path = strdup(*rel ? rel : "/");
-	if (c->e[c->n].path)
-		c->n++;
+		return mount_if_missing("/sys/kernel/tracing", "tracefs", TRACEFS_MAGIC);
 	return 0;
-}
-
-static void cgroups_scan(struct pl_cgroups *c)
-{
-	size_t i;
-
-	for (i = 0; i < c->n; i++)
-		free(c->e[i].path);
-	c->n = 0;
-	scan_target = c;
-	nftw(CGROUP_ROOT, scan_one, 32, FTW_PHYS | FTW_MOUNT);
-	scan_target = NULL;
-}
-
-struct pl_cgroups *cgroups__new(void)
-{
-	return calloc(1, sizeof(struct pl_cgroups));
-}
-
-const char *cgroups__path(__u64 id, void *ctx)
-{
-	struct pl_cgroups *c = ctx;
-	size_t i;
-	int pass;
-
-	if (!c)
-		return NULL;
-	for (pass = 0; pass < 2; pass++) {
-		for (i = 0; i < c->n; i++)
-			if (c->e[i].id == id)
-				return c->e[i].path;
-		if (pass || (c->n && c->scanned_for_miss))
-			break;
-		c->scanned_for_miss = c->n > 0;
-		cgroups_scan(c);
-	}
-	return NULL;
-}
-
-void cgroups__free(struct pl_cgroups *c)
-{
-	size_t i;
-
-	if (!c)
-		return;
-	for (i = 0; i < c->n; i++)
-		free(c->e[i].path);
-	free(c->e);
-	free(c);
 }

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /* What the host says about itself: sysctls, kernel, clocks, privileges,
- * pseudo file systems and cgroup paths. */
+ * pseudo file systems. */
 #ifndef PORTLEAK_SYSINFO_H
 #define PORTLEAK_SYSINFO_H
 
@@ -27,13 +27,8 @@ const char *sysinfo__lockdown(char *buf, size_t len);
 bool sysinfo__on_bpffs(const char *path);
 /* NULL if allowed to load BPF programs, else which capabilities lack. */
 const char *sysinfo__missing_caps(void);
-/* Mount bpffs, tracefs and securityfs where they are missing; best effort. */
-void sysinfo__mount_pseudo_fs(void);
-
-/* cgroup v2 id -> path below the cgroup root, cached. */
-struct pl_cgroups;
-struct pl_cgroups *cgroups__new(void);
-const char *cgroups__path(__u64 id, void *cgroups);
-void cgroups__free(struct pl_cgroups *c);
+/* Mount bpffs, tracefs and securityfs where they are missing. Only a
+ * missing tracefs is an error (negative errno): tracepoints need it. */
+int sysinfo__mount_pseudo_fs(void);
 
 #endif

@@ -44,8 +44,9 @@ static int try_plan(struct pl_agent *a, const struct pl_agent_config *cfg,
 		err = -errno;
 		goto fail;
 	}
-	hooks__select(a->skel, cfg->walk_only ? NULL : plan);
-	err = size_maps(a->skel, cfg);
+	err = hooks__select(a->skel->obj, cfg->walk_only ? NULL : plan);
+	if (!err)
+		err = size_maps(a->skel, cfg);
 	if (!err && cfg->pin_dir)
 		err = pin__use(a->skel, cfg->pin_dir);
 	if (!err) {
@@ -74,16 +75,16 @@ fail:
 
 int agent__start(struct pl_agent *a, const struct pl_agent_config *cfg)
 {
-	const struct pl_hook_plan *plans;
+	const struct pl_hook_plan *plans[PL_MAX_ATTEMPTS];
 	size_t i, n;
 	int err = -ENOENT;
 
 	memset(a, 0, sizeof(*a));
 	libbpf_verbose = cfg->verbose;
 	libbpf_set_print(libbpf_log);
-	n = hooks__plans(cfg->hooks, &plans);
-	for (i = 0; i < n && i < PL_MAX_ATTEMPTS; i++) {
-		err = try_plan(a, cfg, &plans[i]);
+	n = hooks__plans(cfg->hooks, plans);
+	for (i = 0; i < n; i++) {
+		err = try_plan(a, cfg, plans[i]);
 		if (!err)
 			break;
 	}

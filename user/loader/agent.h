@@ -9,18 +9,7 @@
 
 #include "loader/failures_user.h"
 #include "loader/hooks.h"
-
-#define PL_MAX_ATTEMPTS 4
-#define PL_MAX_PROGS 32
-
-/* What the kernel counts for one loaded program. run_ns and runs grow only
- * while kernel.bpf_stats_enabled is 1; missed are runs it skipped because
- * another BPF program was running on that CPU (5.12+): their transitions
- * are lost. */
-struct pl_prog_stat {
-	const char *name;
-	__u64 run_ns, runs, missed;
-};
+#include "model/model.h"
 
 struct pl_agent_config {
 	enum pl_hooks_mode hooks;

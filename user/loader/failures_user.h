@@ -7,9 +7,9 @@
 #include <linux/types.h>
 
 #include "failures.h"
+#include "model/model.h" /* PL_ERRNO_MAX */
 
 #define PL_FAILURES_KEPT 65536 /* more are counted in .dropped */
-#define PL_ERRNO_MAX 134       /* errno values tallied */
 
 struct ring_buffer;
 

@@ -1,18 +1,36 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <errno.h>
 #include <string.h>
 #include <bpf/btf.h>
+#include <bpf/libbpf.h>
 
 #include "loader/hooks.h"
-#include "portleak.skel.h"
 
 /* Best first: fexit costs a few ns per call, a kretprobe more, and a
- * syscall tracepoint slows every syscall on the host (DESIGN.md 1.4). */
+ * syscall tracepoint slows every syscall on the host (DESIGN.md 1.4).
+ * Indexed by mode. */
 static const struct pl_hook_plan plans[] = {
-	{ PL_HOOKS_FEXIT, PL_STATE_TP_BTF, PL_FN_FEXIT, PL_FN_FEXIT },
-	{ PL_HOOKS_KPROBE, PL_STATE_TP_BTF, PL_FN_KPROBE, PL_FN_KPROBE },
-	{ PL_HOOKS_TRACEPOINT, PL_STATE_TP_BTF, PL_FN_SYSCALL, PL_FN_SYSCALL },
-	{ PL_HOOKS_CLASSIC, PL_STATE_TRACEPOINT, PL_FN_SYSCALL, PL_FN_SYSCALL },
+	[PL_HOOKS_FEXIT] = { PL_HOOKS_FEXIT, PL_STATE_TP_BTF, PL_FN_FEXIT, PL_FN_FEXIT },
+	[PL_HOOKS_KPROBE] = { PL_HOOKS_KPROBE, PL_STATE_TP_BTF, PL_FN_KPROBE, PL_FN_KPROBE },
+	[PL_HOOKS_TRACEPOINT] = { PL_HOOKS_TRACEPOINT, PL_STATE_TP_BTF, PL_FN_SYSCALL, PL_FN_SYSCALL },
+	[PL_HOOKS_CLASSIC] = { PL_HOOKS_CLASSIC, PL_STATE_TRACEPOINT, PL_FN_SYSCALL, PL_FN_SYSCALL },
 };
+
+/* The plans each mode tries, in order; PL_HOOKS_AUTO (0) ends a list. */
+static const enum pl_hooks_mode tries[][PL_MAX_ATTEMPTS] = {
+	[PL_HOOKS_AUTO] = { PL_HOOKS_FEXIT, PL_HOOKS_KPROBE, PL_HOOKS_TRACEPOINT, PL_HOOKS_CLASSIC },
+	[PL_HOOKS_FEXIT] = { PL_HOOKS_FEXIT },
+	[PL_HOOKS_KPROBE] = { PL_HOOKS_KPROBE },
+	/* Forced tracepoints may still fall back to the classic state hook. */
+	[PL_HOOKS_TRACEPOINT] = { PL_HOOKS_TRACEPOINT, PL_HOOKS_CLASSIC },
+	[PL_HOOKS_CLASSIC] = { PL_HOOKS_CLASSIC },
+};
+
+_Static_assert(sizeof(plans) / sizeof(plans[0]) == PL_NR_HOOK_MODES,
+	       "one plan per mode but auto");
+_Static_assert(sizeof(tries) / sizeof(tries[0]) == PL_NR_HOOK_MODES,
+	       "a list of plans for every mode");
+_Static_assert(PL_NR_HOOK_MODES - 1 <= PL_MAX_ATTEMPTS, "auto tries every plan");
 
 static const char *const mode_names[] = {
 	[PL_HOOKS_AUTO] = "auto",
@@ -22,56 +40,102 @@ static const char *const mode_names[] = {
 	[PL_HOOKS_CLASSIC] = "classic",
 };
 
-size_t hooks__plans(enum pl_hooks_mode mode, const struct pl_hook_plan **out)
-{
-	size_t i, n = sizeof(plans) / sizeof(plans[0]);
-
-	if (mode == PL_HOOKS_AUTO) {
-		*out = plans;
-		return n;
-	}
-	for (i = 0; i < n; i++)
-		if (plans[i].mode == mode)
-			break;
-	*out = &plans[i];
-	/* Forced tracepoints may still fall back to the classic state hook. */
-	return mode == PL_HOOKS_TRACEPOINT ? 2 : 1;
-}
-
 /* Which signature inet_csk_accept() has (see bpf/core_fixes.bpf.h). */
 static bool accept_takes_arg_struct(void)
 {
-	struct btf *vmlinux = btf__load_vmlinux_btf();
-	bool found;
+	static int found = -1;
+	struct btf *vmlinux;
 
-	if (!vmlinux)
-		return true;
-	found = btf__find_by_name_kind(vmlinux, "proto_accept_arg", BTF_KIND_STRUCT) >= 0;
-	btf__free(vmlinux);
+	if (found < 0) {
+		vmlinux = btf__load_vmlinux_btf();
+		found = !vmlinux ||
+			btf__find_by_name_kind(vmlinux, "proto_accept_arg", BTF_KIND_STRUCT) >= 0;
+		btf__free(vmlinux);
+	}
 	return found;
 }
 
-void hooks__select(struct portleak_bpf *skel, const struct pl_hook_plan *plan)
+static bool accept_takes_flags(void)
 {
-	static const struct pl_hook_plan none = { .state = -1, .accept = -1, .bind = -1 };
-	typeof(skel->progs) *p = &skel->progs;
+	return !accept_takes_arg_struct();
+}
 
-	if (!plan)
-		plan = &none;
-	bpf_program__set_autoload(p->state_btf, plan->state == PL_STATE_TP_BTF);
-	bpf_program__set_autoload(p->state_tracepoint, plan->state == PL_STATE_TRACEPOINT);
-	bool fexit = plan->accept == PL_FN_FEXIT, new_accept = fexit && accept_takes_arg_struct();
+/* Every BPF program, the hook it serves, the variant of that hook, and
+ * what the kernel must have besides. A program loads when the plan uses
+ * its variant; the walks load always, and alone in walk-only mode. A
+ * program of the object with no row here fails every plan: adding a hook
+ * is one .bpf.c function and one row. */
+static const struct pl_prog_row {
+	const char *prog;
+	enum pl_hook hook;
+	int variant;              /* enum pl_state_hook or enum pl_fn_hook */
+	bool (*kernel_has)(void); /* NULL: nothing more */
+} progs[] = {
+	{ "state_btf", PL_HOOK_STATE, PL_STATE_TP_BTF, NULL },
+	{ "state_tracepoint", PL_HOOK_STATE, PL_STATE_TRACEPOINT, NULL },
+	{ "accept_fexit", PL_HOOK_ACCEPT, PL_FN_FEXIT, accept_takes_arg_struct },
+	{ "accept_fexit_old", PL_HOOK_ACCEPT, PL_FN_FEXIT, accept_takes_flags },
+	{ "accept_kretprobe", PL_HOOK_ACCEPT, PL_FN_KPROBE, NULL },
+	{ "accept_exit", PL_HOOK_ACCEPT, PL_FN_SYSCALL, NULL },
+	{ "accept4_exit", PL_HOOK_ACCEPT, PL_FN_SYSCALL, NULL },
+	{ "bind_fexit", PL_HOOK_BIND, PL_FN_FEXIT, NULL },
+	{ "bind_kprobe", PL_HOOK_BIND, PL_FN_KPROBE, NULL },
+	{ "bind_kretprobe", PL_HOOK_BIND, PL_FN_KPROBE, NULL },
+	{ "bind_enter", PL_HOOK_BIND, PL_FN_SYSCALL, NULL },
+	{ "bind_exit", PL_HOOK_BIND, PL_FN_SYSCALL, NULL },
+	{ "walk_fds", PL_HOOK_WALK, 0, NULL },
+	{ "walk_tcp", PL_HOOK_WALK, 0, NULL },
+};
 
-	bpf_program__set_autoload(p->accept_fexit, fexit && new_accept);
-	bpf_program__set_autoload(p->accept_fexit_old, fexit && !new_accept);
-	bpf_program__set_autoload(p->accept_kretprobe, plan->accept == PL_FN_KPROBE);
-	bpf_program__set_autoload(p->accept_exit, plan->accept == PL_FN_SYSCALL);
-	bpf_program__set_autoload(p->accept4_exit, plan->accept == PL_FN_SYSCALL);
-	bpf_program__set_autoload(p->bind_fexit, plan->bind == PL_FN_FEXIT);
-	bpf_program__set_autoload(p->bind_kprobe, plan->bind == PL_FN_KPROBE);
-	bpf_program__set_autoload(p->bind_kretprobe, plan->bind == PL_FN_KPROBE);
-	bpf_program__set_autoload(p->bind_enter, plan->bind == PL_FN_SYSCALL);
-	bpf_program__set_autoload(p->bind_exit, plan->bind == PL_FN_SYSCALL);
+size_t hooks__plans(enum pl_hooks_mode mode, const struct pl_hook_plan *out[PL_MAX_ATTEMPTS])
+{
+	size_t n = 0;
+
+	while (n < PL_MAX_ATTEMPTS && tries[mode][n] != PL_HOOKS_AUTO) {
+		out[n] = &plans[tries[mode][n]];
+		n++;
+	}
+	return n;
+}
+
+static bool plan_uses(const struct pl_hook_plan *plan, const struct pl_prog_row *row)
+{
+	switch (row->hook) {
+	case PL_HOOK_WALK:
+		return true;
+	case PL_HOOK_STATE:
+		return plan && (int)plan->state == row->variant;
+	case PL_HOOK_ACCEPT:
+		return plan && (int)plan->accept == row->variant;
+	default:
+		return plan && (int)plan->bind == row->variant;
+	}
+}
+
+static const struct pl_prog_row *row_of(const char *prog)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(progs) / sizeof(progs[0]); i++)
+		if (!strcmp(progs[i].prog, prog))
+			return &progs[i];
+	return NULL;
+}
+
+int hooks__select(struct bpf_object *obj, const struct pl_hook_plan *plan)
+{
+	const struct pl_prog_row *row;
+	struct bpf_program *prog;
+	bool on;
+
+	bpf_object__for_each_program(prog, obj) {
+		row = row_of(bpf_program__name(prog));
+		if (!row)
+			return -ENOENT;
+		on = plan_uses(plan, row) && (!row->kernel_has || row->kernel_has());
+		bpf_program__set_autoload(prog, on);
+	}
+	return 0;
 }
 
 int hooks__parse(const char *name, enum pl_hooks_mode *mode)

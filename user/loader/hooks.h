@@ -5,7 +5,9 @@
 
 #include <stddef.h>
 
-struct portleak_bpf;
+struct bpf_object;
+
+#define PL_MAX_ATTEMPTS 4 /* plans one start may try */
 
 enum pl_hooks_mode {
 	PL_HOOKS_AUTO,       /* the best plan that loads and attaches */
@@ -13,7 +15,11 @@ enum pl_hooks_mode {
 	PL_HOOKS_KPROBE,     /* kretprobes for accept and bind */
 	PL_HOOKS_TRACEPOINT, /* syscall tracepoints for accept and bind */
 	PL_HOOKS_CLASSIC,    /* tracepoints only: no BTF-typed state hook */
+	PL_NR_HOOK_MODES,
 };
+
+/* What a BPF program serves. */
+enum pl_hook { PL_HOOK_STATE, PL_HOOK_ACCEPT, PL_HOOK_BIND, PL_HOOK_WALK };
 
 enum pl_state_hook { PL_STATE_TP_BTF, PL_STATE_TRACEPOINT };
 enum pl_fn_hook { PL_FN_FEXIT, PL_FN_KPROBE, PL_FN_SYSCALL };
@@ -26,10 +32,11 @@ struct pl_hook_plan {
 };
 
 /* The plans to try, in order, for @mode; returns how many. */
-size_t hooks__plans(enum pl_hooks_mode mode, const struct pl_hook_plan **plans);
-/* Turn autoload on for the plan's programs only (before load); with a
- * NULL plan, for none but the iterators. */
-void hooks__select(struct portleak_bpf *skel, const struct pl_hook_plan *plan);
+size_t hooks__plans(enum pl_hooks_mode mode, const struct pl_hook_plan *plans[PL_MAX_ATTEMPTS]);
+/* Before load: autoload on for the plan's programs and the walks, off for
+ * every other; with a NULL plan, for the walks only. -ENOENT when the
+ * object has a program that hooks.c does not know. */
+int hooks__select(struct bpf_object *obj, const struct pl_hook_plan *plan);
 /* -1 if @name is not a mode. */
 int hooks__parse(const char *name, enum pl_hooks_mode *mode);
 const char *hooks__mode_name(enum pl_hooks_mode mode);

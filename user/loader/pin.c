@@ -55,8 +55,8 @@ static int path_of(char *buf, const char *dir, const char *name)
 	return n < 0 || n >= PATH_MAX ? -ENAMETOOLONG : 0;
 }
 
-/* @dir exists on bpffs afterwards, or a message said why not. */
-static int make_dir(const char *dir)
+/* @dir exists on bpffs afterwards, or @why says why not. */
+static int make_dir(const char *dir, struct pl_why *why)
 {
 	char buf[PATH_MAX];
 	const char *parent;
@@ -66,19 +66,16 @@ static int make_dir(const char *dir)
 		return -ENAMETOOLONG;
 	parent = dirname(buf);
 	if (access(dir, F_OK) && !sysinfo__on_bpffs(parent)) {
-		fprintf(stderr, "portleak: no BPF filesystem for --pin-dir %s: mount one with 'mount -t bpf bpf %s'\n",
-			dir, parent);
-		return -ENOTSUP;
+		return why__set(why, -ENOTSUP, "no BPF filesystem for --pin-dir %s: mount one with 'mount -t bpf bpf %s'",
+				dir, parent);
 	}
 	if (mkdir(dir, 0700) && errno != EEXIST) {
 		err = -errno;
-		fprintf(stderr, "portleak: cannot create --pin-dir %s: %s\n", dir, strerror(-err));
-		return err;
+		return why__set(why, err, "cannot create --pin-dir %s: %s", dir, strerror(-err));
 	}
 	if (!sysinfo__on_bpffs(dir)) {
-		fprintf(stderr, "portleak: --pin-dir %s is not on the BPF filesystem (bpffs): maps can only be pinned there\n",
-			dir);
-		return -ENOTSUP;
+		return why__set(why, -ENOTSUP, "--pin-dir %s is not on the BPF filesystem (bpffs): maps can only be pinned there",
+				dir);
 	}
 	return 0;
 }
@@ -144,34 +141,32 @@ static bool any_map_pinned(const char *dir)
 	return false;
 }
 
-int pin__check(const char *dir, __u32 *ledger_size)
+int pin__check(const char *dir, __u32 *ledger_size, struct pl_why *why)
 {
 	struct layout want = this_layout(), found;
 	int err;
 
 	*ledger_size = 0;
-	if ((err = make_dir(dir)))
+	if ((err = make_dir(dir, why)))
 		return err;
 	err = read_layout(dir, &found);
 	if (err == -ENOENT && !any_map_pinned(dir))
 		return 0; /* a fresh directory */
 	if (!err && !memcmp(&found, &want, sizeof(want))) {
 		err = pinned_size(dir, "ledger", ledger_size);
-		if (err && err != -ENOENT)
-			fprintf(stderr, "portleak: cannot read the ledger pinned in %s: %s\n", dir,
-				strerror(-err));
-		return err == -ENOENT ? 0 : err;
+		if (err == -ENOENT)
+			return 0;
+		return err ? why__set(why, err, "cannot read the ledger pinned in %s: %s", dir,
+				      strerror(-err)) : 0;
 	}
 	if (err || memcmp(found.magic, want.magic, sizeof(want.magic)))
-		fprintf(stderr, "portleak: %s holds maps that are not portleak's, or of an unknown layout: refusing to read them; remove them (rm -r %s) or use another --pin-dir\n",
-			dir, dir);
-	else if (found.version != want.version)
-		fprintf(stderr, "portleak: the maps pinned in %s have layout %u, this portleak has layout %u: refusing to read them; remove them (rm -r %s) or use another --pin-dir\n",
-			dir, found.version, want.version, dir);
-	else
-		fprintf(stderr, "portleak: the maps pinned in %s have layout %u but other sizes (another build): refusing to read them; remove them (rm -r %s) or use another --pin-dir\n",
+		return why__set(why, -EEXIST, "%s holds maps that are not portleak's, or of an unknown layout: refusing to read them; remove them (rm -r %s) or use another --pin-dir",
+				dir, dir);
+	if (found.version != want.version)
+		return why__set(why, -EEXIST, "the maps pinned in %s have layout %u, this portleak has layout %u: refusing to read them; remove them (rm -r %s) or use another --pin-dir",
+				dir, found.version, want.version, dir);
+	return why__set(why, -EEXIST, "the maps pinned in %s have layout %u but other sizes (another build): refusing to read them; remove them (rm -r %s) or use another --pin-dir",
 			dir, found.version, dir);
-	return -EEXIST;
 }
 
 int pin__use(struct portleak_bpf *skel, const char *dir)

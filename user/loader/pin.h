@@ -8,6 +8,8 @@
 
 #include <linux/types.h>
 
+#include "host/why.h"
+
 struct portleak_bpf;
 
 #define PL_PIN_DIR_DEFAULT "/sys/fs/bpf/portleak"
@@ -15,8 +17,8 @@ struct portleak_bpf;
 /* Before the first load: check that @dir is on bpffs (creating it), that
  * any maps in it carry this layout, and read the size of a pinned ledger
  * into @ledger_size (0 when nothing is pinned yet). 0, or negative errno
- * after one line on stderr: -ENOTSUP no bpffs, -EEXIST another layout. */
-int pin__check(const char *dir, __u32 *ledger_size);
+ * with @why filled: -ENOTSUP no bpffs, -EEXIST another layout. */
+int pin__check(const char *dir, __u32 *ledger_size, struct pl_why *why);
 /* Before each load: reuse the pinned maps, or pin the new ones at load. */
 int pin__use(struct portleak_bpf *skel, const char *dir);
 /* After a load: stamp the directory with this layout. */

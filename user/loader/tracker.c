@@ -3,13 +3,12 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
-#include "cmd/commands.h"
-#include "loader/maps.h"
-#include "portleak.skel.h"
+#include "host/cgroups.h"
 #include "host/sysinfo.h"
+#include "loader/pin.h"
 #include "loader/tracker.h"
-#include "loader/walk_user.h"
 
 #define TRACE_POLL_MS 100
 #define FAILURES_KEPT_NS (PL_HISTORY_SPAN_S * 1000000000ull)
@@ -33,8 +32,8 @@ static struct pl_model_input model_input(const struct pl_tracker *t,
 		.missed_runs = agent__missed_runs(&t->agent),
 		.now_ns = now_ns,
 		.trace_s = (double)(now_ns - t->started_ns) / 1e9,
-		.leak_age_s = t->opts->leak_age_s,
-		.filter = t->opts->filter,
+		.leak_age_s = t->cfg.leak_age_s,
+		.filter = t->cfg.filter,
 		.cgroup_path = cgroups__path,
 		.cgroup_ctx = t->cgroups,
 		.history = &t->history,
@@ -45,12 +44,36 @@ static struct pl_model_input model_input(const struct pl_tracker *t,
 	return in;
 }
 
+static unsigned int netns_flags(const struct pl_tracker *t)
+{
+	return t->cfg.own_netns ? 0 : PL_WALK_ALL_NETNS;
+}
+
+int tracker__look(struct pl_tracker *t, unsigned int walk_flags, struct pl_maps *m,
+		  struct pl_tcp_walk *w)
+{
+	int err = walk__fds(t->agent.skel);
+
+	memset(m, 0, sizeof(*m));
+	memset(w, 0, sizeof(*w));
+	if (!err)
+		t->walked_ns = sysinfo__now_ns();
+	/* Maps first: a socket the walk lists has its ledger entry already. */
+	if (!err)
+		err = maps__read(t->agent.skel, m);
+	if (!err)
+		err = walk__tcp(t->agent.skel, walk_flags | netns_flags(t), w);
+	if (!err)
+		t->netns_failed = w->netns_failed;
+	return err;
+}
+
 int tracker__report(struct pl_tracker *t, struct pl_report *out)
 {
-	struct pl_tcp_walk w;
+	struct pl_tcp_walk w = { 0 };
 	struct pl_maps m;
 	__u64 now;
-	int err;
+	int err = 0;
 
 	if (sysinfo__now_ns() - t->walked_ns >= t->walk_every_ns) {
 		err = walk__fds(t->agent.skel);
@@ -58,11 +81,10 @@ int tracker__report(struct pl_tracker *t, struct pl_report *out)
 			return err;
 		t->walked_ns = sysinfo__now_ns();
 	}
-	/* Maps first: a socket the walk lists has its ledger entry already. */
 	err = maps__read(t->agent.skel, &m);
 	if (err)
 		return err;
-	err = walk__tcp(t->agent.skel, t->opts->own_netns ? 0 : PL_WALK_ALL_NETNS, &w);
+	err = walk__tcp(t->agent.skel, netns_flags(t), &w);
 	if (!err) {
 		now = sysinfo__now_ns();
 		struct pl_model_input in = model_input(t, &w, &m, now);
@@ -82,29 +104,92 @@ int tracker__report(struct pl_tracker *t, struct pl_report *out)
 	return err;
 }
 
-int tracker__start(struct pl_tracker *t, const struct pl_options *o, bool trace)
+/* Fill @ac->ledger_size from the pinned ledger, unless the user asked for
+ * another size. */
+static int check_pin_dir(const struct pl_tracker_config *c, struct pl_agent_config *ac,
+			 struct pl_why *why)
+{
+	__u32 pinned;
+	int err = pin__check(c->pin_dir, &pinned, why);
+
+	if (err)
+		return err;
+	if (pinned && ac->ledger_size && ac->ledger_size != pinned)
+		return why__set(why, -EINVAL, "--max-sockets %u differs from the ledger pinned in %s (%u entries): drop the flag, or remove the pinned maps",
+				ac->ledger_size, c->pin_dir, pinned);
+	if (pinned)
+		ac->ledger_size = pinned;
+	ac->pin_dir = c->pin_dir;
+	return 0;
+}
+
+static int load_failed(const struct pl_tracker_config *c, int err, struct pl_why *why)
+{
+	char mode[32];
+
+	if (sysinfo__lockdown(mode, sizeof(mode)) && !strcmp(mode, "confidentiality"))
+		return why__set(why, -ENOTSUP, "the kernel is locked down in confidentiality mode (%s): it lets no BPF program read kernel memory, which portleak must; boot without lockdown=confidentiality",
+				PL_LOCKDOWN_PATH);
+	return why__set(why, -ENOTSUP, "failed to load the BPF programs (hooks %s): %s%s",
+			hooks__mode_name(c->hooks), strerror(-err),
+			c->verbose ? "" : " (run 'portleak doctor', or add -v for libbpf's log)");
+}
+
+/* Checks privileges and BTF, mounts what is missing and loads the agent. */
+static int start_agent(struct pl_tracker *t, bool walk_only, struct pl_why *why)
+{
+	const struct pl_tracker_config *c = &t->cfg;
+	struct pl_agent_config ac = {
+		.hooks = c->hooks,
+		.ledger_size = c->ledger_size,
+		.events_bytes = c->events_bytes,
+		.verbose = c->verbose,
+		.walk_only = walk_only,
+	};
+	const char *missing = sysinfo__missing_caps();
+	int err;
+
+	t->failed_step = PL_START_PRIVILEGES;
+	if (missing)
+		return why__set(why, -EPERM, "needs root, or %s (effective uid %u)", missing,
+				(unsigned int)geteuid());
+	t->failed_step = PL_START_BTF;
+	if (!sysinfo__has_btf())
+		return why__set(why, -ENOTSUP, "this kernel has no BTF (%s): portleak needs CONFIG_DEBUG_INFO_BTF=y",
+				PL_BTF_PATH);
+	sysinfo__mount_pseudo_fs();
+	t->failed_step = PL_START_PIN;
+	if (c->pin_dir && (err = check_pin_dir(c, &ac, why)))
+		return err;
+	t->failed_step = PL_START_LOAD;
+	err = agent__start(&t->agent, &ac);
+	return err ? load_failed(c, err, why) : 0;
+}
+
+int tracker__start(struct pl_tracker *t, const struct pl_tracker_config *cfg, bool trace,
+		   struct pl_why *why)
 {
 	struct pl_report first;
-	int status, err;
+	int err;
 
 	memset(t, 0, sizeof(*t));
-	t->opts = o;
+	t->cfg = *cfg;
 	sysinfo__kernel(t->kernel, sizeof(t->kernel));
-	status = commands__start_agent(o, !trace, &t->agent);
-	if (status)
-		return status;
+	err = start_agent(t, !trace, why);
+	if (err)
+		return err;
+	t->failed_step = PL_START_WALK;
 	t->cgroups = cgroups__new();
+	if (!t->cgroups)
+		return -ENOMEM;
 	t->started_ns = sysinfo__now_ns();
 	t->walk_every_ns = WALK_EVERY_NS;
 	err = walk__fds(t->agent.skel);
 	t->walked_ns = sysinfo__now_ns();
 	if (!err && trace)
 		err = tracker__report(t, &first);
-	if (err) {
-		fprintf(stderr, "portleak: failed to walk existing sockets: %s\n", strerror(-err));
-		tracker__stop(t);
-		return PL_EXIT_RUNTIME;
-	}
+	if (err)
+		return why__set(why, err, "failed to walk existing sockets: %s", strerror(-err));
 	if (trace)
 		model__free(&first);
 	return 0;
@@ -143,17 +228,23 @@ int tracker__trace(struct pl_tracker *t, double seconds)
 	return n < 0 ? n : 0;
 }
 
-struct pl_report_meta tracker__meta(const struct pl_tracker *t)
+void tracker__meta(const struct pl_tracker *t, struct pl_report_meta *m)
 {
 	const struct pl_hook_plan *plan = t->agent.plan;
 
-	return (struct pl_report_meta){
-		.time = t->time,
-		.kernel = t->kernel,
-		.hook_state = hooks__state_name(plan),
-		.hook_accept = hooks__accept_name(plan),
-		.hook_bind = hooks__bind_name(plan),
-	};
+	memset(m, 0, sizeof(*m));
+	m->time = t->time;
+	m->kernel = t->kernel;
+	m->hook_state = hooks__state_name(plan);
+	m->hook_accept = hooks__accept_name(plan);
+	m->hook_bind = hooks__bind_name(plan);
+	m->netns_failed = t->netns_failed;
+	m->bpf_stats_enabled = -1;
+	sysinfo__sysctl("/proc/sys/kernel/bpf_stats_enabled", &m->bpf_stats_enabled);
+	if (!t->agent.skel)
+		return;
+	m->n_progs = agent__prog_stats(&t->agent, m->progs);
+	m->failure_tally = t->agent.failures.tally;
 }
 
 void tracker__stop(struct pl_tracker *t)

@@ -1,42 +1,76 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
-/* A tracing session: the agent, the history of earlier reports and the
- * upkeep between them. Every view (snapshot, watch, top) is a loop of
- * tracker__poll and tracker__report. */
+/* A tracing session, and the one way to the BPF side: it starts the agent,
+ * keeps the history of earlier reports and the upkeep between them. Every
+ * command (snapshot, watch, top, serve, verify, doctor) is a loop of
+ * tracker__trace and tracker__report, or tracker__look. */
 #ifndef PORTLEAK_TRACKER_H
 #define PORTLEAK_TRACKER_H
 
+#include "host/why.h"
 #include "loader/agent.h"
+#include "loader/maps.h"
+#include "loader/walk_user.h"
 #include "model/history.h"
-#include "cmd/options.h"
-#include "views/report.h"
+#include "model/model.h"
 
 struct pl_cgroups;
 
+/* What a session is asked to do, from the command line. */
+struct pl_tracker_config {
+	enum pl_hooks_mode hooks;
+	__u32 ledger_size;   /* 0: the default */
+	__u32 events_bytes;  /* ring buffer; 0: the default */
+	const char *pin_dir; /* serve --pin: keep the counting maps there */
+	bool verbose;        /* libbpf's own log on stderr */
+	bool own_netns;      /* walk only portleak's network namespace */
+	double leak_age_s;
+	struct pl_filter filter;
+};
+
+/* Which step of tracker__start failed. */
+enum pl_start_step {
+	PL_START_PRIVILEGES, /* -EPERM: not root, nor CAP_BPF + CAP_PERFMON */
+	PL_START_BTF,        /* -ENOTSUP: no kernel BTF */
+	PL_START_PIN,        /* the pin directory (why says what) */
+	PL_START_LOAD,       /* -ENOTSUP: every hook plan was refused */
+	PL_START_WALK,       /* the first walk of existing sockets */
+};
+
 struct pl_tracker {
+	struct pl_tracker_config cfg;
 	struct pl_agent agent;
 	struct pl_history history;
 	struct pl_cgroups *cgroups;
-	const struct pl_options *opts;
 	__u64 started_ns;
 	__u64 walked_ns;     /* last fd walk (owners of sockets) */
 	__u64 walk_every_ns; /* a report walks the fds when the last walk is older */
 	size_t netns_failed; /* in the last walk */
+	enum pl_start_step failed_step;
 	char kernel[128];
 	char time[32];       /* of the last report */
 };
 
 /* Start the agent and walk existing sockets. With @trace, attach the hooks
  * and take a first report, kept in the history only; without, load only
- * what a report of the present needs. 0, or an exit status after a
- * message. */
-int tracker__start(struct pl_tracker *t, const struct pl_options *o, bool trace);
+ * what a report of the present needs. 0, or negative errno with
+ * t->failed_step and @why filled; on a load failure t->agent.failed still
+ * lists the plans that were refused (doctor shows them), and
+ * tracker__stop must be called all the same. */
+int tracker__start(struct pl_tracker *t, const struct pl_tracker_config *cfg, bool trace,
+		   struct pl_why *why);
 /* Collect failure events for @seconds, or until SIGINT/SIGTERM once
  * tracker__catch_signals() was called. */
 int tracker__trace(struct pl_tracker *t, double seconds);
 void tracker__catch_signals(void);
 bool tracker__interrupted(void);
 int tracker__report(struct pl_tracker *t, struct pl_report *out);
-struct pl_report_meta tracker__meta(const struct pl_tracker *t);
+/* The raw material of a report, without the model: walk the fds, read the
+ * maps, walk the TCP sockets (@walk_flags: enum pl_walk_flags). Free both
+ * with walk__free and maps__free, also on error. */
+int tracker__look(struct pl_tracker *t, unsigned int walk_flags, struct pl_maps *m,
+		  struct pl_tcp_walk *w);
+/* About the last report and the agent; valid until the next report. */
+void tracker__meta(const struct pl_tracker *t, struct pl_report_meta *m);
 void tracker__stop(struct pl_tracker *t);
 
 #endif

@@ -702,9 +702,7 @@ int model__build(const struct pl_model_input *in, struct pl_report *out)
 	int err;
 
 	memset(out, 0, sizeof(*out));
-	memcpy(out->lost, in->lost, sizeof(out->lost));
-	out->failures_dropped = in->failures_dropped;
-	out->missed_runs = in->missed_runs;
+	losses__sum(in->lost, in->failures_dropped, in->missed_runs, &out->losses);
 	out->trace_s = in->trace_s;
 	out->port_low = in->port_low;
 	out->port_high = in->port_high;
@@ -725,7 +723,7 @@ int model__build(const struct pl_model_input *in, struct pl_report *out)
 		goto out;
 	find_hot_dests(attribs, in->n_tcp, out);
 	for (i = 0; i < out->n_procs; i++)
-		verdict__judge(in, &out->procs[i]);
+		verdict__judge(in, &out->losses, &out->procs[i]);
 	qsort(out->procs, out->n_procs, sizeof(*out->procs), verdict__cmp_suspicion);
 	qsort(out->dests, out->n_dests, sizeof(*out->dests), cmp_dest_usage);
 out:

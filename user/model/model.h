@@ -12,6 +12,7 @@
 
 #include "failures.h"
 #include "model/history.h"
+#include "model/losses.h"
 #include "walk.h"
 
 #define PL_CGROUP_LEN 256
@@ -160,11 +161,34 @@ struct pl_report {
 	struct pl_dest *dests;
 	size_t n_dests;
 	__u64 totals[PL_TCP_NR_STATES]; /* host-wide, before filters */
-	__u64 lost[PL_NR_COUNTERS];
-	__u64 failures_dropped;
-	__u64 missed_runs;
+	struct pl_losses losses;
 	double trace_s;
 	__u16 port_low, port_high;
+};
+
+#define PL_MAX_PROGS 32  /* BPF programs whose statistics are shown */
+#define PL_ERRNO_MAX 134 /* errno values tallied per kind of failure */
+
+/* What the kernel counts for one loaded program. run_ns and runs grow only
+ * while kernel.bpf_stats_enabled is 1; missed are runs it skipped because
+ * another BPF program was running on that CPU (5.12+): their transitions
+ * are lost. */
+struct pl_prog_stat {
+	const char *name;
+	__u64 run_ns, runs, missed;
+};
+
+/* What views show beside a report, about the agent that made it. */
+struct pl_report_meta {
+	const char *time;   /* RFC 3339, of the report */
+	const char *kernel; /* release */
+	const char *hook_state, *hook_accept, *hook_bind;
+	struct pl_prog_stat progs[PL_MAX_PROGS];
+	size_t n_progs;
+	long bpf_stats_enabled; /* kernel.bpf_stats_enabled, -1 unknown */
+	/* failure events by [kind][errno] since start; NULL: none */
+	const __u64 (*failure_tally)[PL_ERRNO_MAX];
+	size_t netns_failed; /* namespaces that could not be entered */
 };
 
 int model__build(const struct pl_model_input *in, struct pl_report *out);

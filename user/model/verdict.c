@@ -162,24 +162,19 @@ static void judge_growth(struct pl_proc *p, const struct trend *t)
 
 /* A wrong OK is worse than none: when sockets, owners or events were lost,
  * an OK is only "nothing seen". */
-static void judge_losses(const struct pl_model_input *in, struct pl_proc *p)
+static void judge_losses(const struct pl_losses *lost, struct pl_proc *p)
 {
-	__u64 lost = in->lost[PL_CNT_LEDGER_FULL] + in->lost[PL_CNT_OWNERS_FULL] +
-		     in->lost[PL_CNT_TIMEWAIT_FULL] + in->lost[PL_CNT_EVENTS_LOST] +
-		     in->failures_dropped + in->missed_runs;
+	char text[PL_REASON_LEN];
 
-	if (!lost || p->verdict != PL_VERDICT_OK)
+	if (!lost->total || p->verdict != PL_VERDICT_OK)
 		return;
 	p->verdict = PL_VERDICT_INCOMPLETE;
-	add_reason(p, "portleak lost data (ledger full %llu, owners full %llu, timewait full %llu, events %llu, missed runs %llu): counts may be low",
-		   (unsigned long long)in->lost[PL_CNT_LEDGER_FULL],
-		   (unsigned long long)in->lost[PL_CNT_OWNERS_FULL],
-		   (unsigned long long)in->lost[PL_CNT_TIMEWAIT_FULL],
-		   (unsigned long long)(in->lost[PL_CNT_EVENTS_LOST] + in->failures_dropped),
-		   (unsigned long long)in->missed_runs);
+	losses__text(lost, ", ", text, sizeof(text));
+	add_reason(p, "portleak lost data (%s): counts may be low", text);
 }
 
-void verdict__judge(const struct pl_model_input *in, struct pl_proc *p)
+void verdict__judge(const struct pl_model_input *in, const struct pl_losses *lost,
+		    struct pl_proc *p)
 {
 	struct trend t;
 
@@ -190,7 +185,7 @@ void verdict__judge(const struct pl_model_input *in, struct pl_proc *p)
 	judge_leak(in, p);
 	judge_ports(p, &t);
 	judge_growth(p, &t);
-	judge_losses(in, p);
+	judge_losses(lost, p);
 }
 
 static double growth(const struct pl_proc *p)

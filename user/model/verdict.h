@@ -7,8 +7,10 @@
 
 #include "model/model.h"
 
-/* Rates, trends and verdict of a process whose counts are final. */
-void verdict__judge(const struct pl_model_input *in, struct pl_proc *p);
+/* Rates, trends and verdict of a process whose counts are final; with any
+ * of @lost, an OK becomes INCOMPLETE. */
+void verdict__judge(const struct pl_model_input *in, const struct pl_losses *lost,
+		    struct pl_proc *p);
 /* For qsort: most suspicious first (CLOSE_WAIT count and age, growth,
  * failures, sockets held). */
 int verdict__cmp_suspicion(const void *a, const void *b);

@@ -263,44 +263,37 @@ static void write_host(FILE *out, const struct pl_report *r, const struct pl_rep
 				(unsigned long long)r->totals[s]);
 	help(out, "portleak_port_failures_total", "counter",
 	     "Port-allocation failures on the host since portleak started, by errno.");
-	for (k = PL_FAIL_CONNECT; x->failures && k <= PL_FAIL_BIND; k++)
+	for (k = PL_FAIL_CONNECT; m->failure_tally && k <= PL_FAIL_BIND; k++)
 		for (e = 0; e < PL_ERRNO_MAX; e++)
-			if (x->failures[k][e])
+			if (m->failure_tally[k][e])
 				fprintf(out, "portleak_port_failures_total{kind=\"%s\",errno=\"%s\"} %llu\n",
 					kinds[k], names__errno(e),
-					(unsigned long long)x->failures[k][e]);
+					(unsigned long long)m->failure_tally[k][e]);
 }
 
-static void write_self(FILE *out, const struct pl_report *r, const struct pl_metrics_extra *x)
+static void write_self(FILE *out, const struct pl_report *r, const struct pl_report_meta *m,
+		       const struct pl_metrics_extra *x)
 {
-	static const struct { const char *name; unsigned int idx; const char *text; } lost[] = {
-		{ "portleak_lost_events_total", PL_CNT_EVENTS_LOST, "Failure events the ring buffer dropped." },
-		{ "portleak_ledger_full_total", PL_CNT_LEDGER_FULL, "Sockets not tracked: the ledger was full." },
-		{ "portleak_owners_full_total", PL_CNT_OWNERS_FULL, "Processes whose counters did not fit." },
-		{ "portleak_timewait_full_total", PL_CNT_TIMEWAIT_FULL, "TIME_WAIT owners that did not fit." },
-	};
+	const struct pl_loss_kind *k;
+	unsigned int l;
 	size_t i;
 
-	for (i = 0; i < sizeof(lost) / sizeof(lost[0]); i++) {
-		help(out, lost[i].name, "counter", lost[i].text);
-		fprintf(out, "%s %llu\n", lost[i].name,
-			(unsigned long long)(r->lost[lost[i].idx] +
-					     (lost[i].idx == PL_CNT_EVENTS_LOST ? r->failures_dropped : 0)));
+	for (l = 0; l < PL_NR_LOSSES; l++) {
+		k = losses__kind(l);
+		help(out, k->metric, "counter", k->help);
+		fprintf(out, "%s %llu\n", k->metric, (unsigned long long)r->losses.n[l]);
 	}
-	help(out, "portleak_bpf_missed_runs_total", "counter",
-	     "BPF runs the kernel skipped because another BPF program was running on the CPU.");
-	fprintf(out, "portleak_bpf_missed_runs_total %llu\n", (unsigned long long)r->missed_runs);
 	help(out, "portleak_bpf_stats_enabled", "gauge",
 	     "kernel.bpf_stats_enabled: BPF run times below are counted only when 1.");
-	fprintf(out, "portleak_bpf_stats_enabled %ld\n", x->bpf_stats_enabled);
+	fprintf(out, "portleak_bpf_stats_enabled %ld\n", m->bpf_stats_enabled);
 	help(out, "portleak_bpf_run_seconds_total", "counter", "Time spent in each BPF program.");
-	for (i = 0; i < x->n_progs; i++)
+	for (i = 0; i < m->n_progs; i++)
 		fprintf(out, "portleak_bpf_run_seconds_total{program=\"%s\"} %.9f\n",
-			x->progs[i].name, x->progs[i].run_ns / 1e9);
+			m->progs[i].name, m->progs[i].run_ns / 1e9);
 	help(out, "portleak_bpf_runs_total", "counter", "Runs of each BPF program.");
-	for (i = 0; i < x->n_progs; i++)
-		fprintf(out, "portleak_bpf_runs_total{program=\"%s\"} %llu\n", x->progs[i].name,
-			(unsigned long long)x->progs[i].runs);
+	for (i = 0; i < m->n_progs; i++)
+		fprintf(out, "portleak_bpf_runs_total{program=\"%s\"} %llu\n", m->progs[i].name,
+			(unsigned long long)m->progs[i].runs);
 	help(out, "portleak_scrape_duration_seconds", "gauge",
 	     "Time to build this response, walks included.");
 	fprintf(out, "portleak_scrape_duration_seconds %.6f\n", x->scrape_s);
@@ -312,5 +305,5 @@ void metrics__write(FILE *out, const struct pl_report *r, const struct pl_report
 	write_host(out, r, m, x);
 	write_processes(out, r, x->top_k);
 	write_destinations(out, r, x->top_k);
-	write_self(out, r, x);
+	write_self(out, r, m, x);
 }

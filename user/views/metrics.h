@@ -7,9 +7,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 
-#include "loader/agent.h"
-#include "loader/failures_user.h"
-#include "views/report.h"
+#include "model/model.h"
 
 #define PL_METRICS_CONTENT_TYPE "text/plain; version=0.0.4; charset=utf-8"
 
@@ -17,10 +15,6 @@ struct pl_metrics_extra {
 	const char *version;
 	size_t top_k; /* processes and destinations with their own series */
 	double scrape_s;
-	const struct pl_prog_stat *progs;
-	size_t n_progs;
-	long bpf_stats_enabled; /* kernel.bpf_stats_enabled, -1 unknown */
-	const __u64 (*failures)[PL_ERRNO_MAX]; /* [kind][errno], since start */
 };
 
 void metrics__write(FILE *out, const struct pl_report *r, const struct pl_report_meta *m,

@@ -9,13 +9,6 @@
 
 #define PL_JSON_VERSION 1
 
-/* What the report does not compute itself. */
-struct pl_report_meta {
-	const char *time;   /* RFC 3339 */
-	const char *kernel; /* release */
-	const char *hook_state, *hook_accept, *hook_bind;
-};
-
 void report__json(FILE *out, const struct pl_report *r, const struct pl_report_meta *m);
 void report__text(FILE *out, const struct pl_report *r, const struct pl_report_meta *m);
 

@@ -114,12 +114,8 @@ void report__json(FILE *out, const struct pl_report *r, const struct pl_report_m
 		json_dest(&j, &r->dests[i]);
 	json__array_end(&j);
 	json__object_begin(&j, "lost");
-	json__uint(&j, "events", r->lost[PL_CNT_EVENTS_LOST] + r->failures_dropped);
-	json__uint(&j, "ledger_full", r->lost[PL_CNT_LEDGER_FULL]);
-	json__uint(&j, "owners_full", r->lost[PL_CNT_OWNERS_FULL]);
-	json__uint(&j, "timewait_full", r->lost[PL_CNT_TIMEWAIT_FULL]);
-	json__uint(&j, "pending_full", r->lost[PL_CNT_PENDING_FULL]);
-	json__uint(&j, "missed_runs", r->missed_runs);
+	for (i = 0; i < PL_NR_LOSSES; i++)
+		json__uint(&j, losses__kind((unsigned int)i)->key, r->losses.n[i]);
 	json__object_end(&j);
 	json__object_end(&j);
 }

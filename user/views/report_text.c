@@ -14,17 +14,14 @@ static void text_header(FILE *out, const struct pl_report *r,
 	unsigned int s;
 	unsigned int range = r->port_high >= r->port_low
 		? r->port_high - r->port_low + 1u : 0;
+	char lost[PL_LOSSES_TEXT_LEN];
 
 	fprintf(out, "portleak  %s  kernel %s  hooks: state=%s accept=%s bind=%s  traced %.1fs\n",
 		m->time, m->kernel, m->hook_state, m->hook_accept, m->hook_bind,
 		r->trace_s);
-	fprintf(out, "ephemeral ports %u-%u (%u)   lost: events %llu, ledger full %llu, owners full %llu, timewait full %llu, missed runs %llu\n",
-		r->port_low, r->port_high, range,
-		(unsigned long long)(r->lost[PL_CNT_EVENTS_LOST] + r->failures_dropped),
-		(unsigned long long)r->lost[PL_CNT_LEDGER_FULL],
-		(unsigned long long)r->lost[PL_CNT_OWNERS_FULL],
-		(unsigned long long)r->lost[PL_CNT_TIMEWAIT_FULL],
-		(unsigned long long)r->missed_runs);
+	losses__text(&r->losses, ", ", lost, sizeof(lost));
+	fprintf(out, "ephemeral ports %u-%u (%u)   lost: %s\n", r->port_low, r->port_high, range,
+		lost);
 	fputs("host:", out);
 	for (s = 0; s < PL_TCP_NR_STATES; s++)
 		if (r->totals[s])

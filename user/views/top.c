@@ -1,11 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
-/* portleak top: the lines of the view, and batch mode. */
+/* portleak top: the lines of the view, for batch mode and the full screen. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "cmd/commands.h"
 #include "model/names.h"
 #include "views/top.h"
 
@@ -67,11 +66,10 @@ void top__sort(struct pl_proc *procs, size_t n, enum pl_sort s)
 	qsort(procs, n, sizeof(*procs), cmp_procs);
 }
 
-void top__header(const struct pl_tracker *t, const struct pl_report *r,
+void top__header(const struct pl_report *r, const struct pl_report_meta *m,
 		 char lines[3][PL_LINE_LEN])
 {
-	struct pl_report_meta m = tracker__meta(t);
-	char host[64] = "?", up[32];
+	char host[64] = "?", up[32], lost[PL_LOSSES_TEXT_LEN];
 	unsigned int s;
 	size_t o;
 
@@ -79,20 +77,15 @@ void top__header(const struct pl_tracker *t, const struct pl_report *r,
 	names__duration(r->trace_s, up, sizeof(up));
 	snprintf(lines[0], PL_LINE_LEN,
 		 "portleak top - %s - kernel %s - hooks state=%s accept=%s bind=%s - up %s",
-		 host, m.kernel, m.hook_state, m.hook_accept, m.hook_bind, up);
+		 host, m->kernel, m->hook_state, m->hook_accept, m->hook_bind, up);
 	o = (size_t)snprintf(lines[1], PL_LINE_LEN, "TCP:");
 	for (s = 0; s < PL_TCP_NR_STATES && o < PL_LINE_LEN; s++)
 		if (r->totals[s])
 			o += (size_t)snprintf(lines[1] + o, PL_LINE_LEN - o, " %s %llu",
 					      model__state_name(s),
 					      (unsigned long long)r->totals[s]);
-	snprintf(lines[2], PL_LINE_LEN,
-		 "lost: events %llu  ledger full %llu  owners full %llu  timewait full %llu  missed runs %llu   ports %u-%u",
-		 (unsigned long long)(r->lost[PL_CNT_EVENTS_LOST] + r->failures_dropped),
-		 (unsigned long long)r->lost[PL_CNT_LEDGER_FULL],
-		 (unsigned long long)r->lost[PL_CNT_OWNERS_FULL],
-		 (unsigned long long)r->lost[PL_CNT_TIMEWAIT_FULL],
-		 (unsigned long long)r->missed_runs, r->port_low, r->port_high);
+	losses__text(&r->losses, "  ", lost, sizeof(lost));
+	snprintf(lines[2], PL_LINE_LEN, "lost: %s   ports %u-%u", lost, r->port_low, r->port_high);
 }
 
 const char *top__proc_columns(void)
@@ -200,65 +193,4 @@ void top__group_line(const struct pl_peer_group *g, char *buf, size_t len)
 	names__duration(g->oldest_s, age, sizeof(age));
 	snprintf(buf, len, "%-40s %-12s %8llu  %6s", peer, model__state_name(g->state),
 		 (unsigned long long)g->count, age);
-}
-
-/* --- batch mode -------------------------------------------------------------- */
-
-static void print_batch(const struct pl_tracker *t, const struct pl_report *r)
-{
-	char head[3][PL_LINE_LEN], line[PL_LINE_LEN];
-	size_t i, j;
-
-	top__header(t, r, head);
-	printf("%s\n%s\n%s\n\n%s\n", head[0], head[1], head[2], top__proc_columns());
-	for (i = 0; i < r->n_procs; i++) {
-		top__proc_line(&r->procs[i], line, sizeof(line));
-		puts(line);
-		for (j = 0; r->procs[i].verdict != PL_VERDICT_OK && j < r->procs[i].n_reasons; j++)
-			printf("        %s\n", r->procs[i].reasons[j]);
-	}
-	printf("\n%s\n", top__dest_columns());
-	for (i = 0; i < r->n_dests && i < 10; i++) {
-		top__dest_line(&r->dests[i], 0, line, sizeof(line));
-		puts(line);
-	}
-	putchar('\n');
-	fflush(stdout);
-}
-
-static int run_batch(struct pl_tracker *t, const struct pl_options *o)
-{
-	struct pl_report r;
-	unsigned long n;
-	int err = 0;
-
-	for (n = 0; !err && !tracker__interrupted() && (!o->count || n < o->count); n++) {
-		err = tracker__trace(t, o->interval_s);
-		if (!err)
-			err = tracker__report(t, &r);
-		if (err)
-			break;
-		print_batch(t, &r);
-		model__free(&r);
-	}
-	if (err)
-		fprintf(stderr, "portleak: failed to build the report: %s\n", strerror(-err));
-	return err ? PL_EXIT_RUNTIME : 0;
-}
-
-int cmd_top(const struct pl_options *o)
-{
-	struct pl_tracker t;
-	int status;
-
-	if (!o->batch && !isatty(STDOUT_FILENO)) {
-		fprintf(stderr, "portleak: top needs a terminal; use 'portleak top -b' for plain text\n");
-		return PL_EXIT_USAGE;
-	}
-	tracker__catch_signals();
-	if ((status = tracker__start(&t, o, true)))
-		return status;
-	status = o->batch ? run_batch(&t, o) : tui__run(&t, o);
-	tracker__stop(&t);
-	return status;
 }

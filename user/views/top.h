@@ -5,8 +5,10 @@
 
 #include <stddef.h>
 
+#include <stdbool.h>
+
+#include "model/advice.h"
 #include "model/model.h"
-#include "loader/tracker.h"
 
 #define PL_LINE_LEN 512
 
@@ -29,7 +31,7 @@ const char *top__sort_name(enum pl_sort s);
 void top__sort(struct pl_proc *procs, size_t n, enum pl_sort s);
 
 /* Three header lines: who/where, totals per state, losses. */
-void top__header(const struct pl_tracker *t, const struct pl_report *r,
+void top__header(const struct pl_report *r, const struct pl_report_meta *m,
 		 char lines[3][PL_LINE_LEN]);
 const char *top__proc_columns(void);
 void top__proc_line(const struct pl_proc *p, char *buf, size_t len);
@@ -39,7 +41,24 @@ void top__dest_line(const struct pl_dest *d, int bar, char *buf, size_t len);
 const char *top__group_columns(void);
 void top__group_line(const struct pl_peer_group *g, char *buf, size_t len);
 
-/* The full screen (tui.c); returns the exit status. */
-int tui__run(struct pl_tracker *t, const struct pl_options *o);
+/* The full screen (tui.c). The command's loop shows each new report and
+ * hands it the keys between reports. */
+struct pl_tui;
+
+struct pl_tui_settings {
+	double interval_s; /* between reports, as shown in the status line */
+	struct pl_host_facts facts; /* for the advice view */
+};
+
+/* 0, or negative errno; *out is NULL then. */
+int tui__open(struct pl_tui **out, const struct pl_tui_settings *s);
+/* Draw @r, which the screen takes over (and frees), beside @m; negative
+ * errno when it cannot. */
+int tui__show(struct pl_tui *u, struct pl_report *r, const struct pl_report_meta *m);
+/* Wait a moment for a key and act on it; false once the user quits. */
+bool tui__key(struct pl_tui *u);
+/* The user paused refreshing (tracing goes on). */
+bool tui__paused(const struct pl_tui *u);
+void tui__close(struct pl_tui *u);
 
 #endif

@@ -1,14 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* portleak top: the full screen (ncurses). */
 #include <ctype.h>
+#include <errno.h>
 #include <curses.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "model/advice.h"
-#include "cmd/commands.h"
 #include "model/names.h"
-#include "host/sysinfo.h"
 #include "views/top.h"
 
 #define KEY_WAIT_MS 100
@@ -21,8 +19,10 @@ enum view { VIEW_PROCS, VIEW_DESTS, VIEW_DETAIL, VIEW_HELP, VIEW_ADVICE };
 
 enum color { C_LEAK = 1, C_GROWING, C_PORTS, C_TITLE };
 
-struct tui {
+struct pl_tui {
+	struct pl_tui_settings settings;
 	struct pl_report report;
+	struct pl_report_meta meta;
 	bool have_report;
 	struct pl_proc *rows; /* filtered and sorted copy of report.procs */
 	size_t n_rows;
@@ -36,7 +36,6 @@ struct tui {
 	bool editing;
 	char edit[FILTER_LEN];
 	bool paused;
-	struct pl_host_facts facts;
 };
 
 static const char *const help_text[] = {
@@ -84,7 +83,7 @@ static bool matches(const struct pl_proc *p, const char *filter)
 	return false;
 }
 
-static void select_row(struct tui *u, size_t i)
+static void select_row(struct pl_tui *u, size_t i)
 {
 	u->sel = i;
 	if (i < u->n_rows) {
@@ -94,7 +93,7 @@ static void select_row(struct tui *u, size_t i)
 }
 
 /* Rebuild the visible rows; keep the same process selected if it is there. */
-static void build_rows(struct tui *u)
+static void build_rows(struct pl_tui *u)
 {
 	size_t i;
 
@@ -112,23 +111,19 @@ static void build_rows(struct tui *u)
 	select_row(u, u->n_rows && u->sel >= u->n_rows ? u->n_rows - 1 : u->sel);
 }
 
-static int refresh_report(struct tui *u, struct pl_tracker *t)
+static int take_report(struct pl_tui *u, struct pl_report *r, const struct pl_report_meta *m)
 {
-	struct pl_report r;
-	struct pl_proc *rows;
-	int err = tracker__report(t, &r);
+	struct pl_proc *rows = calloc(r->n_procs + 1, sizeof(*rows));
 
-	if (err)
-		return err;
-	rows = calloc(r.n_procs + 1, sizeof(*rows));
 	if (!rows) {
-		model__free(&r);
-		return -1;
+		model__free(r);
+		return -ENOMEM;
 	}
 	if (u->have_report)
 		model__free(&u->report);
 	free(u->rows);
-	u->report = r;
+	u->report = *r;
+	u->meta = *m;
 	u->rows = rows;
 	u->have_report = true;
 	build_rows(u);
@@ -165,12 +160,12 @@ static attr_t verdict_attr(enum pl_verdict v)
 	}
 }
 
-static int draw_header(const struct tui *u, const struct pl_tracker *t)
+static int draw_header(const struct pl_tui *u)
 {
 	char head[3][PL_LINE_LEN], status[PL_LINE_LEN];
 	int i;
 
-	top__header(t, &u->report, head);
+	top__header(&u->report, &u->meta, head);
 	for (i = 0; i < 3; i++)
 		put_line(i, head[i], i == 0 ? A_BOLD : A_NORMAL);
 	if (u->editing)
@@ -178,12 +173,12 @@ static int draw_header(const struct tui *u, const struct pl_tracker *t)
 	else
 		snprintf(status, sizeof(status), "sort: %s   filter: %s   refresh %.1fs%s",
 			 top__sort_name(u->sort), *u->filter ? u->filter : "-",
-			 t->opts->interval_s, u->paused ? "   [PAUSED]" : "");
+			 u->settings.interval_s, u->paused ? "   [PAUSED]" : "");
 	put_line(3, status, A_NORMAL);
 	return 4;
 }
 
-static void keep_visible(struct tui *u, int height)
+static void keep_visible(struct pl_tui *u, int height)
 {
 	if (height <= 0)
 		return;
@@ -193,7 +188,7 @@ static void keep_visible(struct tui *u, int height)
 		u->scroll = u->sel - (size_t)height + 1;
 }
 
-static void draw_procs(struct tui *u, int y)
+static void draw_procs(struct pl_tui *u, int y)
 {
 	char line[PL_LINE_LEN];
 	int height = LINES - y - 3;
@@ -212,7 +207,7 @@ static void draw_procs(struct tui *u, int y)
 		put_line(LINES - 2, u->rows[u->sel].reasons[0], A_BOLD);
 }
 
-static void draw_dests(struct tui *u, int y)
+static void draw_dests(struct pl_tui *u, int y)
 {
 	char line[PL_LINE_LEN];
 	size_t i;
@@ -229,7 +224,7 @@ static void draw_dests(struct tui *u, int y)
 		put_line(y, "(no local ports in use toward any destination)", A_DIM);
 }
 
-static void draw_detail(struct tui *u, int y)
+static void draw_detail(struct pl_tui *u, int y)
 {
 	const struct pl_proc *p = u->sel < u->n_rows ? &u->rows[u->sel] : NULL;
 	char line[PL_LINE_LEN], comm[4 * PL_COMM_LEN + 1], cgroup[4 * PL_CGROUP_LEN + 1];
@@ -277,7 +272,7 @@ static void put_wrapped(int *y, const char *text, attr_t attr)
 	}
 }
 
-static void draw_advice(struct tui *u, int y)
+static void draw_advice(struct pl_tui *u, int y)
 {
 	char lines[MAX_ADVICE][PL_ADVICE_LEN], title[PL_LINE_LEN], comm[4 * PL_COMM_LEN + 1];
 	const struct pl_proc *p = u->sel < u->n_rows ? &u->rows[u->sel] : NULL;
@@ -288,12 +283,12 @@ static void draw_advice(struct tui *u, int y)
 	names__printable(p->comm, sizeof(p->comm), comm, sizeof(comm));
 	snprintf(title, sizeof(title), "advice for pid %u (%s)   Esc: back", p->pid, comm);
 	put_line(y++, title, A_REVERSE);
-	n = advice__lines(p, &u->facts, lines, MAX_ADVICE);
+	n = advice__lines(p, &u->settings.facts, lines, MAX_ADVICE);
 	for (i = 0; i < n; i++)
 		put_wrapped(&y, lines[i], A_NORMAL);
 }
 
-static void draw(struct tui *u, const struct pl_tracker *t)
+static void draw(struct pl_tui *u)
 {
 	int y;
 	size_t i;
@@ -304,7 +299,7 @@ static void draw(struct tui *u, const struct pl_tracker *t)
 		refresh();
 		return;
 	}
-	y = draw_header(u, t) + 1;
+	y = draw_header(u) + 1;
 	if (u->view == VIEW_PROCS)
 		draw_procs(u, y);
 	else if (u->view == VIEW_DESTS)
@@ -323,7 +318,7 @@ static void draw(struct tui *u, const struct pl_tracker *t)
 
 /* --- keys --------------------------------------------------------------------- */
 
-static void edit_key(struct tui *u, int ch)
+static void edit_key(struct pl_tui *u, int ch)
 {
 	size_t len = strlen(u->edit);
 
@@ -341,7 +336,7 @@ static void edit_key(struct tui *u, int ch)
 	}
 }
 
-static void move_selection(struct tui *u, long by)
+static void move_selection(struct pl_tui *u, long by)
 {
 	long sel = (long)u->sel + by;
 
@@ -351,7 +346,7 @@ static void move_selection(struct tui *u, long by)
 	u->follow = true;
 }
 
-static void open_view(struct tui *u, enum view v)
+static void open_view(struct pl_tui *u, enum view v)
 {
 	if (u->view == VIEW_PROCS || u->view == VIEW_DESTS)
 		u->back = u->view;
@@ -359,7 +354,7 @@ static void open_view(struct tui *u, enum view v)
 }
 
 /* Returns false to quit. */
-static bool handle_key(struct tui *u, int ch)
+static bool handle_key(struct pl_tui *u, int ch)
 {
 	int page = LINES > 10 ? LINES - 10 : 1;
 
@@ -452,38 +447,55 @@ static void screen_open(void)
 	}
 }
 
-int tui__run(struct pl_tracker *t, const struct pl_options *o)
+int tui__open(struct pl_tui **out, const struct pl_tui_settings *s)
 {
-	struct tui u = { .view = VIEW_PROCS, .back = VIEW_PROCS };
-	__u64 interval = (__u64)(o->interval_s * 1e9), next = 0, now;
-	bool running = true, dirty = true;
-	int err = 0, ch;
+	struct pl_tui *u = calloc(1, sizeof(*u));
 
-	sysinfo__port_range(&u.facts.port_low, &u.facts.port_high);
-	u.facts.tw_reuse = -1;
-	sysinfo__sysctl("/proc/sys/net/ipv4/tcp_tw_reuse", &u.facts.tw_reuse);
+	*out = u;
+	if (!u)
+		return -ENOMEM;
+	u->settings = *s;
+	u->view = u->back = VIEW_PROCS;
 	screen_open();
-	while (running && !err && !tracker__interrupted()) {
-		now = sysinfo__now_ns();
-		if (!u.paused && now >= next) {
-			err = refresh_report(&u, t);
-			next = now + interval;
-			dirty = true;
-		}
-		if (dirty)
-			draw(&u, t);
-		ch = getch();
-		dirty = ch != ERR;
-		if (ch != ERR && ch != KEY_RESIZE)
-			running = handle_key(&u, ch);
-		if (!err)
-			err = tracker__trace(t, 0);
-	}
+	draw(u);
+	return 0;
+}
+
+int tui__show(struct pl_tui *u, struct pl_report *r, const struct pl_report_meta *m)
+{
+	int err = take_report(u, r, m);
+
+	if (!err)
+		draw(u);
+	return err;
+}
+
+bool tui__key(struct pl_tui *u)
+{
+	int ch = getch();
+	bool running = true;
+
+	if (ch == ERR)
+		return true;
+	if (ch != KEY_RESIZE)
+		running = handle_key(u, ch);
+	if (running)
+		draw(u);
+	return running;
+}
+
+bool tui__paused(const struct pl_tui *u)
+{
+	return u->paused;
+}
+
+void tui__close(struct pl_tui *u)
+{
+	if (!u)
+		return;
 	endwin();
-	if (u.have_report)
-		model__free(&u.report);
-	free(u.rows);
-	if (err)
-		fprintf(stderr, "portleak: failed to refresh: %s\n", strerror(err < 0 ? -err : err));
-	return err ? PL_EXIT_RUNTIME : 0;
+	if (u->have_report)
+		model__free(&u->report);
+	free(u->rows);
+	free(u);
 }

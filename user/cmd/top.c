@@ -1,0 +1,97 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* portleak top: batch mode (-b) and the loop of the full screen. */
+#include <stdio.h>
+#include <unistd.h>
+
+#include "cmd/commands.h"
+#include "host/sysinfo.h"
+#include "views/top.h"
+
+static void print_batch(const struct pl_report *r, const struct pl_report_meta *m)
+{
+	char head[3][PL_LINE_LEN], line[PL_LINE_LEN];
+	size_t i, j;
+
+	top__header(r, m, head);
+	printf("%s\n%s\n%s\n\n%s\n", head[0], head[1], head[2], top__proc_columns());
+	for (i = 0; i < r->n_procs; i++) {
+		top__proc_line(&r->procs[i], line, sizeof(line));
+		puts(line);
+		for (j = 0; r->procs[i].verdict != PL_VERDICT_OK && j < r->procs[i].n_reasons; j++)
+			printf("        %s\n", r->procs[i].reasons[j]);
+	}
+	printf("\n%s\n", top__dest_columns());
+	for (i = 0; i < r->n_dests && i < 10; i++) {
+		top__dest_line(&r->dests[i], 0, line, sizeof(line));
+		puts(line);
+	}
+	putchar('\n');
+	fflush(stdout);
+}
+
+static int run_batch(struct pl_tracker *t, const struct pl_options *o)
+{
+	struct pl_report_meta meta;
+	struct pl_report r;
+	unsigned long n;
+	int err = 0;
+
+	for (n = 0; !err && !tracker__interrupted() && (!o->count || n < o->count); n++) {
+		err = tracker__trace(t, o->interval_s);
+		if (!err)
+			err = tracker__report(t, &r);
+		if (err)
+			break;
+		tracker__meta(t, &meta);
+		print_batch(&r, &meta);
+		model__free(&r);
+	}
+	return err ? commands__fail(err, NULL, "build the report") : 0;
+}
+
+static int run_screen(struct pl_tracker *t, const struct pl_options *o)
+{
+	struct pl_tui_settings s = { .interval_s = o->interval_s, .facts.tw_reuse = -1 };
+	__u64 interval = (__u64)(o->interval_s * 1e9), next = 0, now;
+	struct pl_report_meta meta;
+	struct pl_report r;
+	struct pl_tui *u;
+	bool running = true;
+	int err;
+
+	sysinfo__port_range(&s.facts.port_low, &s.facts.port_high);
+	sysinfo__sysctl("/proc/sys/net/ipv4/tcp_tw_reuse", &s.facts.tw_reuse);
+	err = tui__open(&u, &s);
+	while (!err && running && !tracker__interrupted()) {
+		now = sysinfo__now_ns();
+		if (!tui__paused(u) && now >= next) {
+			if ((err = tracker__report(t, &r)))
+				break;
+			tracker__meta(t, &meta);
+			if ((err = tui__show(u, &r, &meta)))
+				break;
+			next = now + interval;
+		}
+		running = tui__key(u);
+		err = tracker__trace(t, 0);
+	}
+	tui__close(u);
+	return err ? commands__fail(err, NULL, "refresh") : 0;
+}
+
+int cmd_top(const struct pl_options *o)
+{
+	struct pl_tracker t;
+	int status;
+
+	if (!o->batch && !isatty(STDOUT_FILENO)) {
+		fprintf(stderr, "portleak: top needs a terminal; use 'portleak top -b' for plain text\n");
+		return PL_EXIT_USAGE;
+	}
+	tracker__catch_signals();
+	if ((status = commands__start(&t, o, true)))
+		return status;
+	status = o->batch ? run_batch(&t, o) : run_screen(&t, o);
+	tracker__stop(&t);
+	return status;
+}
