@@ -32,10 +32,11 @@ BPF_OBJS  := $(BUILD)/bpf/maps.bpf.o $(filter-out $(BUILD)/bpf/maps.bpf.o,\
 SKEL      := $(BUILD)/portleak.skel.h
 USER_SRCS := $(wildcard user/*/*.c)
 USER_OBJS := $(patsubst user/%.c,$(BUILD)/user/%.o,$(USER_SRCS))
-# Pure model code and the views that render it, shared by the agent and the
-# unit tests.
+# Plain C without BPF, shared by the agent and the unit tests: the model,
+# the views that render it, and the host readers the tests feed files to.
 MODEL_OBJS := $(patsubst user/%.c,$(BUILD)/user/%.o,$(wildcard user/model/*.c)) \
-              $(addprefix $(BUILD)/user/views/,json.o metrics.o report_json.o report_text.o top.o)
+              $(addprefix $(BUILD)/user/views/,json.o metrics.o report_json.o report_text.o top.o) \
+              $(addprefix $(BUILD)/user/host/,cgroups.o sysinfo.o)
 WORKLOADS := $(patsubst tests/integration/workloads/%.c,$(BUILD)/tests/%,\
              $(wildcard tests/integration/workloads/*.c))
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/*.c))
@@ -49,12 +50,17 @@ FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=a
 FUZZ_SECS  ?= 15
 
 .DELETE_ON_ERROR:
-.PHONY: all deps test test-unit test-integration test-asan test-valgrind test-fuzz test-vm soak bench clean
+.PHONY: all deps test-deps test test-unit test-integration test-asan test-valgrind test-fuzz test-vm soak bench clean
 
 all: $(BUILD)/portleak $(WORKLOADS)
 
 deps:
 	$(Q)scripts/install-deps.sh
+
+# What the tests need beyond the build (tmux, prometheus, qemu, ...),
+# installed without starting any service.
+test-deps:
+	$(Q)scripts/install-deps.sh --test
 
 $(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c | $(BUILD)/bpf
 	$(call msg,BPF,$@)
@@ -98,6 +104,10 @@ $(BUILD)/fuzz/fuzz_options: tests/fuzz/fuzz_options.c user/cmd/options.c user/lo
 	$(call msg,FUZZ,$@)
 	$(Q)$(CLANG) $(USER_CPPFLAGS) -std=gnu11 $(WARN) $(FUZZ_FLAGS) $(filter %.c,$^) -o $@ -lbpf -lelf -lz
 
+$(BUILD)/fuzz/fuzz_http: tests/fuzz/fuzz_http.c user/views/http.c $(FUZZ_HEADERS) | $(BUILD)/fuzz
+	$(call msg,FUZZ,$@)
+	$(Q)$(CLANG) $(USER_CPPFLAGS) -std=gnu11 $(WARN) $(FUZZ_FLAGS) $(filter %.c,$^) -o $@
+
 $(BUILD)/fuzz/fuzz_encoders: tests/fuzz/fuzz_encoders.c $(MODEL_OBJS:$(BUILD)/user/%.o=user/%.c) $(FUZZ_HEADERS) | $(SKEL) $(BUILD)/fuzz
 	$(call msg,FUZZ,$@)
 	$(Q)$(CLANG) $(USER_CPPFLAGS) -std=gnu11 $(WARN) $(FUZZ_FLAGS) $(filter %.c,$^) -o $@
@@ -109,7 +119,8 @@ $(BUILD)/bench/%: tests/bench/%.c | $(BUILD)/bench
 $(BUILD)/bpf $(BUILD)/tests $(BUILD)/bench $(BUILD)/fuzz:
 	$(Q)mkdir -p $@
 
-test: test-unit test-fuzz test-integration test-asan test-valgrind
+test: test-deps
+	$(Q)$(MAKE) --no-print-directory test-unit test-fuzz test-integration test-asan test-valgrind
 
 test-unit: $(UNIT_TESTS) $(UNIT_ASAN)
 	$(Q)for t in $^; do $$t || exit 1; done
@@ -139,7 +150,7 @@ test-fuzz: $(FUZZERS)
 	done
 
 # The integration suite in Debian 5.10, 6.1 and 6.12 kernels under qemu.
-test-vm: all
+test-vm: all test-deps
 	$(Q)scripts/vm-test.sh
 
 # Five minutes of churn, then portleak reconciled with /proc and ss

@@ -147,7 +147,9 @@ static __always_inline void pl_emit_failure(__u32 kind, __s32 err,
 	bpf_ringbuf_submit(ev, 0);
 }
 
-/* The socket behind fd @fd of the current process, or NULL. */
+/* The socket behind @file, or NULL when it is not a socket. Through the
+ * socket's own back pointer rather than bpf_sock_from_file() (5.11+), so
+ * that 5.10 resolves sockets too. */
 static __always_inline struct sock *pl_sock_of_file(struct file *file)
 {
 	struct socket *sock;
@@ -164,6 +166,7 @@ static __always_inline struct sock *pl_sock_of_file(struct file *file)
 	return BPF_CORE_READ(sock, sk);
 }
 
+/* The socket behind fd @fd of the current process, or NULL. */
 static __always_inline struct sock *pl_sock_of_fd(long fd)
 {
 	struct task_struct *task = (struct task_struct *)bpf_get_current_task();

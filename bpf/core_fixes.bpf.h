@@ -1,6 +1,18 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
-/* Kernel differences, all in one place. Each fix names the kernel version
- * (and commit) where the layout or signature changed. */
+/* Kernel differences: the CO-RE fixes live here, each with the kernel
+ * version (and commit) where the layout or signature changed. The few that
+ * are not a field or a signature are handled where they bite, and listed
+ * here so that this file stays the index of them all:
+ *  - bpf_sock_from_file() exists from 5.11 only: pl_sock_of_file()
+ *    (common.bpf.h) goes from the file to its socket through the socket
+ *    inode on every kernel instead.
+ *  - socket storage for tracing programs (5.11): not used; the ledger is a
+ *    hash map on every kernel (maps.bpf.h).
+ *  - inet_csk_accept()'s two signatures (6.10, below): one fexit program
+ *    each in accept.bpf.c; user/loader/hooks.c loads the one that matches.
+ *  - bpf_prog_info.recursion_misses (5.12): user/loader/agent.c reads it;
+ *    older kernels report 0 missed runs.
+ *  - the ring buffer (5.8): required; doctor says when it is missing. */
 #ifndef PORTLEAK_CORE_FIXES_BPF_H
 #define PORTLEAK_CORE_FIXES_BPF_H
 
@@ -39,6 +51,6 @@ static __always_inline __u64 pl_kernfs_id(struct kernfs_node *kn)
  * 92ef0fd55ac8 "net: change proto and proto_ops accept type"), which moves
  * the fexit return value. A ctx offset must be a constant, so accept.bpf.c
  * has one program per signature and userspace loads the one that matches
- * (hooks__select). */
+ * (the program table of user/loader/hooks.c). */
 
 #endif

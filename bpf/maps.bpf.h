@@ -14,8 +14,10 @@
 /* Socket ledger: struct sock address -> owner, tuple, state, times.
  * Inserted in process context only: ledger.bpf.c (connect, listen),
  * accept.bpf.c (accept) and walk.bpf.c (start-up walk).
+ * Rewritten by walk.bpf.c when the fd walk finds that the owner no longer
+ * holds the socket (the ADOPT pass: it goes to a process that does).
  * Deleted by ledger.bpf.c on the transition to CLOSE, and by userspace for
- * entries whose socket no longer exists (user/ledger.c). */
+ * entries whose socket no longer exists (maps__gc in user/loader/maps.c). */
 PL_MAP struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, PL_LEDGER_DEFAULT);
@@ -25,7 +27,8 @@ PL_MAP struct {
 
 /* Per-process counters: struct pl_owner -> opened, closed, failures.
  * Inserted by any BPF program that counts for a process (common.bpf.h).
- * Deleted by userspace once the process has exited (user/ledger.c). */
+ * Deleted by userspace once the process has exited and nothing refers to it
+ * (maps__gc in user/loader/maps.c). */
 PL_MAP struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, PL_OWNERS_DEFAULT);
@@ -36,7 +39,7 @@ PL_MAP struct {
 /* TIME_WAIT owners: (netns, 4-tuple) -> the last owner of the socket.
  * Inserted by ledger.bpf.c when a FIN_WAIT2 or CLOSING socket closes.
  * Deleted by userspace when no timewait socket has that tuple any more
- * (user/ledger.c). */
+ * (maps__gc in user/loader/maps.c). */
 PL_MAP struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, PL_TIMEWAIT_DEFAULT);
@@ -62,7 +65,7 @@ PL_MAP struct {
 } bind_args SEC(".maps");
 
 /* Port-allocation failures for userspace (struct pl_failure).
- * Written by ledger.bpf.c (connect) and bind.bpf.c; read by user/failures.c. */
+ * Written by ledger.bpf.c (connect) and bind.bpf.c; read by user/loader/failures.c. */
 PL_MAP struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, PL_EVENTS_DEFAULT);

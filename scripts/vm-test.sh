@@ -12,6 +12,9 @@
 #                                        each runs on one host thread)
 #   PORTLEAK_VM_TESTS="test_a test_b"     a subset of the tests below
 #   PORTLEAK_VM_LOCKDOWN=0               skip the boot with lockdown=confidentiality
+#   PORTLEAK_VM_SCRIPT=scripts/tw-probe.sh   run that script of the tree in
+#                                        each kernel instead of the suite, and
+#                                        print its "probe:" lines
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -125,6 +128,8 @@ build_initramfs() {
 	cp "$ROOT"/tests/integration/*.sh "$INITRD/portleak/tests/integration/"
 	mkdir -p "$INITRD/portleak/tests/soak"
 	cp "$ROOT"/tests/soak/soak.sh "$INITRD/portleak/tests/soak/"
+	mkdir -p "$INITRD/portleak/scripts"
+	cp "$ROOT"/scripts/*.sh "$INITRD/portleak/scripts/"
 	cp "$ROOT/scripts/vm/init" "$INITRD/init"
 	echo "root:x:0:0:root:/:/bin/sh" >"$INITRD/etc/passwd"
 	echo "nobody:x:65534:65534:nobody:/:/bin/false" >>"$INITRD/etc/passwd"
@@ -193,6 +198,14 @@ for v in $KERNELS; do
 	VMLINUZ[$v]=$(fetch "$v") # downloads one at a time, before any VM runs
 done
 newest=${KERNELS##* }
+if [ -n "${PORTLEAK_VM_SCRIPT:-}" ]; then
+	for v in $KERNELS; do
+		boot_job "${VMLINUZ[$v]}" "$BUILD/vm/$v.log" none "portleak.script=$PORTLEAK_VM_SCRIPT"
+	done
+	wait
+	cat "$BUILD"/vm/*.log | tr -d '\r' | grep '^probe:'
+	exit 0
+fi
 for v in $KERNELS; do
 	boot_job "${VMLINUZ[$v]}" "$BUILD/vm/$v.log" "$MODES" "${PORTLEAK_VM_APPEND:-}" "${TESTS[@]}"
 done

@@ -25,6 +25,7 @@ PIDS=()
 NETNS=()
 AGENT=
 PINDIR= # serve --pin-dir of the test, on bpffs
+CGROUPS=() # cgroups the test made, removed once their processes are gone
 
 cleanup() {
 	{
@@ -34,6 +35,7 @@ cleanup() {
 		wait
 		for ns in "${NETNS[@]}"; do ip netns del "$ns"; done
 		[ -n "$PINDIR" ] && rm -rf "$PINDIR"
+		for cg in "${CGROUPS[@]}"; do rmdir "$cg"; done
 	} 2>/dev/null
 	rm -rf "$T"
 }
@@ -704,6 +706,8 @@ test_doctor() {
 . "$ROOT/tests/integration/reliability.sh"
 # shellcheck source=tests/integration/startup.sh
 . "$ROOT/tests/integration/startup.sh"
+# shellcheck source=tests/integration/serve.sh
+. "$ROOT/tests/integration/serve.sh"
 
 # --- runner -------------------------------------------------------------------
 

@@ -9,6 +9,7 @@
 #include <bpf/libbpf.h>
 
 #include "cmd/commands.h"
+#include "host/cgroups.h"
 #include "host/sysinfo.h"
 
 #define TCP_TIMEWAIT_LEN_S 60 /* include/net/tcp.h: compiled in */
@@ -29,7 +30,7 @@ static void row(const char *name, const char *fmt, ...)
 
 static void print_kernel(void)
 {
-	char kernel[128], lockdown[32];
+	char kernel[128], lockdown[32], cgroup[256];
 	const char *missing = sysinfo__missing_caps();
 
 	sysinfo__kernel(kernel, sizeof(kernel));
@@ -48,6 +49,9 @@ static void print_kernel(void)
 	row("BPF filesystem", "%s", sysinfo__on_bpffs(PL_BPFFS_PATH)
 		? "mounted at " PL_BPFFS_PATH " (serve --pin keeps its maps there)"
 		: "not mounted at " PL_BPFFS_PATH ": portleak mounts it if it can; serve --pin needs it");
+	row("cgroup v2", "%s", cgroups__find_mount(PL_MOUNTINFO_PATH, cgroup, sizeof(cgroup))
+		? "not mounted: processes show no cgroup"
+		: cgroup);
 	row("ring buffer", "%s", libbpf_probe_bpf_map_type(BPF_MAP_TYPE_RINGBUF, NULL) == 1
 					 ? "yes" : "no (needs 5.8)");
 	row("kprobes", "%s", access("/sys/kernel/tracing/kprobe_events", F_OK) == 0 ||

@@ -124,10 +124,10 @@ static void reread_config(struct server *s)
 		 o.top_k, o.interval_s, o.leak_age_s);
 }
 
-static int loop(struct server *s, int fd)
+static int loop(struct server *s, struct pl_http *http)
 {
 	__u64 next = 0, now;
-	int err = 0, n;
+	int err = 0;
 
 	while (!err && !tracker__interrupted()) {
 		if (reload)
@@ -137,9 +137,8 @@ static int loop(struct server *s, int fd)
 			err = refresh(s);
 			next = now + (__u64)(s->opts.interval_s * 1e9);
 		}
-		n = http__serve(fd, HTTP_WAIT_MS, handle, s);
-		if (n < 0)
-			err = n;
+		if (!err)
+			err = http__serve(http, HTTP_WAIT_MS, handle, s);
 		if (!err)
 			err = tracker__trace(&s->tracker, 0);
 	}
@@ -151,6 +150,7 @@ int cmd_serve(const struct pl_options *o)
 	struct sigaction hup = { .sa_handler = on_hup };
 	struct server s = { .opts = *o };
 	struct pl_why why = { "" };
+	struct pl_http *http;
 	int fd, err, status;
 
 	tracker__catch_signals();
@@ -166,8 +166,13 @@ int cmd_serve(const struct pl_options *o)
 		fprintf(stderr, "portleak: failed to listen on %s: %s\n", o->listen, strerror(-fd));
 		return PL_EXIT_RUNTIME;
 	}
-	if ((status = commands__start(&s.tracker, &s.opts, true))) {
+	http = http__new(fd);
+	if (!http) {
 		close(fd);
+		return commands__fail(-ENOMEM, NULL, "start the HTTP server");
+	}
+	if ((status = commands__start(&s.tracker, &s.opts, true))) {
+		http__free(http);
 		return status;
 	}
 	err = privileges__drop(o->user, !o->own_netns, &why);
@@ -177,7 +182,7 @@ int cmd_serve(const struct pl_options *o)
 			 hooks__accept_name(s.tracker.agent.plan),
 			 hooks__bind_name(s.tracker.agent.plan), privileges__effective(),
 			 o->user ? ", user " : "", o->user ? o->user : "");
-		err = loop(&s, fd);
+		err = loop(&s, http);
 	}
 	if (err && why.text[0])
 		log_line("stopping: %s", why.text);
@@ -188,6 +193,6 @@ int cmd_serve(const struct pl_options *o)
 	if (s.have_report)
 		model__free(&s.report);
 	tracker__stop(&s.tracker);
-	close(fd);
+	http__free(http);
 	return commands__status(err);
 }

@@ -7,7 +7,8 @@
 #include "loader/hooks.h"
 
 /* Best first: fexit costs a few ns per call, a kretprobe more, and a
- * syscall tracepoint slows every syscall on the host (DESIGN.md 1.4).
+ * syscall tracepoint slows every syscall on the host (about 40 ns each,
+ * measured: getppid 125 -> 164 ns).
  * Indexed by mode. */
 static const struct pl_hook_plan plans[] = {
 	[PL_HOOKS_FEXIT] = { PL_HOOKS_FEXIT, PL_STATE_TP_BTF, PL_FN_FEXIT, PL_FN_FEXIT },

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
-/* Snapshot JSON, version 1 (DESIGN.md section 4). */
+/* Snapshot JSON, version 1: the names the README documents are kept;
+ * fields are only ever added. */
 #include "views/json.h"
 #include "model/names.h"
 #include "views/report.h"

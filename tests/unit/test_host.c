@@ -1,0 +1,67 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* Unit tests for the host readers that take a file: where cgroup v2 is
+ * mounted, on each layout a host may have. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "host/cgroups.h"
+
+static int passed, failed;
+
+#define CHECK(cond)                                                              \
+	do {                                                                     \
+		if (cond) {                                                      \
+			passed++;                                                \
+		} else {                                                         \
+			failed++;                                                \
+			fprintf(stderr, "%s:%d: CHECK(%s) failed\n", __FILE__, __LINE__, #cond); \
+		}                                                                \
+	} while (0)
+
+/* The cgroup2 mount of a mountinfo with @text, into @buf; the errno. */
+static int mount_of(const char *text, char *buf, size_t len)
+{
+	char path[] = "/tmp/portleak-mountinfo.XXXXXX";
+	int fd = mkstemp(path), err;
+
+	if (fd < 0 || write(fd, text, strlen(text)) != (ssize_t)strlen(text))
+		return -999;
+	close(fd);
+	err = cgroups__find_mount(path, buf, len);
+	unlink(path);
+	return err;
+}
+
+static void test_cgroup2_mount_on_every_layout(void)
+{
+	char buf[256];
+
+	/* unified (cgroup v2 only) */
+	CHECK(mount_of("22 1 0:21 / /sys rw - sysfs sysfs rw\n"
+		       "30 22 0:26 / /sys/fs/cgroup rw,nosuid shared:9 - cgroup2 cgroup2 rw\n",
+		       buf, sizeof(buf)) == 0 && !strcmp(buf, "/sys/fs/cgroup"));
+	/* systemd's hybrid layout: v1 controllers, v2 under unified */
+	CHECK(mount_of("31 22 0:27 / /sys/fs/cgroup ro shared:9 - tmpfs tmpfs ro,mode=755\n"
+		       "32 31 0:28 / /sys/fs/cgroup/unified rw shared:10 - cgroup2 cgroup2 rw,nsdelegate\n"
+		       "33 31 0:29 / /sys/fs/cgroup/systemd rw shared:11 - cgroup cgroup rw,name=systemd\n",
+		       buf, sizeof(buf)) == 0 && !strcmp(buf, "/sys/fs/cgroup/unified"));
+	/* v1 only: no cgroup2 */
+	CHECK(mount_of("33 31 0:29 / /sys/fs/cgroup/memory rw - cgroup cgroup rw,memory\n",
+		       buf, sizeof(buf)) == -2);
+	/* several optional fields, and a blank escaped in the mount point */
+	CHECK(mount_of("40 1 0:30 / /mnt/my\\040cgroups rw shared:1 master:2 - cgroup2 none rw\n",
+		       buf, sizeof(buf)) == 0 && !strcmp(buf, "/mnt/my cgroups"));
+	/* a mount point longer than the buffer is skipped */
+	CHECK(mount_of("40 1 0:30 / /a/very/long/path rw - cgroup2 none rw\n", buf, 8) == -2);
+	/* garbage */
+	CHECK(mount_of("- cgroup2\n\n - \nx - cgroup2\n", buf, sizeof(buf)) == -2);
+}
+
+int main(void)
+{
+	test_cgroup2_mount_on_every_layout();
+	printf("unit: %d passed, %d failed\n", passed, failed);
+	return failed ? 1 : 0;
+}
