@@ -12,12 +12,16 @@
  *    each in accept.bpf.c; user/loader/hooks.c loads the one that matches.
  *  - bpf_prog_info.recursion_misses (5.12): user/loader/agent.c reads it;
  *    older kernels report 0 missed runs.
- *  - the ring buffer (5.8): required; doctor says when it is missing. */
+ *  - the ring buffer (5.8): required; doctor says when it is missing.
+ *  - CONFIG_HZ differs between kernels: the walk reads jiffies_64 with
+ *    CLOCK_MONOTONIC and user/model/clocks.c derives HZ from them. */
 #ifndef PORTLEAK_CORE_FIXES_BPF_H
 #define PORTLEAK_CORE_FIXES_BPF_H
 
 #include "vmlinux.h"
 #include <bpf/bpf_core_read.h>
+
+#include "walk.h"
 
 /* sk_protocol was an 8-bit bitfield until 5.6 (commit bf9765145b85 "sock:
  * make sk_protocol a 16-bit value"); the probed bitfield read handles both. */
@@ -52,5 +56,31 @@ static __always_inline __u64 pl_kernfs_id(struct kernfs_node *kn)
  * the fexit return value. A ctx offset must be a constant, so accept.bpf.c
  * has one program per signature and userspace loads the one that matches
  * (the program table of user/loader/hooks.c). */
+
+/* The per-socket clocks of a full TCP socket, 32-bit tcp_jiffies32 stamps
+ * that tcp_get_info() turns into lastsnd/lastrcv/lastack. All three have
+ * been in struct tcp_sock / inet_connection_sock since long before 5.10;
+ * a kernel without one leaves it 0 (read as "unknown"). */
+static __always_inline void pl_tcp_clocks(struct tcp_sock *tp, struct pl_sock_clocks *c)
+{
+	if (bpf_core_field_exists(tp->rcv_tstamp))
+		c->rcv_tstamp = BPF_CORE_READ(tp, rcv_tstamp);
+	if (bpf_core_field_exists(tp->lsndtime))
+		c->lsndtime = BPF_CORE_READ(tp, lsndtime);
+	if (bpf_core_field_exists(tp->inet_conn.icsk_ack.lrcvtime))
+		c->lrcvtime = BPF_CORE_READ(tp, inet_conn.icsk_ack.lrcvtime);
+}
+
+/* When a timewait socket's timer fires, in jiffies: the kernel set it to
+ * the moment of entry plus TCP_TIMEWAIT_LEN. tw_timer is a struct
+ * timer_list on every kernel portleak supports (5.10+) but has been
+ * reworked around; a kernel without tw_timer.expires reports 0, and the
+ * socket's age is then unknown. */
+static __always_inline __u64 pl_tw_expires(struct inet_timewait_sock *tw)
+{
+	if (!bpf_core_field_exists(tw->tw_timer.expires))
+		return 0;
+	return BPF_CORE_READ(tw, tw_timer.expires);
+}
 
 #endif

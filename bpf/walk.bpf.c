@@ -9,7 +9,8 @@
  *                   fork, passed it over a unix socket, exited) is charged to
  *                   the first process found holding it.
  * walk_tcp:  every TCP socket of the reader's network namespace, TIME_WAIT
- *            and request sockets included, as struct pl_tcp_record. */
+ *            and request sockets included, as struct pl_tcp_record, with
+ *            the kernel's own clocks of each socket. */
 #include "common.bpf.h"
 #include "walk.h"
 
@@ -81,16 +82,20 @@ int walk_tcp(struct bpf_iter__tcp *ctx)
 	pl_read_tuple(skc, &rec.tuple);
 	rec.state = BPF_CORE_READ(skc, skc_state);
 	rec.kind = PL_REC_FULL;
+	rec.clocks.jiffies = bpf_jiffies64();
+	rec.clocks.now_ns = bpf_ktime_get_ns();
 	if (rec.state == PL_TCP_TIME_WAIT) {
 		rec.kind = PL_REC_TIMEWAIT;
 		rec.state = BPF_CORE_READ((struct inet_timewait_sock *)skc,
 					  tw_substate);
+		rec.clocks.tw_expires = pl_tw_expires((struct inet_timewait_sock *)skc);
 	} else if (rec.state == PL_TCP_NEW_SYN_RECV) {
 		rec.kind = PL_REC_REQUEST;
 		rec.state = PL_TCP_SYN_RECV;
 		rec.listener = (__u64)BPF_CORE_READ(skc, skc_listener);
 	} else {
 		rec.ino = pl_socket_ino((struct sock *)skc);
+		pl_tcp_clocks((struct tcp_sock *)skc, &rec.clocks);
 	}
 	bpf_seq_write(ctx->meta->seq, &rec, sizeof(rec));
 	return 0;

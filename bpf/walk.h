@@ -13,6 +13,21 @@ enum pl_record_kind {
 	PL_REC_REQUEST,  /* request socket (SYN_RECV): owner is its listener's */
 };
 
+/* The kernel's own clocks of one socket (what `ss -ti` shows as lastsnd,
+ * lastrcv and lastack), read as they are: 32-bit tcp_jiffies32 stamps of
+ * full sockets, the expiry of a timewait socket's timer in jiffies, and
+ * the iterator's jiffies_64 and CLOCK_MONOTONIC, read together, so that
+ * userspace converts them without knowing CONFIG_HZ (model/clocks.h). */
+struct pl_sock_clocks {
+	__u64 jiffies;     /* bpf_jiffies64() when the socket was read */
+	__u64 now_ns;      /* bpf_ktime_get_ns() at the same moment */
+	__u64 tw_expires;  /* timewait sockets: tw_timer.expires (jiffies); 0: unknown */
+	__u32 rcv_tstamp;  /* full sockets: last ACK received */
+	__u32 lrcvtime;    /* last data received */
+	__u32 lsndtime;    /* last data sent */
+	__u32 pad;
+};
+
 /* One record of the iter/tcp output, read by userspace. */
 struct pl_tcp_record {
 	__u64 sk;       /* struct sock address: the ledger key */
@@ -22,6 +37,7 @@ struct pl_tcp_record {
 	__u8 kind;      /* enum pl_record_kind */
 	__u8 pad[6];
 	__u64 ino;      /* full sockets: inode of its struct socket (socket:[ino]); 0 if none */
+	struct pl_sock_clocks clocks;
 };
 
 #endif

@@ -16,6 +16,8 @@ struct pl_tracker_config commands__config(const struct pl_options *o)
 		.verbose = o->verbose,
 		.own_netns = o->own_netns,
 		.leak_age_s = o->leak_age_s,
+		.idle_age_s = o->idle_age_s,
+		.stale_min = o->stale_min,
 		.filter = o->filter,
 	};
 }

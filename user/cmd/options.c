@@ -68,6 +68,10 @@ static const char usage_snapshot[] =
 "      --port PORT       only sockets with this local or remote port\n"
 "      --cgroup PATH     only processes in this cgroup v2 path or below it\n"
 "      --leak-age SECS   CLOSE_WAIT older than this is a leak (default 60)\n"
+"      --idle-age SECS   ESTABLISHED with no data sent or received for this\n"
+"                        long is idle (default 600)\n"
+"      --stale-min N     a process holding N idle connections it opened as a\n"
+"                        client is STALE (default 20)\n"
 "      --hooks MODE      auto (default), fexit, kprobe, tracepoint or classic:\n"
 "                        force a hook path instead of the best one that works\n"
 "      --max-sockets N   size of the socket ledger (default 131072); sockets\n"
@@ -86,10 +90,14 @@ static const char usage_top[] =
 "state, then one row per process, most suspicious first, with rates over\n"
 "10 s (opened/s, closed/s), net growth of held sockets per minute, the age\n"
 "of the oldest CLOSE_WAIT, port failures and a verdict: LEAK (CLOSE_WAIT\n"
-"older than --leak-age), GROWING (held sockets grow and are not closed),\n"
+"older than --leak-age), STALE (at least --stale-min client connections\n"
+"idle longer than --idle-age: opened, never used again, never closed),\n"
 "PORTS (bind/connect failures, or a destination over 80% of the range),\n"
-"INCOMPL (nothing seen, but portleak lost data: see the lost counters),\n"
-"OK. The reason for the selected row is shown at the bottom.\n"
+"GROWING (held sockets grow and are not closed), INCOMPL (nothing seen, but\n"
+"portleak lost data: see the lost counters), OK; ranked in that order.\n"
+"Ages and idle times come from the kernel's own clocks of each socket, so\n"
+"the first refresh is already right for a leak older than portleak.\n"
+"The reason for the selected row is shown at the bottom.\n"
 "\n"
 "keys: Up/Down select   Enter sockets of the process by peer and state\n"
 "      d destinations   s, <, > sort column   / filter (comm, pid or port)\n"
@@ -98,7 +106,8 @@ static const char usage_top[] =
 "  -d, --delay SECS      refresh every SECS seconds (default 2)\n"
 "  -b, --batch           plain text, no screen control (like top -b)\n"
 "  -n, --iterations N    with -b: print N refreshes, then exit\n"
-"  -p, -c, --port, --cgroup, --leak-age, --hooks, --max-sockets,\n"
+"  -p, -c, --port, --cgroup, --leak-age, --idle-age, --stale-min, --hooks,\n"
+"  --max-sockets,\n"
 "  --event-buffer, -v\n"
 "                        as for snapshot (see 'portleak help snapshot')\n";
 
@@ -111,7 +120,8 @@ static const char usage_watch[] =
 "  -i, --interval SECS   seconds between reports (default 2)\n"
 "  -n, --iterations N    stop after N reports (default: never)\n"
 "      --json            JSON lines\n"
-"  -p, -c, --port, --cgroup, --leak-age, --hooks, --max-sockets,\n"
+"  -p, -c, --port, --cgroup, --leak-age, --idle-age, --stale-min, --hooks,\n"
+"  --max-sockets,\n"
 "  --event-buffer, -v\n"
 "                        as for snapshot (see 'portleak help snapshot')\n";
 
@@ -139,7 +149,8 @@ static const char usage_serve[] =
 "                          (default 20)\n"
 "  -i, --interval SECS     refresh the report every SECS seconds (default 5)\n"
 "      --user USER         run as USER once the programs are attached\n"
-"      --config FILE       'top_k = N', 'interval = SECS', 'leak_age = SECS'\n"
+"      --config FILE       'top_k = N', 'interval = SECS', 'leak_age = SECS',\n"
+"                          'idle_age = SECS'\n"
 "                          lines\n"
 "      --own-netns         only portleak's network namespace; no CAP_SYS_ADMIN\n"
 "                          kept\n"
@@ -247,6 +258,7 @@ static int parse_command(const char *name, enum pl_command *cmd)
 
 enum long_only {
 	OPT_JSON = 256, OPT_PORT, OPT_CGROUP, OPT_HOOKS, OPT_MAX_SOCKETS, OPT_LEAK_AGE,
+	OPT_IDLE_AGE, OPT_STALE_MIN,
 	OPT_LISTEN, OPT_TOP_K, OPT_USER, OPT_CONFIG, OPT_OWN_NETNS, OPT_VERIFY, OPT_PIN,
 	OPT_PIN_DIR, OPT_EVENT_BUFFER,
 };
@@ -266,6 +278,8 @@ static const struct option long_options[] = {
 	{ "max-sockets", required_argument, NULL, OPT_MAX_SOCKETS },
 	{ "event-buffer", required_argument, NULL, OPT_EVENT_BUFFER },
 	{ "leak-age", required_argument, NULL, OPT_LEAK_AGE },
+	{ "idle-age", required_argument, NULL, OPT_IDLE_AGE },
+	{ "stale-min", required_argument, NULL, OPT_STALE_MIN },
 	{ "listen", required_argument, NULL, OPT_LISTEN },
 	{ "top-k", required_argument, NULL, OPT_TOP_K },
 	{ "user", required_argument, NULL, OPT_USER },
@@ -304,6 +318,8 @@ static bool applies(enum pl_command cmd, int c)
 		return cmd == PL_CMD_SERVE;
 	case OPT_OWN_NETNS:
 	case OPT_LEAK_AGE:
+	case OPT_IDLE_AGE:
+	case OPT_STALE_MIN:
 	case OPT_MAX_SOCKETS:
 	case OPT_EVENT_BUFFER:
 		return tracing || cmd == PL_CMD_SERVE;
@@ -375,6 +391,10 @@ static int parse_flag(int c, const char *arg, struct pl_options *o)
 		return err;
 	case OPT_LEAK_AGE:
 		return parse_double("--leak-age", arg, MAX_DURATION_S, &o->leak_age_s);
+	case OPT_IDLE_AGE:
+		return parse_double("--idle-age", arg, MAX_DURATION_S, &o->idle_age_s);
+	case OPT_STALE_MIN:
+		return parse_ulong("--stale-min", arg, 1, 1000000, &o->stale_min);
 	case 'v':
 		o->verbose = true;
 		return 0;
@@ -418,6 +438,8 @@ int options__parse(int argc, char **argv, struct pl_options *o)
 	o->top_k = 20;
 	o->filter.port = -1;
 	o->leak_age_s = 60;
+	o->idle_age_s = 600;
+	o->stale_min = 20;
 	o->hooks = PL_HOOKS_AUTO;
 	if (argc < 2)
 		return bad("no command given");
@@ -487,6 +509,8 @@ int options__read_config(const char *path, struct pl_options *o)
 			err = parse_interval("interval", value, &o->interval_s);
 		else if (!strcmp(key, "leak_age"))
 			err = parse_double("leak_age", value, MAX_DURATION_S, &o->leak_age_s);
+		else if (!strcmp(key, "idle_age"))
+			err = parse_double("idle_age", value, MAX_DURATION_S, &o->idle_age_s);
 		else
 			err = bad("%s:%u: unknown setting '%s'", path, n, key);
 	}

@@ -39,6 +39,8 @@ struct pl_options {
 	__u32 ledger_size;
 	__u32 events_kib;    /* --event-buffer; 0 = the default */
 	double leak_age_s;
+	double idle_age_s;   /* --idle-age */
+	unsigned long stale_min; /* --stale-min */
 	bool own_netns;      /* walk only portleak's network namespace */
 	bool verbose;
 	/* serve */
@@ -49,7 +51,7 @@ struct pl_options {
 	const char *pin_dir; /* --pin: keep the counting maps in bpffs there */
 };
 
-/* Read top_k, interval and leak_age from @path ("key = value" lines).
+/* Read top_k, interval, leak_age and idle_age from @path ("key = value" lines).
  * 0, or -EINVAL after one line on stderr. */
 int options__read_config(const char *path, struct pl_options *o);
 

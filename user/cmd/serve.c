@@ -120,6 +120,7 @@ static void reread_config(struct server *s)
 	}
 	s->opts = o;
 	s->tracker.cfg.leak_age_s = o.leak_age_s;
+	s->tracker.cfg.idle_age_s = o.idle_age_s;
 	log_line("SIGHUP: re-read %s: top_k %lu, interval %.1fs, leak_age %.0fs", o.config,
 		 o.top_k, o.interval_s, o.leak_age_s);
 }

@@ -33,6 +33,9 @@ static struct pl_model_input model_input(const struct pl_tracker *t,
 		.now_ns = now_ns,
 		.trace_s = (double)(now_ns - t->started_ns) / 1e9,
 		.leak_age_s = t->cfg.leak_age_s,
+		.idle_age_s = t->cfg.idle_age_s,
+		.stale_min = t->cfg.stale_min,
+		.hz = t->hz,
 		.filter = t->cfg.filter,
 		.cgroup_path = cgroups__path,
 		.cgroup_ctx = t->cgroups,
@@ -65,6 +68,8 @@ int tracker__look(struct pl_tracker *t, unsigned int walk_flags, struct pl_maps 
 		err = walk__tcp(t->agent.skel, walk_flags | netns_flags(t), w);
 	if (!err)
 		t->netns_failed = w->netns_failed;
+	if (!err && !t->hz && w->n)
+		t->hz = clocks__hz(w->recs[0].clocks.jiffies, w->recs[0].clocks.now_ns);
 	return err;
 }
 
@@ -85,6 +90,8 @@ int tracker__report(struct pl_tracker *t, struct pl_report *out)
 	if (err)
 		return err;
 	err = walk__tcp(t->agent.skel, netns_flags(t), &w);
+	if (!err && !t->hz && w.n)
+		t->hz = clocks__hz(w.recs[0].clocks.jiffies, w.recs[0].clocks.now_ns);
 	if (!err) {
 		now = sysinfo__now_ns();
 		struct pl_model_input in = model_input(t, &w, &m, now);
@@ -239,6 +246,7 @@ void tracker__meta(const struct pl_tracker *t, struct pl_report_meta *m)
 	m->hook_accept = hooks__accept_name(plan);
 	m->hook_bind = hooks__bind_name(plan);
 	m->netns_failed = t->netns_failed;
+	m->hz = t->hz;
 	m->bpf_stats_enabled = -1;
 	sysinfo__sysctl("/proc/sys/kernel/bpf_stats_enabled", &m->bpf_stats_enabled);
 	if (!t->agent.skel)

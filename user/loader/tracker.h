@@ -24,6 +24,8 @@ struct pl_tracker_config {
 	bool verbose;        /* libbpf's own log on stderr */
 	bool own_netns;      /* walk only portleak's network namespace */
 	double leak_age_s;
+	double idle_age_s;
+	__u64 stale_min;
 	struct pl_filter filter;
 };
 
@@ -45,6 +47,7 @@ struct pl_tracker {
 	__u64 walked_ns;     /* last fd walk (owners of sockets) */
 	__u64 walk_every_ns; /* a report walks the fds when the last walk is older */
 	size_t netns_failed; /* in the last walk */
+	unsigned int hz;     /* of the kernel's clocks, from the first walk; 0 unknown */
 	enum pl_start_step failed_step;
 	char kernel[128];
 	char time[32];       /* of the last report */

@@ -10,7 +10,6 @@
 #include "model/verdict.h"
 
 #define NS_PER_S 1e9
-#define PL_TIMEWAIT_S 60 /* TCP_TIMEWAIT_LEN */
 
 static const struct pl_owner unknown_owner;
 
@@ -318,6 +317,7 @@ static struct pl_proc *proc_new(const struct pl_model_input *in,
 	if (!p->unknown)
 		snprintf(p->cgroup, sizeof(p->cgroup), "%s", cgroup_of(in, cgroup_id));
 	p->close_wait_oldest_s = -1;
+	p->idle_oldest_s = -1;
 	return p;
 }
 
@@ -378,21 +378,51 @@ static void close_wait_peer(struct pl_proc *p, const struct attrib *group, size_
 	}
 }
 
-/* How long the socket has been in its current state, as far as we know:
- * the ledger's last transition if it saw this state being entered, else
- * its creation (a lower bound), else 0. */
-static double state_age_s(const struct pl_model_input *in, const struct attrib *a)
+/* How long the socket has been in its current state. Exact when portleak
+ * saw it enter that state, or from a timewait socket's timer. Otherwise
+ * the longest of what is known for sure: since the walk found it and, in
+ * CLOSE_WAIT, since the last ACK it received (the peer's FIN carried one;
+ * a later ACK only makes the socket look younger, never older). */
+static double state_age_s(const struct pl_model_input *in, const struct attrib *a, bool *exact)
+{
+	const struct pl_tcp_record *r = a->rec;
+	const struct pl_socket *e = a->entry;
+	double age = 0, kernel;
+	bool in_state;
+
+	*exact = false;
+	if (r->kind == PL_REC_TIMEWAIT) {
+		kernel = clocks__timewait_age_s(&r->clocks, in->hz);
+		*exact = kernel >= 0;
+		if (*exact)
+			return kernel;
+		return a->tw ? age_s(in, a->tw->closed_ns) : 0;
+	}
+	if (e) {
+		in_state = e->state == r->state;
+		age = age_s(in, in_state ? e->changed_ns : e->created_ns);
+		*exact = in_state && (e->origin != PL_ORIGIN_WALK || e->changed_ns != e->created_ns);
+	}
+	if (r->state == PL_TCP_CLOSE_WAIT && !*exact) {
+		kernel = clocks__age_s(&r->clocks, r->clocks.rcv_tstamp, in->hz, NULL);
+		if (kernel > age)
+			age = kernel;
+	}
+	return age;
+}
+
+/* An ESTABLISHED socket this process opened as a client: by connect(), or
+ * found by the walk on a local port no listener of the host holds. */
+static bool opened_as_client(const struct attrib *a)
 {
 	const struct pl_socket *e = a->entry;
 
-	if (a->tw)
-		return age_s(in, a->tw->closed_ns);
-	if (!e)
-		return 0;
-	return age_s(in, e->state == a->rec->state ? e->changed_ns : e->created_ns);
+	return e && !a->server_side &&
+	       (e->origin == PL_ORIGIN_CONNECT || e->origin == PL_ORIGIN_WALK);
 }
 
-static void add_to_group(struct pl_proc *p, const struct attrib *a, double age)
+static struct pl_peer_group *add_to_group(struct pl_proc *p, const struct attrib *a,
+					   double age)
 {
 	struct pl_endpoint peer = { 0 };
 	struct pl_peer_group *g;
@@ -411,20 +441,46 @@ static void add_to_group(struct pl_proc *p, const struct attrib *a, double age)
 	}
 	if (i == p->n_groups) {
 		if (p->n_groups == PL_MAX_GROUPS)
-			return; /* the busiest groups come first once sorted */
+			return NULL; /* the busiest groups come first once sorted */
 		g = &p->groups[p->n_groups++];
-		*g = (struct pl_peer_group){ .peer = peer, .state = a->rec->state };
+		*g = (struct pl_peer_group){ .peer = peer, .state = a->rec->state,
+					     .idle_oldest_s = -1 };
 	}
 	g->count++;
 	if (age > g->oldest_s)
 		g->oldest_s = age;
+	return g;
+}
+
+/* How long an ESTABLISHED socket has moved no data, from its own clocks. */
+static void add_idle(const struct pl_model_input *in, struct pl_proc *p,
+		     struct pl_peer_group *g, const struct attrib *a)
+{
+	double idle = clocks__idle_s(&a->rec->clocks, in->hz, NULL);
+
+	if (idle < 0)
+		return;
+	if (idle > p->idle_oldest_s)
+		p->idle_oldest_s = idle;
+	if (g && idle > g->idle_oldest_s)
+		g->idle_oldest_s = idle;
+	if (idle < in->idle_age_s)
+		return;
+	p->established_idle++;
+	if (!opened_as_client(a))
+		return;
+	p->stale++;
+	if (g)
+		g->stale++;
 }
 
 static void proc_add_socket(const struct pl_model_input *in, struct pl_proc *p,
 			    const struct attrib *a)
 {
 	unsigned int state = a->rec->state;
-	double age = state_age_s(in, a);
+	struct pl_peer_group *g;
+	bool exact;
+	double age = state_age_s(in, a, &exact);
 
 	if (state < PL_TCP_NR_STATES)
 		p->states[state]++;
@@ -432,9 +488,26 @@ static void proc_add_socket(const struct pl_model_input *in, struct pl_proc *p,
 	p->held += state == PL_TCP_ESTABLISHED || state == PL_TCP_CLOSE_WAIT ||
 		   state == PL_TCP_SYN_SENT;
 	p->pending_accept += a->pending_accept;
-	add_to_group(p, a, age);
-	if (state == PL_TCP_CLOSE_WAIT && age > p->close_wait_oldest_s)
+	g = add_to_group(p, a, age);
+	if (state == PL_TCP_CLOSE_WAIT && age > p->close_wait_oldest_s) {
 		p->close_wait_oldest_s = age;
+		p->close_wait_age_exact = exact;
+	}
+	if (state == PL_TCP_ESTABLISHED && a->rec->kind == PL_REC_FULL)
+		add_idle(in, p, g, a);
+}
+
+/* The peer toward which most of the process's idle client connections go. */
+static void stale_peer(struct pl_proc *p)
+{
+	size_t i;
+
+	for (i = 0; i < p->n_groups; i++) {
+		if (p->groups[i].stale > p->stale_peer_count) {
+			p->stale_peer = p->groups[i].peer;
+			p->stale_peer_count = p->groups[i].stale;
+		}
+	}
 }
 
 static int cmp_group(const void *a, const void *b)
@@ -533,6 +606,7 @@ static int build_procs(const struct pl_model_input *in, const struct index *ix,
 		}
 		if (p) {
 			close_wait_peer(p, &attribs[i], j - i);
+			stale_peer(p);
 			qsort(p->groups, p->n_groups, sizeof(*p->groups), cmp_group);
 		}
 		i = j;
@@ -545,6 +619,7 @@ static int build_procs(const struct pl_model_input *in, const struct index *ix,
 static void dest_key(const struct pl_tuple *t, struct pl_dest *d)
 {
 	memset(d, 0, sizeof(*d));
+	d->time_wait_oldest_s = -1;
 	d->netns = t->netns;
 	d->src.family = t->family;
 	memcpy(d->src.addr, t->saddr, sizeof(d->src.addr));
@@ -595,22 +670,78 @@ static int dest_rows(const struct pl_model_input *in, const struct attrib *attri
 	return 0;
 }
 
+/* One TIME_WAIT toward @d whose timer was read: when it frees its port. */
+static void dest_add_timewait(const struct pl_model_input *in, struct pl_dest *d,
+			      const struct pl_tcp_record *r)
+{
+	double left = clocks__timewait_left_s(&r->clocks, in->hz), age;
+	unsigned int sec;
+
+	if (left < 0)
+		return;
+	sec = left >= PL_TIMEWAIT_S ? PL_TIMEWAIT_S - 1 : (unsigned int)left;
+	d->expiring[sec]++;
+	d->time_wait_dated++;
+	d->time_wait_freeing += left < PL_FREEING_S;
+	age = clocks__timewait_age_s(&r->clocks, in->hz);
+	if (age > d->time_wait_oldest_s)
+		d->time_wait_oldest_s = age;
+}
+
+/* TIME_WAIT sockets born per second toward @d: those of the last
+ * PL_RATE_WINDOW_S from their timers; the undated ones as if spread evenly
+ * over their 60 s. */
+static double timewait_births_per_s(const struct pl_dest *d)
+{
+	unsigned int sec, born = 0;
+
+	for (sec = PL_TIMEWAIT_S - (unsigned int)PL_RATE_WINDOW_S; sec < PL_TIMEWAIT_S; sec++)
+		born += d->expiring[sec];
+	return born / PL_RATE_WINDOW_S +
+	       (double)(d->time_wait - d->time_wait_dated) / PL_TIMEWAIT_S;
+}
+
+/* When the ports toward @d run out within the next TIME_WAIT length, if
+ * connections keep closing at @births per second: the held ports stay,
+ * each TIME_WAIT frees its port when its timer says, new ones come at that
+ * rate. -1 when they do not run out. */
+static double timewait_exhaustion_s(const struct pl_dest *d, double births)
+{
+	__u64 held = d->in_use - d->time_wait, alive = d->time_wait;
+	unsigned int t;
+
+	for (t = 0; t < PL_TIMEWAIT_S; t++) {
+		if (held + alive + births * t >= d->range)
+			return t;
+		alive -= d->expiring[t]; /* those with t..t+1 s left are gone at t+1 */
+	}
+	return -1;
+}
+
 static void dest_finish(const struct pl_model_input *in, struct pl_dest *d)
 {
+	double births, by_timewait;
 	__u16 low, high;
 
 	netns_range(in, d->netns, &low, &high);
 	d->range = high >= low ? high - low + 1u : 0;
 	d->utilization = d->range ? (double)d->in_use / d->range : 0;
 	d->growth_per_s = verdict__dest_growth(in, d);
-	/* In a steady state, ports leave TIME_WAIT as fast as they enter it. */
-	d->new_ports_per_s = (d->growth_per_s > 0 ? d->growth_per_s : 0) +
-			     (double)d->time_wait / PL_TIMEWAIT_S;
+	births = timewait_births_per_s(d);
+	d->new_ports_per_s = (d->growth_per_s > 0 ? d->growth_per_s : 0) + births;
 	d->seconds_to_exhaustion = -1;
-	if (d->range && d->in_use >= d->range)
+	if (!d->range)
+		return;
+	if (d->in_use >= d->range) {
 		d->seconds_to_exhaustion = 0;
-	else if (d->growth_per_s > 0)
+		return;
+	}
+	if (d->growth_per_s > 0)
 		d->seconds_to_exhaustion = (d->range - d->in_use) / d->growth_per_s;
+	by_timewait = d->time_wait_dated ? timewait_exhaustion_s(d, births) : -1;
+	if (by_timewait >= 0 &&
+	    (d->seconds_to_exhaustion < 0 || by_timewait < d->seconds_to_exhaustion))
+		d->seconds_to_exhaustion = by_timewait;
 }
 
 /* @attribs are still in the order of in->tcp here. */
@@ -631,7 +762,10 @@ static int build_dests(const struct pl_model_input *in, const struct attrib *att
 		if (!(d = find_dest(out, &key)))
 			continue;
 		d->in_use++;
-		d->time_wait += in->tcp[i].state == PL_TCP_TIME_WAIT;
+		if (in->tcp[i].kind == PL_REC_TIMEWAIT && in->tcp[i].state == PL_TCP_TIME_WAIT) {
+			d->time_wait++;
+			dest_add_timewait(in, d, &in->tcp[i]);
+		}
 	}
 	for (i = 0; i < in->n_failures; i++) {
 		if (in->failures[i].kind != PL_FAIL_CONNECT)
@@ -703,6 +837,7 @@ int model__build(const struct pl_model_input *in, struct pl_report *out)
 
 	memset(out, 0, sizeof(*out));
 	losses__sum(in->lost, in->failures_dropped, in->missed_runs, &out->losses);
+	out->hz = in->hz;
 	out->trace_s = in->trace_s;
 	out->port_low = in->port_low;
 	out->port_high = in->port_high;

@@ -11,6 +11,7 @@
 #include <linux/types.h>
 
 #include "failures.h"
+#include "model/clocks.h"
 #include "model/history.h"
 #include "model/losses.h"
 #include "walk.h"
@@ -28,6 +29,7 @@
 #define PL_GROWING_MIN 20       /* held sockets added before GROWING */
 #define PL_HOT_UTILIZATION 0.8  /* a destination this full is a PORTS verdict */
 #define PL_HISTORY_DESTS 512    /* fullest destinations whose growth is followed */
+#define PL_FREEING_S 10         /* "ports that free up in the next 10 s" */
 
 /* Rows as read from the BPF maps. */
 struct pl_ledger_row {
@@ -81,6 +83,9 @@ struct pl_model_input {
 	double trace_s;
 	__u16 port_low, port_high; /* ephemeral range of portleak's netns */
 	double leak_age_s;         /* CLOSE_WAIT older than this is a leak */
+	double idle_age_s;         /* ESTABLISHED idle longer than this is idle */
+	__u64 stale_min;           /* idle client connections that make STALE */
+	unsigned int hz;           /* of the kernel's clocks; 0: unknown */
 	struct pl_filter filter;
 	pl_cgroup_path_fn cgroup_path;
 	void *cgroup_ctx;
@@ -92,6 +97,7 @@ enum pl_verdict {
 	PL_VERDICT_INCOMPLETE, /* nothing wrong seen, but portleak lost data */
 	PL_VERDICT_GROWING,
 	PL_VERDICT_PORTS,
+	PL_VERDICT_STALE,      /* client connections idle, never closed */
 	PL_VERDICT_LEAK,
 };
 
@@ -106,7 +112,9 @@ struct pl_peer_group {
 	struct pl_endpoint peer; /* listeners: their port, no address */
 	__u8 state;
 	__u64 count;
-	double oldest_s;
+	double oldest_s;      /* in this state, as far as known */
+	double idle_oldest_s; /* ESTABLISHED: longest since data moved; -1 unknown */
+	__u64 stale;          /* ESTABLISHED it opened, idle past --idle-age */
 };
 
 struct pl_proc {
@@ -119,10 +127,16 @@ struct pl_proc {
 	__u64 states[PL_TCP_NR_STATES];
 	__u64 total;
 	__u64 pending_accept; /* counted for their listener's owner */
-	double close_wait_oldest_s; /* -1: no CLOSE_WAIT */
+	double close_wait_oldest_s; /* -1: no CLOSE_WAIT; else the age or its lower bound */
+	bool close_wait_age_exact;  /* portleak saw the transition */
 	struct pl_endpoint close_wait_peer; /* the peer with most CLOSE_WAIT */
 	__u64 close_wait_peer_count;
 	__u64 held; /* sockets with an fd: ESTABLISHED, CLOSE_WAIT, SYN_SENT */
+	__u64 established_idle; /* ESTABLISHED idle past --idle-age */
+	double idle_oldest_s;   /* the longest-idle ESTABLISHED; -1: none known */
+	__u64 stale;            /* of the idle ones, those it opened as a client */
+	struct pl_endpoint stale_peer; /* the peer with most of them */
+	__u64 stale_peer_count;
 	__u64 opened, closed;
 	__u64 bind_failures, connect_failures;
 	double opened_per_s, closed_per_s; /* -1: not known yet */
@@ -147,11 +161,15 @@ struct pl_dest {
 	struct pl_endpoint dst;
 	__u64 in_use;
 	__u64 time_wait;
+	__u64 time_wait_dated;        /* of those, the ones whose timer was read */
+	double time_wait_oldest_s;    /* -1: none dated */
+	__u64 time_wait_freeing;      /* ports leaving TIME_WAIT in PL_FREEING_S */
+	__u32 expiring[PL_TIMEWAIT_S]; /* dated TIME_WAIT by whole seconds left */
 	__u64 connect_failures;
 	__u32 range; /* size of the netns's ephemeral range */
 	double utilization;
 	double growth_per_s;          /* net new local ports per second */
-	double new_ports_per_s;       /* estimate: net growth + TIME_WAIT / 60 s */
+	double new_ports_per_s;       /* net growth + TIME_WAIT born per second */
 	double seconds_to_exhaustion; /* -1: not growing */
 };
 
@@ -162,6 +180,7 @@ struct pl_report {
 	size_t n_dests;
 	__u64 totals[PL_TCP_NR_STATES]; /* host-wide, before filters */
 	struct pl_losses losses;
+	unsigned int hz; /* of the kernel's clocks; 0: unknown */
 	double trace_s;
 	__u16 port_low, port_high;
 };
@@ -189,6 +208,7 @@ struct pl_report_meta {
 	/* failure events by [kind][errno] since start; NULL: none */
 	const __u64 (*failure_tally)[PL_ERRNO_MAX];
 	size_t netns_failed; /* namespaces that could not be entered */
+	unsigned int hz;     /* of the kernel's clocks, as derived; 0: unknown */
 };
 
 int model__build(const struct pl_model_input *in, struct pl_report *out);

@@ -47,6 +47,16 @@ void names__duration(double seconds, char *buf, size_t len)
 		snprintf(buf, len, "%lud%02luh", s / 86400, s / 3600 % 24);
 }
 
+void names__age(double seconds, bool exact, char *buf, size_t len)
+{
+	if (exact) {
+		names__duration(seconds, buf, len);
+		return;
+	}
+	buf[0] = '>';
+	names__duration(seconds > 1 ? seconds - 0.5 : 0, buf + (len > 1), len > 1 ? len - 1 : len);
+}
+
 const char *names__errno(int err)
 {
 	static char other[24];

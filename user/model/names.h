@@ -3,6 +3,7 @@
 #ifndef PORTLEAK_NAMES_H
 #define PORTLEAK_NAMES_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <linux/types.h>
 
@@ -16,6 +17,9 @@ void names__endpoint(__u8 family, const __u8 *addr, __u16 port, char *buf,
 		     size_t len);
 /* "42s", "15m02s", "3h05m". */
 void names__duration(double seconds, char *buf, size_t len);
+/* An age: as names__duration when @exact, else a lower bound, rounded
+ * down and marked ">" ("at least"): ">15m01s". */
+void names__age(double seconds, bool exact, char *buf, size_t len);
 /* "EADDRINUSE", "EACCES", ... or "errno 123". */
 const char *names__errno(int err);
 /* Length of the valid UTF-8 sequence at @s (at most @len bytes), 0 if the

@@ -121,6 +121,26 @@ static void judge_leak(const struct pl_model_input *in, struct pl_proc *p)
 	p->verdict = PL_VERDICT_LEAK;
 }
 
+/* Client connections it opened and stopped using, without closing them:
+ * the pool leak. Servers hold idle clients legitimately: their accepted
+ * sockets never count. */
+static void judge_stale(const struct pl_model_input *in, struct pl_proc *p)
+{
+	char peer[PL_ENDPOINT_LEN], idle[32], oldest[32];
+
+	if (!p->stale || p->stale < in->stale_min)
+		return;
+	names__endpoint(p->stale_peer.family, p->stale_peer.addr, p->stale_peer.port,
+			peer, sizeof(peer));
+	names__duration(in->idle_age_s, idle, sizeof(idle));
+	names__duration(p->idle_oldest_s, oldest, sizeof(oldest));
+	add_reason(p, "%llu ESTABLISHED idle >= %s (%llu to %s, oldest %s), opened by this process: connections abandoned without close",
+		   (unsigned long long)p->stale, idle, (unsigned long long)p->stale_peer_count,
+		   peer, oldest);
+	if (p->verdict == PL_VERDICT_OK)
+		p->verdict = PL_VERDICT_STALE;
+}
+
 static void judge_ports(struct pl_proc *p, const struct trend *t)
 {
 	char dest[PL_ENDPOINT_LEN];
@@ -183,6 +203,7 @@ void verdict__judge(const struct pl_model_input *in, const struct pl_losses *los
 		return; /* nobody to blame */
 	t = proc_trend(in, p);
 	judge_leak(in, p);
+	judge_stale(in, p);
 	judge_ports(p, &t);
 	judge_growth(p, &t);
 	judge_losses(lost, p);
@@ -193,12 +214,15 @@ static double growth(const struct pl_proc *p)
 	return p->growth_per_min ? p->growth_per_min : delta(p->opened, p->closed);
 }
 
-/* Most suspicious first: CLOSE_WAIT count and age, growth, failures. */
+/* Most suspicious first: the verdict (LEAK, STALE, PORTS, GROWING,
+ * INCOMPLETE, OK), then CLOSE_WAIT count and age, growth, failures. */
 int verdict__cmp_suspicion(const void *a, const void *b)
 {
 	const struct pl_proc *x = a, *y = b;
 	int c;
 
+	if (x->verdict != y->verdict)
+		return x->verdict < y->verdict ? 1 : -1;
 	if ((c = cmp_u64(y->states[PL_TCP_CLOSE_WAIT], x->states[PL_TCP_CLOSE_WAIT])))
 		return c;
 	if (x->close_wait_oldest_s != y->close_wait_oldest_s)
@@ -267,6 +291,8 @@ const char *model__verdict_name(enum pl_verdict verdict)
 	switch (verdict) {
 	case PL_VERDICT_LEAK:
 		return "leak";
+	case PL_VERDICT_STALE:
+		return "stale";
 	case PL_VERDICT_PORTS:
 		return "ports";
 	case PL_VERDICT_GROWING:

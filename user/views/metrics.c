@@ -64,6 +64,8 @@ static void sum_rest(const struct pl_report *r, size_t k, struct pl_proc *rest)
 		rest->closed += p->closed;
 		rest->bind_failures += p->bind_failures;
 		rest->connect_failures += p->connect_failures;
+		rest->established_idle += p->established_idle;
+		rest->stale += p->stale;
 		if (p->close_wait_oldest_s > rest->close_wait_oldest_s)
 			rest->close_wait_oldest_s = p->close_wait_oldest_s;
 	}
@@ -115,6 +117,17 @@ static void proc_close_wait_age(FILE *out, const struct pl_proc *p, const struct
 	fprintf(out, "} %.3f\n", p->close_wait_oldest_s);
 }
 
+static void proc_idle(FILE *out, const struct pl_proc *p, const struct who *w)
+{
+	fputs("portleak_process_established_idle{", out);
+	who_labels(out, w);
+	fprintf(out, ",side=\"client\"} %llu\n", (unsigned long long)p->stale);
+	fputs("portleak_process_established_idle{", out);
+	who_labels(out, w);
+	fprintf(out, ",side=\"server\"} %llu\n",
+		(unsigned long long)(p->established_idle - p->stale));
+}
+
 static void proc_opened(FILE *out, const struct pl_proc *p, const struct who *w)
 {
 	fputs("portleak_process_opened_total{", out);
@@ -163,7 +176,11 @@ static const struct {
 	  "TCP sockets held by a process, by state (top-K processes, the rest as pid=\"other\").",
 	  proc_sockets },
 	{ "portleak_process_close_wait_oldest_seconds", "gauge",
-	  "Age of the process's oldest CLOSE_WAIT socket.", proc_close_wait_age },
+	  "Age of the process's oldest CLOSE_WAIT socket (or a lower bound, from the kernel's clock of its last ACK, for sockets older than portleak).",
+	  proc_close_wait_age },
+	{ "portleak_process_established_idle", "gauge",
+	  "ESTABLISHED sockets idle past --idle-age: side=client for those it opened (STALE counts them), server for accepted ones.",
+	  proc_idle },
 	{ "portleak_process_opened_total", "counter",
 	  "Connections the process established (connect or accept) since portleak started.",
 	  proc_opened },
@@ -173,7 +190,8 @@ static const struct {
 	  "connect() without a free local port and failed bind()/listen(), by errno.",
 	  proc_failures },
 	{ "portleak_process_verdict", "gauge",
-	  "1 for the process's verdict: leak, growing, ports or ok.", proc_verdict },
+	  "1 for the process's verdict: leak, stale, ports, growing, incomplete or ok.",
+	  proc_verdict },
 };
 
 static void write_processes(FILE *out, const struct pl_report *r, size_t k)
@@ -207,12 +225,14 @@ static void write_destinations(FILE *out, const struct pl_report *r, size_t k)
 	static const char *const names[] = {
 		"portleak_destination_ports_in_use", "portleak_destination_time_wait",
 		"portleak_destination_utilization", "portleak_destination_seconds_to_exhaustion",
+		"portleak_destination_time_wait_oldest_seconds",
 	};
 	static const char *const texts[] = {
 		"Local ports in use toward a destination (top-K, the rest as \"other\").",
 		"Of those, ports held by TIME_WAIT sockets.",
 		"Ports in use / size of the ephemeral range.",
-		"Seconds until the range is used up at the current net growth (absent when not growing).",
+		"Seconds until the range is used up at the current rates (absent when it is not).",
+		"Age of the oldest TIME_WAIT toward the destination, from its timer.",
 	};
 	__u64 rest_use = 0, rest_tw = 0;
 	size_t i, m;
@@ -221,14 +241,14 @@ static void write_destinations(FILE *out, const struct pl_report *r, size_t k)
 		rest_use += r->dests[i].in_use;
 		rest_tw += r->dests[i].time_wait;
 	}
-	for (m = 0; m < 4; m++) {
+	for (m = 0; m < sizeof(names) / sizeof(names[0]); m++) {
 		help(out, names[m], "gauge", texts[m]);
 		for (i = 0; i < r->n_dests && i < k; i++) {
 			const struct pl_dest *d = &r->dests[i];
 			double v[] = { (double)d->in_use, (double)d->time_wait, d->utilization,
-				       d->seconds_to_exhaustion };
+				       d->seconds_to_exhaustion, d->time_wait_oldest_s };
 
-			if (m == 3 && v[3] < 0)
+			if (m >= 3 && v[m] < 0)
 				continue;
 			fprintf(out, "%s{", names[m]);
 			dest_labels(out, d);

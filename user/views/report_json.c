@@ -24,6 +24,15 @@ static void json_endpoint(struct pl_json *j, const char *key, const struct pl_en
 	json__string(j, key, buf);
 }
 
+/* A duration, or null when unknown (negative). */
+static void json_seconds(struct pl_json *j, const char *key, double s)
+{
+	if (s >= 0)
+		json__double(j, key, s);
+	else
+		json__null(j, key);
+}
+
 static void json_proc(struct pl_json *j, const struct pl_proc *p)
 {
 	size_t i;
@@ -37,12 +46,18 @@ static void json_proc(struct pl_json *j, const struct pl_proc *p)
 	json_states(j, "sockets", p->states);
 	json__uint(j, "sockets_total", p->total);
 	json__uint(j, "pending_accept", p->pending_accept);
+	json_seconds(j, "close_wait_oldest_s", p->close_wait_oldest_s);
 	if (p->close_wait_oldest_s >= 0)
-		json__double(j, "close_wait_oldest_s", p->close_wait_oldest_s);
+		json__bool(j, "close_wait_age_exact", p->close_wait_age_exact);
 	else
-		json__null(j, "close_wait_oldest_s");
+		json__null(j, "close_wait_age_exact");
 	if (p->close_wait_peer_count)
 		json_endpoint(j, "close_wait_peer", &p->close_wait_peer);
+	json__uint(j, "established_idle", p->established_idle);
+	json_seconds(j, "idle_oldest_s", p->idle_oldest_s);
+	json__uint(j, "established_idle_opened", p->stale);
+	if (p->stale_peer_count)
+		json_endpoint(j, "idle_peer", &p->stale_peer);
 	json__uint(j, "opened", p->opened);
 	json__uint(j, "closed", p->closed);
 	json__uint(j, "bind_failures", p->bind_failures);
@@ -74,13 +89,13 @@ static void json_dest(struct pl_json *j, const struct pl_dest *d)
 	json__uint(j, "netns", d->netns);
 	json__uint(j, "ports_in_use", d->in_use);
 	json__uint(j, "time_wait", d->time_wait);
+	json_seconds(j, "time_wait_oldest_s", d->time_wait_oldest_s);
+	json__uint(j, "time_wait_freeing_10s", d->time_wait_freeing);
 	json__uint(j, "range", d->range);
 	json__double(j, "utilization", d->utilization);
 	json__double(j, "growth_per_s", d->growth_per_s);
-	if (d->seconds_to_exhaustion >= 0)
-		json__double(j, "seconds_to_exhaustion", d->seconds_to_exhaustion);
-	else
-		json__null(j, "seconds_to_exhaustion");
+	json__double(j, "new_ports_per_s", d->new_ports_per_s);
+	json_seconds(j, "seconds_to_exhaustion", d->seconds_to_exhaustion);
 	json__uint(j, "connect_failures", d->connect_failures);
 	json__object_end(j);
 }
@@ -100,6 +115,12 @@ void report__json(FILE *out, const struct pl_report *r, const struct pl_report_m
 	json__string(&j, "state", m->hook_state);
 	json__string(&j, "accept", m->hook_accept);
 	json__string(&j, "bind", m->hook_bind);
+	json__object_end(&j);
+	json__object_begin(&j, "clocks");
+	if (r->hz)
+		json__uint(&j, "hz", r->hz);
+	else
+		json__null(&j, "hz");
 	json__object_end(&j);
 	json__object_begin(&j, "ephemeral_ports");
 	json__uint(&j, "low", r->port_low);

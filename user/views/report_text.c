@@ -40,12 +40,13 @@ static void text_proc(FILE *out, const struct pl_proc *p)
 	names__printable(p->comm, sizeof(p->comm), comm, sizeof(comm));
 	names__printable(p->cgroup, sizeof(p->cgroup), cgroup, sizeof(cgroup));
 	if (p->close_wait_oldest_s >= 0)
-		names__duration(p->close_wait_oldest_s, age, sizeof(age));
-	fprintf(out, "%7u %-16s %6llu %10llu %9llu %6llu %7s %7llu %7llu %6llu %6llu  %-7s %s\n",
+		names__age(p->close_wait_oldest_s, p->close_wait_age_exact, age, sizeof(age));
+	fprintf(out, "%7u %-16s %6llu %10llu %9llu %6llu %8s %5llu %7llu %7llu %6llu %6llu  %-7s %s\n",
 		p->pid, comm, (unsigned long long)p->states[PL_TCP_ESTABLISHED],
 		(unsigned long long)p->states[PL_TCP_CLOSE_WAIT],
 		(unsigned long long)p->states[PL_TCP_TIME_WAIT],
-		(unsigned long long)other, age, (unsigned long long)p->opened,
+		(unsigned long long)other, age, (unsigned long long)p->established_idle,
+		(unsigned long long)p->opened,
 		(unsigned long long)p->closed, (unsigned long long)p->bind_failures,
 		(unsigned long long)p->connect_failures,
 		model__verdict_name(p->verdict), cgroup);
@@ -72,15 +73,16 @@ void report__text(FILE *out, const struct pl_report *r, const struct pl_report_m
 	size_t i;
 
 	text_header(out, r, m);
-	fprintf(out, "%7s %-16s %6s %10s %9s %6s %7s %7s %7s %6s %6s  %-7s %s\n",
-		"PID", "COMM", "ESTAB", "CLOSE_WAIT", "TIME_WAIT", "OTHER", "CW_AGE",
+	fprintf(out, "%7s %-16s %6s %10s %9s %6s %8s %5s %7s %7s %6s %6s  %-7s %s\n",
+		"PID", "COMM", "ESTAB", "CLOSE_WAIT", "TIME_WAIT", "OTHER", "CW_AGE", "IDLE",
 		"OPENED", "CLOSED", "BINDF", "CONNF", "VERDICT", "CGROUP");
 	for (i = 0; i < r->n_procs; i++)
 		text_proc(out, &r->procs[i]);
 	if (!r->n_procs)
 		fputs("(no process holds a TCP socket that matches)\n", out);
-	fprintf(out, "\n%-40s %-16s %7s %9s %7s %8s %10s %9s\n", "DESTINATION",
-		"SOURCE", "PORTS", "TIME_WAIT", "RANGE", "GROWTH/S", "EXHAUSTED", "CONNFAIL");
+	fprintf(out, "\n%-40s %-16s %7s %9s %6s %6s %7s %8s %8s %10s %9s\n", "DESTINATION",
+		"SOURCE", "PORTS", "TIME_WAIT", "TW_OLD", "FREE10", "RANGE", "GROWTH/S", "NEW/S",
+		"EXHAUSTED", "CONNFAIL");
 	for (i = 0; i < r->n_dests && i < MAX_DEST_ROWS; i++)
 		text_dest(out, &r->dests[i]);
 	if (r->n_dests > MAX_DEST_ROWS)

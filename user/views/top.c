@@ -90,7 +90,7 @@ void top__header(const struct pl_report *r, const struct pl_report_meta *m,
 
 const char *top__proc_columns(void)
 {
-	return "    PID COMM             CGROUP               ESTAB CLOSE_WAIT TIME_WAIT  OTHER  OPEN/s CLOSE/s NET/min  CW_AGE BINDF CONNF VERDICT";
+	return "    PID COMM             CGROUP               ESTAB CLOSE_WAIT TIME_WAIT  OTHER  OPEN/s CLOSE/s NET/min   CW_AGE  IDLE BINDF CONNF VERDICT";
 }
 
 static void rate(double v, char *buf, size_t len)
@@ -123,7 +123,7 @@ static const char *verdict_label(enum pl_verdict v)
 	static const char *const labels[] = {
 		[PL_VERDICT_OK] = "OK", [PL_VERDICT_INCOMPLETE] = "INCOMPL",
 		[PL_VERDICT_GROWING] = "GROWING", [PL_VERDICT_PORTS] = "PORTS",
-		[PL_VERDICT_LEAK] = "LEAK",
+		[PL_VERDICT_STALE] = "STALE", [PL_VERDICT_LEAK] = "LEAK",
 	};
 
 	return labels[v];
@@ -140,30 +140,32 @@ void top__proc_line(const struct pl_proc *p, char *buf, size_t len)
 	rate(p->opened_per_s, opened, sizeof(opened));
 	rate(p->closed_per_s, closed, sizeof(closed));
 	if (p->close_wait_oldest_s >= 0)
-		names__duration(p->close_wait_oldest_s, age, sizeof(age));
-	snprintf(buf, len, "%7u %-16.16s %-20s %5llu %10llu %9llu %6llu %7s %7s %+7.0f %7s %5llu %5llu %s",
+		names__age(p->close_wait_oldest_s, p->close_wait_age_exact, age, sizeof(age));
+	snprintf(buf, len, "%7u %-16.16s %-20s %5llu %10llu %9llu %6llu %7s %7s %+7.0f %8s %5llu %5llu %5llu %s",
 		 p->pid, comm, cg, (unsigned long long)p->states[PL_TCP_ESTABLISHED],
 		 (unsigned long long)p->states[PL_TCP_CLOSE_WAIT],
 		 (unsigned long long)p->states[PL_TCP_TIME_WAIT], (unsigned long long)other,
-		 opened, closed, p->growth_per_min, age,
+		 opened, closed, p->growth_per_min, age, (unsigned long long)p->established_idle,
 		 (unsigned long long)p->bind_failures, (unsigned long long)p->connect_failures,
 		 verdict_label(p->verdict));
 }
 
 const char *top__dest_columns(void)
 {
-	return "DESTINATION                              SOURCE           PORTS TIME_WAIT   USE%  NEW/s  EXHAUSTED CONNF";
+	return "DESTINATION                              SOURCE           PORTS TIME_WAIT TW_OLD FREE10   USE%  NEW/s  EXHAUSTED CONNF";
 }
 
 void top__dest_line(const struct pl_dest *d, int bar, char *buf, size_t len)
 {
-	char dst[PL_ENDPOINT_LEN], src[PL_ADDRSTR_LEN], eta[16] = "-", bars[64] = "";
+	char dst[PL_ENDPOINT_LEN], src[PL_ADDRSTR_LEN], eta[16] = "-", bars[64] = "", tw_age[16] = "-";
 	int filled = (int)(d->utilization * bar + 0.5), i;
 
 	names__endpoint(d->dst.family, d->dst.addr, d->dst.port, dst, sizeof(dst));
 	names__addr(d->src.family, d->src.addr, src, sizeof(src));
 	if (d->seconds_to_exhaustion >= 0)
 		names__duration(d->seconds_to_exhaustion, eta, sizeof(eta));
+	if (d->time_wait_oldest_s >= 0)
+		names__duration(d->time_wait_oldest_s, tw_age, sizeof(tw_age));
 	if (bar > 0 && bar < (int)sizeof(bars) - 2) {
 		bars[0] = '[';
 		for (i = 0; i < bar; i++)
@@ -171,26 +173,28 @@ void top__dest_line(const struct pl_dest *d, int bar, char *buf, size_t len)
 		bars[bar + 1] = ']';
 		bars[bar + 2] = '\0';
 	}
-	snprintf(buf, len, "%-40s %-16s %5llu %9llu %5.1f%% %6.1f %10s %5llu %s", dst, src,
-		 (unsigned long long)d->in_use, (unsigned long long)d->time_wait,
-		 100 * d->utilization, d->new_ports_per_s, eta,
+	snprintf(buf, len, "%-40s %-16s %5llu %9llu %6s %6llu %5.1f%% %6.1f %10s %5llu %s", dst, src,
+		 (unsigned long long)d->in_use, (unsigned long long)d->time_wait, tw_age,
+		 (unsigned long long)d->time_wait_freeing, 100 * d->utilization, d->new_ports_per_s, eta,
 		 (unsigned long long)d->connect_failures, bars);
 }
 
 const char *top__group_columns(void)
 {
-	return "PEER                                     STATE         SOCKETS  OLDEST";
+	return "PEER                                     STATE         SOCKETS  OLDEST    IDLE";
 }
 
 void top__group_line(const struct pl_peer_group *g, char *buf, size_t len)
 {
-	char peer[PL_ENDPOINT_LEN], age[16];
+	char peer[PL_ENDPOINT_LEN], age[16], idle[16] = "-";
 
 	if (g->state == PL_TCP_LISTEN)
 		snprintf(peer, sizeof(peer), "(listening on port %u)", g->peer.port);
 	else
 		names__endpoint(g->peer.family, g->peer.addr, g->peer.port, peer, sizeof(peer));
 	names__duration(g->oldest_s, age, sizeof(age));
-	snprintf(buf, len, "%-40s %-12s %8llu  %6s", peer, model__state_name(g->state),
-		 (unsigned long long)g->count, age);
+	if (g->idle_oldest_s >= 0)
+		names__duration(g->idle_oldest_s, idle, sizeof(idle));
+	snprintf(buf, len, "%-40s %-12s %8llu  %6s  %6s", peer, model__state_name(g->state),
+		 (unsigned long long)g->count, age, idle);
 }

@@ -53,9 +53,12 @@ static const char *const help_text[] = {
 	"Esc                 back;  q  quit",
 	"",
 	"VERDICT  LEAK     CLOSE_WAIT older than --leak-age: the process does not close",
-	"         GROWING  held sockets grow and are not closed",
+	"         STALE    client connections it opened, idle past --idle-age, never closed",
 	"         PORTS    bind/connect failures, or a destination over 80% of the range",
+	"         GROWING  held sockets grow and are not closed       (ranked in this order)",
 	"OPEN/s CLOSE/s over 10 s; NET/min: growth of held sockets; CW_AGE: oldest CLOSE_WAIT",
+	"(>: at least, from the kernel's clock of the socket); IDLE: ESTABLISHED idle past",
+	"--idle-age. Destinations: TW_OLD oldest TIME_WAIT, FREE10 ports free in 10 s",
 	"",
 	"Press any key.",
 };
@@ -150,6 +153,8 @@ static attr_t verdict_attr(enum pl_verdict v)
 	switch (v) {
 	case PL_VERDICT_LEAK:
 		return COLOR_PAIR(C_LEAK) | A_BOLD;
+	case PL_VERDICT_STALE:
+		return COLOR_PAIR(C_LEAK);
 	case PL_VERDICT_GROWING:
 		return COLOR_PAIR(C_GROWING);
 	case PL_VERDICT_PORTS:
