@@ -132,7 +132,7 @@ test-integration: all
 # portleak: any sanitizer report aborts portleak, and its test fails.
 test-asan: all
 	$(Q)$(MAKE) -s --no-print-directory BUILD=$(BUILD)/asan SANITIZE="$(ASAN)" $(BUILD)/asan/portleak
-	$(Q)PORTLEAK_BIN=$(BUILD)/asan/portleak PORTLEAK_TEST_HOOKS=auto tests/integration/run.sh
+	$(Q)PORTLEAK_BIN=$(BUILD)/asan/portleak PORTLEAK_TEST_ASAN=1 PORTLEAK_TEST_HOOKS=auto tests/integration/run.sh
 
 # snapshot, snapshot --verify and doctor under valgrind (a dynamic build).
 test-valgrind: all

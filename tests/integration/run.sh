@@ -8,6 +8,7 @@
 #   PORTLEAK_TEST_HOOKS="auto classic"        hook modes to run the suite in
 #   PORTLEAK_TEST_SETTLE=4                    wait 4 times longer for the kernel
 #   PORTLEAK_BIN=build/asan/portleak          test another build of portleak
+#   PORTLEAK_TEST_ASAN=1                      it is an AddressSanitizer build
 set -u
 
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
