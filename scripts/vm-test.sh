@@ -25,7 +25,8 @@ TIMEOUT=${PORTLEAK_VM_TIMEOUT:-1200}
 JOBS=${PORTLEAK_VM_JOBS:-$(nproc)}
 KERNELS=${*:-5.10 6.1 6.12}
 # Every test but those that need tmux or promtool (the TUI and rule files
-# do not depend on the kernel); the initramfs has bash, jq, ip, ss, curl,
+# do not depend on the kernel) and serve.sh (serve's HTTP server and cgroup
+# paths do not either); the initramfs has bash, jq, ip, ss, curl,
 # setpriv, unshare, bpftool and pkill besides busybox.
 TESTS=(test_close_wait_charged_to_server test_established_growth_on_client
 	test_sockets_opened_before_portleak test_time_wait_charged_to_active_closer
@@ -42,7 +43,9 @@ TESTS=(test_close_wait_charged_to_server test_established_growth_on_client
 	test_serve_sighup_rereads_config test_serve_top_k_bounds_series
 	test_serve_pin_continues_after_kill_9 test_serve_pin_refuses_another_layout
 	test_no_bpffs_for_pin_is_exit_5 test_no_btf_is_exit_5 test_not_root_is_exit_4
-	test_lockdown_confidentiality_is_exit_5)
+	test_lockdown_confidentiality_is_exit_5
+	test_close_wait_older_than_portleak_is_leak_at_once test_idle_client_pool_is_stale
+	test_time_wait_ages_agree_with_the_kernel test_close_wait_with_writes_is_younger_never_older)
 # One more boot of the newest kernel, locked down: portleak must refuse
 # to start with its own message (PORTLEAK_VM_LOCKDOWN=0 skips it).
 LOCKDOWN_TESTS=(test_lockdown_confidentiality_is_exit_5)

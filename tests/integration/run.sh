@@ -709,6 +709,8 @@ test_doctor() {
 . "$ROOT/tests/integration/startup.sh"
 # shellcheck source=tests/integration/serve.sh
 . "$ROOT/tests/integration/serve.sh"
+# shellcheck source=tests/integration/firstsight.sh
+. "$ROOT/tests/integration/firstsight.sh"
 
 # --- runner -------------------------------------------------------------------
 

@@ -35,9 +35,9 @@ static void check(int ok, const char *what, const char *file, int line)
 #define NOW (1000 * SEC)
 
 struct host {
-	struct pl_tcp_record tcp[64];
+	struct pl_tcp_record tcp[128];
 	size_t n_tcp;
-	struct pl_ledger_row ledger[64];
+	struct pl_ledger_row ledger[128];
 	size_t n_ledger;
 	struct pl_timewait_row tw[16];
 	size_t n_tw;
@@ -215,11 +215,12 @@ static void test_sort_order(void)
 	add_stats(&h, 1, 1, 0, 0, 3);
 	struct pl_model_input in = input(&h);
 	CHECK(model__build(&in, &r) == 0 && r.n_procs == 4);
-	/* Same CLOSE_WAIT count: the older one first; then growth; then failures. */
-	CHECK(r.procs[0].pid == 3 && r.procs[1].pid == 2);
-	CHECK(r.procs[2].pid == 4 && r.procs[3].pid == 1);
-	CHECK(r.procs[2].verdict == PL_VERDICT_OK); /* holds 1: not growing */
-	CHECK(r.procs[3].verdict == PL_VERDICT_PORTS);
+	/* The verdict first (LEAK, then PORTS); among the OK ones, the same
+	 * CLOSE_WAIT count: the older first; then growth. */
+	CHECK(r.procs[0].pid == 3 && r.procs[0].verdict == PL_VERDICT_LEAK);
+	CHECK(r.procs[1].pid == 1 && r.procs[1].verdict == PL_VERDICT_PORTS);
+	CHECK(r.procs[2].pid == 2 && r.procs[3].pid == 4);
+	CHECK(r.procs[3].verdict == PL_VERDICT_OK); /* holds 1: not growing */
 	model__free(&r);
 }
 
@@ -597,6 +598,148 @@ static void test_every_loss_shows_everywhere(void)
 	CHECK(losses__kind(PL_NR_LOSSES) == NULL);
 }
 
+#define HZ_TEST 1000
+#define J_NOW (4294967296ull - 300 * HZ_TEST + HZ_TEST * 5000ull) /* jiffies at NOW */
+
+/* The last record added, with the kernel's clocks at NOW: data moved
+ * @idle_s ago, the last ACK came @ack_s ago. */
+static void set_clocks(struct host *h, double idle_s, double ack_s)
+{
+	struct pl_sock_clocks *c = &h->tcp[h->n_tcp - 1].clocks;
+
+	c->jiffies = J_NOW;
+	c->now_ns = NOW;
+	c->lsndtime = c->lrcvtime = (__u32)(J_NOW - (__u64)(idle_s * HZ_TEST));
+	c->rcv_tstamp = (__u32)(J_NOW - (__u64)(ack_s * HZ_TEST));
+}
+
+static void set_origin(struct host *h, __u8 origin)
+{
+	h->ledger[h->n_ledger - 1].s.origin = origin;
+}
+
+/* What the kernel's clocks tell on the first report: CLOSE_WAIT ages of
+ * sockets older than portleak, STALE client pools, TIME_WAIT birth times. */
+static void test_first_sight(void)
+{
+	static struct host h;
+	const struct pl_proc *p;
+	const struct pl_dest *d;
+	struct pl_report r;
+	unsigned int i;
+
+	memset(&h, 0, sizeof(h));
+	/* found by the walk half a second ago; the peer's FIN 40 s ago */
+	add_sock(&h, 50, PL_TCP_CLOSE_WAIT, tuple4(9001, 0x0100007f, 41000), 0.5);
+	set_origin(&h, PL_ORIGIN_WALK);
+	set_clocks(&h, 40, 40);
+	/* traced into CLOSE_WAIT 5 s ago: exact, whatever the clocks say */
+	add_sock(&h, 51, PL_TCP_CLOSE_WAIT, tuple4(9002, 0x0100007f, 41001), 5);
+	set_origin(&h, PL_ORIGIN_ACCEPT);
+	set_clocks(&h, 40, 40);
+	/* a pool that opened 25 connections and left them idle for 700 s */
+	for (i = 0; i < 25; i++) {
+		add_sock(&h, 52, PL_TCP_ESTABLISHED, tuple4((__u16)(40100 + i), 0x0500000a, 8080), 1);
+		set_origin(&h, PL_ORIGIN_WALK);
+		set_clocks(&h, 700, 700);
+	}
+	/* a server whose 25 accepted clients are as idle: not STALE */
+	add_sock(&h, 53, PL_TCP_LISTEN, tuple4(7000, 0, 0), 100);
+	for (i = 0; i < 25; i++) {
+		add_sock(&h, 53, PL_TCP_ESTABLISHED, tuple4(7000, 0x0600000a, (__u16)(50000 + i)), 1);
+		set_origin(&h, i % 2 ? PL_ORIGIN_ACCEPT : PL_ORIGIN_WALK);
+		set_clocks(&h, 700, 700);
+	}
+	/* a busy client: 25 connections that carry data every second */
+	for (i = 0; i < 25; i++) {
+		add_sock(&h, 54, PL_TCP_ESTABLISHED, tuple4((__u16)(40200 + i), 0x0500000a, 8080), 1);
+		set_origin(&h, PL_ORIGIN_CONNECT);
+		set_clocks(&h, 1, 1);
+	}
+	struct pl_model_input in = input(&h);
+
+	in.hz = HZ_TEST;
+	in.leak_age_s = 30;
+	in.idle_age_s = 600;
+	in.stale_min = 20;
+	CHECK(model__build(&in, &r) == 0);
+	p = find(&r, 50);
+	CHECK(p && p->verdict == PL_VERDICT_LEAK && !p->close_wait_age_exact);
+	CHECK(p && p->close_wait_oldest_s > 39.9 && p->close_wait_oldest_s < 40.1);
+	p = find(&r, 51);
+	CHECK(p && p->verdict == PL_VERDICT_OK && p->close_wait_age_exact);
+	CHECK(p && p->close_wait_oldest_s > 4.9 && p->close_wait_oldest_s < 5.1);
+	p = find(&r, 52);
+	CHECK(p && p->verdict == PL_VERDICT_STALE && p->stale == 25 && p->established_idle == 25);
+	CHECK(p && p->idle_oldest_s > 699 && p->idle_oldest_s < 701 && p->stale_peer.port == 8080);
+	CHECK(p && p->n_reasons && strstr(p->reasons[0], "25 ESTABLISHED idle >= 10m00s") != NULL);
+	p = find(&r, 53);
+	CHECK(p && p->verdict == PL_VERDICT_OK && p->stale == 0 && p->established_idle == 25);
+	p = find(&r, 54);
+	CHECK(p && p->verdict == PL_VERDICT_OK && p->established_idle == 0);
+	CHECK(r.procs[0].pid == 50 && r.procs[1].pid == 52); /* LEAK, then STALE */
+	model__free(&r);
+
+	/* TIME_WAIT toward 10.0.0.5:80: 3 born 5 s ago, 2 born 55 s ago */
+	memset(&h, 0, sizeof(h));
+	for (i = 0; i < 5; i++) {
+		add_timewait(&h, 60, tuple4((__u16)(40300 + i), 0x0500000a, 80));
+		h.tcp[h.n_tcp - 1].clocks = (struct pl_sock_clocks){
+			.jiffies = J_NOW, .tw_expires = J_NOW + (i < 3 ? 55 : 5) * HZ_TEST };
+	}
+	in = input(&h);
+	in.hz = HZ_TEST;
+	CHECK(model__build(&in, &r) == 0 && r.n_dests == 1);
+	d = &r.dests[0];
+	CHECK(d->time_wait == 5 && d->time_wait_dated == 5 && d->time_wait_freeing == 2);
+	CHECK(d->time_wait_oldest_s > 54.9 && d->time_wait_oldest_s < 55.1);
+	CHECK(d->new_ports_per_s > 0.29 && d->new_ports_per_s < 0.31); /* 3 in 10 s */
+	CHECK(d->seconds_to_exhaustion < 0);
+	model__free(&r);
+	/* a tiny range: 4 ports, all TIME_WAIT, 5 born a second: out of ports now */
+	in.port_low = 40300;
+	in.port_high = 40303;
+	CHECK(model__build(&in, &r) == 0 && r.n_dests == 1);
+	CHECK(r.dests[0].seconds_to_exhaustion == 0);
+	model__free(&r);
+}
+
+static void test_clocks_arithmetic(void)
+{
+	/* jiffies_64 = 2^32 - 300 HZ + HZ * uptime */
+	__u64 boot = 4294967296ull - 300 * 250, j = boot + 250ull * 2287;
+	struct pl_sock_clocks c = { .jiffies = j, .now_ns = 2287000000000ull };
+	bool exact = true;
+
+	CHECK(clocks__hz(j, c.now_ns) == 250);
+	CHECK(clocks__hz(j - 62, c.now_ns) == 250); /* jiffies a little behind */
+	CHECK(clocks__hz(4294967296ull - 300 * 1000 + 1000ull * 10, 10000000000ull) == 1000);
+	CHECK(clocks__hz(4294967296ull - 300 * 100 + 100ull * 90000, 90000000000000ull) == 100);
+	CHECK(clocks__hz(12345, 10000000000ull) == 0); /* fits nothing */
+	/* 32-bit stamps: 40 s ago at HZ=250, across the 2^32 boundary too */
+	CHECK(clocks__age_s(&c, (__u32)j - 40 * 250, 250, &exact) == 40 && exact);
+	c.jiffies = 4294967296ull + 5; /* (u32) 5 */
+	CHECK(clocks__age_s(&c, (__u32)(c.jiffies - 2500), 250, &exact) == 10 && exact);
+	CHECK(clocks__age_s(&c, 0, 250, &exact) == -1);
+	CHECK(clocks__age_s(&c, 7, 0, &exact) == -1);
+	/* 60 days up at HZ=1000: 2^32 jiffies have passed, a stamp may have wrapped */
+	c.jiffies = 4294967296ull - 300 * 1000 + 1000ull * 86400 * 60;
+	CHECK(clocks__age_s(&c, (__u32)c.jiffies - 3000, 1000, &exact) == 3 && !exact);
+	/* idle: the more recent of sent and received */
+	c = (struct pl_sock_clocks){ .jiffies = j, .lsndtime = (__u32)j - 2500, .lrcvtime = (__u32)j - 500 };
+	exact = true;
+	CHECK(clocks__idle_s(&c, 250, &exact) == 2 && exact);
+	c.lrcvtime = 0;
+	CHECK(clocks__idle_s(&c, 250, &exact) == 10);
+	/* TIME_WAIT: 20 s left of 60 -> 40 s old; a due timer is 60 s old */
+	c = (struct pl_sock_clocks){ .jiffies = j, .tw_expires = j + 20 * 250 };
+	CHECK(clocks__timewait_left_s(&c, 250) == 20 && clocks__timewait_age_s(&c, 250) == 40);
+	c.tw_expires = j - 3;
+	CHECK(clocks__timewait_left_s(&c, 250) == 0 && clocks__timewait_age_s(&c, 250) == 60);
+	c.tw_expires = 0;
+	CHECK(clocks__timewait_age_s(&c, 250) == -1);
+}
+
 int main(void)
 {
 	test_attribution_and_aggregation();
@@ -615,6 +758,8 @@ int main(void)
 	test_json_report_is_complete();
 	test_metrics_escaping_and_top_k();
 	test_every_loss_shows_everywhere();
+	test_clocks_arithmetic();
+	test_first_sight();
 	printf("unit: %d passed, %d failed\n", passed, failed);
 	return failed ? 1 : 0;
 }

@@ -79,6 +79,31 @@ static void print_hooks(const struct pl_agent *a)
 	    hooks__bind_note(a->plan->bind));
 }
 
+/* Which of the kernel's per-socket clocks the walk read, and HZ. */
+static void print_clocks(const struct pl_tracker *t, const struct pl_tcp_walk *w)
+{
+	size_t i, full = 0, stamped = 0, tw = 0, timed = 0;
+
+	for (i = 0; i < w->n; i++) {
+		if (w->recs[i].kind == PL_REC_TIMEWAIT) {
+			tw++;
+			timed += w->recs[i].clocks.tw_expires != 0;
+		} else if (w->recs[i].kind == PL_REC_FULL && w->recs[i].state != PL_TCP_LISTEN) {
+			full++;
+			stamped += w->recs[i].clocks.rcv_tstamp != 0;
+		}
+	}
+	puts("\nclocks (read from each socket by iter/tcp)");
+	if (t->hz)
+		row("HZ", "%u (derived from jiffies_64 and CLOCK_MONOTONIC read together)", t->hz);
+	else
+		row("HZ", "UNKNOWN: no walked socket, or jiffies fit no HZ; ages only from what portleak saw");
+	row("connected sockets", "%zu of %zu with lastack/lastrcv/lastsnd: CLOSE_WAIT age (at least since the last ACK) and idle time on the first report",
+	    stamped, full);
+	row("TIME_WAIT sockets", "%zu of %zu with their timer: birth = expiry - %d s, ports freeing, forecast",
+	    timed, tw, PL_TIMEWAIT_S);
+}
+
 static void print_walk(struct pl_tracker *t)
 {
 	struct pl_tcp_walk w;
@@ -94,6 +119,7 @@ static void print_walk(struct pl_tracker *t)
 	else
 		row("result", "%zu TCP sockets in %zu network namespaces%s", w.n, w.n_netns,
 		    w.netns_failed ? " (some namespaces could not be entered)" : "");
+	print_clocks(t, &w);
 	walk__free(&w);
 	maps__free(&m);
 }

@@ -108,7 +108,7 @@ static void judge_leak(const struct pl_model_input *in, struct pl_proc *p)
 
 	if (!cw)
 		return;
-	names__duration(p->close_wait_oldest_s, age, sizeof(age));
+	names__age(p->close_wait_oldest_s, p->close_wait_age_exact, age, sizeof(age));
 	if (p->close_wait_oldest_s < in->leak_age_s) {
 		add_reason(p, "%llu CLOSE_WAIT, oldest %s", (unsigned long long)cw, age);
 		return;

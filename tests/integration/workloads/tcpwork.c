@@ -5,9 +5,10 @@
  *       listen on loopback; accept forever. hold: keep every accepted
  *       socket open (a CLOSE_WAIT leak once clients close); close: close
  *       each one when its peer does. Writes the port to FILE.
- *   tcpwork connect [-6] -p PORT -n N [-m hold|close] [-R] -r FILE
+ *   tcpwork connect [-6] -p PORT -n N [-m hold|close|half] [-R] -r FILE
  *       open N connections to loopback:PORT. hold: keep them; close: close
- *       each right away (the active closer). -R: close with a RST (no
+ *       each right away (the active closer); half: shut down the sending
+ *       side (the peer sees a FIN) and keep them. -R: close with a RST (no
  *       TIME_WAIT left behind, also when killed). Writes
  *       "connected=X failed=Y errno=E" to FILE. -H hands the held
  *       connections over, and "child=PID" or "closed=N" is added:
@@ -20,6 +21,8 @@
  *       bind PORT (no SO_REUSEADDR) and listen; while that fails, up to N
  *       tries on fresh sockets. Writes "ok" or the first "errno=E" to FILE.
  *
+ * -k SECS (serve and connect, with held sockets): write one byte on each
+ * held socket every SECS seconds (traffic that keeps them from idling).
  * -N NAME sets the process name (any bytes: hostile-input tests).
  * Each then waits until killed, so the test can ask portleak about it. */
 #include <arpa/inet.h>
@@ -44,7 +47,9 @@ struct args {
 	int port;
 	int n;
 	bool hold;
+	bool half;
 	bool rst;
+	int keep_s; /* -k */
 	const char *handover; /* NULL, "fork", "pass" or "thread" */
 	const char *ready;
 };
@@ -110,6 +115,12 @@ static void __attribute__((noreturn)) wait_forever(void)
 		pause();
 }
 
+/* -k: one byte on a held socket; a full buffer or a reset is no error. */
+static void poke(int fd)
+{
+	(void)send(fd, "k", 1, MSG_NOSIGNAL | MSG_DONTWAIT);
+}
+
 static void __attribute__((noreturn)) serve(const struct args *a)
 {
 	static struct pollfd fds[MAX_CONNS + 1];
@@ -129,8 +140,15 @@ static void __attribute__((noreturn)) serve(const struct args *a)
 	report(a->ready, buf);
 	for (;;) {
 		/* Held sockets are never polled: nothing is read from them. */
-		if (poll(fds, a->hold ? 1 : (nfds_t)n, -1) < 0)
+		int ready = poll(fds, a->hold ? 1 : (nfds_t)n, a->keep_s ? a->keep_s * 1000 : -1);
+
+		if (ready < 0)
 			die("poll");
+		if (ready == 0) { /* -k: the time to write */
+			for (i = 1; i < n; i++)
+				poke(fds[i].fd);
+			continue;
+		}
 		if ((fds[0].revents & POLLIN) && n <= MAX_CONNS) {
 			fds[n].fd = accept4(fds[0].fd, NULL, NULL, SOCK_CLOEXEC);
 			fds[n].events = POLLIN;
@@ -167,6 +185,8 @@ static void connect_into(const struct args *a, struct conns *c)
 		if (a->rst)
 			setsockopt(fd, SOL_SOCKET, SO_LINGER, &(struct linger){ 1, 0 },
 				   sizeof(struct linger));
+		if (a->half && shutdown(fd, SHUT_WR))
+			die("shutdown");
 		if (a->hold)
 			c->fds[c->n++] = fd;
 		else
@@ -308,6 +328,11 @@ static int connect_many(const struct args *a)
 	snprintf(buf, sizeof(buf), "connected=%d failed=%d errno=%d%s\n", c.connected,
 		 c.failed, c.last_errno, extra);
 	report(a->ready, buf);
+	while (a->keep_s) {
+		sleep((unsigned int)a->keep_s);
+		for (int i = 0; i < c.n; i++)
+			poke(c.fds[i]);
+	}
 	wait_forever();
 	return 0;
 }
@@ -340,8 +365,8 @@ static int bind_port(const struct args *a)
 
 static void usage(void)
 {
-	fputs("usage: tcpwork serve|connect|bind [-6] [-p PORT] [-n N] [-m hold|close] [-R]\n"
-	      "               [-H fork|pass|thread] [-N NAME] -r FILE\n",
+	fputs("usage: tcpwork serve|connect|bind [-6] [-p PORT] [-n N] [-m hold|close|half] [-R]\n"
+	      "               [-H fork|pass|thread] [-k SECS] [-N NAME] -r FILE\n",
 	      stderr);
 	exit(2);
 }
@@ -355,7 +380,7 @@ int main(int argc, char **argv)
 		usage();
 	a.cmd = argv[1];
 	optind = 2;
-	while ((c = getopt(argc, argv, "6p:n:m:Rr:N:H:")) != -1) {
+	while ((c = getopt(argc, argv, "6p:n:m:Rr:N:H:k:")) != -1) {
 		switch (c) {
 		case '6':
 			a.v6 = true;
@@ -368,6 +393,10 @@ int main(int argc, char **argv)
 			break;
 		case 'm':
 			a.hold = strcmp(optarg, "close") != 0;
+			a.half = strcmp(optarg, "half") == 0;
+			break;
+		case 'k':
+			a.keep_s = atoi(optarg);
 			break;
 		case 'r':
 			a.ready = optarg;
