@@ -3,8 +3,8 @@
 # keeps? Bursts of short connections, each to a fresh loopback server,
 # with the client closing first (so each connection leaves one TIME_WAIT),
 # counted with ss once each burst's teardown is over; and the kernel's own
-# counters (TcpExt TW, TWKilled, TWRecycled, TCPTimeWaitOverflow) around
-# each arm. Runs on the host, or in the test VMs:
+# counters (TcpExt TW, TWKilled, TWRecycled, TCPTimeWaitOverflow; Tcp
+# OutRsts, EstabResets) around each arm. Runs on the host, or in the test VMs:
 #
 #   scripts/tw-probe.sh [-n CONNECTIONS] [-b BURST] [ARM...]
 #   PORTLEAK_VM_SCRIPT=scripts/tw-probe.sh scripts/vm-test.sh 6.1 6.12
@@ -34,10 +34,14 @@ T=$(mktemp -d /tmp/tw-probe.XXXXXX)
 AGENT=
 trap 'kill -9 $AGENT 2>/dev/null; pkill -9 -f "$T/" 2>/dev/null; rm -rf "$T"' EXIT
 
-counters() { # the TcpExt counters that say where TIME_WAIT sockets went
+counters() { # the counters that say where TIME_WAIT sockets went
 	awk '/^TcpExt:/ { if (!n) { n = split($0, h); next }
 		for (i = 2; i <= NF; i++) if (h[i] ~ /^(TW|TWKilled|TWRecycled|TCPTimeWaitOverflow)$/) printf "%s=%s ", h[i], $i }' \
 		/proc/net/netstat
+	# A RST kills a TIME_WAIT (RFC 1337 protection is off by default).
+	awk '/^Tcp:/ { if (!n) { n = split($0, h); next }
+		for (i = 2; i <= NF; i++) if (h[i] ~ /^(OutRsts|EstabResets)$/) printf "%s=%s ", h[i], $i }' \
+		/proc/net/snmp
 }
 
 wait_file() { # FILE: up to 60 s

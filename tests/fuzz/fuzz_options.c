@@ -16,7 +16,8 @@ static void check(const struct pl_options *o)
 {
 	if (o->cmd == PL_CMD_HELP || o->cmd == PL_CMD_VERSION)
 		return;
-	if (o->duration_s < 0 || o->interval_s < 0.1 || o->leak_age_s < 0)
+	if (o->duration_s < 0 || o->interval_s < 0.1 || o->leak_age_s < 0 || o->idle_age_s < 0 ||
+	    o->stale_min < 1)
 		abort();
 	if (o->filter.port != -1 && (o->filter.port < 1 || o->filter.port > 65535))
 		abort();

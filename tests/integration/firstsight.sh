@@ -29,10 +29,7 @@ within() {
 # leak_before_portleak SECS: a server holding 10 CLOSE_WAIT sockets that
 # are SECS old before portleak starts; sets server and BORN.
 leak_before_portleak() {
-	start server "$WORKLOAD" serve -m hold -r "$T/server"
-	wait_for "$T/server"
-	start client "$WORKLOAD" connect -p "$(cat "$T/server")" -n 10 -m close -r "$T/client"
-	wait_for "$T/client"
+	start_leak 10
 	wait_state close-wait "$(cat "$T/server")" 10
 	BORN=$EPOCHREALTIME
 	sleep "$1" # the age under test: measured, not assumed

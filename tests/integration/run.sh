@@ -666,6 +666,9 @@ test_usage_errors_exit_2() {
 		snapshot -d abc
 		snapshot -d -1
 		snapshot --port 70000
+		snapshot --idle-age x
+		snapshot --stale-min 0
+		top --stale-min 1.5
 		snapshot --port 0
 		snapshot -p 0
 		snapshot -p 12x
