@@ -74,8 +74,8 @@ $(SKEL): $(BUILD)/portleak.bpf.o
 	$(call msg,SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< name portleak_bpf > $@
 
-# Every user object may include the skeleton: build it first.
-$(USER_OBJS): | $(SKEL)
+# The loader's objects include the skeleton: build it first.
+$(filter $(BUILD)/user/loader/%,$(USER_OBJS)): | $(SKEL)
 
 $(BUILD)/user/%.o: user/%.c
 	$(Q)mkdir -p $(@D)

@@ -45,7 +45,8 @@ TESTS=(test_close_wait_charged_to_server test_established_growth_on_client
 	test_no_bpffs_for_pin_is_exit_5 test_no_btf_is_exit_5 test_not_root_is_exit_4
 	test_lockdown_confidentiality_is_exit_5
 	test_close_wait_older_than_portleak_is_leak_at_once test_idle_client_pool_is_stale
-	test_time_wait_ages_agree_with_the_kernel test_close_wait_with_writes_is_younger_never_older)
+	test_time_wait_ages_agree_with_the_kernel test_close_wait_with_writes_is_younger_never_older
+	test_first_watch_line_and_serve_report_see_old_leak)
 # One more boot of the newest kernel, locked down: portleak must refuse
 # to start with its own message (PORTLEAK_VM_LOCKDOWN=0 skips it).
 LOCKDOWN_TESTS=(test_lockdown_confidentiality_is_exit_5)

@@ -152,3 +152,17 @@ test_close_wait_with_writes_is_younger_never_older() {
 	within "CLOSE_WAIT age with writes after the FIN" "$age" 0 "$(awk -v a="$now" 'BEGIN { print a - 1.5 }')"
 	echo "    note: CLOSE_WAIT $now s old, written to every second: portleak says at least $age s" >&2
 }
+
+# The first line of watch and the first report of serve judge the old leak
+# too: a restarted serve opens no blind window for the alert.
+test_first_watch_line_and_serve_report_see_old_leak() {
+	leak_before_portleak 4
+	"$PL" watch -i 0.5 -n 1 --json --leak-age 2 --hooks "$HOOKS" >"$T/out.json" 2>"$T/err" ||
+		fail "watch"
+	expect "first watch line: server verdict" "$(proc "$server" .verdict)" leak
+	serve_start --leak-age 2
+	pinned_serve_report
+	expect "first serve report: server verdict" "$(proc "$server" .verdict)" leak
+	metrics | grep -q "^portleak_process_close_wait_oldest_seconds{pid=\"$server\"" ||
+		fail "no CLOSE_WAIT age for the server in the first scrape"
+}
