@@ -14,7 +14,7 @@ USER_CFLAGS   := -std=gnu11 $(WARN) $(CFLAGS) $(SANITIZE)
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Ivmlinux/$(ARCH) -Ibpf $(WARN) -Wno-unused-parameter
 # A sanitizer runtime cannot be linked statically.
 LDSTATIC   := $(if $(SANITIZE),,-static)
-LIBS       := -lncursesw -ltinfo -lbpf -lelf -lz
+LIBS       := -lncursesw -ltinfo -lbpf -lelf -lz -ljansson
 
 ifeq ($(V),1)
 Q :=

@@ -10,7 +10,8 @@
 # start the binaries they need themselves.
 set -eu
 
-build="make gcc clang llvm libbpf-dev libelf-dev zlib1g-dev pkg-config libncurses-dev"
+build="make gcc clang llvm libbpf-dev libelf-dev zlib1g-dev pkg-config libncurses-dev
+	libjansson-dev"
 test="iproute2 procps jq coreutils tmux curl prometheus util-linux bpftrace
 	qemu-system-x86 busybox-static cpio gzip valgrind"
 

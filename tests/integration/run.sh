@@ -714,6 +714,8 @@ test_doctor() {
 . "$ROOT/tests/integration/serve.sh"
 # shellcheck source=tests/integration/firstsight.sh
 . "$ROOT/tests/integration/firstsight.sh"
+# shellcheck source=tests/integration/containers.sh
+. "$ROOT/tests/integration/containers.sh"
 
 # --- runner -------------------------------------------------------------------
 

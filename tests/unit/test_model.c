@@ -525,7 +525,7 @@ static void test_metrics_escaping_and_top_k(void)
 	metrics__write(f, &r, &meta, &x);
 	fclose(f);
 	CHECK(strstr(doc, "comm=\"a\\\"b\\\\c\\nd\xef\xbf\xbd\"") != NULL);
-	CHECK(strstr(doc, "portleak_process_sockets{pid=\"other\",comm=\"other\",cgroup=\"\",state=\"ESTABLISHED\"} 3\n") != NULL);
+	CHECK(strstr(doc, "portleak_process_sockets{pid=\"other\",comm=\"other\",cgroup=\"\",namespace=\"\",pod=\"\",container=\"\",state=\"ESTABLISHED\"} 3\n") != NULL);
 	for (line = strstr(doc, "\nportleak_process_sockets{"); line;
 	     line = strstr(line + 1, "\nportleak_process_sockets{"))
 		series++;
@@ -704,6 +704,59 @@ static void test_first_sight(void)
 	model__free(&r);
 }
 
+static void test_identity_from_cgroup_paths(void)
+{
+	static const char id[] = "4f1c0a9e8d7b6c5a4f3e2d1c0b9a8f7e6d5c4b3a29180716f5e4d3c2b1a09f8e";
+	char path[512], where[PL_WHERE_LEN];
+	struct pl_identity w;
+
+	/* containerd, systemd driver */
+	snprintf(path, sizeof(path), "/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod0c8b1234_5678_9abc_def0_123456789abc.slice/cri-containerd-%s.scope", id);
+	CHECK(identity__parse(path, &w) && !strcmp(w.runtime, "containerd") && !strcmp(w.id, id));
+	CHECK(!strcmp(w.pod_uid, "0c8b1234-5678-9abc-def0-123456789abc") && !w.unit[0]);
+	/* containerd or CRI-O, cgroupfs driver (QoS class, or none for guaranteed) */
+	snprintf(path, sizeof(path), "/kubepods/besteffort/pod0c8b1234-5678-9abc-def0-123456789abc/%s", id);
+	CHECK(identity__parse(path, &w) && !w.runtime[0] && !strcmp(w.id, id));
+	CHECK(!strcmp(w.pod_uid, "0c8b1234-5678-9abc-def0-123456789abc"));
+	snprintf(path, sizeof(path), "/kubepods/podabc/%s", id);
+	CHECK(identity__parse(path, &w) && !strcmp(w.pod_uid, "abc") && !strcmp(w.id, id));
+	/* CRI-O, Docker, Podman under systemd; Docker under cgroupfs */
+	snprintf(path, sizeof(path), "/kubepods.slice/kubepods-podx.slice/crio-%s.scope", id);
+	CHECK(identity__parse(path, &w) && !strcmp(w.runtime, "cri-o") && !strcmp(w.pod_uid, "x"));
+	snprintf(path, sizeof(path), "/system.slice/docker-%s.scope", id);
+	CHECK(identity__parse(path, &w) && !strcmp(w.runtime, "docker") && !w.unit[0]);
+	snprintf(path, sizeof(path), "/machine.slice/libpod-%s.scope", id);
+	CHECK(identity__parse(path, &w) && !strcmp(w.runtime, "podman"));
+	snprintf(path, sizeof(path), "/docker/%s", id);
+	CHECK(identity__parse(path, &w) && !strcmp(w.runtime, "docker") && !strcmp(w.id, id));
+	/* systemd units; nothing */
+	CHECK(identity__parse("/system.slice/nginx.service", &w) && !strcmp(w.unit, "nginx.service"));
+	CHECK(!w.id[0] && !w.runtime[0]);
+	CHECK(identity__parse("/user.slice/user-1000.slice/session-3.scope", &w) &&
+	      !strcmp(w.unit, "session-3.scope"));
+	CHECK(!identity__parse("/", &w) && !identity__parse("", &w) && !identity__parse("/a/b", &w));
+	/* not ids: too short, upper case, no .scope */
+	CHECK(!identity__parse("/system.slice/docker-abc.scope", &w) || !w.id[0]);
+	snprintf(path, sizeof(path), "/system.slice/docker-%s", id);
+	CHECK(!identity__parse(path, &w) || !w.id[0]);
+	/* where: names, else the id, else the unit, else the path */
+	snprintf(path, sizeof(path), "/system.slice/docker-%s.scope", id);
+	identity__parse(path, &w);
+	identity__where(&w, path, where, sizeof(where));
+	CHECK(!strcmp(where, "docker:4f1c0a9e8d7b"));
+	snprintf(w.pod, sizeof(w.pod), "shop-api-7d9f5c-x2k4q");
+	snprintf(w.namespace, sizeof(w.namespace), "shop");
+	snprintf(w.name, sizeof(w.name), "checkout");
+	identity__where(&w, path, where, sizeof(where));
+	CHECK(!strcmp(where, "shop/shop-api-7d9f5c-x2k4q/checkout"));
+	identity__parse("/system.slice/nginx.service", &w);
+	identity__where(&w, "/system.slice/nginx.service", where, sizeof(where));
+	CHECK(!strcmp(where, "nginx.service"));
+	identity__parse("/a/b", &w);
+	identity__where(&w, "/a/b", where, sizeof(where));
+	CHECK(!strcmp(where, "/a/b"));
+}
+
 static void test_clocks_arithmetic(void)
 {
 	/* jiffies_64 = 2^32 - 300 HZ + HZ * uptime */
@@ -760,6 +813,7 @@ int main(void)
 	test_every_loss_shows_everywhere();
 	test_clocks_arithmetic();
 	test_first_sight();
+	test_identity_from_cgroup_paths();
 	printf("unit: %d passed, %d failed\n", passed, failed);
 	return failed ? 1 : 0;
 }

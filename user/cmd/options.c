@@ -67,6 +67,11 @@ static const char usage_snapshot[] =
 "  -c, --comm COMM       only processes with this exact name\n"
 "      --port PORT       only sockets with this local or remote port\n"
 "      --cgroup PATH     only processes in this cgroup v2 path or below it\n"
+"      --namespace NS    only processes in pods of this Kubernetes namespace\n"
+"      --pod POD         only processes of this pod\n"
+"      --container NAME  only processes of this container (name, or id prefix)\n"
+"      --host-root DIR   the host's root, where the container runtimes keep\n"
+"                        their files (default /: portleak runs on the host)\n"
 "      --leak-age SECS   CLOSE_WAIT older than this is a leak (default 60)\n"
 "      --idle-age SECS   ESTABLISHED with no data sent or received for this\n"
 "                        long is idle (default 600)\n"
@@ -106,8 +111,8 @@ static const char usage_top[] =
 "  -d, --delay SECS      refresh every SECS seconds (default 2)\n"
 "  -b, --batch           plain text, no screen control (like top -b)\n"
 "  -n, --iterations N    with -b: print N refreshes, then exit\n"
-"  -p, -c, --port, --cgroup, --leak-age, --idle-age, --stale-min, --hooks,\n"
-"  --max-sockets,\n"
+"  -p, -c, --port, --cgroup, --namespace, --pod, --container, --host-root,\n"
+"  --leak-age, --idle-age, --stale-min, --hooks, --max-sockets,\n"
 "  --event-buffer, -v\n"
 "                        as for snapshot (see 'portleak help snapshot')\n";
 
@@ -120,8 +125,8 @@ static const char usage_watch[] =
 "  -i, --interval SECS   seconds between reports (default 2)\n"
 "  -n, --iterations N    stop after N reports (default: never)\n"
 "      --json            JSON lines\n"
-"  -p, -c, --port, --cgroup, --leak-age, --idle-age, --stale-min, --hooks,\n"
-"  --max-sockets,\n"
+"  -p, -c, --port, --cgroup, --namespace, --pod, --container, --host-root,\n"
+"  --leak-age, --idle-age, --stale-min, --hooks, --max-sockets,\n"
 "  --event-buffer, -v\n"
 "                        as for snapshot (see 'portleak help snapshot')\n";
 
@@ -162,7 +167,8 @@ static const char usage_serve[] =
 "                          misread; remove them with rm -r DIR\n"
 "      --pin-dir DIR       where --pin keeps them (default " PL_PIN_DIR_DEFAULT ");\n"
 "                          implies --pin\n"
-"      --leak-age, --hooks, --max-sockets, --event-buffer, -v\n"
+"      --host-root, --leak-age, --idle-age, --stale-min, --hooks,\n"
+"      --max-sockets, --event-buffer, -v\n"
 "                          as for snapshot\n";
 
 static const char usage_doctor[] =
@@ -260,7 +266,7 @@ enum long_only {
 	OPT_JSON = 256, OPT_PORT, OPT_CGROUP, OPT_HOOKS, OPT_MAX_SOCKETS, OPT_LEAK_AGE,
 	OPT_IDLE_AGE, OPT_STALE_MIN,
 	OPT_LISTEN, OPT_TOP_K, OPT_USER, OPT_CONFIG, OPT_OWN_NETNS, OPT_VERIFY, OPT_PIN,
-	OPT_PIN_DIR, OPT_EVENT_BUFFER,
+	OPT_PIN_DIR, OPT_EVENT_BUFFER, OPT_NAMESPACE, OPT_POD, OPT_CONTAINER, OPT_HOST_ROOT,
 };
 
 static const struct option long_options[] = {
@@ -274,6 +280,10 @@ static const struct option long_options[] = {
 	{ "comm", required_argument, NULL, 'c' },
 	{ "port", required_argument, NULL, OPT_PORT },
 	{ "cgroup", required_argument, NULL, OPT_CGROUP },
+	{ "namespace", required_argument, NULL, OPT_NAMESPACE },
+	{ "pod", required_argument, NULL, OPT_POD },
+	{ "container", required_argument, NULL, OPT_CONTAINER },
+	{ "host-root", required_argument, NULL, OPT_HOST_ROOT },
 	{ "hooks", required_argument, NULL, OPT_HOOKS },
 	{ "max-sockets", required_argument, NULL, OPT_MAX_SOCKETS },
 	{ "event-buffer", required_argument, NULL, OPT_EVENT_BUFFER },
@@ -292,6 +302,29 @@ static const struct option long_options[] = {
 	{ "help", no_argument, NULL, 'h' },
 	{ 0 },
 };
+
+/* --namespace, --pod, --container: a name as Kubernetes allows it. */
+static int parse_name(int c, const char *arg, struct pl_options *o)
+{
+	const char *flag = c == OPT_NAMESPACE ? "--namespace" : c == OPT_POD ? "--pod" : "--container";
+	size_t i, n = strlen(arg);
+
+	if (!n || n >= PL_NAME_LEN)
+		return bad("invalid value '%s' for %s: 1 to %d characters", arg, flag, PL_NAME_LEN - 1);
+	for (i = 0; i < n; i++)
+		if (!((arg[i] >= 'a' && arg[i] <= 'z') || (arg[i] >= 'A' && arg[i] <= 'Z') ||
+		      (arg[i] >= '0' && arg[i] <= '9') || arg[i] == '-' || arg[i] == '.' ||
+		      arg[i] == '_'))
+			return bad("invalid value '%s' for %s: letters, digits, '-', '.' and '_' only",
+				   arg, flag);
+	if (c == OPT_NAMESPACE)
+		o->filter.namespace = arg;
+	else if (c == OPT_POD)
+		o->filter.pod = arg;
+	else
+		o->filter.container = arg;
+	return 0;
+}
 
 /* Which command takes which flag. */
 static bool applies(enum pl_command cmd, int c)
@@ -317,6 +350,7 @@ static bool applies(enum pl_command cmd, int c)
 	case OPT_PIN_DIR:
 		return cmd == PL_CMD_SERVE;
 	case OPT_OWN_NETNS:
+	case OPT_HOST_ROOT:
 	case OPT_LEAK_AGE:
 	case OPT_IDLE_AGE:
 	case OPT_STALE_MIN:
@@ -374,6 +408,15 @@ static int parse_flag(int c, const char *arg, struct pl_options *o)
 		if (arg[0] != '/')
 			return bad("invalid value '%s' for --cgroup: a path below the cgroup root, starting with /", arg);
 		o->filter.cgroup = arg;
+		return 0;
+	case OPT_NAMESPACE:
+	case OPT_POD:
+	case OPT_CONTAINER:
+		return parse_name(c, arg, o);
+	case OPT_HOST_ROOT:
+		if (arg[0] != '/')
+			return bad("invalid value '%s' for --host-root: an absolute directory", arg);
+		o->host_root = arg;
 		return 0;
 	case OPT_HOOKS:
 		if (hooks__parse(arg, &o->hooks))

@@ -42,6 +42,7 @@ struct pl_options {
 	double idle_age_s;   /* --idle-age */
 	unsigned long stale_min; /* --stale-min */
 	bool own_netns;      /* walk only portleak's network namespace */
+	const char *host_root; /* --host-root: the runtimes' files are below it */
 	bool verbose;
 	/* serve */
 	const char *listen;  /* ADDR:PORT */

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "host/cgroups.h"
+#include "host/runtimes.h"
 #include "host/sysinfo.h"
 #include "loader/pin.h"
 #include "loader/tracker.h"
@@ -15,6 +16,21 @@
 /* Sockets change hands (fork, fd passing) without a hook seeing it; the fd
  * walk finds the new holder. It costs a pass over every fd of the host. */
 #define WALK_EVERY_NS (10 * 1000000000ull)
+
+/* The model's view of who runs in a cgroup: the path says the container
+ * and pod uid, the runtime's files the names. */
+static void identify(const char *path, struct pl_identity *out, void *runtimes)
+{
+	struct pl_runtime_names n;
+
+	identity__parse(path, out);
+	if (!out->id[0] || runtimes__lookup(runtimes, out->runtime, out->id, &n))
+		return;
+	snprintf(out->runtime, sizeof(out->runtime), "%s", n.runtime);
+	snprintf(out->name, sizeof(out->name), "%s", n.name);
+	snprintf(out->pod, sizeof(out->pod), "%s", n.pod);
+	snprintf(out->namespace, sizeof(out->namespace), "%s", n.namespace);
+}
 
 static struct pl_model_input model_input(const struct pl_tracker *t,
 					 const struct pl_tcp_walk *w,
@@ -39,6 +55,8 @@ static struct pl_model_input model_input(const struct pl_tracker *t,
 		.filter = t->cfg.filter,
 		.cgroup_path = cgroups__path,
 		.cgroup_ctx = t->cgroups,
+		.identity = identify,
+		.identity_ctx = t->runtimes,
 		.history = &t->history,
 	};
 
@@ -187,7 +205,8 @@ int tracker__start(struct pl_tracker *t, const struct pl_tracker_config *cfg, bo
 		return err;
 	t->failed_step = PL_START_WALK;
 	t->cgroups = cgroups__new();
-	if (!t->cgroups)
+	t->runtimes = runtimes__new(cfg->host_root);
+	if (!t->cgroups || !t->runtimes)
 		return -ENOMEM;
 	t->started_ns = sysinfo__now_ns();
 	t->walk_every_ns = WALK_EVERY_NS;
@@ -260,5 +279,7 @@ void tracker__stop(struct pl_tracker *t)
 	agent__stop(&t->agent);
 	history__free(&t->history);
 	cgroups__free(t->cgroups);
+	runtimes__free(t->runtimes);
 	t->cgroups = NULL;
+	t->runtimes = NULL;
 }

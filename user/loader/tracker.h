@@ -14,6 +14,7 @@
 #include "model/model.h"
 
 struct pl_cgroups;
+struct pl_runtimes;
 
 /* What a session is asked to do, from the command line. */
 struct pl_tracker_config {
@@ -23,6 +24,7 @@ struct pl_tracker_config {
 	const char *pin_dir; /* serve --pin: keep the counting maps there */
 	bool verbose;        /* libbpf's own log on stderr */
 	bool own_netns;      /* walk only portleak's network namespace */
+	const char *host_root; /* where the container runtimes' files are; NULL: / */
 	double leak_age_s;
 	double idle_age_s;
 	__u64 stale_min;
@@ -43,6 +45,7 @@ struct pl_tracker {
 	struct pl_agent agent;
 	struct pl_history history;
 	struct pl_cgroups *cgroups;
+	struct pl_runtimes *runtimes;
 	__u64 started_ns;
 	__u64 walked_ns;     /* last fd walk (owners of sockets) */
 	__u64 walk_every_ns; /* a report walks the fds when the last walk is older */

@@ -272,6 +272,33 @@ static const char *cgroup_of(const struct pl_model_input *in, __u64 id)
 	return path ? path : "";
 }
 
+static void identify(const struct pl_model_input *in, const char *cgroup,
+		     struct pl_identity *out)
+{
+	if (in->identity)
+		in->identity(cgroup, out, in->identity_ctx);
+	else
+		identity__parse(cgroup, out);
+}
+
+static bool same_or_prefix(const char *want, const char *name, const char *id)
+{
+	return !strcmp(want, name) || (*want && !strncmp(id, want, strlen(want)));
+}
+
+static bool identity_selected(const struct pl_model_input *in, __u64 cgroup_id)
+{
+	const struct pl_filter *f = &in->filter;
+	struct pl_identity who;
+
+	if (!f->namespace && !f->pod && !f->container)
+		return true;
+	identify(in, cgroup_of(in, cgroup_id), &who);
+	return (!f->namespace || !strcmp(f->namespace, who.namespace)) &&
+	       (!f->pod || !strcmp(f->pod, who.pod)) &&
+	       (!f->container || same_or_prefix(f->container, who.name, who.id));
+}
+
 static bool owner_selected(const struct pl_model_input *in, __u32 pid,
 			   const char *comm, __u64 cgroup_id)
 {
@@ -284,7 +311,7 @@ static bool owner_selected(const struct pl_model_input *in, __u32 pid,
 	if (f->cgroup && strncmp(cgroup_of(in, cgroup_id), f->cgroup,
 				 strlen(f->cgroup)) != 0)
 		return false;
-	return true;
+	return identity_selected(in, cgroup_id);
 }
 
 static bool socket_selected(const struct pl_model_input *in, const struct attrib *a)
@@ -314,8 +341,10 @@ static struct pl_proc *proc_new(const struct pl_model_input *in,
 	p->unknown = owner->tgid == 0 && owner->start_ns == 0;
 	snprintf(p->comm, sizeof(p->comm), "%s", comm);
 	p->cgroup_id = cgroup_id;
-	if (!p->unknown)
+	if (!p->unknown) {
 		snprintf(p->cgroup, sizeof(p->cgroup), "%s", cgroup_of(in, cgroup_id));
+		identify(in, p->cgroup, &p->who);
+	}
 	p->close_wait_oldest_s = -1;
 	p->idle_oldest_s = -1;
 	return p;

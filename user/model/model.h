@@ -13,6 +13,7 @@
 #include "failures.h"
 #include "model/clocks.h"
 #include "model/history.h"
+#include "model/identity.h"
 #include "model/losses.h"
 #include "walk.h"
 
@@ -59,9 +60,14 @@ struct pl_filter {
 	const char *comm;   /* NULL: any; exact match */
 	int port;           /* -1: any; local or remote port */
 	const char *cgroup; /* NULL: any; path prefix */
+	const char *namespace; /* NULL: any; Kubernetes namespace, exact */
+	const char *pod;       /* NULL: any; pod name, exact */
+	const char *container; /* NULL: any; container name, or id prefix */
 };
 
 typedef const char *(*pl_cgroup_path_fn)(__u64 cgroup_id, void *ctx);
+/* Who runs in cgroup @path: container, pod, unit (model/identity.h). */
+typedef void (*pl_identity_fn)(const char *path, struct pl_identity *out, void *ctx);
 
 struct pl_model_input {
 	const struct pl_tcp_record *tcp; /* every live socket, at report time */
@@ -89,6 +95,8 @@ struct pl_model_input {
 	struct pl_filter filter;
 	pl_cgroup_path_fn cgroup_path;
 	void *cgroup_ctx;
+	pl_identity_fn identity; /* NULL: from the path alone */
+	void *identity_ctx;
 	const struct pl_history *history; /* earlier reports; may be NULL */
 };
 
@@ -124,6 +132,7 @@ struct pl_proc {
 	char comm[PL_COMM_LEN];
 	__u64 cgroup_id;
 	char cgroup[PL_CGROUP_LEN];
+	struct pl_identity who; /* container, pod, unit */
 	__u64 states[PL_TCP_NR_STATES];
 	__u64 total;
 	__u64 pending_accept; /* counted for their listener's owner */

@@ -37,15 +37,25 @@ struct who {
 	const char *comm;
 	size_t comm_len;
 	const char *cgroup;
+	const struct pl_identity *id; /* NULL: the "other" series */
 };
+
+static void label(FILE *out, const char *name, const char *value)
+{
+	fprintf(out, ",%s=\"", name);
+	metrics__escape(out, value, strlen(value));
+	fputc('"', out);
+}
 
 static void who_labels(FILE *out, const struct who *w)
 {
 	fprintf(out, "pid=\"%s\",comm=\"", w->pid);
 	metrics__escape(out, w->comm, w->comm_len);
-	fputs("\",cgroup=\"", out);
-	metrics__escape(out, w->cgroup, strlen(w->cgroup));
 	fputc('"', out);
+	label(out, "cgroup", w->cgroup);
+	label(out, "namespace", w->id ? w->id->namespace : "");
+	label(out, "pod", w->id ? w->id->pod : "");
+	label(out, "container", w->id ? w->id->name : "");
 }
 
 /* The processes past the top K, summed into one series. */
@@ -82,13 +92,13 @@ static void per_proc(FILE *out, const struct pl_report *r, size_t k,
 
 	for (i = 0; i < r->n_procs && i < k; i++) {
 		const struct pl_proc *p = &r->procs[i];
-		struct who w = { pid, p->comm, sizeof(p->comm), p->cgroup };
+		struct who w = { pid, p->comm, sizeof(p->comm), p->cgroup, &p->who };
 
 		snprintf(pid, sizeof(pid), "%u", p->pid);
 		fn(out, p, &w);
 	}
 	if (r->n_procs > k) {
-		struct who w = { "other", "other", 5, "" };
+		struct who w = { "other", "other", 5, "", NULL };
 
 		fn(out, rest, &w);
 	}

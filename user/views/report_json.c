@@ -33,6 +33,27 @@ static void json_seconds(struct pl_json *j, const char *key, double s)
 		json__null(j, key);
 }
 
+/* "container": {...} or null, and "unit" (null when none). */
+static void json_identity(struct pl_json *j, const struct pl_identity *id)
+{
+	if (id->id[0]) {
+		json__object_begin(j, "container");
+		json__string(j, "runtime", id->runtime[0] ? id->runtime : "unknown");
+		json__string(j, "id", id->id);
+		json__string(j, "name", id->name);
+		json__string(j, "pod", id->pod);
+		json__string(j, "namespace", id->namespace);
+		json__string(j, "pod_uid", id->pod_uid);
+		json__object_end(j);
+	} else {
+		json__null(j, "container");
+	}
+	if (id->unit[0])
+		json__string(j, "unit", id->unit);
+	else
+		json__null(j, "unit");
+}
+
 static void json_proc(struct pl_json *j, const struct pl_proc *p)
 {
 	size_t i;
@@ -42,6 +63,7 @@ static void json_proc(struct pl_json *j, const struct pl_proc *p)
 	json__uint(j, "start_ns", p->start_ns);
 	json__string_n(j, "comm", p->comm, sizeof(p->comm));
 	json__string(j, "cgroup", p->cgroup);
+	json_identity(j, &p->who);
 	json__bool(j, "unknown_owner", p->unknown);
 	json_states(j, "sockets", p->states);
 	json__uint(j, "sockets_total", p->total);

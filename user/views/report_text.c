@@ -32,13 +32,15 @@ static void text_header(FILE *out, const struct pl_report *r,
 
 static void text_proc(FILE *out, const struct pl_proc *p)
 {
-	char comm[4 * PL_COMM_LEN + 1], cgroup[4 * PL_CGROUP_LEN + 1], age[16] = "-";
+	char comm[4 * PL_COMM_LEN + 1], where[PL_WHERE_LEN], printable[4 * PL_WHERE_LEN + 1];
+	char age[16] = "-";
 	__u64 other = p->total - p->states[PL_TCP_ESTABLISHED] -
 		      p->states[PL_TCP_CLOSE_WAIT] - p->states[PL_TCP_TIME_WAIT];
 	size_t i;
 
 	names__printable(p->comm, sizeof(p->comm), comm, sizeof(comm));
-	names__printable(p->cgroup, sizeof(p->cgroup), cgroup, sizeof(cgroup));
+	identity__where(&p->who, p->cgroup, where, sizeof(where));
+	names__printable(where, strlen(where), printable, sizeof(printable));
 	if (p->close_wait_oldest_s >= 0)
 		names__age(p->close_wait_oldest_s, p->close_wait_age_exact, age, sizeof(age));
 	fprintf(out, "%7u %-16s %6llu %10llu %9llu %6llu %8s %5llu %7llu %7llu %6llu %6llu  %-7s %s\n",
@@ -49,7 +51,7 @@ static void text_proc(FILE *out, const struct pl_proc *p)
 		(unsigned long long)p->opened,
 		(unsigned long long)p->closed, (unsigned long long)p->bind_failures,
 		(unsigned long long)p->connect_failures,
-		model__verdict_name(p->verdict), cgroup);
+		model__verdict_name(p->verdict), p->unknown ? "" : printable);
 	for (i = 0; i < p->n_reasons; i++)
 		fprintf(out, "%7s %s\n", "", p->reasons[i]);
 }
@@ -75,7 +77,7 @@ void report__text(FILE *out, const struct pl_report *r, const struct pl_report_m
 	text_header(out, r, m);
 	fprintf(out, "%7s %-16s %6s %10s %9s %6s %8s %5s %7s %7s %6s %6s  %-7s %s\n",
 		"PID", "COMM", "ESTAB", "CLOSE_WAIT", "TIME_WAIT", "OTHER", "CW_AGE", "IDLE",
-		"OPENED", "CLOSED", "BINDF", "CONNF", "VERDICT", "CGROUP");
+		"OPENED", "CLOSED", "BINDF", "CONNF", "VERDICT", "WHERE");
 	for (i = 0; i < r->n_procs; i++)
 		text_proc(out, &r->procs[i]);
 	if (!r->n_procs)

@@ -90,7 +90,7 @@ void top__header(const struct pl_report *r, const struct pl_report_meta *m,
 
 const char *top__proc_columns(void)
 {
-	return "    PID COMM             CGROUP               ESTAB CLOSE_WAIT TIME_WAIT  OTHER  OPEN/s CLOSE/s NET/min   CW_AGE  IDLE BINDF CONNF VERDICT";
+	return "    PID COMM             WHERE                ESTAB CLOSE_WAIT TIME_WAIT  OTHER  OPEN/s CLOSE/s NET/min   CW_AGE  IDLE BINDF CONNF VERDICT";
 }
 
 static void rate(double v, char *buf, size_t len)
@@ -101,13 +101,15 @@ static void rate(double v, char *buf, size_t len)
 		snprintf(buf, len, "%.1f", v);
 }
 
-/* The last @width bytes of a cgroup path as safe text, marked when cut. */
-static void tail(const char *raw, size_t width, char *buf, size_t len)
+/* The last @width bytes of where a process runs (model/identity.h) as
+ * safe text, marked when cut. */
+static void tail(const struct pl_proc *p, size_t width, char *buf, size_t len)
 {
-	char path[4 * PL_CGROUP_LEN + 1];
+	char raw[PL_WHERE_LEN], path[4 * PL_WHERE_LEN + 1];
 	size_t n;
 
-	names__printable(raw, strnlen(raw, PL_CGROUP_LEN), path, sizeof(path));
+	identity__where(&p->who, p->cgroup, raw, sizeof(raw));
+	names__printable(raw, strnlen(raw, sizeof(raw)), path, sizeof(path));
 	n = strlen(path);
 
 	if (!*path)
@@ -136,7 +138,7 @@ void top__proc_line(const struct pl_proc *p, char *buf, size_t len)
 		      p->states[PL_TCP_CLOSE_WAIT] - p->states[PL_TCP_TIME_WAIT];
 
 	names__printable(p->comm, sizeof(p->comm), comm, sizeof(comm));
-	tail(p->cgroup, 20, cg, sizeof(cg));
+	tail(p, 20, cg, sizeof(cg));
 	rate(p->opened_per_s, opened, sizeof(opened));
 	rate(p->closed_per_s, closed, sizeof(closed));
 	if (p->close_wait_oldest_s >= 0)

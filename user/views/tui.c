@@ -232,15 +232,17 @@ static void draw_dests(struct pl_tui *u, int y)
 static void draw_detail(struct pl_tui *u, int y)
 {
 	const struct pl_proc *p = u->sel < u->n_rows ? &u->rows[u->sel] : NULL;
-	char line[PL_LINE_LEN], comm[4 * PL_COMM_LEN + 1], cgroup[4 * PL_CGROUP_LEN + 1];
+	char line[PL_LINE_LEN], comm[4 * PL_COMM_LEN + 1], where[PL_WHERE_LEN];
+	char printable[4 * PL_WHERE_LEN + 1];
 	size_t i;
 
 	if (!p)
 		return;
 	names__printable(p->comm, sizeof(p->comm), comm, sizeof(comm));
-	names__printable(p->cgroup, sizeof(p->cgroup), cgroup, sizeof(cgroup));
-	snprintf(line, sizeof(line), "pid %u  %s  cgroup %.300s  verdict %s  opened %llu  closed %llu",
-		 p->pid, comm, *p->cgroup ? cgroup : "-", model__verdict_name(p->verdict),
+	identity__where(&p->who, p->cgroup, where, sizeof(where));
+	names__printable(where, strlen(where), printable, sizeof(printable));
+	snprintf(line, sizeof(line), "pid %u  %s  where %.300s  verdict %s  opened %llu  closed %llu",
+		 p->pid, comm, *where ? printable : "-", model__verdict_name(p->verdict),
 		 (unsigned long long)p->opened, (unsigned long long)p->closed);
 	put_line(y++, line, A_BOLD);
 	for (i = 0; i < p->n_reasons; i++)

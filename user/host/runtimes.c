@@ -1,0 +1,143 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <errno.h>
+#include <jansson.h>
+#include <limits.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "host/runtimes.h"
+#include "host/sysinfo.h"
+
+#define ID_LEN 65
+
+struct entry {
+	char id[ID_LEN];
+	bool found;
+	__u64 looked_ns;
+	struct pl_runtime_names names;
+};
+
+struct pl_runtimes {
+	char root[PATH_MAX];
+	struct entry *e;
+	size_t n, cap;
+};
+
+/* One runtime: where its file for an id is, and which keys name what. */
+struct layout {
+	const char *runtime;
+	const char *path; /* below the host root; %s is the id */
+	const char *pod, *namespace, *name; /* annotation keys; NULL: "Name" */
+};
+
+static const struct layout layouts[] = {
+	{ "containerd", "run/containerd/io.containerd.runtime.v2.task/k8s.io/%s/config.json",
+	  "io.kubernetes.cri.sandbox-name", "io.kubernetes.cri.sandbox-namespace",
+	  "io.kubernetes.cri.container-name" },
+	{ "cri-o", "run/containers/storage/overlay-containers/%s/userdata/config.json",
+	  "io.kubernetes.pod.name", "io.kubernetes.pod.namespace", "io.kubernetes.container.name" },
+	{ "docker", "var/lib/docker/containers/%s/config.v2.json", NULL, NULL, NULL },
+};
+
+struct pl_runtimes *runtimes__new(const char *host_root)
+{
+	struct pl_runtimes *r = calloc(1, sizeof(*r));
+
+	if (r)
+		snprintf(r->root, sizeof(r->root), "%s", host_root && *host_root ? host_root : "/");
+	return r;
+}
+
+static void take(char *dst, size_t cap, json_t *v)
+{
+	const char *s = json_is_string(v) ? json_string_value(v) : NULL;
+
+	if (s)
+		snprintf(dst, cap, "%s", s);
+}
+
+/* Read the file of @l for @id: 0 with @out filled, or negative errno. */
+static int read_layout(const struct pl_runtimes *r, const struct layout *l, const char *id,
+		       struct pl_runtime_names *out)
+{
+	char rel[PATH_MAX], path[PATH_MAX];
+	json_t *doc, *notes;
+	json_error_t err;
+
+	snprintf(rel, sizeof(rel), l->path, id);
+	if (snprintf(path, sizeof(path), "%s/%s", r->root, rel) >= (int)sizeof(path))
+		return -ENAMETOOLONG;
+	doc = json_load_file(path, JSON_REJECT_DUPLICATES, &err);
+	if (!doc)
+		return -ENOENT;
+	memset(out, 0, sizeof(*out));
+	snprintf(out->runtime, sizeof(out->runtime), "%s", l->runtime);
+	if (l->name) {
+		notes = json_object_get(doc, "annotations");
+		take(out->pod, sizeof(out->pod), json_object_get(notes, l->pod));
+		take(out->namespace, sizeof(out->namespace), json_object_get(notes, l->namespace));
+		take(out->name, sizeof(out->name), json_object_get(notes, l->name));
+	} else {
+		take(out->name, sizeof(out->name), json_object_get(doc, "Name"));
+		if (out->name[0] == '/')
+			memmove(out->name, out->name + 1, strlen(out->name));
+	}
+	json_decref(doc);
+	return 0;
+}
+
+static struct entry *entry_of(struct pl_runtimes *r, const char *id)
+{
+	struct entry *grown;
+	size_t i;
+
+	for (i = 0; i < r->n; i++)
+		if (!strcmp(r->e[i].id, id))
+			return &r->e[i];
+	if (r->n == r->cap) {
+		size_t cap = r->cap ? r->cap * 2 : 32;
+
+		grown = realloc(r->e, cap * sizeof(*grown));
+		if (!grown)
+			return NULL;
+		r->e = grown;
+		r->cap = cap;
+	}
+	memset(&r->e[r->n], 0, sizeof(r->e[r->n]));
+	snprintf(r->e[r->n].id, ID_LEN, "%s", id);
+	return &r->e[r->n++];
+}
+
+int runtimes__lookup(struct pl_runtimes *r, const char *runtime, const char *id,
+		     struct pl_runtime_names *out)
+{
+	struct entry *e;
+	__u64 now;
+	size_t i;
+
+	if (!r || !id || !*id || strlen(id) >= ID_LEN || strchr(id, '/'))
+		return -ENOENT;
+	if (!(e = entry_of(r, id)))
+		return -ENOMEM;
+	now = sysinfo__now_ns();
+	if (!e->found && (!e->looked_ns || now - e->looked_ns >= PL_RUNTIME_RETRY_NS)) {
+		e->looked_ns = now;
+		for (i = 0; !e->found && i < sizeof(layouts) / sizeof(layouts[0]); i++)
+			if (!runtime || !*runtime || !strcmp(runtime, layouts[i].runtime))
+				e->found = !read_layout(r, &layouts[i], id, &e->names);
+	}
+	if (!e->found)
+		return -ENOENT;
+	*out = e->names;
+	return 0;
+}
+
+void runtimes__free(struct pl_runtimes *r)
+{
+	if (!r)
+		return;
+	free(r->e);
+	free(r);
+}
