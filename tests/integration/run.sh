@@ -667,6 +667,11 @@ test_usage_errors_exit_2() {
 		snapshot -d -1
 		snapshot --port 70000
 		snapshot --idle-age x
+		snapshot --namespace a/b
+		snapshot --pod ''
+		top --container x;y
+		snapshot --host-root relative
+		serve --pod web
 		snapshot --stale-min 0
 		top --stale-min 1.5
 		snapshot --port 0
