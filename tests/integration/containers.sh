@@ -90,3 +90,33 @@ test_containers_pods_and_units_are_named() {
 	grep -q "^portleak_process_sockets{pid=\"$a\",comm=\"tcpwork\",cgroup=\"[^\"]*\",namespace=\"shop\",pod=\"shop-api-7d9f5c-x2k4q\",container=\"checkout\",state=\"LISTEN\"} 1" \
 		"$T/metrics.txt" || fail "labels: $(grep "pid=\"$a\"" "$T/metrics.txt" | head -2)"
 }
+
+# Names in the runtime's files are the runtime's users' text: a quote, a
+# newline and a terminal escape come out safe in JSON, the tables, top -b
+# and the metrics.
+test_hostile_container_names_come_out_safe() {
+	local root d
+	root=$(cgroup2_mount)
+	[ -n "$root" ] || fail "no cgroup2 mount"
+	CG_PARENT=$root/portleak-test-$$-$RANDOM
+	mkdir "$CG_PARENT" || fail "cannot create a cgroup under $root"
+	CGROUPS=("$CG_PARENT")
+	d=$T/root/run/containerd/io.containerd.runtime.v2.task/k8s.io/$CID_A
+	mkdir -p "$d"
+	printf '%s\n' '{"annotations": {"io.kubernetes.cri.sandbox-name": "p\"o\nd\u001b[2J",' \
+		'"io.kubernetes.cri.sandbox-namespace": "ns", "io.kubernetes.cri.container-name": "c\\x"}}' \
+		>"$d/config.json"
+	make_cgroup "kubepods.slice/kubepods-podabc.slice/cri-containerd-$CID_A.scope" >"$T/cg"
+	start_in_cgroup a "$(cat "$T/cg")" "$WORKLOAD" serve -m hold -r "$T/a"
+	wait_for "$T/a"
+	"$PL" snapshot -d 0 --json --host-root "$T/root" --hooks "$HOOKS" >"$T/out.json" 2>"$T/err" ||
+		fail "snapshot"
+	expect "pod name, through JSON" "$(proc "$a" '.container.pod | @json')" '"p\"o\nd\u001b[2J"'
+	"$PL" snapshot -d 0 --host-root "$T/root" --hooks "$HOOKS" -p "$a" >"$T/out.txt" 2>&1 || fail "text"
+	"$PL" top -b -n 1 -d 0.2 --host-root "$T/root" --hooks "$HOOKS" -p "$a" >"$T/top.txt" 2>&1 || fail "top -b"
+	! grep -q $'\e' "$T/out.txt" "$T/top.txt" || fail "a raw escape reached the terminal"
+	grep -qF 'ns/p"o\x0ad\x1b[2J/c\\x' "$T/out.txt" || fail "WHERE: $(grep tcpwork "$T/out.txt" | cat -v)"
+	serve_start --host-root "$T/root"
+	metrics | grep -qF "pod=\"p\\\"o\\nd"$'\e'"[2J\",container=\"c\\\\x\"" ||
+		fail "labels: $(metrics | grep "pid=\"$a\"" | head -1 | cat -v)"
+}

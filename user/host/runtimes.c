@@ -58,20 +58,22 @@ static void take(char *dst, size_t cap, json_t *v)
 		snprintf(dst, cap, "%s", s);
 }
 
-/* Read the file of @l for @id: 0 with @out filled, or negative errno. */
-static int read_layout(const struct pl_runtimes *r, const struct layout *l, const char *id,
-		       struct pl_runtime_names *out)
+static const struct layout *layout_of(const char *runtime)
 {
-	char rel[PATH_MAX], path[PATH_MAX];
-	json_t *doc, *notes;
-	json_error_t err;
+	size_t i;
 
-	snprintf(rel, sizeof(rel), l->path, id);
-	if (snprintf(path, sizeof(path), "%s/%s", r->root, rel) >= (int)sizeof(path))
-		return -ENAMETOOLONG;
-	doc = json_load_file(path, JSON_REJECT_DUPLICATES, &err);
-	if (!doc)
-		return -ENOENT;
+	for (i = 0; i < sizeof(layouts) / sizeof(layouts[0]); i++)
+		if (!strcmp(layouts[i].runtime, runtime))
+			return &layouts[i];
+	return NULL;
+}
+
+static int names_of(const struct layout *l, json_t *doc, struct pl_runtime_names *out)
+{
+	json_t *notes;
+
+	if (!json_is_object(doc))
+		return -EINVAL;
 	memset(out, 0, sizeof(*out));
 	snprintf(out->runtime, sizeof(out->runtime), "%s", l->runtime);
 	if (l->name) {
@@ -84,8 +86,45 @@ static int read_layout(const struct pl_runtimes *r, const struct layout *l, cons
 		if (out->name[0] == '/')
 			memmove(out->name, out->name + 1, strlen(out->name));
 	}
-	json_decref(doc);
 	return 0;
+}
+
+int runtimes__parse(const char *runtime, const char *buf, size_t len,
+		    struct pl_runtime_names *out)
+{
+	const struct layout *l = layout_of(runtime);
+	json_error_t err;
+	json_t *doc;
+	int ret;
+
+	if (!l)
+		return -ENOENT;
+	doc = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &err);
+	if (!doc)
+		return -EINVAL;
+	ret = names_of(l, doc, out);
+	json_decref(doc);
+	return ret;
+}
+
+/* Read the file of @l for @id: 0 with @out filled, or negative errno. */
+static int read_layout(const struct pl_runtimes *r, const struct layout *l, const char *id,
+		       struct pl_runtime_names *out)
+{
+	char rel[PATH_MAX], path[PATH_MAX];
+	json_error_t err;
+	json_t *doc;
+	int ret;
+
+	snprintf(rel, sizeof(rel), l->path, id);
+	if (snprintf(path, sizeof(path), "%s/%s", r->root, rel) >= (int)sizeof(path))
+		return -ENAMETOOLONG;
+	doc = json_load_file(path, JSON_REJECT_DUPLICATES, &err);
+	if (!doc)
+		return -ENOENT;
+	ret = names_of(l, doc, out);
+	json_decref(doc);
+	return ret;
 }
 
 static struct entry *entry_of(struct pl_runtimes *r, const char *id)

@@ -35,5 +35,10 @@ struct pl_runtimes *runtimes__new(const char *host_root);
 int runtimes__lookup(struct pl_runtimes *r, const char *runtime, const char *id,
 		     struct pl_runtime_names *out);
 void runtimes__free(struct pl_runtimes *r);
+/* The names in one runtime file's text (@runtime: "containerd", "cri-o"
+ * or "docker"): 0, -EINVAL when it is not a JSON object, -ENOENT for an
+ * unknown runtime. */
+int runtimes__parse(const char *runtime, const char *buf, size_t len,
+		    struct pl_runtime_names *out);
 
 #endif
