@@ -50,7 +50,9 @@ FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=a
 FUZZ_SECS  ?= 15
 
 .DELETE_ON_ERROR:
-.PHONY: all deps test-deps test test-unit test-integration test-asan test-valgrind test-fuzz test-vm soak bench clean
+VERSION    := $(shell sed -n 's/.*PORTLEAK_VERSION "\(.*\)".*/\1/p' user/cmd/version.h)
+
+.PHONY: all deps test-deps image test-k8s test test-unit test-integration test-asan test-valgrind test-fuzz test-vm soak bench clean
 
 all: $(BUILD)/portleak $(WORKLOADS)
 
@@ -124,7 +126,15 @@ $(BUILD)/bpf $(BUILD)/tests $(BUILD)/bench $(BUILD)/fuzz:
 	$(Q)mkdir -p $@
 
 test: test-deps
-	$(Q)$(MAKE) --no-print-directory test-unit test-fuzz test-integration test-asan test-valgrind
+	$(Q)$(MAKE) --no-print-directory test-unit test-fuzz test-k8s test-integration test-asan test-valgrind
+
+# An OCI image of the static binary (umoci, skopeo: no container engine).
+image: $(BUILD)/portleak
+	$(Q)scripts/image.sh $(VERSION)
+
+# The Kubernetes manifests against the API schemas, and the image run.
+test-k8s: image
+	$(Q)tests/k8s/run.sh $(VERSION)
 
 test-unit: $(UNIT_TESTS) $(UNIT_ASAN)
 	$(Q)for t in $^; do $$t || exit 1; done
