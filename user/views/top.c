@@ -90,7 +90,7 @@ void top__header(const struct pl_report *r, const struct pl_report_meta *m,
 
 const char *top__proc_columns(void)
 {
-	return "    PID COMM             WHERE                ESTAB CLOSE_WAIT TIME_WAIT  OTHER  OPEN/s CLOSE/s NET/min   CW_AGE  IDLE BINDF CONNF VERDICT";
+	return "    PID COMM             WHERE                                ESTAB CLOSE_WAIT TIME_WAIT  OTHER  OPEN/s CLOSE/s NET/min   CW_AGE  IDLE BINDF CONNF VERDICT";
 }
 
 static void rate(double v, char *buf, size_t len)
@@ -100,6 +100,8 @@ static void rate(double v, char *buf, size_t len)
 	else
 		snprintf(buf, len, "%.1f", v);
 }
+
+#define PL_WHERE_WIDTH 36 /* "shop/shop-api-7d9f5c-x2k4q/checkout" fits */
 
 /* The last @width bytes of where a process runs (model/identity.h) as
  * safe text, marked when cut. */
@@ -133,17 +135,17 @@ static const char *verdict_label(enum pl_verdict v)
 
 void top__proc_line(const struct pl_proc *p, char *buf, size_t len)
 {
-	char comm[4 * PL_COMM_LEN + 1], cg[24], opened[16], closed[16], age[16] = "-";
+	char comm[4 * PL_COMM_LEN + 1], cg[PL_WHERE_WIDTH + 4], opened[16], closed[16], age[16] = "-";
 	__u64 other = p->total - p->states[PL_TCP_ESTABLISHED] -
 		      p->states[PL_TCP_CLOSE_WAIT] - p->states[PL_TCP_TIME_WAIT];
 
 	names__printable(p->comm, sizeof(p->comm), comm, sizeof(comm));
-	tail(p, 20, cg, sizeof(cg));
+	tail(p, PL_WHERE_WIDTH, cg, sizeof(cg));
 	rate(p->opened_per_s, opened, sizeof(opened));
 	rate(p->closed_per_s, closed, sizeof(closed));
 	if (p->close_wait_oldest_s >= 0)
 		names__age(p->close_wait_oldest_s, p->close_wait_age_exact, age, sizeof(age));
-	snprintf(buf, len, "%7u %-16.16s %-20s %5llu %10llu %9llu %6llu %7s %7s %+7.0f %8s %5llu %5llu %5llu %s",
+	snprintf(buf, len, "%7u %-16.16s %-36s %5llu %10llu %9llu %6llu %7s %7s %+7.0f %8s %5llu %5llu %5llu %s",
 		 p->pid, comm, cg, (unsigned long long)p->states[PL_TCP_ESTABLISHED],
 		 (unsigned long long)p->states[PL_TCP_CLOSE_WAIT],
 		 (unsigned long long)p->states[PL_TCP_TIME_WAIT], (unsigned long long)other,
