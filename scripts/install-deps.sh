@@ -13,7 +13,7 @@ set -eu
 build="make gcc clang llvm libbpf-dev libelf-dev zlib1g-dev pkg-config libncurses-dev
 	libjansson-dev"
 test="iproute2 procps jq coreutils tmux curl prometheus util-linux bpftrace
-	qemu-system-x86 busybox-static cpio gzip valgrind nodejs npm umoci skopeo"
+	qemu-system-x86 busybox-static cpio gzip valgrind umoci skopeo"
 
 case "${1:-}" in
 "") packages=$build ;;
@@ -41,6 +41,11 @@ if [ "$missing" -gt 0 ]; then
 	apt-get update -qq
 	# shellcheck disable=SC2086
 	apt-get install -y -qq --no-install-recommends $packages >/dev/null
+fi
+# The manifest validator runs on Node.js; a host that has it and npm
+# (from any source) keeps them.
+if [ "${1:-}" = --test ] && ! command -v npm >/dev/null 2>&1; then
+	apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null
 fi
 # Debian ships bpftool on its own; Ubuntu in linux-tools.
 if ! command -v bpftool >/dev/null 2>&1 && [ ! -x /usr/sbin/bpftool ]; then
