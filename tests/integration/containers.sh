@@ -84,6 +84,9 @@ test_containers_pods_and_units_are_named() {
 	# The tables say where each runs.
 	"$PL" snapshot -d 0 --host-root "$T/root" --hooks "$HOOKS" -p "$a" >"$T/out.txt" 2>"$T/err" || fail "text"
 	grep -q "shop/shop-api-7d9f5c-x2k4q/checkout" "$T/out.txt" || fail "WHERE: $(cat "$T/out.txt")"
+	"$PL" top -b -n 1 -d 0.2 --host-root "$T/root" --hooks "$HOOKS" --pod cart-5c8d >"$T/top.txt" 2>"$T/err" ||
+		fail "top -b"
+	grep -qE "^ *$b tcpwork +shop/cart-5c8d/cart " "$T/top.txt" || fail "top -b WHERE: $(cat "$T/top.txt")"
 	# Prometheus: namespace, pod and container labels on the process series.
 	serve_start --host-root "$T/root"
 	metrics >"$T/metrics.txt"
