@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* Accepted sockets are born in softirq; their owner is the process that
  * accept()s them. Three ways to see that moment, best first; userspace
- * loads one (user/hooks.c). Sockets still in an accept queue have no entry
+ * loads one (user/loader/hooks.c). Sockets still in an accept queue have no entry
  * and are charged to their listener's owner by userspace. */
 #include "common.bpf.h"
 #include <bpf/bpf_tracing.h>

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* bind() failures. inet_csk_get_port() runs for bind() with a port and for
  * autobind in listen(); its failure is EADDRINUSE. It has no tracepoint, so
- * three ways, best first (user/hooks.c loads one):
+ * three ways, best first (user/loader/hooks.c loads one):
  *   fexit      inet_csk_get_port: EADDRINUSE, bind() and listen() autobind;
  *   kprobe     the same through kprobe + kretprobe;
  *   syscall    sys_enter/exit_bind: every errno of bind() (EADDRINUSE,

@@ -39,7 +39,7 @@ enum pl_origin {
 	PL_ORIGIN_WALK,        /* found in an fd table by the start-up walk */
 };
 
-/* The fd walk runs in two passes (bpf/walk.bpf.c, user/walk.c). */
+/* The fd walk runs in two passes (bpf/walk.bpf.c, user/loader/walk.c). */
 enum pl_walk_pass {
 	PL_WALK_MARK = 1, /* record unknown sockets; mark the ones whose owner holds them */
 	PL_WALK_ADOPT,    /* charge sockets their owner no longer holds to a holder */
@@ -121,7 +121,7 @@ enum pl_counter {
 
 /* What the maps above hold, for maps kept in bpffs (serve --pin): bump it
  * whenever a struct or enum here changes meaning, even at the same size.
- * user/pin.c refuses pinned maps stamped with another layout. */
+ * user/loader/pin.c refuses pinned maps stamped with another layout. */
 #define PL_LAYOUT_VERSION 1
 
 #endif

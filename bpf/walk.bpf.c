@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
-/* The walks (user/walk.c runs them).
- * walk_fds:  every fd of every process, in two passes of one walk (user/walk.c
+/* The walks (user/loader/walk.c runs them).
+ * walk_fds:  every fd of every process, in two passes of one walk (user/loader/walk.c
  *            sets walk_gen and walk_pass before each):
  *            MARK:  a TCP socket the ledger does not know yet is recorded
  *                   under the process holding it (sockets opened before
