@@ -769,6 +769,14 @@ static void test_clocks_arithmetic(void)
 	CHECK(clocks__hz(4294967296ull - 300 * 1000 + 1000ull * 10, 10000000000ull) == 1000);
 	CHECK(clocks__hz(4294967296ull - 300 * 100 + 100ull * 90000, 90000000000000ull) == 100);
 	CHECK(clocks__hz(12345, 10000000000ull) == 0); /* fits nothing */
+	/* around uptime 300 s every HZ fits: the tick rate must tell */
+	CHECK(clocks__hz(4294967296ull + 250 * 2 + 300, 302000000000ull) == 0);
+	CHECK(clocks__hz_rate(1000, 0, 1025, 100000000ull) == 250);
+	CHECK(clocks__hz_rate(1000, 0, 1031, 100000000ull) == 300);
+	CHECK(clocks__hz_rate(1000, 0, 1101, 100000000ull) == 1000);
+	CHECK(clocks__hz_rate(1000, 0, 1010, 100000000ull) == 100);
+	CHECK(clocks__hz_rate(1000, 0, 1050, 100000000ull) == 0); /* 500: none */
+	CHECK(clocks__hz_rate(1000, 5, 1025, 5) == 0);
 	/* 32-bit stamps: 40 s ago at HZ=250, across the 2^32 boundary too */
 	CHECK(clocks__age_s(&c, (__u32)j - 40 * 250, 250, &exact) == 40 && exact);
 	c.jiffies = 4294967296ull + 5; /* (u32) 5 */

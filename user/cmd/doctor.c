@@ -95,7 +95,7 @@ static void print_clocks(const struct pl_tracker *t, const struct pl_tcp_walk *w
 	}
 	puts("\nclocks (read from each socket by iter/tcp)");
 	if (t->hz)
-		row("HZ", "%u (derived from jiffies_64 and CLOCK_MONOTONIC read together)", t->hz);
+		row("HZ", "%u (jiffies_64 against CLOCK_MONOTONIC, from /proc/timer_list or the walk)", t->hz);
 	else
 		row("HZ", "UNKNOWN: no walked socket, or jiffies fit no HZ; ages only from what portleak saw");
 	row("connected sockets", "%zu of %zu with lastack/lastrcv/lastsnd: CLOSE_WAIT age (at least since the last ACK) and idle time on the first report",

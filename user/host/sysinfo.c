@@ -145,3 +145,25 @@ int sysinfo__mount_pseudo_fs(void)
 		return mount_if_missing("/sys/kernel/tracing", "tracefs", TRACEFS_MAGIC);
 	return 0;
 }
+
+int sysinfo__jiffies(__u64 *jiffies, __u64 *mono_ns)
+{
+	FILE *f = fopen("/proc/timer_list", "re");
+	unsigned long long v;
+	char line[256];
+	int found = 0;
+
+	if (!f)
+		return -errno;
+	while (found != 3 && fgets(line, sizeof(line), f)) {
+		if (!(found & 1) && sscanf(line, "now at %llu nsecs", &v) == 1) {
+			*mono_ns = v;
+			found |= 1;
+		} else if (!(found & 2) && sscanf(line, "jiffies: %llu", &v) == 1) {
+			*jiffies = v;
+			found |= 2;
+		}
+	}
+	fclose(f);
+	return found == 3 ? 0 : -ENOENT;
+}

@@ -27,6 +27,9 @@ const char *sysinfo__lockdown(char *buf, size_t len);
 bool sysinfo__on_bpffs(const char *path);
 /* NULL if allowed to load BPF programs, else which capabilities lack. */
 const char *sysinfo__missing_caps(void);
+/* jiffies_64 and CLOCK_MONOTONIC read together, from /proc/timer_list
+ * ("now at N nsecs", "jiffies: N"); negative errno when it cannot be read. */
+int sysinfo__jiffies(__u64 *jiffies, __u64 *mono_ns);
 /* Mount bpffs, tracefs and securityfs where they are missing. Only a
  * missing tracefs is an error (negative errno): tracepoints need it. */
 int sysinfo__mount_pseudo_fs(void);

@@ -191,6 +191,27 @@ static int start_agent(struct pl_tracker *t, bool walk_only, struct pl_why *why)
 	return err ? load_failed(c, err, why) : 0;
 }
 
+#define HZ_SAMPLE_NS 100000000ull /* two readings of jiffies this far apart */
+
+/* CONFIG_HZ, from the kernel's jiffies and CLOCK_MONOTONIC: one reading
+ * when uptime tells HZ apart, else the tick rate over 100 ms; 0 when
+ * /proc/timer_list cannot be read (the walk's own clocks are tried then). */
+static unsigned int measure_hz(void)
+{
+	__u64 j1, ns1, j2, ns2;
+	unsigned int hz;
+
+	if (sysinfo__jiffies(&j1, &ns1))
+		return 0;
+	if ((hz = clocks__hz(j1, ns1)))
+		return hz;
+	while (sysinfo__now_ns() < ns1 + HZ_SAMPLE_NS)
+		usleep(10000);
+	if (sysinfo__jiffies(&j2, &ns2))
+		return 0;
+	return clocks__hz_rate(j1, ns1, j2, ns2);
+}
+
 int tracker__start(struct pl_tracker *t, const struct pl_tracker_config *cfg, bool trace,
 		   struct pl_why *why)
 {
@@ -204,6 +225,7 @@ int tracker__start(struct pl_tracker *t, const struct pl_tracker_config *cfg, bo
 	if (err)
 		return err;
 	t->failed_step = PL_START_WALK;
+	t->hz = measure_hz();
 	t->cgroups = cgroups__new();
 	t->runtimes = runtimes__new(cfg->host_root);
 	if (!t->cgroups || !t->runtimes)

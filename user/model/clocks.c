@@ -4,10 +4,11 @@
 #define JIFFIES_WRAP 4294967296.0 /* 2^32 */
 #define INITIAL_JIFFIES_S 300     /* jiffies_64 = 2^32 - 300 s of ticks at boot */
 
+/* The values of CONFIG_HZ that kernel/Kconfig.hz offers. */
+static const unsigned int candidates[] = { 100, 250, 300, 1000 };
+
 unsigned int clocks__hz(__u64 jiffies, __u64 mono_ns)
 {
-	/* The values of CONFIG_HZ the kernel's Kconfig offers. */
-	static const unsigned int candidates[] = { 100, 250, 300, 1000, 24, 48, 64, 128, 256, 512, 1024 };
 	double up_s = (double)mono_ns / 1e9, err, best_err = -1, second = -1;
 	unsigned int i, best = 0;
 
@@ -22,10 +23,29 @@ unsigned int clocks__hz(__u64 jiffies, __u64 mono_ns)
 			second = err;
 		}
 	}
-	/* jiffies drift a little from CLOCK_MONOTONIC (measured: 62 ticks
-	 * behind after 38 minutes), far less than the candidates differ,
-	 * except within moments of uptime 300 s, where all of them meet. */
+	/* jiffies lag CLOCK_MONOTONIC a little (measured: 62 ticks), far
+	 * less than the candidates differ, except around uptime 300 s, where
+	 * all of them meet: then clocks__hz_rate() must measure. */
 	return best_err < 16 || best_err * 4 < second ? best : 0;
+}
+
+unsigned int clocks__hz_rate(__u64 j1, __u64 ns1, __u64 j2, __u64 ns2)
+{
+	double rate, best_err = -1, err;
+	unsigned int i, best = 0;
+
+	if (ns2 <= ns1 || j2 < j1)
+		return 0;
+	rate = (double)(j2 - j1) / ((double)(ns2 - ns1) / 1e9);
+	for (i = 0; i < sizeof(candidates) / sizeof(candidates[0]); i++) {
+		err = rate > candidates[i] ? rate - candidates[i] : candidates[i] - rate;
+		if (best_err < 0 || err < best_err) {
+			best_err = err;
+			best = candidates[i];
+		}
+	}
+	/* Within 10 %: 250 and 300 stay apart over 100 ms of ticks. */
+	return best_err <= 0.1 * best ? best : 0;
 }
 
 /* Has the kernel run long enough for a 32-bit stamp to wrap? */

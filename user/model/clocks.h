@@ -16,6 +16,9 @@
  * and CLOCK_MONOTONIC at 0, so only the right HZ fits both. 0 when none of
  * the values a kernel can be built with fits. */
 unsigned int clocks__hz(__u64 jiffies, __u64 mono_ns);
+/* CONFIG_HZ from two such readings, @ns2 - @ns1 apart (100 ms is enough):
+ * the tick rate; 0 when it fits no HZ within 10 %. */
+unsigned int clocks__hz_rate(__u64 j1, __u64 ns1, __u64 j2, __u64 ns2);
 
 /* Seconds from the 32-bit stamp @stamp to @c->jiffies, at @hz. A 32-bit
  * stamp wraps every 2^32 jiffies (49.7 days at HZ=1000): once the kernel
