@@ -21,6 +21,7 @@ struct client {
 	size_t n_head;
 	char *out;       /* the response, once there is one */
 	size_t n_out, sent;
+	bool draining;   /* response sent: read what the client still sends, then close */
 };
 
 struct pl_http {
@@ -235,6 +236,7 @@ static void drop(struct client *c)
 	c->fd = -1;
 	c->out = NULL;
 	c->n_head = c->n_out = c->sent = 0;
+	c->draining = false;
 }
 
 struct pl_http *http__new(int fd)
@@ -250,23 +252,31 @@ struct pl_http *http__new(int fd)
 	return h;
 }
 
-/* A free slot; when there is none, the oldest connection that has not
- * sent a whole request yet gives its place (or else the oldest). */
+/* Which connection gives its place first: one that has its answer and only
+ * waits for the client to hang up, then one that has not sent a whole
+ * request yet, then one still being answered. */
+static int keep_rank(const struct client *c)
+{
+	return c->draining ? 0 : !c->out ? 1 : 2;
+}
+
+/* A free slot; when there is none, the oldest connection of the lowest
+ * rank gives its place. */
 static struct client *slot(struct pl_http *h)
 {
-	struct client *oldest = NULL, *c;
+	struct client *victim = NULL, *c;
 	size_t i;
 
 	for (i = 0; i < PL_HTTP_CLIENTS_MAX; i++) {
 		c = &h->c[i];
 		if (c->fd < 0)
 			return c;
-		if (!oldest || (!c->out && oldest->out) ||
-		    (!c->out == !oldest->out && c->accepted < oldest->accepted))
-			oldest = c;
+		if (!victim || keep_rank(c) < keep_rank(victim) ||
+		    (keep_rank(c) == keep_rank(victim) && c->accepted < victim->accepted))
+			victim = c;
 	}
-	drop(oldest);
-	return oldest;
+	drop(victim);
+	return victim;
 }
 
 static void read_head(struct client *c, pl_http_handler handler, void *ctx);
@@ -287,7 +297,7 @@ static int accept_all(struct pl_http *h, __u64 now, pl_http_handler handler, voi
 		c->accepted = now;
 		c->deadline = now + PL_HTTP_DEADLINE_MS;
 		read_head(c, handler, ctx);
-		if (c->fd >= 0 && c->out)
+		if (c->fd >= 0 && c->out && !c->draining)
 			write_out(c);
 	}
 	if (errno == EAGAIN || errno == EINTR || errno == ECONNABORTED || errno == EMFILE ||
@@ -323,9 +333,22 @@ static void write_out(struct client *c)
 	}
 	c->sent += (size_t)w;
 	if (c->sent == c->n_out) {
+		/* Closing with unread bytes would reset the connection, and the
+		 * client could lose the answer (a 431 to a head still coming):
+		 * close our side, and drop the connection once the client does
+		 * (or at its deadline). */
 		shutdown(c->fd, SHUT_WR);
-		drop(c);
+		c->draining = true;
 	}
+}
+
+static void drain(struct client *c)
+{
+	char buf[4096];
+	ssize_t r = read(c->fd, buf, sizeof(buf));
+
+	if (r == 0 || (r < 0 && errno != EAGAIN && errno != EINTR))
+		drop(c);
 }
 
 int http__serve(struct pl_http *h, int timeout_ms, pl_http_handler handler, void *ctx)
@@ -341,16 +364,21 @@ int http__serve(struct pl_http *h, int timeout_ms, pl_http_handler handler, void
 		if (h->c[i].fd < 0)
 			continue;
 		of[n] = &h->c[i];
-		p[n++] = (struct pollfd){ .fd = h->c[i].fd, .events = h->c[i].out ? POLLOUT : POLLIN };
+		p[n++] = (struct pollfd){ .fd = h->c[i].fd,
+					  .events = h->c[i].out && !h->c[i].draining ? POLLOUT : POLLIN };
 	}
 	ready = poll(p, n, timeout_ms);
 	if (ready < 0)
 		return errno == EINTR ? 0 : -errno;
 	now = now_ms();
 	for (i = 1; i < n; i++) {
-		if (p[i].revents & (POLLIN | POLLHUP | POLLERR) && !of[i]->out)
+		if (of[i]->draining) {
+			if (p[i].revents)
+				drain(of[i]);
+		} else if (p[i].revents & (POLLIN | POLLHUP | POLLERR) && !of[i]->out) {
 			read_head(of[i], handler, ctx);
-		if (of[i]->fd >= 0 && of[i]->out)
+		}
+		if (of[i]->fd >= 0 && of[i]->out && !of[i]->draining)
 			write_out(of[i]);
 		if (of[i]->fd >= 0 && now >= of[i]->deadline)
 			drop(of[i]);

@@ -4,7 +4,8 @@
  * hold it: every connection has a deadline from accept to the last byte
  * of the response, the number of connections is capped (the oldest goes
  * when a new one needs its place), and a request head over the limit is
- * answered 431. No TLS: bind it to loopback or put a proxy in front.
+ * answered 431. Once answered, a connection is closed on our side and
+ * dropped when the client hangs up (no reset loses the answer). No TLS: bind it to loopback or put a proxy in front.
  *
  * portleak keeps its own server because the Debian libraries made for it
  * cannot be linked into the one static file: libmicrohttpd's static
