@@ -70,14 +70,15 @@ static unsigned int netns_flags(const struct pl_tracker *t)
 	return t->cfg.own_netns ? 0 : PL_WALK_ALL_NETNS;
 }
 
-int tracker__look(struct pl_tracker *t, unsigned int walk_flags, struct pl_maps *m,
-		  struct pl_tcp_walk *w)
+/* The fd walk (when @walk_fds), the maps, then the TCP walk. */
+static int read_kernel(struct pl_tracker *t, bool walk_fds, unsigned int walk_flags,
+		       struct pl_maps *m, struct pl_tcp_walk *w)
 {
-	int err = walk__fds(t->agent.skel);
+	int err = walk_fds ? walk__fds(t->agent.skel) : 0;
 
 	memset(m, 0, sizeof(*m));
 	memset(w, 0, sizeof(*w));
-	if (!err)
+	if (!err && walk_fds)
 		t->walked_ns = sysinfo__now_ns();
 	/* Maps first: a socket the walk lists has its ledger entry already. */
 	if (!err)
@@ -91,31 +92,25 @@ int tracker__look(struct pl_tracker *t, unsigned int walk_flags, struct pl_maps 
 	return err;
 }
 
+int tracker__look(struct pl_tracker *t, unsigned int walk_flags, struct pl_maps *m,
+		  struct pl_tcp_walk *w)
+{
+	return read_kernel(t, true, walk_flags, m, w);
+}
+
 int tracker__report(struct pl_tracker *t, struct pl_report *out)
 {
-	struct pl_tcp_walk w = { 0 };
+	bool walk_fds = sysinfo__now_ns() - t->walked_ns >= t->walk_every_ns;
+	struct pl_tcp_walk w;
 	struct pl_maps m;
 	__u64 now;
-	int err = 0;
+	int err = read_kernel(t, walk_fds, 0, &m, &w);
 
-	if (sysinfo__now_ns() - t->walked_ns >= t->walk_every_ns) {
-		err = walk__fds(t->agent.skel);
-		if (err)
-			return err;
-		t->walked_ns = sysinfo__now_ns();
-	}
-	err = maps__read(t->agent.skel, &m);
-	if (err)
-		return err;
-	err = walk__tcp(t->agent.skel, netns_flags(t), &w);
-	if (!err && !t->hz && w.n)
-		t->hz = clocks__hz(w.recs[0].clocks.jiffies, w.recs[0].clocks.now_ns);
 	if (!err) {
 		now = sysinfo__now_ns();
 		struct pl_model_input in = model_input(t, &w, &m, now);
 
 		sysinfo__rfc3339(t->time, sizeof(t->time));
-		t->netns_failed = w.netns_failed;
 		err = model__build(&in, out);
 		if (!err && (err = model__remember(out, &t->history, now)))
 			model__free(out);
@@ -174,19 +169,15 @@ static int start_agent(struct pl_tracker *t, bool walk_only, struct pl_why *why)
 	const char *missing = sysinfo__missing_caps();
 	int err;
 
-	t->failed_step = PL_START_PRIVILEGES;
 	if (missing)
 		return why__set(why, -EPERM, "needs root, or %s (effective uid %u)", missing,
 				(unsigned int)geteuid());
-	t->failed_step = PL_START_BTF;
 	if (!sysinfo__has_btf())
 		return why__set(why, -ENOTSUP, "this kernel has no BTF (%s): portleak needs CONFIG_DEBUG_INFO_BTF=y",
 				PL_BTF_PATH);
 	sysinfo__mount_pseudo_fs();
-	t->failed_step = PL_START_PIN;
 	if (c->pin_dir && (err = check_pin_dir(c, &ac, why)))
 		return err;
-	t->failed_step = PL_START_LOAD;
 	err = agent__start(&t->agent, &ac);
 	return err ? load_failed(c, err, why) : 0;
 }
@@ -224,7 +215,6 @@ int tracker__start(struct pl_tracker *t, const struct pl_tracker_config *cfg, bo
 	err = start_agent(t, !trace, why);
 	if (err)
 		return err;
-	t->failed_step = PL_START_WALK;
 	t->hz = measure_hz();
 	t->cgroups = cgroups__new();
 	t->runtimes = runtimes__new(cfg->host_root);

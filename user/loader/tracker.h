@@ -31,15 +31,6 @@ struct pl_tracker_config {
 	struct pl_filter filter;
 };
 
-/* Which step of tracker__start failed. */
-enum pl_start_step {
-	PL_START_PRIVILEGES, /* -EPERM: not root, nor CAP_BPF + CAP_PERFMON */
-	PL_START_BTF,        /* -ENOTSUP: no kernel BTF */
-	PL_START_PIN,        /* the pin directory (why says what) */
-	PL_START_LOAD,       /* -ENOTSUP: every hook plan was refused */
-	PL_START_WALK,       /* the first walk of existing sockets */
-};
-
 struct pl_tracker {
 	struct pl_tracker_config cfg;
 	struct pl_agent agent;
@@ -51,15 +42,14 @@ struct pl_tracker {
 	__u64 walk_every_ns; /* a report walks the fds when the last walk is older */
 	size_t netns_failed; /* in the last walk */
 	unsigned int hz;     /* of the kernel's clocks, from the first walk; 0 unknown */
-	enum pl_start_step failed_step;
 	char kernel[128];
 	char time[32];       /* of the last report */
 };
 
 /* Start the agent and walk existing sockets. With @trace, attach the hooks
  * and take a first report, kept in the history only; without, load only
- * what a report of the present needs. 0, or negative errno with
- * t->failed_step and @why filled; on a load failure t->agent.failed still
+ * what a report of the present needs. 0, or negative errno with @why
+ * filled; on a load failure t->agent.failed still
  * lists the plans that were refused (doctor shows them), and
  * tracker__stop must be called all the same. */
 int tracker__start(struct pl_tracker *t, const struct pl_tracker_config *cfg, bool trace,
