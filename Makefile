@@ -30,6 +30,8 @@ BPF_SRCS  := $(wildcard bpf/*.bpf.c)
 BPF_OBJS  := $(BUILD)/bpf/maps.bpf.o $(filter-out $(BUILD)/bpf/maps.bpf.o,\
              $(patsubst bpf/%.bpf.c,$(BUILD)/bpf/%.bpf.o,$(BPF_SRCS)))
 SKEL      := $(BUILD)/portleak.skel.h
+# portleak close's own object (bpf/remedy/): the agent loads without it.
+REMEDY_SKEL := $(BUILD)/remedy.skel.h
 USER_SRCS := $(wildcard user/*/*.c)
 USER_OBJS := $(patsubst user/%.c,$(BUILD)/user/%.o,$(USER_SRCS))
 # Plain C without BPF, shared by the agent and the unit tests: the model,
@@ -66,6 +68,7 @@ test-deps:
 
 $(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c | $(BUILD)/bpf
 	$(call msg,BPF,$@)
+	$(Q)mkdir -p $(@D)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -MMD -MP -c $< -o $@
 
 $(BUILD)/portleak.bpf.o: $(BPF_OBJS)
@@ -76,8 +79,16 @@ $(SKEL): $(BUILD)/portleak.bpf.o
 	$(call msg,SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< name portleak_bpf > $@
 
-# The loader's objects include the skeleton: build it first.
-$(filter $(BUILD)/user/loader/%,$(USER_OBJS)): | $(SKEL)
+$(BUILD)/remedy.bpf.o: $(BUILD)/bpf/remedy/close.bpf.o
+	$(call msg,LINK-BPF,$@)
+	$(Q)$(BPFTOOL) gen object $@ $^
+
+$(REMEDY_SKEL): $(BUILD)/remedy.bpf.o
+	$(call msg,SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name remedy_bpf > $@
+
+# The loader's objects include the skeletons: build them first.
+$(filter $(BUILD)/user/loader/%,$(USER_OBJS)): | $(SKEL) $(REMEDY_SKEL)
 
 $(BUILD)/user/%.o: user/%.c
 	$(Q)mkdir -p $(@D)

@@ -46,7 +46,9 @@ TESTS=(test_close_wait_charged_to_server test_established_growth_on_client
 	test_lockdown_confidentiality_is_exit_5
 	test_close_wait_older_than_portleak_is_leak_at_once test_idle_client_pool_is_stale
 	test_time_wait_ages_agree_with_the_kernel test_close_wait_with_writes_is_younger_never_older
-	test_first_watch_line_and_serve_report_see_old_leak)
+	test_first_watch_line_and_serve_report_see_old_leak
+	test_close_dry_run_then_exactly_the_process test_close_by_sock_diag_and_kfunc
+	test_close_refuses_other_states_and_a_reused_pid)
 # One more boot of the newest kernel, locked down: portleak must refuse
 # to start with its own message (PORTLEAK_VM_LOCKDOWN=0 skips it).
 LOCKDOWN_TESTS=(test_lockdown_confidentiality_is_exit_5)
@@ -112,6 +114,27 @@ copy_binary() { # BINARY DESTDIR
 	done
 }
 
+# The modules of TCP sock_diag (inet_diag, tcp_diag) of each kernel, which
+# Debian builds as modules: portleak close uses them where the kernel has
+# no bpf_sock_destroy(), and ss where it finds them. init loads them.
+add_modules() {
+	local v dir ko mod release
+	for v in $KERNELS; do
+		dir=$(dirname "$(dirname "${VMLINUZ[$v]}")")
+		for mod in inet_diag tcp_diag; do
+			ko=$(find "$dir/lib/modules" "$dir/usr/lib/modules" -name "$mod.ko*" 2>/dev/null | head -n 1 || true)
+			[ -n "$ko" ] || continue
+			release=${ko#*/modules/}
+			release=${release%%/*}
+			mkdir -p "$INITRD/lib/modules/$release"
+			case $ko in
+			*.xz) xz -dc "$ko" >"$INITRD/lib/modules/$release/$mod.ko" ;;
+			*) cp "$ko" "$INITRD/lib/modules/$release/$mod.ko" ;;
+			esac
+		done
+	done
+}
+
 build_initramfs() {
 	local applet tool
 	INITRD=$BUILD/vm/root
@@ -135,6 +158,7 @@ build_initramfs() {
 	mkdir -p "$INITRD/portleak/scripts"
 	cp "$ROOT"/scripts/*.sh "$INITRD/portleak/scripts/"
 	cp "$ROOT/scripts/vm/init" "$INITRD/init"
+	add_modules
 	echo "root:x:0:0:root:/:/bin/sh" >"$INITRD/etc/passwd"
 	echo "nobody:x:65534:65534:nobody:/:/bin/false" >>"$INITRD/etc/passwd"
 	(cd "$INITRD" && find . | cpio -o -H newc --quiet | gzip -1) >"$BUILD/vm/initramfs.gz"
@@ -196,11 +220,11 @@ report() {
 command -v qemu-system-x86_64 >/dev/null || { log "needs qemu-system-x86"; exit 1; }
 mkdir -p "$BUILD/vm"
 rm -f "$BUILD"/vm/*.log "$BUILD"/vm/*.status
-build_initramfs
 declare -A VMLINUZ
 for v in $KERNELS; do
 	VMLINUZ[$v]=$(fetch "$v") # downloads one at a time, before any VM runs
 done
+build_initramfs
 newest=${KERNELS##* }
 if [ -n "${PORTLEAK_VM_SCRIPT:-}" ]; then
 	for v in $KERNELS; do
@@ -227,7 +251,17 @@ done
 if [ "${PORTLEAK_VM_LOCKDOWN:-1}" = 1 ]; then
 	report "$newest" "$BUILD/vm/$newest-lockdown.log" "  lockdown=confidentiality" || failed=1
 fi
-# One closing line for all kernels and modes.
+# One closing line for all kernels and modes, after the names of the
+# tests that failed (kernel, mode, test), which a log's tail then shows.
+for logfile in "$BUILD"/vm/*.log; do
+	tr -d '\r' <"$logfile" | awk -v file="${logfile##*/}" '
+		/^suite: +FAIL / { fails[++n] = $3 }
+		/^VM-RESULT/ {
+			sub(/.*hooks=/, "")
+			for (i = 1; i <= n; i++) printf "vm: FAILED %s %s %s\n", file, $1, fails[i]
+			n = 0
+		}'
+done
 cat "$BUILD"/vm/*.log 2>/dev/null | tr -d '\r' |
 	awk '/^VM-RESULT/ { p += $4; f += $6 } END { printf "vm: %d passed, %d failed\n", p, f }'
 exit $failed

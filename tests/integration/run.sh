@@ -700,6 +700,15 @@ test_usage_errors_exit_2() {
 		snapshot --event-buffer 3
 		snapshot --event-buffer 6
 		top --event-buffer 0
+		close
+		close --pid 1 --state bogus
+		close --pid 1 --peer 1.2.3
+		close --pid 1 --peer [::1
+		close --pid 1 --older x
+		close --pid 1 --started 0
+		close --pid 1 --via magic
+		close --pid 1 --json
+		snapshot --yes
 	EOF
 }
 
@@ -709,6 +718,8 @@ test_doctor() {
 	grep -q "TIME_WAIT length .*60 s always" "$T/doctor" || fail "no TIME_WAIT note"
 	grep -qE "short-connection ceiling .* new connections per second" "$T/doctor" ||
 		fail "no port math"
+	grep -qE "^  chosen +(bpf_sock_destroy|sock_diag SOCK_DESTROY|NONE: portleak close exits with status 5)" "$T/doctor" ||
+		fail "no way of closing sockets named: $(cat "$T/doctor")"
 }
 
 # shellcheck source=tests/integration/reliability.sh
@@ -721,6 +732,8 @@ test_doctor() {
 . "$ROOT/tests/integration/firstsight.sh"
 # shellcheck source=tests/integration/containers.sh
 . "$ROOT/tests/integration/containers.sh"
+# shellcheck source=tests/integration/remedy.sh
+. "$ROOT/tests/integration/remedy.sh"
 
 # --- runner -------------------------------------------------------------------
 

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* Unit tests of the pure model: attribution, aggregation, sorting,
  * destinations, verdicts, and the JSON and text encoders. */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -801,6 +802,44 @@ static void test_clocks_arithmetic(void)
 	CHECK(clocks__timewait_age_s(&c, 250) == -1);
 }
 
+/* portleak close chooses among what model__held returns. */
+static void test_held_sockets_of_one_process(void)
+{
+	struct host h = { 0 };
+	struct pl_owner o, old = { .tgid = 500, .start_ns = 1 * SEC };
+	struct pl_held *held;
+	size_t n, i, close_wait = 0;
+
+	add_sock(&h, 500, PL_TCP_LISTEN, tuple4(7000, 0, 0), 100);
+	add_sock(&h, 500, PL_TCP_CLOSE_WAIT, tuple4(7000, 0x0500000a, 40001), 90);
+	add_sock(&h, 500, PL_TCP_CLOSE_WAIT, tuple4(41000, 0x0600000a, 8080), 30);
+	add_sock(&h, 0, PL_TCP_ESTABLISHED, tuple4(7000, 0x0500000a, 40002), 0); /* accept queue */
+	add_sock(&h, 600, PL_TCP_CLOSE_WAIT, tuple4(41001, 0x0600000a, 8080), 30);
+	add_timewait(&h, 500, tuple4(41002, 0x0600000a, 8080));
+	/* An earlier process with the same pid, long gone but for one socket. */
+	add_sock(&h, 500, PL_TCP_FIN_WAIT2, tuple4(41003, 0x0600000a, 8080), 2000);
+	h.ledger[h.n_ledger - 1].s.owner = old;
+	struct pl_model_input in = input(&h);
+
+	CHECK(model__owner_near(&in, 500, owner(500).start_ns + 5000, 10000, &o) == 0);
+	CHECK(o.start_ns == owner(500).start_ns);
+	CHECK(model__owner_near(&in, 500, 2 * SEC, 1000, &o) == -ENOENT);
+	CHECK(model__owner_near(&in, 501, owner(500).start_ns, 10000, &o) == -ENOENT);
+	o = owner(500);
+	CHECK(model__held(&in, &o, &held, &n) == 0);
+	CHECK(n == 3); /* the listener and two CLOSE_WAIT: not the queued, the other's, the TIME_WAIT */
+	for (i = 0; i < n; i++) {
+		CHECK(held[i].rec.kind == PL_REC_FULL);
+		if (held[i].rec.state != PL_TCP_CLOSE_WAIT)
+			continue;
+		close_wait++;
+		CHECK(held[i].age_exact && (held[i].age_s > 29 && held[i].age_s < 91));
+		CHECK(held[i].idle_s == -1);
+	}
+	CHECK(close_wait == 2);
+	free(held);
+}
+
 int main(void)
 {
 	test_attribution_and_aggregation();
@@ -822,6 +861,7 @@ int main(void)
 	test_clocks_arithmetic();
 	test_first_sight();
 	test_identity_from_cgroup_paths();
+	test_held_sockets_of_one_process();
 	printf("unit: %d passed, %d failed\n", passed, failed);
 	return failed ? 1 : 0;
 }

@@ -124,6 +124,25 @@ static void print_walk(struct pl_tracker *t)
 	maps__free(&m);
 }
 
+/* portleak close: which mechanisms this kernel offers, best first. */
+static void print_remedy(void)
+{
+	static const enum pl_remedy_mech mechs[] = { PL_REMEDY_KFUNC, PL_REMEDY_SOCK_DIAG };
+	enum pl_remedy_mech got;
+	const char *chosen = NULL;
+	struct pl_why why;
+	size_t i;
+
+	puts("\nclosing sockets (portleak close, best first)");
+	for (i = 0; i < sizeof(mechs) / sizeof(mechs[0]); i++) {
+		why.text[0] = '\0';
+		if (!remedy__choose(mechs[i], &got, &why) && !chosen)
+			chosen = remedy__name(mechs[i]);
+		row(remedy__name(mechs[i]), "%s", why.text[0] ? why.text : "yes");
+	}
+	row("chosen", "%s", chosen ? chosen : "NONE: portleak close exits with status 5 here");
+}
+
 /* How many ports of [low, high] net.ipv4.ip_local_reserved_ports holds. */
 static long reserved_in_range(unsigned int low, unsigned int high, char *list, size_t len)
 {
@@ -196,6 +215,7 @@ int cmd_doctor(const struct pl_options *o)
 		status = commands__fail(err, &why, "start");
 	print_hooks(&t.agent);
 	print_walk(&t);
+	print_remedy();
 	print_sysctls();
 	tracker__stop(&t);
 	return status;

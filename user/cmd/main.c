@@ -22,6 +22,8 @@ int main(int argc, char **argv)
 		return cmd_serve(&o);
 	case PL_CMD_DOCTOR:
 		return cmd_doctor(&o);
+	case PL_CMD_CLOSE:
+		return cmd_close(&o);
 	case PL_CMD_VERSION:
 		printf("portleak %s\n", PORTLEAK_VERSION);
 		return 0;

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <arpa/inet.h>
 #include <errno.h>
 #include <limits.h>
 #include <getopt.h>
@@ -17,6 +18,7 @@
 #define MAX_EVENTS_KIB (1u << 20)
 #define MIN_INTERVAL_S 0.1
 #define MAX_PIN_DIR 200 /* leaves room for the map names below it */
+#define MAX_PEER 64
 
 static const char usage_main[] =
 "usage: portleak COMMAND [OPTIONS]\n"
@@ -33,6 +35,8 @@ static const char usage_main[] =
 "  serve      Prometheus /metrics (and /api/snapshot, /healthz) for a fleet\n"
 "  doctor     what this kernel offers, which hooks portleak chooses and why,\n"
 "             the TCP sysctls and the port arithmetic of this host\n"
+"  close      give a leaking process's ports back: close its CLOSE_WAIT\n"
+"             (or long-idle) sockets from outside; a dry run unless --yes\n"
 "  help [COMMAND]   this text, or the options of COMMAND\n"
 "  version    print the version\n"
 "\n"
@@ -178,6 +182,48 @@ static const char usage_doctor[] =
 "this kernel accepts and why the others were refused; print the sysctls\n"
 "that decide port exhaustion and TIME_WAIT, and the resulting ceilings.\n";
 
+static const char usage_close[] =
+"usage: portleak close --pid PID [--peer ADDR[:PORT]] [--state STATE]\n"
+"                      [--older SECS] [--started TICKS] [--yes] [--via MECH]\n"
+"\n"
+"Close, from outside, TCP sockets that process PID holds and no longer\n"
+"uses, so that their ports are free again without a restart or a reboot.\n"
+"The peer of a CLOSE_WAIT socket has closed already: closing it loses\n"
+"nothing but the leak. Each closed socket sends its peer a reset; the\n"
+"process keeps its file descriptors (its next read or write on one fails\n"
+"with ECONNABORTED) until its own code closes them: a leak of descriptors\n"
+"is not fixed by this, only the ports and the kernel memory are given back.\n"
+"\n"
+"Without --yes nothing is closed: the matching sockets are listed (count\n"
+"and oldest age per peer) with the command that closes exactly them.\n"
+"\n"
+"      --pid PID         the process (required)\n"
+"      --peer ADDR[:PORT]\n"
+"                        only sockets toward this remote address (and port);\n"
+"                        IPv6 as [ADDR]:PORT\n"
+"      --state STATE     close-wait (default), or established together with\n"
+"                        --older: sockets with no data sent or received for\n"
+"                        that long. LISTEN, TIME_WAIT and the other states are\n"
+"                        refused (TIME_WAIT has no owner to fix: see\n"
+"                        net.ipv4.tcp_tw_reuse and the port range in\n"
+"                        'portleak doctor')\n"
+"      --older SECS      only sockets at least this old in their state\n"
+"                        (CLOSE_WAIT: since the peer's FIN, as far as the\n"
+"                        kernel's clocks tell; ESTABLISHED: idle time)\n"
+"      --started TICKS   the start time of PID as the dry run printed it\n"
+"                        (/proc/PID/stat field 22): if PID is another process\n"
+"                        now, nothing is closed (exit 1)\n"
+"      --yes             close them; one line per socket on stderr and in the\n"
+"                        system log, one per peer on stdout\n"
+"      --via MECH        auto (default): bpf_sock_destroy() (Linux 6.5+), else\n"
+"                        sock_diag SOCK_DESTROY (CONFIG_INET_DIAG_DESTROY, what\n"
+"                        'ss -K' uses); kfunc or sock-diag: only that one\n"
+"  -v, --verbose         show libbpf's messages\n"
+"\n"
+"exit status: 0 listed or closed; 1 PID is gone or another process, or a\n"
+"socket could not be closed; 2 usage; 4 not permitted; 5 the kernel can\n"
+"close sockets neither way (the line says what it lacks)\n";
+
 void options__usage(FILE *out, enum pl_command cmd)
 {
 	if (cmd == PL_CMD_SNAPSHOT)
@@ -190,6 +236,8 @@ void options__usage(FILE *out, enum pl_command cmd)
 		fputs(usage_serve, out);
 	else if (cmd == PL_CMD_DOCTOR)
 		fputs(usage_doctor, out);
+	else if (cmd == PL_CMD_CLOSE)
+		fputs(usage_close, out);
 	else
 		fputs(usage_main, out);
 }
@@ -253,6 +301,8 @@ static int parse_command(const char *name, enum pl_command *cmd)
 		*cmd = PL_CMD_SERVE;
 	else if (!strcmp(name, "doctor"))
 		*cmd = PL_CMD_DOCTOR;
+	else if (!strcmp(name, "close"))
+		*cmd = PL_CMD_CLOSE;
 	else if (!strcmp(name, "help") || !strcmp(name, "-h") || !strcmp(name, "--help"))
 		*cmd = PL_CMD_HELP;
 	else if (!strcmp(name, "version") || !strcmp(name, "--version"))
@@ -267,6 +317,7 @@ enum long_only {
 	OPT_IDLE_AGE, OPT_STALE_MIN,
 	OPT_LISTEN, OPT_TOP_K, OPT_USER, OPT_CONFIG, OPT_OWN_NETNS, OPT_VERIFY, OPT_PIN,
 	OPT_PIN_DIR, OPT_EVENT_BUFFER, OPT_NAMESPACE, OPT_POD, OPT_CONTAINER, OPT_HOST_ROOT,
+	OPT_PEER, OPT_STATE, OPT_OLDER, OPT_STARTED, OPT_YES, OPT_VIA,
 };
 
 static const struct option long_options[] = {
@@ -298,6 +349,12 @@ static const struct option long_options[] = {
 	{ "verify", no_argument, NULL, OPT_VERIFY },
 	{ "pin", no_argument, NULL, OPT_PIN },
 	{ "pin-dir", required_argument, NULL, OPT_PIN_DIR },
+	{ "peer", required_argument, NULL, OPT_PEER },
+	{ "state", required_argument, NULL, OPT_STATE },
+	{ "older", required_argument, NULL, OPT_OLDER },
+	{ "started", required_argument, NULL, OPT_STARTED },
+	{ "yes", no_argument, NULL, OPT_YES },
+	{ "via", required_argument, NULL, OPT_VIA },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ 0 },
@@ -336,6 +393,15 @@ static bool applies(enum pl_command cmd, int c)
 	case OPT_HOOKS:
 	case 'v':
 		return true;
+	case 'p':
+		return filters || cmd == PL_CMD_CLOSE;
+	case OPT_PEER:
+	case OPT_STATE:
+	case OPT_OLDER:
+	case OPT_STARTED:
+	case OPT_YES:
+	case OPT_VIA:
+		return cmd == PL_CMD_CLOSE;
 	case 'd':
 		return cmd == PL_CMD_SNAPSHOT || cmd == PL_CMD_TOP;
 	case 'b':
@@ -365,6 +431,93 @@ static bool applies(enum pl_command cmd, int c)
 		return cmd == PL_CMD_SNAPSHOT;
 	default: /* the filters */
 		return filters;
+	}
+}
+
+/* --peer ADDR[:PORT], IPv6 as [ADDR]:PORT or a bare ADDR. */
+static int parse_peer(const char *arg, struct pl_options *o)
+{
+	char host[MAX_PEER], *colon;
+	unsigned long port;
+	size_t n = strlen(arg);
+
+	if (!n || n >= sizeof(host))
+		return bad("invalid value '%s' for --peer: ADDR, ADDR:PORT or [IPV6]:PORT", arg);
+	memcpy(host, arg, n + 1);
+	colon = strrchr(host, ':');
+	if (host[0] == '[') {
+		char *close = strchr(host, ']');
+
+		if (!close || (close[1] && close[1] != ':'))
+			return bad("invalid value '%s' for --peer: [IPV6]:PORT", arg);
+		colon = close[1] ? close + 1 : NULL;
+		*close = '\0';
+		memmove(host, host + 1, strlen(host));
+	} else if (colon && strchr(host, ':') != colon) {
+		colon = NULL; /* a bare IPv6 address */
+	}
+	if (colon) {
+		*colon = '\0';
+		if (parse_ulong("--peer", colon + 1, 1, 65535, &port))
+			return -EINVAL;
+		o->peer.port = (__u16)port;
+		o->peer_port = true;
+	}
+	if (inet_pton(AF_INET, host, o->peer.addr) == 1)
+		o->peer.family = PL_AF_INET;
+	else if (inet_pton(AF_INET6, host, o->peer.addr) == 1)
+		o->peer.family = PL_AF_INET6;
+	else
+		return bad("invalid value '%s' for --peer: not an IPv4 or IPv6 address", arg);
+	return 0;
+}
+
+static int parse_state(const char *arg, struct pl_options *o)
+{
+	if (!strcmp(arg, "close-wait"))
+		o->state = PL_TCP_CLOSE_WAIT;
+	else if (!strcmp(arg, "established"))
+		o->state = PL_TCP_ESTABLISHED;
+	else if (!strcmp(arg, "time-wait"))
+		return bad("--state time-wait: TIME_WAIT sockets are held by no process any more and free themselves within 60 s; for ports now, see net.ipv4.tcp_tw_reuse and the port range in 'portleak doctor'");
+	else if (!strcmp(arg, "listen"))
+		return bad("--state listen: closing a listener stops a service; portleak closes only leaked connections");
+	else
+		return bad("invalid value '%s' for --state: close-wait or established", arg);
+	return 0;
+}
+
+static int parse_close_flag(int c, const char *arg, struct pl_options *o)
+{
+	switch (c) {
+	case OPT_PEER:
+		return parse_peer(arg, o);
+	case OPT_STATE:
+		return parse_state(arg, o);
+	case OPT_OLDER:
+		return parse_double("--older", arg, MAX_DURATION_S * 365, &o->older_s);
+	case OPT_STARTED: {
+		char *end;
+
+		errno = 0;
+		o->started = strtoull(arg, &end, 10);
+		if (errno || end == arg || *end || *arg == '-' || !o->started)
+			return bad("invalid value '%s' for --started: the start time of the process in clock ticks, as the dry run printed it", arg);
+		return 0;
+	}
+	case OPT_YES:
+		o->yes = true;
+		return 0;
+	default: /* OPT_VIA */
+		if (!strcmp(arg, "auto"))
+			o->via = PL_REMEDY_AUTO;
+		else if (!strcmp(arg, "kfunc"))
+			o->via = PL_REMEDY_KFUNC;
+		else if (!strcmp(arg, "sock-diag"))
+			o->via = PL_REMEDY_SOCK_DIAG;
+		else
+			return bad("invalid value '%s' for --via: auto, kfunc or sock-diag", arg);
+		return 0;
 	}
 }
 
@@ -441,6 +594,13 @@ static int parse_flag(int c, const char *arg, struct pl_options *o)
 	case 'v':
 		o->verbose = true;
 		return 0;
+	case OPT_PEER:
+	case OPT_STATE:
+	case OPT_OLDER:
+	case OPT_STARTED:
+	case OPT_YES:
+	case OPT_VIA:
+		return parse_close_flag(c, arg, o);
 	case OPT_LISTEN:
 		o->listen = arg;
 		return 0;
@@ -470,6 +630,15 @@ static int parse_flag(int c, const char *arg, struct pl_options *o)
 	}
 }
 
+static int check_close(const struct pl_options *o)
+{
+	if (!o->filter.pid)
+		return bad("close needs --pid PID: it closes the sockets of one process");
+	if (o->state == PL_TCP_ESTABLISHED && o->older_s < 0)
+		return bad("--state established needs --older SECS: only connections idle that long are closed, never ones in use");
+	return 0;
+}
+
 int options__parse(int argc, char **argv, struct pl_options *o)
 {
 	int c, err;
@@ -484,6 +653,8 @@ int options__parse(int argc, char **argv, struct pl_options *o)
 	o->idle_age_s = 600;
 	o->stale_min = 20;
 	o->hooks = PL_HOOKS_AUTO;
+	o->state = PL_TCP_CLOSE_WAIT;
+	o->older_s = -1;
 	if (argc < 2)
 		return bad("no command given");
 	if ((err = parse_command(argv[1], &o->cmd)))
@@ -528,6 +699,8 @@ int options__parse(int argc, char **argv, struct pl_options *o)
 		return bad("--verify checks the whole host, as text: no --json and no filters");
 	if (o->count && o->cmd == PL_CMD_TOP && !o->batch)
 		return bad("-n goes with -b (batch mode)");
+	if (o->cmd == PL_CMD_CLOSE)
+		return check_close(o);
 	return 0;
 }
 

@@ -7,6 +7,7 @@
 #include <stdio.h>
 
 #include "loader/hooks.h"
+#include "loader/remedy_user.h"
 #include "model/model.h"
 
 /* Exit statuses, as --help documents them. */
@@ -24,6 +25,7 @@ enum pl_command {
 	PL_CMD_WATCH,
 	PL_CMD_SERVE,
 	PL_CMD_DOCTOR,
+	PL_CMD_CLOSE,
 };
 
 struct pl_options {
@@ -50,6 +52,14 @@ struct pl_options {
 	const char *user;    /* switch to this user after start-up */
 	const char *config;  /* settings re-read on SIGHUP */
 	const char *pin_dir; /* --pin: keep the counting maps in bpffs there */
+	/* close */
+	struct pl_endpoint peer; /* --peer; family 0: any */
+	bool peer_port;      /* --peer names a port too */
+	__u8 state;          /* --state: PL_TCP_CLOSE_WAIT or PL_TCP_ESTABLISHED */
+	double older_s;      /* --older; -1: not given */
+	unsigned long long started; /* --started: /proc/PID/stat start time; 0: not given */
+	bool yes;            /* --yes: close, not a dry run */
+	enum pl_remedy_mech via; /* --via */
 };
 
 /* Read top_k, interval, leak_age and idle_age from @path ("key = value" lines).

@@ -98,6 +98,27 @@ int tracker__look(struct pl_tracker *t, unsigned int walk_flags, struct pl_maps 
 	return read_kernel(t, true, walk_flags, m, w);
 }
 
+int tracker__held(struct pl_tracker *t, __u32 pid, __u64 start_ns, __u64 slack_ns,
+		  struct pl_owner *owner, struct pl_held **held, size_t *n)
+{
+	struct pl_tcp_walk w;
+	struct pl_maps m;
+	int err = read_kernel(t, true, 0, &m, &w);
+
+	*held = NULL;
+	*n = 0;
+	if (!err) {
+		struct pl_model_input in = model_input(t, &w, &m, sysinfo__now_ns());
+
+		err = model__owner_near(&in, pid, start_ns, slack_ns, owner);
+		if (!err)
+			err = model__held(&in, owner, held, n);
+	}
+	walk__free(&w);
+	maps__free(&m);
+	return err;
+}
+
 int tracker__report(struct pl_tracker *t, struct pl_report *out)
 {
 	bool walk_fds = sysinfo__now_ns() - t->walked_ns >= t->walk_every_ns;

@@ -65,6 +65,11 @@ int tracker__report(struct pl_tracker *t, struct pl_report *out);
  * with walk__free and maps__free, also on error. */
 int tracker__look(struct pl_tracker *t, unsigned int walk_flags, struct pl_maps *m,
 		  struct pl_tcp_walk *w);
+/* The full sockets that process @pid, started at @start_ns (give or take
+ * @slack_ns), holds now, after a fd walk: 0 with *held allocated (free()
+ * it), -ENOENT when that process holds no socket portleak knows. */
+int tracker__held(struct pl_tracker *t, __u32 pid, __u64 start_ns, __u64 slack_ns,
+		  struct pl_owner *owner, struct pl_held **held, size_t *n);
 /* About the last report and the agent; valid until the next report. */
 void tracker__meta(const struct pl_tracker *t, struct pl_report_meta *m);
 void tracker__stop(struct pl_tracker *t);

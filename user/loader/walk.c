@@ -1,5 +1,4 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
@@ -12,6 +11,7 @@
 #include <bpf/libbpf.h>
 
 #include "portleak.skel.h"
+#include "host/netns.h"
 #include "host/procnet.h"
 #include "host/sysinfo.h"
 #include "loader/walk_user.h"
@@ -159,24 +159,18 @@ out:
 	return err;
 }
 
-static int walk_dir(struct portleak_bpf *skel, struct pl_tcp_walk *w,
-		    const char *dir, const char *suffix, int home, unsigned int flags)
-{
-	char path[512];
-	struct dirent *d;
-	DIR *dp = opendir(dir);
-	int err = 0;
+struct walk_ctx {
+	struct portleak_bpf *skel;
+	struct pl_tcp_walk *w;
+	int home;
+	unsigned int flags;
+};
 
-	if (!dp)
-		return 0;
-	while (!err && (d = readdir(dp))) {
-		if (d->d_name[0] == '.' || (*suffix && (d->d_name[0] < '0' || d->d_name[0] > '9')))
-			continue;
-		snprintf(path, sizeof(path), "%s/%s%s", dir, d->d_name, suffix);
-		err = walk_netns(skel, w, path, home, flags);
-	}
-	closedir(dp);
-	return err;
+static int walk_path(const char *path, void *ctx)
+{
+	struct walk_ctx *c = ctx;
+
+	return walk_netns(c->skel, c->w, path, c->home, c->flags);
 }
 
 int walk__tcp(struct portleak_bpf *skel, unsigned int flags, struct pl_tcp_walk *w)
@@ -189,9 +183,7 @@ int walk__tcp(struct portleak_bpf *skel, unsigned int flags, struct pl_tcp_walk 
 		return -errno;
 	err = walk_netns(skel, w, NULL, home, flags);
 	if (!err && all_netns)
-		err = walk_dir(skel, w, "/run/netns", "", home, flags);
-	if (!err && all_netns)
-		err = walk_dir(skel, w, "/proc", "/ns/net", home, flags);
+		err = netns__each(walk_path, &(struct walk_ctx){ skel, w, home, flags });
 	close(home);
 	return err;
 }

@@ -899,6 +899,56 @@ out:
 	return err;
 }
 
+int model__owner_near(const struct pl_model_input *in, __u32 pid, __u64 start_ns,
+		      __u64 slack_ns, struct pl_owner *owner)
+{
+	__u64 best = slack_ns + 1, d;
+	size_t i;
+
+	for (i = 0; i < in->n_ledger; i++) {
+		const struct pl_owner *o = &in->ledger[i].s.owner;
+
+		if (o->tgid != pid)
+			continue;
+		d = o->start_ns > start_ns ? o->start_ns - start_ns : start_ns - o->start_ns;
+		if (d < best) {
+			best = d;
+			*owner = *o;
+		}
+	}
+	return best <= slack_ns ? 0 : -ENOENT;
+}
+
+int model__held(const struct pl_model_input *in, const struct pl_owner *owner,
+		struct pl_held **out, size_t *n)
+{
+	struct pl_held *held = calloc(in->n_tcp ? in->n_tcp : 1, sizeof(*held));
+	struct attrib a;
+	struct index ix;
+	size_t i;
+	int err = held ? index_build(in, &ix) : -ENOMEM;
+
+	*out = NULL;
+	*n = 0;
+	if (err) {
+		free(held);
+		return err;
+	}
+	for (i = 0; i < in->n_tcp; i++) {
+		attribute(in, &ix, &in->tcp[i], &a);
+		if (!a.entry || cmp_owner(&a.owner, owner))
+			continue;
+		held[*n].rec = in->tcp[i];
+		held[*n].age_s = state_age_s(in, &a, &held[*n].age_exact);
+		held[*n].idle_s = a.rec->state == PL_TCP_ESTABLISHED ?
+				  clocks__idle_s(&a.rec->clocks, in->hz, NULL) : -1;
+		(*n)++;
+	}
+	index_free(&ix);
+	*out = held;
+	return 0;
+}
+
 void model__free(struct pl_report *report)
 {
 	free(report->procs);

@@ -221,6 +221,24 @@ struct pl_report_meta {
 };
 
 int model__build(const struct pl_model_input *in, struct pl_report *out);
+
+/* One full socket a process holds (portleak close chooses among them). */
+struct pl_held {
+	struct pl_tcp_record rec;
+	double age_s;   /* in its state: exact, or a lower bound */
+	bool age_exact;
+	double idle_s;  /* ESTABLISHED: since data last moved; -1 unknown */
+};
+
+/* The process with tgid @pid whose start (CLOCK_MONOTONIC) is nearest to
+ * @start_ns, among the owners of sockets in @in, within @slack_ns: 0 with
+ * *owner set, or -ENOENT. */
+int model__owner_near(const struct pl_model_input *in, __u32 pid, __u64 start_ns,
+		      __u64 slack_ns, struct pl_owner *owner);
+/* The full sockets charged to @owner, not those still waiting in its
+ * accept queues; *out is allocated (free() it). 0 or -ENOMEM. */
+int model__held(const struct pl_model_input *in, const struct pl_owner *owner,
+		struct pl_held **out, size_t *n);
 /* Add this report's processes and destinations to @h, as of @now_ns. */
 int model__remember(const struct pl_report *r, struct pl_history *h, __u64 now_ns);
 void model__free(struct pl_report *report);

@@ -1,12 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* tcpwork: the real workloads of portleak's integration tests.
  *
- *   tcpwork serve   [-6] [-p PORT] [-m hold|close] -r FILE
+ *   tcpwork serve   [-6] [-p PORT] [-m hold|close|drop] -r FILE
  *       listen on loopback; accept forever. hold: keep every accepted
  *       socket open (a CLOSE_WAIT leak once clients close); close: close
- *       each one when its peer does. Writes the port to FILE.
- *   tcpwork connect [-6] -p PORT -n N [-m hold|close|half] [-R] -r FILE
- *       open N connections to loopback:PORT. hold: keep them; close: close
+ *       each one when its peer does; drop: close each one at once (a
+ *       client that holds its end is left in CLOSE_WAIT). Writes the port
+ *       to FILE.
+ *   tcpwork connect [-6] -p PORT [-P PORT2] -n N [-m hold|close|half] [-R] -r FILE
+ *       open N connections to loopback:PORT (with -P, every other one to
+ *       loopback:PORT2). hold: keep them; close: close
  *       each right away (the active closer); half: shut down the sending
  *       side (the peer sees a FIN) and keep them. -R: close with a RST (no
  *       TIME_WAIT left behind, also when killed). Writes
@@ -45,8 +48,10 @@ struct args {
 	const char *cmd;
 	bool v6;
 	int port;
+	int port2; /* -P */
 	int n;
 	bool hold;
+	bool drop; /* serve -m drop */
 	bool half;
 	bool rst;
 	int keep_s; /* -k */
@@ -152,7 +157,10 @@ static void __attribute__((noreturn)) serve(const struct args *a)
 		if ((fds[0].revents & POLLIN) && n <= MAX_CONNS) {
 			fds[n].fd = accept4(fds[0].fd, NULL, NULL, SOCK_CLOEXEC);
 			fds[n].events = POLLIN;
-			n += fds[n].fd >= 0;
+			if (a->drop && fds[n].fd >= 0)
+				close(fds[n].fd);
+			else
+				n += fds[n].fd >= 0;
 		}
 		for (i = 1; i < n && !a->hold; i++) {
 			if (!(fds[i].revents & (POLLIN | POLLHUP)))
@@ -168,10 +176,11 @@ static void __attribute__((noreturn)) serve(const struct args *a)
 static void connect_into(const struct args *a, struct conns *c)
 {
 	struct sockaddr_storage ss;
-	socklen_t len = loopback(a, a->port, &ss);
+	socklen_t len;
 	int i, fd;
 
 	for (i = 0; i < a->n && i < MAX_CONNS; i++) {
+		len = loopback(a, a->port2 && i % 2 ? a->port2 : a->port, &ss);
 		fd = socket(ss.ss_family, SOCK_STREAM, 0);
 		if (fd < 0)
 			die("socket");
@@ -365,7 +374,7 @@ static int bind_port(const struct args *a)
 
 static void usage(void)
 {
-	fputs("usage: tcpwork serve|connect|bind [-6] [-p PORT] [-n N] [-m hold|close|half] [-R]\n"
+	fputs("usage: tcpwork serve|connect|bind [-6] [-p PORT] [-P PORT2] [-n N] [-m hold|close|half|drop] [-R]\n"
 	      "               [-H fork|pass|thread] [-k SECS] [-N NAME] -r FILE\n",
 	      stderr);
 	exit(2);
@@ -380,7 +389,7 @@ int main(int argc, char **argv)
 		usage();
 	a.cmd = argv[1];
 	optind = 2;
-	while ((c = getopt(argc, argv, "6p:n:m:Rr:N:H:k:")) != -1) {
+	while ((c = getopt(argc, argv, "6p:P:n:m:Rr:N:H:k:")) != -1) {
 		switch (c) {
 		case '6':
 			a.v6 = true;
@@ -388,12 +397,16 @@ int main(int argc, char **argv)
 		case 'p':
 			a.port = atoi(optarg);
 			break;
+		case 'P':
+			a.port2 = atoi(optarg);
+			break;
 		case 'n':
 			a.n = atoi(optarg);
 			break;
 		case 'm':
 			a.hold = strcmp(optarg, "close") != 0;
 			a.half = strcmp(optarg, "half") == 0;
+			a.drop = strcmp(optarg, "drop") == 0;
 			break;
 		case 'k':
 			a.keep_s = atoi(optarg);
