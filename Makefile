@@ -125,6 +125,10 @@ $(BUILD)/fuzz/fuzz_runtimes: tests/fuzz/fuzz_runtimes.c user/host/runtimes.c use
 	$(call msg,FUZZ,$@)
 	$(Q)$(CLANG) $(USER_CPPFLAGS) -std=gnu11 $(WARN) $(FUZZ_FLAGS) $(filter %.c,$^) -o $@ -ljansson
 
+$(BUILD)/fuzz/fuzz_sockdiag: tests/fuzz/fuzz_sockdiag.c user/host/sockdiag.c $(FUZZ_HEADERS) | $(BUILD)/fuzz
+	$(call msg,FUZZ,$@)
+	$(Q)$(CLANG) $(USER_CPPFLAGS) -std=gnu11 $(WARN) $(FUZZ_FLAGS) $(filter %.c,$^) -o $@
+
 $(BUILD)/fuzz/fuzz_encoders: tests/fuzz/fuzz_encoders.c $(MODEL_OBJS:$(BUILD)/user/%.o=user/%.c) $(FUZZ_HEADERS) | $(SKEL) $(BUILD)/fuzz
 	$(call msg,FUZZ,$@)
 	$(Q)$(CLANG) $(USER_CPPFLAGS) -std=gnu11 $(WARN) $(FUZZ_FLAGS) $(filter %.c,$^) -o $@

@@ -3,7 +3,7 @@
  * accept()s them. Three ways to see that moment, best first; userspace
  * loads one (user/loader/hooks.c). Sockets still in an accept queue have no entry
  * and are charged to their listener's owner by userspace. */
-#include "common.bpf.h"
+#include "calls.bpf.h"
 #include <bpf/bpf_tracing.h>
 
 static __always_inline int pl_on_accept(struct sock *sk)
@@ -48,11 +48,16 @@ int BPF_KRETPROBE(accept_kretprobe, struct sock *sk)
 	return pl_on_accept(sk);
 }
 
-static __always_inline int pl_on_accept_exit(long fd)
+/* The syscall plan: the new fd's socket, or the failure (the listening
+ * fd saved by fails.bpf.c at the syscall's entry). */
+static __always_inline int pl_on_accept_exit(long ret)
 {
-	if (fd < 0)
-		return 0;
-	return pl_on_accept(pl_sock_of_fd(fd));
+	struct pl_call_args args;
+	int saved = pl_take_call(&args);
+
+	if (ret < 0)
+		return saved ? 0 : pl_on_accept_failure(args.fd, ret);
+	return pl_on_accept(pl_sock_of_fd(ret));
 }
 
 SEC("tracepoint/syscalls/sys_exit_accept4")

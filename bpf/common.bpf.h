@@ -147,6 +147,54 @@ static __always_inline void pl_emit_failure(__u32 kind, __s32 err,
 	bpf_ringbuf_submit(ev, 0);
 }
 
+/* The value of @key in a failure map, inserted as @init if new. */
+static __always_inline void *pl_fail_slot(void *map, const void *key, const void *init)
+{
+	void *v = bpf_map_lookup_elem(map, key);
+	long err;
+
+	if (v)
+		return v;
+	err = bpf_map_update_elem(map, key, init, BPF_NOEXIST);
+	if (err && err != -PL_EEXIST)
+		pl_count(PL_CNT_FAILS_FULL);
+	return bpf_map_lookup_elem(map, key);
+}
+
+/* Count one failed connect() or accept() of @owner, per peer too. */
+static __always_inline void pl_count_failure(const struct pl_owner *owner, const char *comm,
+					     __u64 cgroup_id, __u32 call, __s32 err,
+					     const struct pl_tuple *peer)
+{
+	struct pl_fail_key key = { .owner = *owner, .peer = *peer, .call = call, .err = err };
+	struct pl_dest_fail_key dkey = { .peer = *peer, .err = err };
+	struct pl_fail_count init = { .cgroup_id = cgroup_id };
+	struct pl_fail_count *f;
+	__u64 zero = 0, *n;
+
+	__builtin_memcpy(init.comm, comm, PL_COMM_LEN);
+	f = pl_fail_slot(&fails, &key, &init);
+	if (f) {
+		__sync_fetch_and_add(&f->count, 1);
+		f->last_ns = bpf_ktime_get_ns();
+	}
+	if (!peer->family)
+		return;
+	n = pl_fail_slot(&dest_fails, &dkey, &zero);
+	if (n)
+		__sync_fetch_and_add(n, 1);
+}
+
+/* The inode behind socket:[N] in /proc/PID/fd, or 0 for a socket without
+ * a struct socket (orphaned). struct socket is the first member of struct
+ * socket_alloc, which holds the inode. */
+static __always_inline __u64 pl_socket_ino(const struct sock *sk)
+{
+	struct socket *sock = BPF_CORE_READ(sk, sk_socket);
+
+	return sock ? BPF_CORE_READ((struct socket_alloc *)sock, vfs_inode.i_ino) : 0;
+}
+
 /* The socket behind @file, or NULL when it is not a socket. Through the
  * socket's own back pointer rather than bpf_sock_from_file() (5.11+), so
  * that 5.10 resolves sockets too. */

@@ -23,4 +23,34 @@ struct pl_failure {
 	char comm[PL_COMM_LEN];
 };
 
+/* Every failed connect() and accept(), counted in the kernel (no event):
+ * per process, call, errno and peer, and per peer and errno. */
+enum pl_call {
+	PL_CALL_CONNECT = 1,
+	PL_CALL_ACCEPT,
+};
+
+/* Key of the fails map. peer: netns, family, dport and daddr of the
+ * destination (connect); all zero for accept. */
+struct pl_fail_key {
+	struct pl_owner owner;
+	struct pl_tuple peer;
+	__u32 call; /* enum pl_call */
+	__s32 err;  /* positive errno */
+	__u32 pad;
+};
+
+struct pl_fail_count {
+	__u64 count;
+	__u64 last_ns;
+	__u64 cgroup_id;
+	char comm[PL_COMM_LEN];
+};
+
+/* Key of the dest_fails map (value: a __u64 count). */
+struct pl_dest_fail_key {
+	struct pl_tuple peer;
+	__s32 err;
+};
+
 #endif

@@ -23,6 +23,29 @@ static __always_inline void pl_on_connect_failure(struct sock *sk,
 			entry->comm, entry->cgroup_id, &tuple);
 }
 
+/* A connect that ends in CLOSE with an error: no local port (above), a
+ * reset (ECONNREFUSED), the SYN retries spent (ETIMEDOUT), an ICMP error.
+ * Counted for the owner toward the peer, and remembered for connect()'s
+ * exit, which returns the same error when it was waiting for it. A close
+ * without error is the process giving up (close() while connecting). */
+static __always_inline void pl_count_connect_error(struct sock *sk, const struct pl_socket *entry,
+						   __s32 err)
+{
+	struct pl_tuple peer = {};
+	__u64 key = (__u64)sk, ino;
+
+	if (!err)
+		return;
+	pl_read_tuple(&sk->__sk_common, &peer);
+	peer.sport = 0;
+	__builtin_memset(peer.saddr, 0, PL_ADDR_LEN);
+	pl_count_failure(&entry->owner, entry->comm, entry->cgroup_id, PL_CALL_CONNECT, err,
+			 &peer);
+	ino = pl_socket_ino(sk);
+	if (ino) /* an fd still refers to it: connect() may return the error */
+		bpf_map_update_elem(&connect_done, &key, &ino, BPF_ANY);
+}
+
 /* The socket leaves a timewait socket behind with the same (netns, tuple):
  * remember its owner, since the timewait socket has none. */
 static __always_inline void pl_remember_timewait(struct sock *sk,
@@ -52,14 +75,19 @@ static __always_inline void pl_on_close(struct sock *sk, int oldstate)
 	struct pl_socket untracked = {};
 
 	/* inet_hash_connect() found no local port: we are still inside
-	 * connect(), so `current` is the owner even if the ledger was full. */
+	 * connect(), so `current` is the owner even if the ledger was full.
+	 * Every close gives the port back (inet_num = 0) before the
+	 * tracepoint; inet_sport stays unless no port was ever taken. */
 	if (oldstate == PL_TCP_SYN_SENT &&
-	    BPF_CORE_READ(sk, __sk_common.skc_num) == 0) {
+	    BPF_CORE_READ((struct inet_sock *)sk, inet_sport) == 0) {
 		if (!entry)
 			pl_owner_of((struct task_struct *)bpf_get_current_task(),
 				    &untracked.owner, &untracked.cgroup_id,
 				    untracked.comm);
 		pl_on_connect_failure(sk, entry ? entry : &untracked);
+		pl_count_connect_error(sk, entry ? entry : &untracked, PL_EADDRNOTAVAIL);
+	} else if (oldstate == PL_TCP_SYN_SENT && entry) {
+		pl_count_connect_error(sk, entry, BPF_CORE_READ(sk, sk_err));
 	}
 	if (!entry)
 		return;

@@ -108,7 +108,8 @@ enum pl_counter {
 	PL_CNT_LEDGER_FULL,   /* ledger map full: socket not tracked */
 	PL_CNT_OWNERS_FULL,   /* owners map full: counters not kept */
 	PL_CNT_TIMEWAIT_FULL, /* timewait map full: TIME_WAIT owner unknown */
-	PL_CNT_PENDING_FULL,  /* bind_args map full: bind failure not seen */
+	PL_CNT_PENDING_FULL,  /* bind_args or call_args map full: failure not seen */
+	PL_CNT_FAILS_FULL,    /* fails or dest_fails map full: failure not counted */
 	PL_NR_COUNTERS,
 };
 
@@ -117,11 +118,14 @@ enum pl_counter {
 #define PL_OWNERS_DEFAULT 16384
 #define PL_TIMEWAIT_DEFAULT 65536
 #define PL_PENDING_DEFAULT 4096
+#define PL_FAILS_DEFAULT 8192      /* (process, call, errno, peer) */
+#define PL_DEST_FAILS_DEFAULT 4096 /* (peer, errno) */
+#define PL_DONE_DEFAULT 1024       /* connects whose failure the state hook counted */
 #define PL_EVENTS_DEFAULT (256 * 1024) /* ring buffer bytes */
 
 /* What the maps above hold, for maps kept in bpffs (serve --pin): bump it
  * whenever a struct or enum here changes meaning, even at the same size.
  * user/loader/pin.c refuses pinned maps stamped with another layout. */
-#define PL_LAYOUT_VERSION 1
+#define PL_LAYOUT_VERSION 2
 
 #endif

@@ -5,6 +5,7 @@
 #ifndef PORTLEAK_MAPS_BPF_H
 #define PORTLEAK_MAPS_BPF_H
 
+#include "failures.h"
 #include "ledger.h"
 
 #ifndef PL_MAP
@@ -63,6 +64,56 @@ PL_MAP struct {
 	__type(key, __u64);
 	__type(value, struct pl_bind_args);
 } bind_args SEC(".maps");
+
+/* connect() and accept() arguments between entry and exit, keyed by
+ * pid_tgid (a thread is in one syscall at a time). Inserted by fails.bpf.c
+ * at syscall entry or kprobe; deleted by fails.bpf.c at exit. */
+struct pl_call_args {
+	__u64 addr; /* connect: the sockaddr in user memory */
+	__s32 fd;
+	__u32 pad;
+};
+
+PL_MAP struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, PL_PENDING_DEFAULT);
+	__type(key, __u64);
+	__type(value, struct pl_call_args);
+} call_args SEC(".maps");
+
+/* Failed connect() and accept() calls: struct pl_fail_key -> count.
+ * Inserted and incremented by fails.bpf.c (at the syscall's exit) and
+ * ledger.bpf.c (a SYN_SENT socket that closes with an error). Deleted by
+ * userspace once the process has exited (maps__gc in user/loader/maps.c). */
+PL_MAP struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, PL_FAILS_DEFAULT);
+	__type(key, struct pl_fail_key);
+	__type(value, struct pl_fail_count);
+} fails SEC(".maps");
+
+/* The same per destination: struct pl_dest_fail_key -> count. Inserted
+ * and incremented with fails; never deleted (a destination's counters
+ * must not go down); full is counted as fails_full. */
+PL_MAP struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, PL_DEST_FAILS_DEFAULT);
+	__type(key, struct pl_dest_fail_key);
+	__type(value, __u64);
+} dest_fails SEC(".maps");
+
+/* Sockets whose failed connect the state hook counted already, so that
+ * connect()'s exit, which returns the same error, does not count it again:
+ * struct sock address -> the inode of its struct socket (a later socket at
+ * the same address has another). Inserted by ledger.bpf.c; deleted by
+ * fails.bpf.c at the exit that finds it; the oldest go first when full (a
+ * non-blocking connect nobody asks about again). */
+PL_MAP struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, PL_DONE_DEFAULT);
+	__type(key, __u64);
+	__type(value, __u64);
+} connect_done SEC(".maps");
 
 /* Port-allocation failures for userspace (struct pl_failure).
  * Written by ledger.bpf.c (connect) and bind.bpf.c; read by user/loader/failures.c. */

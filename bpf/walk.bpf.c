@@ -60,16 +60,6 @@ int walk_fds(struct bpf_iter__task_file *ctx)
 	return 0;
 }
 
-/* The inode behind socket:[N] in /proc/PID/fd, or 0 for a socket without
- * a struct socket (orphaned). struct socket is the first member of struct
- * socket_alloc, which holds the inode. */
-static __always_inline __u64 pl_socket_ino(const struct sock *sk)
-{
-	struct socket *sock = BPF_CORE_READ(sk, sk_socket);
-
-	return sock ? BPF_CORE_READ((struct socket_alloc *)sock, vfs_inode.i_ino) : 0;
-}
-
 SEC("iter/tcp")
 int walk_tcp(struct bpf_iter__tcp *ctx)
 {

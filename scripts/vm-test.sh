@@ -48,7 +48,9 @@ TESTS=(test_close_wait_charged_to_server test_established_growth_on_client
 	test_time_wait_ages_agree_with_the_kernel test_close_wait_with_writes_is_younger_never_older
 	test_first_watch_line_and_serve_report_see_old_leak
 	test_close_dry_run_then_exactly_the_process test_close_by_sock_diag_and_kfunc
-	test_close_refuses_other_states_and_a_reused_pid)
+	test_close_refuses_other_states_and_a_reused_pid
+	test_fd_limit_reached_by_close_wait_fails_accept_with_emfile
+	test_connect_failures_by_errno_process_and_peer)
 # One more boot of the newest kernel, locked down: portleak must refuse
 # to start with its own message (PORTLEAK_VM_LOCKDOWN=0 skips it).
 LOCKDOWN_TESTS=(test_lockdown_confidentiality_is_exit_5)

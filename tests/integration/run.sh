@@ -272,6 +272,9 @@ exhaust_in_netns() {
 	local peer=$addr:8080
 	[ "$addr" = ::1 ] && peer="[::1]:8080"
 	expect "client connect_failures" "$(proc "$client" .connect_failures)" 15
+	# Counted once, though both the state hook and connect()'s exit see it.
+	expect "client failed connects" "$(proc "$client" \
+		"[.failures[] | select(.call == \"connect\" and .errno == \"EADDRNOTAVAIL\" and .peer == \"$peer\") | .count] | add")" 15
 	expect "failure destination" "$(proc "$client" .connect_failure_destination)" "$peer"
 	expect "client verdict" "$(proc "$client" .verdict)" ports
 	local dest="[.destinations[] | select(.dport == 8080 and .daddr == \"$addr\")] | first"
@@ -429,8 +432,12 @@ test_top_screen_in_tmux() {
 	grep -q "^pid $server  tcpwork" <<<"$screen" || fail "no drill-down: $screen"
 	grep -qE "^127\.0\.0\.1 +CLOSE_WAIT +4 " <<<"$screen" || fail "no peer in drill-down: $screen"
 	tmux -L "$sock" send-keys Escape q
-	sleep 0.5
-	screen=$(tmux -L "$sock" capture-pane -p)
+	# Until top has detached its programs and the shell says how it exited.
+	for ((i = 0; i < TIMEOUT_STEPS; i++)); do
+		screen=$(tmux -L "$sock" capture-pane -p)
+		grep -q "^EXIT=" <<<"$screen" && break
+		sleep 0.05
+	done
 	tmux -L "$sock" kill-server
 	grep -q "^EXIT=0" <<<"$screen" || fail "top did not exit cleanly: $screen"
 	grep -q "portleak top - " <<<"$screen" && fail "terminal not restored: $screen"
@@ -734,6 +741,8 @@ test_doctor() {
 . "$ROOT/tests/integration/containers.sh"
 # shellcheck source=tests/integration/remedy.sh
 . "$ROOT/tests/integration/remedy.sh"
+# shellcheck source=tests/integration/budgets.sh
+. "$ROOT/tests/integration/budgets.sh"
 
 # --- runner -------------------------------------------------------------------
 

@@ -802,6 +802,72 @@ static void test_clocks_arithmetic(void)
 	CHECK(clocks__timewait_age_s(&c, 250) == -1);
 }
 
+static int fds_of_700(__u32 pid, __s64 *in_use, __s64 *limit, void *ctx)
+{
+	(void)ctx;
+	if (pid != 700)
+		return -ENOENT;
+	*in_use = 58;
+	*limit = 64;
+	return 0;
+}
+
+static struct pl_fail_row fail_row(__u32 pid, __u32 call, __s32 err, __u16 dport, __u64 n)
+{
+	struct pl_fail_row r = { .key = { .owner = owner(pid), .call = call, .err = err },
+				 .v = { .count = n } };
+
+	if (dport)
+		r.key.peer = tuple4(0, 0x0500000a, dport);
+	snprintf(r.v.comm, sizeof(r.v.comm), "proc%u", pid);
+	return r;
+}
+
+static void test_fd_budget_and_call_failures(void)
+{
+	struct host h = { 0 };
+	struct pl_fail_row fails[3];
+	struct pl_dest_fail_row dest = { .key = { .peer = tuple4(0, 0x0500000a, 8080),
+						  .err = ECONNREFUSED }, .count = 5 };
+	const struct pl_proc *p;
+	struct pl_report r;
+	int i;
+
+	add_sock(&h, 700, PL_TCP_LISTEN, tuple4(7000, 0, 0), 100);
+	for (i = 0; i < 50; i++)
+		add_sock(&h, 700, PL_TCP_CLOSE_WAIT, tuple4(7000, 0x0500000a, (__u16)(40000 + i)), 5);
+	struct pl_model_input in = input(&h);
+
+	in.fd_budget = fds_of_700;
+	CHECK(model__build(&in, &r) == 0);
+	p = find(&r, 700);
+	CHECK(p && p->fd_in_use == 58 && p->fd_limit == 64 && p->verdict == PL_VERDICT_LEAK);
+	CHECK(p && strstr(p->reasons[0], "58 of 64 fds in use, 50 of them CLOSE_WAIT sockets: accept() fails with EMFILE at 64"));
+	model__free(&r);
+
+	fails[0] = fail_row(700, PL_CALL_ACCEPT, EMFILE, 0, 7);
+	fails[1] = fail_row(800, PL_CALL_CONNECT, ECONNREFUSED, 8080, 5);
+	fails[2] = fail_row(800, PL_CALL_CONNECT, ETIMEDOUT, 8081, 2);
+	in.fails = fails;
+	in.n_fails = 3;
+	in.dest_fails = &dest;
+	in.n_dest_fails = 1;
+	CHECK(model__build(&in, &r) == 0);
+	p = find(&r, 700);
+	CHECK(p && p->accept_fd_failures == 7 && p->call_failures_total == 7);
+	CHECK(p && strstr(p->reasons[0], "accept() failed 7 times with EMFILE"));
+	p = find(&r, 800); /* no socket, but failed calls: listed */
+	CHECK(p && p->total == 0 && p->call_failures_total == 7 && p->n_call_failures == 2);
+	CHECK(p && p->call_failures[0].err == ECONNREFUSED && p->call_failures[0].peer.port == 8080);
+	CHECK(p && p->n_call_errnos == 2 && p->fd_in_use == -1);
+	CHECK(p && p->n_reasons && strstr(p->reasons[0], "ECONNREFUSED: nothing listens there"));
+	CHECK(r.n_dest_failures == 1 && r.dest_failures[0].count == 5);
+	model__free(&r);
+	in.filter.pid = 700; /* filters apply to the failing processes too */
+	CHECK(model__build(&in, &r) == 0 && !find(&r, 800) && find(&r, 700));
+	model__free(&r);
+}
+
 /* portleak close chooses among what model__held returns. */
 static void test_held_sockets_of_one_process(void)
 {
@@ -862,6 +928,7 @@ int main(void)
 	test_first_sight();
 	test_identity_from_cgroup_paths();
 	test_held_sockets_of_one_process();
+	test_fd_budget_and_call_failures();
 	printf("unit: %d passed, %d failed\n", passed, failed);
 	return failed ? 1 : 0;
 }

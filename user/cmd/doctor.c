@@ -174,6 +174,7 @@ static long reserved_in_range(unsigned int low, unsigned int high, char *list, s
 static void print_sysctls(void)
 {
 	long reuse = -1, fin = -1, buckets = -1, usable;
+	long long files, files_max;
 	char reserved[512];
 	__u16 low, high;
 
@@ -193,6 +194,9 @@ static void print_sysctls(void)
 	    TCP_TIMEWAIT_LEN_S);
 	row("net.ipv4.tcp_max_tw_buckets", "%ld (past it, TIME_WAIT is skipped, with a log line)",
 	    buckets);
+	sysinfo__files(&files, &files_max);
+	row("fs.file-nr / fs.file-max", "%lld open of %lld on the host (each process has its own RLIMIT_NOFILE too: FD%% in top)",
+	    files, files_max);
 	puts("\nport math");
 	row("concurrent connections", "%ld per (source address, destination address:port)", usable);
 	row("short-connection ceiling", "%ld / %d s = %.0f new connections per second per destination",

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -131,4 +132,39 @@ void process__close(struct pl_process *p)
 	if (p->pidfd >= 0)
 		close(p->pidfd);
 	p->pidfd = -1;
+}
+
+static int read_nofile(pid_t pid, __s64 *limit)
+{
+	char path[64], line[256], soft[32];
+	int err = -EPROTO;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/limits", (int)pid);
+	if (!(f = fopen(path, "re")))
+		return -errno;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "Max open files %31s", soft) == 1) {
+			*limit = strcmp(soft, "unlimited") ? strtoll(soft, NULL, 10) : -1;
+			err = 0;
+			break;
+		}
+	fclose(f);
+	return err;
+}
+
+int process__fd_budget(pid_t pid, __s64 *in_use, __s64 *limit)
+{
+	char path[64];
+	struct dirent *d;
+	DIR *dp;
+
+	snprintf(path, sizeof(path), "/proc/%d/fd", (int)pid);
+	if (!(dp = opendir(path)))
+		return -errno;
+	*in_use = 0;
+	while ((d = readdir(dp)))
+		*in_use += d->d_name[0] != '.';
+	closedir(dp);
+	return read_nofile(pid, limit);
 }

@@ -29,5 +29,8 @@ size_t process__count_sockets(const struct pl_process *p, const __u64 *inos, siz
 /* Nanoseconds of one clock tick of field 22. */
 __u64 process__tick_ns(void);
 void process__close(struct pl_process *p);
+/* The fds @pid has open (/proc/PID/fd) and its soft open-files limit
+ * (/proc/PID/limits; -1 when unlimited). 0, or a negative errno. */
+int process__fd_budget(pid_t pid, __s64 *in_use, __s64 *limit);
 
 #endif

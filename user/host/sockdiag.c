@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* A small netlink client of our own: two request types, one answer each,
  * on a socket opened per call. No Debian library covers SOCK_DESTROY
- * (libmnl would only frame the messages); the inputs are ours, not the
- * network's, and the answers are checked for length before use. */
+ * (libmnl would only frame the messages, for a second dependency); the
+ * answers are checked for length before use, and their parser is fuzzed
+ * (tests/fuzz/fuzz_sockdiag.c). */
 #include <errno.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -38,38 +39,43 @@ static void fill(struct request *r, __u16 type, __u16 flags, const struct pl_tup
 	r->req.id.idiag_cookie[1] = cookie ? cookie[1] : INET_DIAG_NOCOOKIE;
 }
 
-/* Send @r and read its one answer: a socket's inet_diag_msg into @msg
- * (if not NULL), an ack (0), the end of a dump (1) or an error. */
+int sockdiag__answer(const void *buf, size_t n, struct inet_diag_msg *msg)
+{
+	const struct nlmsghdr *h = buf;
+
+	if (n < sizeof(*h) || !NLMSG_OK(h, n))
+		return -EPROTO;
+	if (h->nlmsg_type == NLMSG_ERROR) {
+		int err = h->nlmsg_len >= NLMSG_LENGTH(sizeof(struct nlmsgerr)) ?
+				  ((const struct nlmsgerr *)NLMSG_DATA(h))->error : -EPROTO;
+
+		return err <= 0 && err > -4096 ? err : -EPROTO; /* an errno, or an ack */
+	}
+	if (h->nlmsg_type == NLMSG_DONE)
+		return 1;
+	if (h->nlmsg_type != SOCK_DIAG_BY_FAMILY || h->nlmsg_len < NLMSG_LENGTH(sizeof(*msg)))
+		return -EPROTO;
+	if (msg)
+		memcpy(msg, NLMSG_DATA(h), sizeof(*msg));
+	return 0;
+}
+
+/* Send @r and read its one answer (see sockdiag__answer). */
 static int ask(const struct request *r, struct inet_diag_msg *msg)
 {
 	char buf[8192] __attribute__((aligned(NLMSG_ALIGNTO)));
 	struct sockaddr_nl kernel = { .nl_family = AF_NETLINK };
-	const struct nlmsghdr *h = (const void *)buf;
-	int fd = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG), err = 0;
+	int fd = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG), err;
 	ssize_t n;
 
 	if (fd < 0)
 		return -errno;
-	if (sendto(fd, r, sizeof(*r), 0, (struct sockaddr *)&kernel, sizeof(kernel)) < 0) {
+	if (sendto(fd, r, sizeof(*r), 0, (struct sockaddr *)&kernel, sizeof(kernel)) < 0)
 		err = -errno;
-		goto out;
-	}
-	n = recv(fd, buf, sizeof(buf), 0);
-	if (n < 0)
+	else if ((n = recv(fd, buf, sizeof(buf), 0)) < 0)
 		err = -errno;
-	else if (!NLMSG_OK(h, (size_t)n))
-		err = -EPROTO;
-	else if (h->nlmsg_type == NLMSG_ERROR)
-		err = h->nlmsg_len >= NLMSG_LENGTH(sizeof(struct nlmsgerr)) ?
-			((const struct nlmsgerr *)NLMSG_DATA(h))->error : -EPROTO;
-	else if (h->nlmsg_type == NLMSG_DONE)
-		err = 1;
-	else if (h->nlmsg_type != SOCK_DIAG_BY_FAMILY ||
-		 h->nlmsg_len < NLMSG_LENGTH(sizeof(*msg)))
-		err = -EPROTO;
-	else if (msg)
-		memcpy(msg, NLMSG_DATA(h), sizeof(*msg));
-out:
+	else
+		err = sockdiag__answer(buf, (size_t)n, msg);
 	close(fd);
 	return err;
 }

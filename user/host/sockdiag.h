@@ -5,6 +5,8 @@
 #ifndef PORTLEAK_SOCKDIAG_H
 #define PORTLEAK_SOCKDIAG_H
 
+#include <stddef.h>
+#include <linux/inet_diag.h>
 #include <linux/types.h>
 
 #include "ledger.h"
@@ -14,6 +16,10 @@
  * is another socket; -ENOENT when there is none; -EOPNOTSUPP when the
  * kernel lacks CONFIG_INET_DIAG_DESTROY; or another negative errno. */
 int sockdiag__destroy(const struct pl_tuple *t, __u8 state, __u64 ino);
+/* One answer of the kernel, @n bytes: a socket's inet_diag_msg into @msg
+ * (if not NULL) and 0, an ack (0), the end of a dump (1), or the negative
+ * errno it carries (-EPROTO when it is none of these). */
+int sockdiag__answer(const void *buf, size_t n, struct inet_diag_msg *msg);
 /* Can this kernel destroy sockets over sock_diag? 0 yes, -EOPNOTSUPP
  * without CONFIG_INET_DIAG_DESTROY, -ENOENT without TCP sock_diag
  * (tcp_diag not built or loadable), -EPERM without CAP_NET_ADMIN. */

@@ -51,6 +51,21 @@ void sysinfo__kernel(char *buf, size_t len)
 	snprintf(buf, len, "%s", uname(&u) ? "unknown" : u.release);
 }
 
+void sysinfo__files(long long *open, long long *max)
+{
+	long long allocated, unused;
+	FILE *f = fopen("/proc/sys/fs/file-nr", "re");
+
+	*open = *max = -1;
+	if (!f)
+		return;
+	if (fscanf(f, "%lld %lld %lld", &allocated, &unused, max) == 3)
+		*open = allocated - unused;
+	else
+		*max = -1;
+	fclose(f);
+}
+
 __u64 sysinfo__now_ns(void)
 {
 	struct timespec ts;

@@ -17,6 +17,9 @@ int sysinfo__port_range(__u16 *low, __u16 *high);
 /* The first integer of a /proc/sys file; negative errno. */
 int sysinfo__sysctl(const char *path, long *value);
 void sysinfo__kernel(char *buf, size_t len);
+/* Open files of the whole host and their ceiling (fs.file-nr: allocated,
+ * free, max); -1 each when unreadable. */
+void sysinfo__files(long long *open, long long *max);
 __u64 sysinfo__now_ns(void); /* CLOCK_MONOTONIC, like bpf_ktime_get_ns() */
 void sysinfo__rfc3339(char *buf, size_t len);
 bool sysinfo__has_btf(void);

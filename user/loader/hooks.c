@@ -84,6 +84,16 @@ static const struct pl_prog_row {
 	{ "bind_kretprobe", PL_HOOK_BIND, PL_FN_KPROBE, NULL },
 	{ "bind_enter", PL_HOOK_BIND, PL_FN_SYSCALL, NULL },
 	{ "bind_exit", PL_HOOK_BIND, PL_FN_SYSCALL, NULL },
+	{ "connect_fexit", PL_HOOK_ACCEPT, PL_FN_FEXIT, NULL },
+	{ "connect_kprobe", PL_HOOK_ACCEPT, PL_FN_KPROBE, NULL },
+	{ "connect_kretprobe", PL_HOOK_ACCEPT, PL_FN_KPROBE, NULL },
+	{ "connect_enter", PL_HOOK_ACCEPT, PL_FN_SYSCALL, NULL },
+	{ "connect_exit", PL_HOOK_ACCEPT, PL_FN_SYSCALL, NULL },
+	{ "accept_fail_fexit", PL_HOOK_ACCEPT, PL_FN_FEXIT, NULL },
+	{ "accept_fail_kprobe", PL_HOOK_ACCEPT, PL_FN_KPROBE, NULL },
+	{ "accept_fail_kretprobe", PL_HOOK_ACCEPT, PL_FN_KPROBE, NULL },
+	{ "accept_enter", PL_HOOK_ACCEPT, PL_FN_SYSCALL, NULL },
+	{ "accept4_enter", PL_HOOK_ACCEPT, PL_FN_SYSCALL, NULL },
 	{ "walk_fds", PL_HOOK_WALK, 0, NULL },
 	{ "walk_tcp", PL_HOOK_WALK, 0, NULL },
 };
@@ -190,11 +200,11 @@ const char *hooks__accept_note(enum pl_fn_hook hook)
 {
 	switch (hook) {
 	case PL_FN_FEXIT:
-		return "fexit/inet_csk_accept: every accepted socket, io_uring included";
+		return "fexit/inet_csk_accept: every accepted socket, io_uring included; failed accept() and connect() at fexit/__sys_accept4, __sys_connect";
 	case PL_FN_KPROBE:
-		return "kretprobe/inet_csk_accept: every accepted socket, io_uring included";
+		return "kretprobe/inet_csk_accept: every accepted socket, io_uring included; failed accept() and connect() at kretprobe/__sys_accept4, __sys_connect";
 	default:
-		return "accept/accept4 syscall exit; sockets accepted otherwise (io_uring) are charged to the listener's owner";
+		return "accept/accept4 syscall exit; sockets accepted otherwise (io_uring) are charged to the listener's owner; failed accept() and connect() at their syscall exits";
 	}
 }
 

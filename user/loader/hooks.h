@@ -19,6 +19,7 @@ enum pl_hooks_mode {
 };
 
 /* What a BPF program serves. */
+/* ACCEPT: accepted sockets, and the failures of accept() and connect(). */
 enum pl_hook { PL_HOOK_STATE, PL_HOOK_ACCEPT, PL_HOOK_BIND, PL_HOOK_WALK };
 
 enum pl_state_hook { PL_STATE_TP_BTF, PL_STATE_TRACEPOINT };

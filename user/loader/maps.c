@@ -97,6 +97,13 @@ int maps__read(struct portleak_bpf *skel, struct pl_maps *m)
 		err = read_hash(skel->maps.owners, ROW_LAYOUT(struct pl_owner_row, key, v),
 				(void **)&m->owners, &m->n_owners);
 	if (!err)
+		err = read_hash(skel->maps.fails, ROW_LAYOUT(struct pl_fail_row, key, v),
+				(void **)&m->fails, &m->n_fails);
+	if (!err)
+		err = read_hash(skel->maps.dest_fails,
+				ROW_LAYOUT(struct pl_dest_fail_row, key, count),
+				(void **)&m->dest_fails, &m->n_dest_fails);
+	if (!err)
 		err = read_counters(skel->maps.counters, m->counters);
 	if (err)
 		maps__free(m);
@@ -108,6 +115,8 @@ void maps__free(struct pl_maps *m)
 	free(m->ledger);
 	free(m->timewait);
 	free(m->owners);
+	free(m->fails);
+	free(m->dest_fails);
 	memset(m, 0, sizeof(*m));
 }
 
@@ -115,6 +124,7 @@ void maps__free(struct pl_maps *m)
 
 #define LEDGER_GRACE_NS (2 * 1000000000ull)   /* a socket may be mid-connect */
 #define TIMEWAIT_GRACE_NS (5 * 1000000000ull) /* the timewait socket may lag */
+#define FAILS_KEPT_NS (60 * 1000000000ull)    /* an exited process's failures, shown */
 
 static int cmp_sk(const void *a, const void *b)
 {
@@ -227,4 +237,10 @@ void maps__gc(struct portleak_bpf *skel, const struct pl_maps *m,
 			bpf_map_delete_elem(owners, o);
 	}
 	free(refs);
+	for (i = 0; i < m->n_fails; i++) {
+		const struct pl_fail_row *r = &m->fails[i];
+
+		if (now_ns - r->v.last_ns > FAILS_KEPT_NS && !process_alive(r->key.owner.tgid))
+			bpf_map_delete_elem(bpf_map__fd(skel->maps.fails), &r->key);
+	}
 }

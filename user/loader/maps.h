@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
-/* Reading the ledger, owners, timewait and counters maps into rows. */
+/* Reading the ledger, owners, timewait, failure and counters maps into rows. */
 #ifndef PORTLEAK_MAPS_H
 #define PORTLEAK_MAPS_H
 
@@ -14,13 +14,18 @@ struct pl_maps {
 	size_t n_timewait;
 	struct pl_owner_row *owners;
 	size_t n_owners;
+	struct pl_fail_row *fails;
+	size_t n_fails;
+	struct pl_dest_fail_row *dest_fails;
+	size_t n_dest_fails;
 	__u64 counters[PL_NR_COUNTERS]; /* summed over CPUs */
 };
 
 int maps__read(struct portleak_bpf *skel, struct pl_maps *out);
 /* Delete what no longer exists, as shown by @live (a walk taken after @m was
  * read): ledger entries of vanished sockets, TIME_WAIT owners of expired
- * timewait sockets, counters of exited processes nothing refers to. */
+ * timewait sockets, counters and failure counts of exited processes
+ * nothing refers to. */
 struct pl_tcp_walk;
 void maps__gc(struct portleak_bpf *skel, const struct pl_maps *m,
 	      const struct pl_tcp_walk *live, __u64 now_ns);

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "host/cgroups.h"
+#include "host/process.h"
 #include "host/runtimes.h"
 #include "host/sysinfo.h"
 #include "loader/pin.h"
@@ -32,6 +33,12 @@ static void identify(const char *path, struct pl_identity *out, void *runtimes)
 	snprintf(out->namespace, sizeof(out->namespace), "%s", n.namespace);
 }
 
+static int fd_budget(__u32 pid, __s64 *in_use, __s64 *limit, void *ctx)
+{
+	(void)ctx;
+	return process__fd_budget((pid_t)pid, in_use, limit);
+}
+
 static struct pl_model_input model_input(const struct pl_tracker *t,
 					 const struct pl_tcp_walk *w,
 					 const struct pl_maps *m, __u64 now_ns)
@@ -44,6 +51,8 @@ static struct pl_model_input model_input(const struct pl_tracker *t,
 		.timewait = m->timewait, .n_timewait = m->n_timewait,
 		.owners = m->owners, .n_owners = m->n_owners,
 		.failures = f->items, .n_failures = f->n,
+		.fails = m->fails, .n_fails = m->n_fails,
+		.dest_fails = m->dest_fails, .n_dest_fails = m->n_dest_fails,
 		.failures_dropped = f->dropped,
 		.missed_runs = agent__missed_runs(&t->agent),
 		.now_ns = now_ns,
@@ -57,6 +66,7 @@ static struct pl_model_input model_input(const struct pl_tracker *t,
 		.cgroup_ctx = t->cgroups,
 		.identity = identify,
 		.identity_ctx = t->runtimes,
+		.fd_budget = fd_budget,
 		.history = &t->history,
 	};
 
@@ -301,6 +311,7 @@ void tracker__meta(const struct pl_tracker *t, struct pl_report_meta *m)
 	m->hz = t->hz;
 	m->bpf_stats_enabled = -1;
 	sysinfo__sysctl("/proc/sys/kernel/bpf_stats_enabled", &m->bpf_stats_enabled);
+	sysinfo__files(&m->files_open, &m->files_max);
 	if (!t->agent.skel)
 		return;
 	m->n_progs = agent__prog_stats(&t->agent, m->progs);

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 
@@ -61,6 +62,38 @@ static void port_failures(struct out *o, const struct pl_proc *p, unsigned int r
 		    (unsigned long long)p->bind_failures, p->bind_port, names__errno(p->bind_err));
 }
 
+static void fd_budget(struct out *o, const struct pl_proc *p)
+{
+	bool near = p->fd_limit > 0 && p->fd_in_use >= PL_FD_FULL * (double)p->fd_limit;
+
+	if (!near && !p->accept_fd_failures)
+		return;
+	say(o, "Out of file descriptors: %lld of %lld in use%s. accept() fails with EMFILE and clients wait in the queue while the service looks alive.",
+	    (long long)p->fd_in_use, (long long)p->fd_limit,
+	    p->states[PL_TCP_CLOSE_WAIT] ? ", the CLOSE_WAIT sockets among them" : "");
+	say(o, "  Fix the leak first; raise LimitNOFILE= (systemd) or ulimit -n only then, or it only takes longer to fail.");
+}
+
+/* What the most frequent failed connect() says about the peer. */
+static void call_failures(struct out *o, const struct pl_proc *p)
+{
+	const struct pl_call_failure *f = &p->call_failures[0];
+	char peer[PL_ENDPOINT_LEN];
+
+	if (!p->n_call_failures || f->call != PL_CALL_CONNECT || f->err == EADDRNOTAVAIL)
+		return;
+	names__endpoint(f->peer.family, f->peer.addr, f->peer.port, peer, sizeof(peer));
+	if (f->err == ECONNREFUSED)
+		say(o, "connect() to %s was refused %llu times: nothing listens at that address and port (a service down, a wrong port, a listener bound to another address).",
+		    peer, (unsigned long long)f->count);
+	else if (f->err == ETIMEDOUT)
+		say(o, "connect() to %s timed out %llu times: no answer to the SYN. A firewall or security group drops it, or the host is down or unreachable.",
+		    peer, (unsigned long long)f->count);
+	else
+		say(o, "connect() to %s failed %llu times with %s.", peer, (unsigned long long)f->count,
+		    names__errno(f->err));
+}
+
 static void tuning(struct out *o, const struct pl_host_facts *h, unsigned int range)
 {
 	if (h->tw_reuse == 1)
@@ -80,6 +113,7 @@ size_t advice__lines(const struct pl_proc *p, const struct pl_host_facts *h,
 	bool ports = p->connect_failures || p->bind_failures ||
 		     p->hot_dest_utilization >= PL_HOT_UTILIZATION;
 
+	fd_budget(&o, p);
 	if (p->states[PL_TCP_CLOSE_WAIT])
 		not_closing(&o, p);
 	if (p->verdict == PL_VERDICT_GROWING)
@@ -87,6 +121,7 @@ size_t advice__lines(const struct pl_proc *p, const struct pl_host_facts *h,
 	if (p->states[PL_TCP_TIME_WAIT] >= MANY_TIME_WAIT)
 		short_connections(&o, p, range);
 	port_failures(&o, p, range);
+	call_failures(&o, p);
 	if (ports || p->states[PL_TCP_TIME_WAIT] >= MANY_TIME_WAIT)
 		tuning(&o, h, range);
 	if (!o.n)

@@ -13,7 +13,9 @@ static const struct pl_loss_kind kinds[] = {
 	[PL_CNT_TIMEWAIT_FULL] = { "timewait_full", "timewait full", "portleak_timewait_full_total",
 				   "TIME_WAIT owners that did not fit." },
 	[PL_CNT_PENDING_FULL] = { "pending_full", "pending full", "portleak_pending_full_total",
-				  "bind() calls not followed: the map of binds in flight was full." },
+				  "bind(), connect() or accept() calls not followed: the map of calls in flight was full." },
+	[PL_CNT_FAILS_FULL] = { "failures_full", "failures full", "portleak_failures_full_total",
+				"Failed connect() or accept() calls not counted: the failure maps were full." },
 	[PL_LOSS_MISSED_RUNS] = { "missed_runs", "missed runs", "portleak_bpf_missed_runs_total",
 				  "Runs of portleak's BPF programs the kernel skipped (another BPF program was running on that CPU): their transitions are lost." },
 };

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "model/calls.h"
 #include "model/model.h"
 #include "model/names.h"
 #include "model/verdict.h"
@@ -517,6 +518,7 @@ static void proc_add_socket(const struct pl_model_input *in, struct pl_proc *p,
 	p->held += state == PL_TCP_ESTABLISHED || state == PL_TCP_CLOSE_WAIT ||
 		   state == PL_TCP_SYN_SENT;
 	p->pending_accept += a->pending_accept;
+	p->close_wait_fds += state == PL_TCP_CLOSE_WAIT && !a->pending_accept;
 	g = add_to_group(p, a, age);
 	if (state == PL_TCP_CLOSE_WAIT && age > p->close_wait_oldest_s) {
 		p->close_wait_oldest_s = age;
@@ -575,11 +577,60 @@ static bool failure_selected(const struct pl_model_input *in, const struct pl_fa
 	return owner_selected(in, f->owner.tgid, f->comm, f->cgroup_id);
 }
 
-/* Processes that hold no socket but failed to get a port are listed too. */
-static int add_failing_procs(const struct pl_model_input *in, const struct index *ix,
+static bool call_failure_selected(const struct pl_model_input *in, const struct pl_fail_row *r)
+{
+	int port = in->filter.port;
+
+	if (port >= 0 && r->key.peer.dport != port)
+		return false;
+	return owner_selected(in, r->key.owner.tgid, r->v.comm, r->v.cgroup_id);
+}
+
+/* Processes with failed calls, and their counts; @sorted by owner. */
+static int add_call_failures(const struct pl_model_input *in, const struct pl_fail_row **sorted,
 			     struct pl_report *out, size_t cap)
 {
 	size_t i;
+
+	for (i = 0; i < in->n_fails; i++) {
+		const struct pl_fail_row *r = sorted[i];
+
+		if ((i && !cmp_owner(&sorted[i - 1]->key.owner, &r->key.owner)) ||
+		    !call_failure_selected(in, r) || find_proc(out, &r->key.owner))
+			continue;
+		if (out->n_procs == cap)
+			return -ENOMEM;
+		proc_new(in, out, &r->key.owner, r->v.comm, r->v.cgroup_id);
+	}
+	for (i = 0; i < out->n_procs; i++)
+		calls__fill(sorted, in->n_fails, &out->procs[i]);
+	return 0;
+}
+
+static void fd_budget(const struct pl_model_input *in, struct pl_proc *p)
+{
+	p->fd_in_use = p->fd_limit = -1;
+	p->fd_seconds_to_limit = -1;
+	if (p->unknown || !in->fd_budget ||
+	    in->fd_budget(p->pid, &p->fd_in_use, &p->fd_limit, in->fd_budget_ctx))
+		p->fd_in_use = p->fd_limit = -1;
+}
+
+/* Processes that hold no socket but failed to get a port, or whose
+ * connect() or accept() failed, are listed too. */
+static int add_failing_procs(const struct pl_model_input *in, const struct index *ix,
+			     struct pl_report *out, size_t cap)
+{
+	const struct pl_fail_row **sorted = calls__by_owner(in);
+	size_t i;
+	int err;
+
+	if (!sorted)
+		return -ENOMEM;
+	err = add_call_failures(in, sorted, out, cap);
+	free(sorted);
+	if (err)
+		return err;
 
 	for (i = 0; i < in->n_failures; i++) {
 		const struct pl_failure *f = &in->failures[i];
@@ -600,6 +651,7 @@ static int add_failing_procs(const struct pl_model_input *in, const struct index
 		struct pl_owner key = { .tgid = p->pid, .start_ns = p->start_ns };
 		const struct pl_owner_stats *s = find_owner(in, ix, &key);
 
+		fd_budget(in, p);
 		if (!s)
 			continue;
 		p->opened = s->opened;
@@ -613,7 +665,7 @@ static int add_failing_procs(const struct pl_model_input *in, const struct index
 static int build_procs(const struct pl_model_input *in, const struct index *ix,
 		       struct attrib *attribs, size_t n, struct pl_report *out)
 {
-	size_t cap = in->n_failures + 1, i = 0, j;
+	size_t cap = in->n_failures + in->n_fails + 1, i = 0, j;
 
 	qsort(attribs, n, sizeof(*attribs), cmp_attrib);
 	for (j = 0; j < n; j++) /* an upper bound of the rows: distinct owners */
@@ -883,6 +935,8 @@ int model__build(const struct pl_model_input *in, struct pl_report *out)
 	err = build_dests(in, attribs, in->n_tcp, out);
 	if (!err)
 		err = build_procs(in, &ix, attribs, in->n_tcp, out);
+	if (!err)
+		err = calls__dests(in, out);
 	if (err)
 		goto out;
 	find_hot_dests(attribs, in->n_tcp, out);
@@ -953,9 +1007,11 @@ void model__free(struct pl_report *report)
 {
 	free(report->procs);
 	free(report->dests);
+	free(report->dest_failures);
 	report->procs = NULL;
 	report->dests = NULL;
-	report->n_procs = report->n_dests = 0;
+	report->dest_failures = NULL;
+	report->n_procs = report->n_dests = report->n_dest_failures = 0;
 }
 
 const char *model__state_name(unsigned int state)

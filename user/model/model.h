@@ -21,6 +21,9 @@
 #define PL_MAX_REASONS 3
 #define PL_REASON_LEN 200
 #define PL_MAX_GROUPS 16 /* (peer, state) groups kept per process */
+#define PL_MAX_CALL_FAILURES 8 /* (call, errno, peer) rows kept per process */
+#define PL_FD_FULL 0.9  /* of the open-files limit: a LEAK verdict */
+#define PL_FD_WARN 0.8  /* of the open-files limit: top's FD% shows a bar */
 
 /* Windows of the leak model. */
 #define PL_RATE_WINDOW_S 10.0   /* opened/s, closed/s */
@@ -48,6 +51,17 @@ struct pl_owner_row {
 	struct pl_owner_stats v;
 };
 
+/* Failed connect() and accept() calls, as counted by the kernel. */
+struct pl_fail_row {
+	struct pl_fail_key key;
+	struct pl_fail_count v;
+};
+
+struct pl_dest_fail_row {
+	struct pl_dest_fail_key key;
+	__u64 count;
+};
+
 /* A network namespace that was walked, with its ephemeral port range. */
 struct pl_netns {
 	__u32 inum;
@@ -66,6 +80,9 @@ struct pl_filter {
 };
 
 typedef const char *(*pl_cgroup_path_fn)(__u64 cgroup_id, void *ctx);
+/* The fds process @pid has open and its soft RLIMIT_NOFILE: 0, or negative
+ * when it cannot be read (the process is gone). */
+typedef int (*pl_fd_budget_fn)(__u32 pid, __s64 *in_use, __s64 *limit, void *ctx);
 /* Who runs in cgroup @path: container, pod, unit (model/identity.h). */
 typedef void (*pl_identity_fn)(const char *path, struct pl_identity *out, void *ctx);
 
@@ -82,6 +99,10 @@ struct pl_model_input {
 	size_t n_owners;
 	const struct pl_failure *failures;
 	size_t n_failures;
+	const struct pl_fail_row *fails; /* failed connect() and accept() calls */
+	size_t n_fails;
+	const struct pl_dest_fail_row *dest_fails;
+	size_t n_dest_fails;
 	__u64 lost[PL_NR_COUNTERS];
 	__u64 failures_dropped; /* events read but not kept by userspace */
 	__u64 missed_runs;      /* BPF runs the kernel skipped (recursion) */
@@ -97,6 +118,8 @@ struct pl_model_input {
 	void *cgroup_ctx;
 	pl_identity_fn identity; /* NULL: from the path alone */
 	void *identity_ctx;
+	pl_fd_budget_fn fd_budget; /* NULL: fds unknown */
+	void *fd_budget_ctx;
 	const struct pl_history *history; /* earlier reports; may be NULL */
 };
 
@@ -125,6 +148,14 @@ struct pl_peer_group {
 	__u64 stale;          /* ESTABLISHED it opened, idle past --idle-age */
 };
 
+/* Failed calls of one process: one kind of call, errno and peer. */
+struct pl_call_failure {
+	__u8 call;               /* enum pl_call */
+	__s32 err;               /* positive errno */
+	struct pl_endpoint peer; /* connect: the destination; accept: none (family 0) */
+	__u64 count;
+};
+
 struct pl_proc {
 	__u32 pid;
 	__u64 start_ns;
@@ -136,6 +167,7 @@ struct pl_proc {
 	__u64 states[PL_TCP_NR_STATES];
 	__u64 total;
 	__u64 pending_accept; /* counted for their listener's owner */
+	__u64 close_wait_fds; /* CLOSE_WAIT it holds an fd for (not still in an accept queue) */
 	double close_wait_oldest_s; /* -1: no CLOSE_WAIT; else the age or its lower bound */
 	bool close_wait_age_exact;  /* portleak saw the transition */
 	struct pl_endpoint close_wait_peer; /* the peer with most CLOSE_WAIT */
@@ -158,9 +190,26 @@ struct pl_proc {
 	__u16 bind_port;  /* last failed bind: port asked for (0 = any) */
 	__s32 bind_err;
 	struct pl_endpoint connect_dest; /* last failed connect */
+	struct pl_call_failure call_failures[PL_MAX_CALL_FAILURES]; /* most first */
+	size_t n_call_failures;
+	struct pl_call_failure call_errnos[PL_MAX_CALL_FAILURES]; /* per (call, errno), any peer */
+	size_t n_call_errnos;
+	__u64 call_failures_total; /* failed connect() and accept() calls */
+	__u64 accept_fd_failures;  /* accept() with EMFILE or ENFILE: no fd left */
+	__s64 fd_in_use, fd_limit; /* open fds, soft RLIMIT_NOFILE; -1: unknown */
+	double fd_per_min;          /* growth of fd_in_use; 0 if not known */
+	double fd_seconds_to_limit; /* at that growth; -1: not growing */
 	enum pl_verdict verdict;
 	char reasons[PL_MAX_REASONS][PL_REASON_LEN];
 	size_t n_reasons;
+};
+
+/* Failed connect() calls toward one destination, of every process. */
+struct pl_dest_failure {
+	__u32 netns;
+	struct pl_endpoint peer;
+	__s32 err;
+	__u64 count;
 };
 
 /* Local ports one source address uses toward one destination. */
@@ -187,6 +236,8 @@ struct pl_report {
 	size_t n_procs;
 	struct pl_dest *dests;
 	size_t n_dests;
+	struct pl_dest_failure *dest_failures; /* most first */
+	size_t n_dest_failures;
 	__u64 totals[PL_TCP_NR_STATES]; /* host-wide, before filters */
 	struct pl_losses losses;
 	unsigned int hz; /* of the kernel's clocks; 0: unknown */
@@ -218,6 +269,7 @@ struct pl_report_meta {
 	const __u64 (*failure_tally)[PL_ERRNO_MAX];
 	size_t netns_failed; /* namespaces that could not be entered */
 	unsigned int hz;     /* of the kernel's clocks, as derived; 0: unknown */
+	long long files_open, files_max; /* host-wide fs.file-nr, fs.file-max; -1: unknown */
 };
 
 int model__build(const struct pl_model_input *in, struct pl_report *out);

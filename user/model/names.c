@@ -59,23 +59,25 @@ void names__age(double seconds, bool exact, char *buf, size_t len)
 
 const char *names__errno(int err)
 {
+#define PL_ERRNO(e) { e, #e }
+	static const struct { int err; const char *name; } known[] = {
+		PL_ERRNO(EADDRINUSE), PL_ERRNO(EADDRNOTAVAIL), PL_ERRNO(EACCES),
+		PL_ERRNO(EINVAL), PL_ERRNO(EPERM), PL_ERRNO(ECONNREFUSED),
+		PL_ERRNO(ETIMEDOUT), PL_ERRNO(ENETUNREACH), PL_ERRNO(EHOSTUNREACH),
+		PL_ERRNO(ECONNRESET), PL_ERRNO(ECONNABORTED), PL_ERRNO(EMFILE),
+		PL_ERRNO(ENFILE), PL_ERRNO(ENOBUFS), PL_ERRNO(ENOMEM),
+		PL_ERRNO(EAFNOSUPPORT), PL_ERRNO(EPROTO), PL_ERRNO(ENETDOWN),
+		PL_ERRNO(EHOSTDOWN), PL_ERRNO(EPIPE), PL_ERRNO(EBADF),
+	};
+#undef PL_ERRNO
 	static char other[24];
+	size_t i;
 
-	switch (err) {
-	case EADDRINUSE:
-		return "EADDRINUSE";
-	case EADDRNOTAVAIL:
-		return "EADDRNOTAVAIL";
-	case EACCES:
-		return "EACCES";
-	case EINVAL:
-		return "EINVAL";
-	case EPERM:
-		return "EPERM";
-	default:
-		snprintf(other, sizeof(other), "errno %d", err);
-		return other;
-	}
+	for (i = 0; i < sizeof(known) / sizeof(known[0]); i++)
+		if (known[i].err == err)
+			return known[i].name;
+	snprintf(other, sizeof(other), "errno %d", err);
+	return other;
 }
 
 void names__printable(const char *in, size_t in_len, char *buf, size_t len)

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* The leak model over time: see verdict.h. */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 
@@ -38,7 +39,8 @@ static struct pl_sample proc_sample(const struct pl_proc *p, __u64 now_ns)
 {
 	return (struct pl_sample){
 		.t_ns = now_ns, .opened = p->opened, .closed = p->closed,
-		.failures = p->bind_failures + p->connect_failures, .held = p->held };
+		.failures = p->bind_failures + p->connect_failures, .held = p->held,
+		.fds = p->fd_in_use };
 }
 
 static double delta(__u64 now, __u64 then)
@@ -71,7 +73,11 @@ static void proc_rates(const struct pl_model_input *in, struct pl_proc *p)
 	if ((s = earlier(in, key, PL_GROWTH_WINDOW_S, 0.5))) {
 		dt = (double)(in->now_ns - s->t_ns) / NS_PER_S;
 		p->growth_per_min = delta(now.held, s->held) / dt * 60;
+		if (now.fds >= 0 && s->fds >= 0)
+			p->fd_per_min = ((double)now.fds - (double)s->fds) / dt * 60;
 	}
+	if (p->fd_per_min > 0 && p->fd_limit > p->fd_in_use && p->fd_in_use >= 0)
+		p->fd_seconds_to_limit = (double)(p->fd_limit - p->fd_in_use) / p->fd_per_min * 60;
 }
 
 /* What changed over the trend window. A process first seen in this report
@@ -119,6 +125,49 @@ static void judge_leak(const struct pl_model_input *in, struct pl_proc *p)
 		   (unsigned long long)cw, (unsigned long long)p->close_wait_peer_count,
 		   peer, age);
 	p->verdict = PL_VERDICT_LEAK;
+}
+
+/* Out of file descriptors, or nearly: the leak told by its consequence
+ * (accept() fails with EMFILE and the service stops answering). */
+static void judge_fds(struct pl_proc *p)
+{
+	unsigned long long cw = p->close_wait_fds;
+	bool full = p->fd_limit > 0 && p->fd_in_use >= PL_FD_FULL * (double)p->fd_limit;
+	char used[96] = "", eta[32];
+
+	if (!full && !p->accept_fd_failures)
+		return;
+	if (p->fd_in_use >= 0)
+		snprintf(used, sizeof(used), "%lld of %lld fds in use, %llu of them CLOSE_WAIT sockets: ",
+			 (long long)p->fd_in_use, (long long)p->fd_limit, cw);
+	if (p->accept_fd_failures) {
+		add_reason(p, "%saccept() failed %llu times with EMFILE (too many open files)", used,
+			   (unsigned long long)p->accept_fd_failures);
+	} else if (p->fd_seconds_to_limit >= 0) {
+		names__duration(p->fd_seconds_to_limit, eta, sizeof(eta));
+		add_reason(p, "%saccept() fails with EMFILE in ~%s", used, eta);
+	} else {
+		add_reason(p, "%saccept() fails with EMFILE at %lld", used, (long long)p->fd_limit);
+	}
+	p->verdict = PL_VERDICT_LEAK;
+}
+
+/* What its failed connects say about the peer (no local port is
+ * judge_ports' story). */
+static void judge_calls(struct pl_proc *p)
+{
+	const struct pl_call_failure *f = &p->call_failures[0];
+	char peer[PL_ENDPOINT_LEN];
+	const char *why;
+
+	if (!p->n_call_failures || f->call != PL_CALL_CONNECT || f->err == EADDRNOTAVAIL)
+		return;
+	why = f->err == ECONNREFUSED ? ": nothing listens there" :
+	      f->err == ETIMEDOUT ? ": no answer (a filter, or the host is down)" :
+	      f->err == EHOSTUNREACH || f->err == ENETUNREACH ? ": no route" : "";
+	names__endpoint(f->peer.family, f->peer.addr, f->peer.port, peer, sizeof(peer));
+	add_reason(p, "%llu connect() failures toward %s with %s%s", (unsigned long long)f->count,
+		   peer, names__errno(f->err), why);
 }
 
 /* Client connections it opened and stopped using, without closing them:
@@ -202,10 +251,12 @@ void verdict__judge(const struct pl_model_input *in, const struct pl_losses *los
 	if (p->unknown)
 		return; /* nobody to blame */
 	t = proc_trend(in, p);
+	judge_fds(p);
 	judge_leak(in, p);
 	judge_stale(in, p);
 	judge_ports(p, &t);
 	judge_growth(p, &t);
+	judge_calls(p);
 	judge_losses(lost, p);
 }
 

@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "failures.h"
+#include "model/calls.h"
 #include "views/metrics.h"
 #include "model/names.h"
 
@@ -65,6 +66,7 @@ static void sum_rest(const struct pl_report *r, size_t k, struct pl_proc *rest)
 
 	memset(rest, 0, sizeof(*rest));
 	rest->close_wait_oldest_s = -1;
+	rest->fd_in_use = rest->fd_limit = -1;
 	for (i = k; i < r->n_procs; i++) {
 		const struct pl_proc *p = &r->procs[i];
 
@@ -76,6 +78,9 @@ static void sum_rest(const struct pl_report *r, size_t k, struct pl_proc *rest)
 		rest->connect_failures += p->connect_failures;
 		rest->established_idle += p->established_idle;
 		rest->stale += p->stale;
+		for (s = 0; s < p->n_call_errnos; s++)
+			calls__count_errno(rest, p->call_errnos[s].call, p->call_errnos[s].err,
+					   p->call_errnos[s].count);
 		if (p->close_wait_oldest_s > rest->close_wait_oldest_s)
 			rest->close_wait_oldest_s = p->close_wait_oldest_s;
 	}
@@ -169,6 +174,33 @@ static void proc_failures(FILE *out, const struct pl_proc *p, const struct who *
 	}
 }
 
+static void proc_call_failures(FILE *out, const struct pl_proc *p, const struct who *w)
+{
+	size_t i;
+
+	for (i = 0; i < p->n_call_errnos; i++) {
+		fputs("portleak_process_failures_total{", out);
+		who_labels(out, w);
+		fprintf(out, ",call=\"%s\",errno=\"%s\"} %llu\n", calls__name(p->call_errnos[i].call),
+			names__errno(p->call_errnos[i].err),
+			(unsigned long long)p->call_errnos[i].count);
+	}
+}
+
+static void proc_fds(FILE *out, const struct pl_proc *p, const struct who *w)
+{
+	if (p->fd_in_use < 0)
+		return; /* unknown, or the "other" sum */
+	fputs("portleak_process_fds{", out);
+	who_labels(out, w);
+	fprintf(out, ",kind=\"in_use\"} %lld\n", (long long)p->fd_in_use);
+	if (p->fd_limit < 0)
+		return;
+	fputs("portleak_process_fds{", out);
+	who_labels(out, w);
+	fprintf(out, ",kind=\"limit\"} %lld\n", (long long)p->fd_limit);
+}
+
 static void proc_verdict(FILE *out, const struct pl_proc *p, const struct who *w)
 {
 	if (!strcmp(w->pid, "other"))
@@ -199,6 +231,12 @@ static const struct {
 	{ "portleak_process_port_failures_total", "counter",
 	  "connect() without a free local port and failed bind()/listen(), by errno.",
 	  proc_failures },
+	{ "portleak_process_failures_total", "counter",
+	  "Failed connect() and accept() calls, by call and errno (ECONNREFUSED, ETIMEDOUT, EMFILE, ...).",
+	  proc_call_failures },
+	{ "portleak_process_fds", "gauge",
+	  "File descriptors the process has open (kind=in_use) and its soft RLIMIT_NOFILE (kind=limit).",
+	  proc_fds },
 	{ "portleak_process_verdict", "gauge",
 	  "1 for the process's verdict: leak, stale, ports, growing, incomplete or ok.",
 	  proc_verdict },
@@ -272,6 +310,23 @@ static void write_destinations(FILE *out, const struct pl_report *r, size_t k)
 	}
 }
 
+static void write_destination_failures(FILE *out, const struct pl_report *r, size_t k)
+{
+	char dst[PL_ADDRSTR_LEN];
+	size_t i;
+
+	help(out, "portleak_destination_failures_total", "counter",
+	     "Failed connect() calls toward a destination, of every process, by errno (top-K).");
+	for (i = 0; i < r->n_dest_failures && i < k; i++) {
+		const struct pl_dest_failure *f = &r->dest_failures[i];
+
+		names__addr(f->peer.family, f->peer.addr, dst, sizeof(dst));
+		fprintf(out, "portleak_destination_failures_total{netns=\"%u\",daddr=\"%s\",dport=\"%u\",errno=\"%s\"} %llu\n",
+			f->netns, dst, f->peer.port, names__errno(f->err),
+			(unsigned long long)f->count);
+	}
+}
+
 static void write_host(FILE *out, const struct pl_report *r, const struct pl_report_meta *m,
 		       const struct pl_metrics_extra *x)
 {
@@ -291,6 +346,12 @@ static void write_host(FILE *out, const struct pl_report *r, const struct pl_rep
 		if (r->totals[s])
 			fprintf(out, "portleak_sockets{state=\"%s\"} %llu\n", model__state_name(s),
 				(unsigned long long)r->totals[s]);
+	if (m->files_open >= 0) {
+		help(out, "portleak_host_files", "gauge",
+		     "Open files of the whole host (kind=open, from fs.file-nr) and fs.file-max (kind=max).");
+		fprintf(out, "portleak_host_files{kind=\"open\"} %lld\n", m->files_open);
+		fprintf(out, "portleak_host_files{kind=\"max\"} %lld\n", m->files_max);
+	}
 	help(out, "portleak_port_failures_total", "counter",
 	     "Port-allocation failures on the host since portleak started, by errno.");
 	for (k = PL_FAIL_CONNECT; m->failure_tally && k <= PL_FAIL_BIND; k++)
@@ -335,5 +396,6 @@ void metrics__write(FILE *out, const struct pl_report *r, const struct pl_report
 	write_host(out, r, m, x);
 	write_processes(out, r, x->top_k);
 	write_destinations(out, r, x->top_k);
+	write_destination_failures(out, r, x->top_k);
 	write_self(out, r, m, x);
 }

@@ -2,6 +2,7 @@
 /* Snapshot JSON, version 1: the names the README documents are kept;
  * fields are only ever added. */
 #include "views/json.h"
+#include "model/calls.h"
 #include "model/names.h"
 #include "views/report.h"
 
@@ -54,6 +55,43 @@ static void json_identity(struct pl_json *j, const struct pl_identity *id)
 		json__null(j, "unit");
 }
 
+/* The peer, or null for a call without one (accept). */
+static void json_peer(struct pl_json *j, const struct pl_endpoint *ep)
+{
+	if (ep->family)
+		json_endpoint(j, "peer", ep);
+	else
+		json__null(j, "peer");
+}
+
+static void json_call_failures(struct pl_json *j, const struct pl_proc *p)
+{
+	size_t i;
+
+	json__uint(j, "failures_total", p->call_failures_total);
+	json__array_begin(j, "failures");
+	for (i = 0; i < p->n_call_failures; i++) {
+		const struct pl_call_failure *f = &p->call_failures[i];
+
+		json__object_begin(j, NULL);
+		json__string(j, "call", calls__name(f->call));
+		json__string(j, "errno", names__errno(f->err));
+		json__uint(j, "count", f->count);
+		json_peer(j, &f->peer);
+		json__object_end(j);
+	}
+	json__array_end(j);
+}
+
+/* A count, or null when unknown (negative). */
+static void json_count(struct pl_json *j, const char *key, __s64 v)
+{
+	if (v >= 0)
+		json__int(j, key, v);
+	else
+		json__null(j, key);
+}
+
 static void json_proc(struct pl_json *j, const struct pl_proc *p)
 {
 	size_t i;
@@ -90,6 +128,10 @@ static void json_proc(struct pl_json *j, const struct pl_proc *p)
 	json__uint(j, "connect_failures", p->connect_failures);
 	if (p->connect_failures)
 		json_endpoint(j, "connect_failure_destination", &p->connect_dest);
+	json_call_failures(j, p);
+	json_count(j, "fd_in_use", p->fd_in_use);
+	json_count(j, "fd_limit", p->fd_limit);
+	json_seconds(j, "fd_seconds_to_limit", p->fd_seconds_to_limit);
 	json__string(j, "verdict", model__verdict_name(p->verdict));
 	json__array_begin(j, "reasons");
 	for (i = 0; i < p->n_reasons; i++)
@@ -157,6 +199,20 @@ void report__json(FILE *out, const struct pl_report *r, const struct pl_report_m
 	for (i = 0; i < r->n_dests; i++)
 		json_dest(&j, &r->dests[i]);
 	json__array_end(&j);
+	json__array_begin(&j, "destination_failures");
+	for (i = 0; i < r->n_dest_failures; i++) {
+		json__object_begin(&j, NULL);
+		json_endpoint(&j, "peer", &r->dest_failures[i].peer);
+		json__uint(&j, "netns", r->dest_failures[i].netns);
+		json__string(&j, "errno", names__errno(r->dest_failures[i].err));
+		json__uint(&j, "count", r->dest_failures[i].count);
+		json__object_end(&j);
+	}
+	json__array_end(&j);
+	json__object_begin(&j, "host");
+	json_count(&j, "files_open", m->files_open);
+	json_count(&j, "files_max", m->files_max);
+	json__object_end(&j);
 	json__object_begin(&j, "lost");
 	for (i = 0; i < PL_NR_LOSSES; i++)
 		json__uint(&j, losses__kind((unsigned int)i)->key, r->losses.n[i]);

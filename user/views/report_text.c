@@ -33,7 +33,7 @@ static void text_header(FILE *out, const struct pl_report *r,
 static void text_proc(FILE *out, const struct pl_proc *p)
 {
 	char comm[4 * PL_COMM_LEN + 1], where[PL_WHERE_LEN], printable[4 * PL_WHERE_LEN + 1];
-	char age[16] = "-";
+	char age[16] = "-", fds[24] = "-";
 	__u64 other = p->total - p->states[PL_TCP_ESTABLISHED] -
 		      p->states[PL_TCP_CLOSE_WAIT] - p->states[PL_TCP_TIME_WAIT];
 	size_t i;
@@ -43,15 +43,17 @@ static void text_proc(FILE *out, const struct pl_proc *p)
 	names__printable(where, strlen(where), printable, sizeof(printable));
 	if (p->close_wait_oldest_s >= 0)
 		names__age(p->close_wait_oldest_s, p->close_wait_age_exact, age, sizeof(age));
-	fprintf(out, "%7u %-16s %6llu %10llu %9llu %6llu %8s %5llu %7llu %7llu %6llu %6llu  %-7s %s\n",
+	if (p->fd_in_use >= 0 && p->fd_limit > 0)
+		snprintf(fds, sizeof(fds), "%.0f%%", 100.0 * (double)p->fd_in_use / (double)p->fd_limit);
+	fprintf(out, "%7u %-16s %6llu %10llu %9llu %6llu %8s %5llu %7llu %7llu %6llu %6llu %6llu %7s  %-7s %s\n",
 		p->pid, comm, (unsigned long long)p->states[PL_TCP_ESTABLISHED],
 		(unsigned long long)p->states[PL_TCP_CLOSE_WAIT],
 		(unsigned long long)p->states[PL_TCP_TIME_WAIT],
 		(unsigned long long)other, age, (unsigned long long)p->established_idle,
 		(unsigned long long)p->opened,
 		(unsigned long long)p->closed, (unsigned long long)p->bind_failures,
-		(unsigned long long)p->connect_failures,
-		model__verdict_name(p->verdict), p->unknown ? "" : printable);
+		(unsigned long long)p->connect_failures, (unsigned long long)p->call_failures_total,
+		fds, model__verdict_name(p->verdict), p->unknown ? "" : printable);
 	for (i = 0; i < p->n_reasons; i++)
 		fprintf(out, "%7s %s\n", "", p->reasons[i]);
 }
@@ -75,9 +77,9 @@ void report__text(FILE *out, const struct pl_report *r, const struct pl_report_m
 	size_t i;
 
 	text_header(out, r, m);
-	fprintf(out, "%7s %-16s %6s %10s %9s %6s %8s %5s %7s %7s %6s %6s  %-7s %s\n",
+	fprintf(out, "%7s %-16s %6s %10s %9s %6s %8s %5s %7s %7s %6s %6s %6s %7s  %-7s %s\n",
 		"PID", "COMM", "ESTAB", "CLOSE_WAIT", "TIME_WAIT", "OTHER", "CW_AGE", "IDLE",
-		"OPENED", "CLOSED", "BINDF", "CONNF", "VERDICT", "WHERE");
+		"OPENED", "CLOSED", "BINDF", "CONNF", "FAILS", "FD%", "VERDICT", "WHERE");
 	for (i = 0; i < r->n_procs; i++)
 		text_proc(out, &r->procs[i]);
 	if (!r->n_procs)

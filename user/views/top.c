@@ -38,7 +38,7 @@ static double sort_value(const struct pl_proc *p)
 	case PL_SORT_CW_AGE:
 		return p->close_wait_oldest_s;
 	case PL_SORT_FAILURES:
-		return (double)(p->bind_failures + p->connect_failures);
+		return (double)(p->bind_failures + p->call_failures_total);
 	default:
 		return 0;
 	}
@@ -85,12 +85,16 @@ void top__header(const struct pl_report *r, const struct pl_report_meta *m,
 					      model__state_name(s),
 					      (unsigned long long)r->totals[s]);
 	losses__text(&r->losses, "  ", lost, sizeof(lost));
-	snprintf(lines[2], PL_LINE_LEN, "lost: %s   ports %u-%u", lost, r->port_low, r->port_high);
+	o = (size_t)snprintf(lines[2], PL_LINE_LEN, "lost: %s   ports %u-%u", lost, r->port_low,
+			     r->port_high);
+	if (m->files_open >= 0 && o < PL_LINE_LEN)
+		snprintf(lines[2] + o, PL_LINE_LEN - o, "   files %lld of %lld", m->files_open,
+			 m->files_max);
 }
 
 const char *top__proc_columns(void)
 {
-	return "    PID COMM             WHERE                                ESTAB CLOSE_WAIT TIME_WAIT  OTHER  OPEN/s CLOSE/s NET/min   CW_AGE  IDLE BINDF CONNF VERDICT";
+	return "    PID COMM             WHERE                                ESTAB CLOSE_WAIT TIME_WAIT  OTHER  OPEN/s CLOSE/s NET/min   CW_AGE  IDLE FD%         FAILS             VERDICT";
 }
 
 static void rate(double v, char *buf, size_t len)
@@ -133,9 +137,47 @@ static const char *verdict_label(enum pl_verdict v)
 	return labels[v];
 }
 
+/* In use of the open-files limit: "12%", with a bar past PL_FD_WARN. */
+static void fd_share(const struct pl_proc *p, char *buf, size_t len)
+{
+	double use;
+	int i, filled;
+	size_t o;
+
+	if (p->fd_in_use < 0 || p->fd_limit <= 0) {
+		snprintf(buf, len, "-");
+		return;
+	}
+	use = (double)p->fd_in_use / (double)p->fd_limit;
+	o = (size_t)snprintf(buf, len, "%.0f%%", 100 * use);
+	if (use < PL_FD_WARN || o + 7 >= len)
+		return;
+	filled = (int)((use - PL_FD_WARN) / (1 - PL_FD_WARN) * 5 + 0.5);
+	buf[o++] = '[';
+	for (i = 0; i < 5; i++)
+		buf[o++] = i < filled ? '#' : '.';
+	buf[o++] = ']';
+	buf[o] = '\0';
+}
+
+/* Failed calls (connect, accept, bind), with the most frequent errno. */
+static void fails(const struct pl_proc *p, char *buf, size_t len)
+{
+	__u64 total = p->call_failures_total + p->bind_failures;
+	int err = p->bind_err;
+
+	if (p->n_call_failures && p->call_failures[0].count >= p->bind_failures)
+		err = p->call_failures[0].err;
+	if (!total)
+		snprintf(buf, len, "-");
+	else
+		snprintf(buf, len, "%llu %s", (unsigned long long)total, names__errno(err));
+}
+
 void top__proc_line(const struct pl_proc *p, char *buf, size_t len)
 {
 	char comm[4 * PL_COMM_LEN + 1], cg[PL_WHERE_WIDTH + 4], opened[16], closed[16], age[16] = "-";
+	char fd[16], failed[40];
 	__u64 other = p->total - p->states[PL_TCP_ESTABLISHED] -
 		      p->states[PL_TCP_CLOSE_WAIT] - p->states[PL_TCP_TIME_WAIT];
 
@@ -145,13 +187,14 @@ void top__proc_line(const struct pl_proc *p, char *buf, size_t len)
 	rate(p->closed_per_s, closed, sizeof(closed));
 	if (p->close_wait_oldest_s >= 0)
 		names__age(p->close_wait_oldest_s, p->close_wait_age_exact, age, sizeof(age));
-	snprintf(buf, len, "%7u %-16.16s %-36s %5llu %10llu %9llu %6llu %7s %7s %+7.0f %8s %5llu %5llu %5llu %s",
+	fd_share(p, fd, sizeof(fd));
+	fails(p, failed, sizeof(failed));
+	snprintf(buf, len, "%7u %-16.16s %-36s %5llu %10llu %9llu %6llu %7s %7s %+7.0f %8s %5llu %-11s %-17.17s %s",
 		 p->pid, comm, cg, (unsigned long long)p->states[PL_TCP_ESTABLISHED],
 		 (unsigned long long)p->states[PL_TCP_CLOSE_WAIT],
 		 (unsigned long long)p->states[PL_TCP_TIME_WAIT], (unsigned long long)other,
 		 opened, closed, p->growth_per_min, age, (unsigned long long)p->established_idle,
-		 (unsigned long long)p->bind_failures, (unsigned long long)p->connect_failures,
-		 verdict_label(p->verdict));
+		 fd, failed, verdict_label(p->verdict));
 }
 
 const char *top__dest_columns(void)

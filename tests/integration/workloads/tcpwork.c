@@ -1,15 +1,18 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* tcpwork: the real workloads of portleak's integration tests.
  *
- *   tcpwork serve   [-6] [-p PORT] [-m hold|close|drop] -r FILE
+ *   tcpwork serve   [-6] [-p PORT] [-m hold|close|drop|stall] -r FILE
  *       listen on loopback; accept forever. hold: keep every accepted
  *       socket open (a CLOSE_WAIT leak once clients close); close: close
  *       each one when its peer does; drop: close each one at once (a
- *       client that holds its end is left in CLOSE_WAIT). Writes the port
- *       to FILE.
- *   tcpwork connect [-6] -p PORT [-P PORT2] -n N [-m hold|close|half] [-R] -r FILE
- *       open N connections to loopback:PORT (with -P, every other one to
- *       loopback:PORT2). hold: keep them; close: close
+ *       client that holds its end is left in CLOSE_WAIT); stall: a backlog
+ *       of 0 and no accept() (once one connection waits, SYNs are dropped).
+ *       A failed accept() (EMFILE) is tried again 100 ms later. Writes the
+ *       port to FILE.
+ *   tcpwork connect [-6] [-a ADDR] -p PORT [-P PORT2] -n N [-m hold|close|half] [-A] [-R] -r FILE
+ *       open N connections to loopback:PORT, or IPv4 ADDR:PORT (with -P,
+ *       every other one to PORT2); -A: non-blocking connect() and poll()
+ *       for the outcome. hold: keep them; close: close
  *       each right away (the active closer); half: shut down the sending
  *       side (the peer sees a FIN) and keep them. -R: close with a RST (no
  *       TIME_WAIT left behind, also when killed). Writes
@@ -30,6 +33,7 @@
  * Each then waits until killed, so the test can ask portleak about it. */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
@@ -52,6 +56,9 @@ struct args {
 	int n;
 	bool hold;
 	bool drop; /* serve -m drop */
+	bool stall; /* serve -m stall */
+	bool async; /* connect -A */
+	const char *addr; /* connect -a */
 	bool half;
 	bool rst;
 	int keep_s; /* -k */
@@ -99,6 +106,8 @@ static socklen_t loopback(const struct args *a, int port, struct sockaddr_storag
 	s4->sin_family = AF_INET;
 	s4->sin_port = htons((unsigned short)port);
 	s4->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (a->addr && inet_pton(AF_INET, a->addr, &s4->sin_addr) != 1)
+		die("-a: not an IPv4 address");
 	return sizeof(*s4);
 }
 
@@ -138,11 +147,13 @@ static void __attribute__((noreturn)) serve(const struct args *a)
 	if (fds[0].fd < 0)
 		die("socket");
 	setsockopt(fds[0].fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (bind(fds[0].fd, (struct sockaddr *)&ss, len) || listen(fds[0].fd, 4096))
+	if (bind(fds[0].fd, (struct sockaddr *)&ss, len) || listen(fds[0].fd, a->stall ? 0 : 4096))
 		die("bind/listen");
 	fds[0].events = POLLIN;
 	snprintf(buf, sizeof(buf), "%d\n", bound_port(fds[0].fd));
 	report(a->ready, buf);
+	if (a->stall)
+		wait_forever();
 	for (;;) {
 		/* Held sockets are never polled: nothing is read from them. */
 		int ready = poll(fds, a->hold ? 1 : (nfds_t)n, a->keep_s ? a->keep_s * 1000 : -1);
@@ -157,10 +168,12 @@ static void __attribute__((noreturn)) serve(const struct args *a)
 		if ((fds[0].revents & POLLIN) && n <= MAX_CONNS) {
 			fds[n].fd = accept4(fds[0].fd, NULL, NULL, SOCK_CLOEXEC);
 			fds[n].events = POLLIN;
-			if (a->drop && fds[n].fd >= 0)
+			if (fds[n].fd < 0)
+				usleep(100000); /* EMFILE, say: the connection waits */
+			else if (a->drop)
 				close(fds[n].fd);
 			else
-				n += fds[n].fd >= 0;
+				n++;
 		}
 		for (i = 1; i < n && !a->hold; i++) {
 			if (!(fds[i].revents & (POLLIN | POLLHUP)))
@@ -171,6 +184,24 @@ static void __attribute__((noreturn)) serve(const struct args *a)
 			fds[i--] = fds[--n];
 		}
 	}
+}
+
+/* A non-blocking connect(), then its outcome: 0 or -1 with errno. */
+static int connect_async(int fd, const struct sockaddr *sa, socklen_t len)
+{
+	struct pollfd p = { .fd = fd, .events = POLLOUT };
+	socklen_t elen = sizeof(int);
+	int err = 0, flags = fcntl(fd, F_GETFL);
+
+	if (fcntl(fd, F_SETFL, flags | O_NONBLOCK) || !connect(fd, sa, len))
+		return fcntl(fd, F_SETFL, flags);
+	if (errno != EINPROGRESS)
+		return -1;
+	if (poll(&p, 1, 120000) != 1 || getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &elen))
+		return -1;
+	fcntl(fd, F_SETFL, flags);
+	errno = err;
+	return err ? -1 : 0;
 }
 
 static void connect_into(const struct args *a, struct conns *c)
@@ -184,7 +215,8 @@ static void connect_into(const struct args *a, struct conns *c)
 		fd = socket(ss.ss_family, SOCK_STREAM, 0);
 		if (fd < 0)
 			die("socket");
-		if (connect(fd, (struct sockaddr *)&ss, len)) {
+		if (a->async ? connect_async(fd, (struct sockaddr *)&ss, len)
+			     : connect(fd, (struct sockaddr *)&ss, len)) {
 			c->last_errno = errno;
 			c->failed++;
 			close(fd);
@@ -374,7 +406,8 @@ static int bind_port(const struct args *a)
 
 static void usage(void)
 {
-	fputs("usage: tcpwork serve|connect|bind [-6] [-p PORT] [-P PORT2] [-n N] [-m hold|close|half|drop] [-R]\n"
+	fputs("usage: tcpwork serve|connect|bind [-6] [-a ADDR] [-p PORT] [-P PORT2] [-n N] [-A] [-R]\n"
+	      "               [-m hold|close|half|drop|stall]\n"
 	      "               [-H fork|pass|thread] [-k SECS] [-N NAME] -r FILE\n",
 	      stderr);
 	exit(2);
@@ -389,7 +422,7 @@ int main(int argc, char **argv)
 		usage();
 	a.cmd = argv[1];
 	optind = 2;
-	while ((c = getopt(argc, argv, "6p:P:n:m:Rr:N:H:k:")) != -1) {
+	while ((c = getopt(argc, argv, "6a:Ap:P:n:m:Rr:N:H:k:")) != -1) {
 		switch (c) {
 		case '6':
 			a.v6 = true;
@@ -400,6 +433,12 @@ int main(int argc, char **argv)
 		case 'P':
 			a.port2 = atoi(optarg);
 			break;
+		case 'a':
+			a.addr = optarg;
+			break;
+		case 'A':
+			a.async = true;
+			break;
 		case 'n':
 			a.n = atoi(optarg);
 			break;
@@ -407,6 +446,7 @@ int main(int argc, char **argv)
 			a.hold = strcmp(optarg, "close") != 0;
 			a.half = strcmp(optarg, "half") == 0;
 			a.drop = strcmp(optarg, "drop") == 0;
+			a.stall = strcmp(optarg, "stall") == 0;
 			break;
 		case 'k':
 			a.keep_s = atoi(optarg);

@@ -1,0 +1,99 @@
+# shellcheck shell=bash
+# The other budget and failed calls: sourced by run.sh. A server whose
+# open-files limit its CLOSE_WAIT leak reaches, and clients whose
+# connect() fails in each way: refused, timed out, no route.
+
+fd_count() { # PID: the fds the kernel lists for it
+	local fds=("/proc/$1/fd/"*)
+	echo "${#fds[@]}"
+}
+
+# wait_fds_full PID LIMIT: until every fd number below LIMIT is taken (the
+# process may hold inherited fds above it, such as bash's 255).
+wait_fds_full() {
+	local i fd n
+	for ((i = 0; i < TIMEOUT_STEPS; i++)); do
+		n=0
+		for fd in "/proc/$1/fd/"*; do
+			[ "${fd##*/}" -lt "$2" ] && n=$((n + 1))
+		done
+		[ "$n" = "$2" ] && return 0
+		sleep 0.05
+	done
+	fail "pid $1 has $n fds below $2 open, not $2"
+}
+
+# failure PID CALL ERRNO [PEER]: how many such failures portleak counted.
+failure() {
+	jq -r --argjson pid "$1" --arg call "$2" --arg errno "$3" --arg peer "${4:-}" '
+		[.processes[] | select(.pid == $pid) | .failures[] |
+		 select(.call == $call and .errno == $errno and ($peer == "" or .peer == $peer)) |
+		 .count] | add // 0' "$T/out.json"
+}
+
+test_fd_limit_reached_by_close_wait_fails_accept_with_emfile() {
+	local limit
+	agent_start
+	start server bash -c "ulimit -n 64 && exec $WORKLOAD serve -m hold -r $T/server"
+	wait_for "$T/server"
+	start client "$WORKLOAD" connect -p "$(cat "$T/server")" -n 80 -m close -r "$T/client"
+	wait_for "$T/client"
+	wait_fds_full "$server" 64 # then accept() fails with EMFILE, every 100 ms
+	limit=$(awk '/^Max open files/ { print $4 }' "/proc/$server/limits")
+	expect "the kernel's open-files limit" "$limit" 64
+	agent_report 0.5
+	expect "server fd_in_use" "$(proc "$server" .fd_in_use)" "$(fd_count "$server")"
+	expect "server fd_limit" "$(proc "$server" .fd_limit)" "$limit"
+	[ "$(failure "$server" accept EMFILE)" -gt 0 ] ||
+		fail "no EMFILE failure of accept() counted: $(proc "$server" .failures)"
+	expect "server verdict" "$(proc "$server" .verdict)" leak
+	proc "$server" '.reasons[0]' | grep -q "^$(fd_count "$server") of 64 fds in use, [0-9]* of them CLOSE_WAIT sockets: accept() failed [0-9]* times with EMFILE" ||
+		fail "reason: $(proc "$server" .reasons)"
+	expect "client failures" "$(proc "$client" .failures_total)" 0
+}
+
+test_connect_failures_by_errno_process_and_peer() {
+	local dead ns=plfail$$ stall
+	# A port where nothing listens: a server's, once it is gone.
+	start gone "$WORKLOAD" serve -r "$T/gone"
+	wait_for "$T/gone"
+	dead=$(cat "$T/gone")
+	kill -9 "$gone"
+	wait "$gone" 2>/dev/null
+	# A namespace with a route to nowhere, and a listener whose full accept
+	# queue drops every SYN (as a filter would) after one retry.
+	ip netns add "$ns" || fail "ip netns add"
+	NETNS+=("$ns")
+	ip -n "$ns" link set lo up
+	ip -n "$ns" route add unreachable 10.9.9.8/32
+	ip netns exec "$ns" sysctl -qw net.ipv4.tcp_syn_retries=1
+	start stalled ip netns exec "$ns" "$WORKLOAD" serve -m stall -r "$T/stall"
+	wait_for "$T/stall"
+	stall=$(cat "$T/stall")
+	start filler ip netns exec "$ns" "$WORKLOAD" connect -p "$stall" -n 1 -m hold -r "$T/filler"
+	wait_for "$T/filler" "connected=1"
+	agent_start
+	start refused "$WORKLOAD" connect -p "$dead" -n 3 -m hold -r "$T/refused"
+	start refused_nb "$WORKLOAD" connect -A -p "$dead" -n 2 -m hold -r "$T/refused_nb"
+	start noroute ip netns exec "$ns" "$WORKLOAD" connect -a 10.9.9.8 -p 80 -n 2 -r "$T/noroute"
+	start timedout ip netns exec "$ns" "$WORKLOAD" connect -p "$stall" -n 1 -r "$T/timedout"
+	start timedout_nb ip netns exec "$ns" "$WORKLOAD" connect -A -p "$stall" -n 1 -r "$T/timedout_nb"
+	wait_for "$T/refused" "failed=3 errno=111"
+	wait_for "$T/refused_nb" "failed=2 errno=111"
+	wait_for "$T/noroute" "failed=2 errno=113"
+	wait_for "$T/timedout" "failed=1 errno=110"
+	wait_for "$T/timedout_nb" "failed=1 errno=110"
+	agent_report
+	expect "refused, blocking" "$(failure "$refused" connect ECONNREFUSED "127.0.0.1:$dead")" 3
+	expect "refused, non-blocking" "$(failure "$refused_nb" connect ECONNREFUSED "127.0.0.1:$dead")" 2
+	expect "no route" "$(failure "$noroute" connect EHOSTUNREACH "10.9.9.8:80")" 2
+	expect "timed out, blocking" "$(failure "$timedout" connect ETIMEDOUT "127.0.0.1:$stall")" 1
+	expect "timed out, non-blocking" "$(failure "$timedout_nb" connect ETIMEDOUT "127.0.0.1:$stall")" 1
+	expect "refused client: nothing else" "$(proc "$refused" .failures_total)" 3
+	expect "refused client: no port failure" "$(proc "$refused" .connect_failures)" 0
+	expect "toward the dead port, every process" "$(jq --arg peer "127.0.0.1:$dead" \
+		'[.destination_failures[] | select(.peer == $peer and .errno == "ECONNREFUSED") | .count] | add' \
+		"$T/out.json")" 5
+	proc "$refused" '.reasons | join(" ")' | grep -q "ECONNREFUSED: nothing listens there" ||
+		fail "reason: $(proc "$refused" .reasons)"
+}

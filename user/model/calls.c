@@ -1,0 +1,134 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "model/calls.h"
+
+static int cmp_owner(const struct pl_owner *a, const struct pl_owner *b)
+{
+	if (a->tgid != b->tgid)
+		return a->tgid < b->tgid ? -1 : 1;
+	return a->start_ns < b->start_ns ? -1 : a->start_ns > b->start_ns;
+}
+
+static int cmp_row(const void *a, const void *b)
+{
+	return cmp_owner(&(*(const struct pl_fail_row *const *)a)->key.owner,
+			 &(*(const struct pl_fail_row *const *)b)->key.owner);
+}
+
+const struct pl_fail_row **calls__by_owner(const struct pl_model_input *in)
+{
+	const struct pl_fail_row **sorted = calloc(in->n_fails + 1, sizeof(*sorted));
+	size_t i;
+
+	if (!sorted)
+		return NULL;
+	for (i = 0; i < in->n_fails; i++)
+		sorted[i] = &in->fails[i];
+	qsort(sorted, in->n_fails, sizeof(*sorted), cmp_row);
+	return sorted;
+}
+
+static void endpoint_of(const struct pl_tuple *t, struct pl_endpoint *ep)
+{
+	memset(ep, 0, sizeof(*ep));
+	ep->family = t->family;
+	memcpy(ep->addr, t->daddr, sizeof(ep->addr));
+	ep->port = t->dport;
+}
+
+/* Keep the PL_MAX_CALL_FAILURES biggest, most first. */
+static void keep(struct pl_proc *p, const struct pl_fail_row *r)
+{
+	struct pl_call_failure f = { .call = (__u8)r->key.call, .err = r->key.err,
+				     .count = r->v.count };
+	size_t i;
+
+	endpoint_of(&r->key.peer, &f.peer);
+	if (p->n_call_failures == PL_MAX_CALL_FAILURES &&
+	    p->call_failures[PL_MAX_CALL_FAILURES - 1].count >= f.count)
+		return;
+	i = p->n_call_failures < PL_MAX_CALL_FAILURES ? p->n_call_failures++
+						       : PL_MAX_CALL_FAILURES - 1;
+	for (; i > 0 && p->call_failures[i - 1].count < f.count; i--)
+		p->call_failures[i] = p->call_failures[i - 1];
+	p->call_failures[i] = f;
+}
+
+void calls__count_errno(struct pl_proc *p, __u8 call, __s32 err, __u64 count)
+{
+	size_t i;
+
+	for (i = 0; i < p->n_call_errnos; i++)
+		if (p->call_errnos[i].call == call && p->call_errnos[i].err == err)
+			break;
+	if (i == PL_MAX_CALL_FAILURES)
+		return; /* more kinds of failure than anyone reads */
+	if (i == p->n_call_errnos)
+		p->call_errnos[p->n_call_errnos++] = (struct pl_call_failure){ .call = call, .err = err };
+	p->call_errnos[i].count += count;
+}
+
+void calls__fill(const struct pl_fail_row **sorted, size_t n, struct pl_proc *p)
+{
+	struct pl_owner o = { .tgid = p->pid, .start_ns = p->start_ns };
+	size_t lo = 0, hi = n, i;
+
+	while (lo < hi) { /* the first row of @o */
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (cmp_owner(&sorted[mid]->key.owner, &o) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (i = lo; i < n && !cmp_owner(&sorted[i]->key.owner, &o); i++) {
+		const struct pl_fail_row *r = sorted[i];
+
+		p->call_failures_total += r->v.count;
+		calls__count_errno(p, (__u8)r->key.call, r->key.err, r->v.count);
+		if (r->key.call == PL_CALL_ACCEPT &&
+		    (r->key.err == EMFILE || r->key.err == ENFILE))
+			p->accept_fd_failures += r->v.count;
+		keep(p, r);
+	}
+}
+
+static int cmp_dest_failure(const void *a, const void *b)
+{
+	const struct pl_dest_failure *x = a, *y = b;
+
+	return x->count < y->count ? 1 : x->count > y->count ? -1 : 0;
+}
+
+int calls__dests(const struct pl_model_input *in, struct pl_report *out)
+{
+	int port = in->filter.port;
+	size_t i;
+
+	out->dest_failures = calloc(in->n_dest_fails + 1, sizeof(*out->dest_failures));
+	if (!out->dest_failures)
+		return -ENOMEM;
+	for (i = 0; i < in->n_dest_fails; i++) {
+		const struct pl_dest_fail_row *r = &in->dest_fails[i];
+		struct pl_dest_failure *d = &out->dest_failures[out->n_dest_failures];
+
+		if (port >= 0 && r->key.peer.dport != port)
+			continue;
+		d->netns = r->key.peer.netns;
+		endpoint_of(&r->key.peer, &d->peer);
+		d->err = r->key.err;
+		d->count = r->count;
+		out->n_dest_failures++;
+	}
+	qsort(out->dest_failures, out->n_dest_failures, sizeof(*out->dest_failures),
+	      cmp_dest_failure);
+	return 0;
+}
+
+const char *calls__name(unsigned int call)
+{
+	return call == PL_CALL_ACCEPT ? "accept" : "connect";
+}

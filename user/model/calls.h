@@ -1,0 +1,21 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* Failed connect() and accept() calls: the kernel's counts per (process,
+ * call, errno, peer) joined to the report's processes, and per destination. */
+#ifndef PORTLEAK_CALLS_H
+#define PORTLEAK_CALLS_H
+
+#include "model/model.h"
+
+/* The rows of @in->fails sorted by owner (an array of pointers to free()),
+ * or NULL when out of memory (or none). */
+const struct pl_fail_row **calls__by_owner(const struct pl_model_input *in);
+/* Fill @p's call failures from rows sorted by calls__by_owner. */
+void calls__fill(const struct pl_fail_row **sorted, size_t n, struct pl_proc *p);
+/* Add @count to @p's failures of @call with @err (any peer). */
+void calls__count_errno(struct pl_proc *p, __u8 call, __s32 err, __u64 count);
+/* The destinations with failed connects, most first, into @out. 0 or -ENOMEM. */
+int calls__dests(const struct pl_model_input *in, struct pl_report *out);
+/* "connect", "accept". */
+const char *calls__name(unsigned int call);
+
+#endif
