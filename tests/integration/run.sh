@@ -431,6 +431,8 @@ test_top_screen_in_tmux() {
 	screen=$(tmux -L "$sock" capture-pane -p)
 	grep -q "^pid $server  tcpwork" <<<"$screen" || fail "no drill-down: $screen"
 	grep -qE "^127\.0\.0\.1 +CLOSE_WAIT +4 " <<<"$screen" || fail "no peer in drill-down: $screen"
+	grep -qE "^fds [0-9]+ in use of [0-9]+ \(soft RLIMIT_NOFILE\), 4 of them CLOSE_WAIT sockets" <<<"$screen" ||
+		fail "no fd budget in drill-down: $screen"
 	tmux -L "$sock" send-keys Escape q
 	# Until top has detached its programs and the shell says how it exited.
 	for ((i = 0; i < TIMEOUT_STEPS; i++)); do

@@ -66,66 +66,97 @@ static bool chosen(const struct pl_options *o, const struct pl_held *h)
 	return (o->state == PL_TCP_ESTABLISHED ? h->idle_s : h->age_s) >= o->older_s;
 }
 
-/* Is its local port one the process listens on? */
-static bool server_side(const struct pl_held *all, size_t n, const struct pl_tcp_record *r)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if (all[i].rec.state == PL_TCP_LISTEN && all[i].rec.tuple.netns == r->tuple.netns &&
-		    all[i].rec.tuple.sport == r->tuple.sport)
-			return true;
-	return false;
-}
-
-static size_t line_of(struct choice *c, const struct pl_held *all, size_t n_all,
-		      const struct pl_held *h)
+/* Its peer line: a client's peer address and port, or a server's
+ * listening port and peer address. @listeners: the process's LISTEN. */
+static struct peer_line key_of(const struct pl_held *h, const struct pl_held *const *listeners,
+			       size_t n_listeners)
 {
 	const struct pl_tuple *t = &h->rec.tuple;
 	struct peer_line key = { .peer.family = t->family, .state = h->rec.state };
 	size_t i;
 
 	memcpy(key.peer.addr, t->daddr, PL_ADDR_LEN);
-	if (server_side(all, n_all, &h->rec))
-		key.local_port = t->sport;
-	else
-		key.peer.port = t->dport;
-	for (i = 0; i < c->n_lines; i++)
-		if (!memcmp(&c->lines[i].peer, &key.peer, sizeof(key.peer)) &&
-		    c->lines[i].local_port == key.local_port && c->lines[i].state == key.state)
-			return i;
-	c->lines[c->n_lines] = key;
-	return c->n_lines++;
+	key.peer.port = t->dport;
+	for (i = 0; i < n_listeners; i++)
+		if (listeners[i]->rec.tuple.netns == t->netns &&
+		    listeners[i]->rec.tuple.sport == t->sport) {
+			key.local_port = t->sport;
+			key.peer.port = 0;
+		}
+	return key;
+}
+
+static int cmp_key(const struct peer_line *x, const struct peer_line *y)
+{
+	int c = memcmp(&x->peer, &y->peer, sizeof(x->peer));
+
+	if (c)
+		return c;
+	return x->local_port != y->local_port ? (x->local_port < y->local_port ? -1 : 1) : 0;
+}
+
+/* The chosen sockets with their lines, sorted by line: qsort's element. */
+struct keyed {
+	struct peer_line key;
+	struct pl_held held;
+};
+
+static int cmp_keyed(const void *a, const void *b)
+{
+	return cmp_key(&((const struct keyed *)a)->key, &((const struct keyed *)b)->key);
+}
+
+/* Sorted by peer line, the lines are runs. */
+static void fill_lines(struct choice *c, const struct keyed *k)
+{
+	struct peer_line *l = NULL;
+	size_t i;
+
+	for (i = 0; i < c->n; i++) {
+		if (!l || cmp_key(l, &k[i].key)) {
+			l = &c->lines[c->n_lines++];
+			*l = k[i].key;
+		}
+		c->doom[i].rec = k[i].held.rec;
+		c->held[i] = k[i].held;
+		c->line[i] = c->n_lines - 1;
+		l->count++;
+		if (k[i].held.age_s > l->oldest_s) {
+			l->oldest_s = k[i].held.age_s;
+			l->oldest_exact = k[i].held.age_exact;
+		}
+	}
 }
 
 static int choose(const struct pl_options *o, struct pl_held *all, size_t n_all,
 		  struct choice *c)
 {
-	struct peer_line *l;
-	size_t i;
+	const struct pl_held **listeners = calloc(n_all + 1, sizeof(*listeners));
+	struct keyed *k = calloc(n_all + 1, sizeof(*k));
+	size_t i, n_listeners = 0;
+	int err = 0;
 
 	memset(c, 0, sizeof(*c));
 	c->doom = calloc(n_all + 1, sizeof(*c->doom));
 	c->held = calloc(n_all + 1, sizeof(*c->held));
 	c->line = calloc(n_all + 1, sizeof(*c->line));
 	c->lines = calloc(n_all + 1, sizeof(*c->lines));
-	if (!c->doom || !c->held || !c->line || !c->lines)
-		return -ENOMEM;
-	for (i = 0; i < n_all; i++) {
-		if (!chosen(o, &all[i]))
-			continue;
-		c->doom[c->n].rec = all[i].rec;
-		c->held[c->n] = all[i];
-		c->line[c->n] = line_of(c, all, n_all, &all[i]);
-		l = &c->lines[c->line[c->n]];
-		l->count++;
-		if (all[i].age_s > l->oldest_s) {
-			l->oldest_s = all[i].age_s;
-			l->oldest_exact = all[i].age_exact;
-		}
-		c->n++;
+	if (!listeners || !k || !c->doom || !c->held || !c->line || !c->lines) {
+		err = -ENOMEM;
+		goto out;
 	}
-	return 0;
+	for (i = 0; i < n_all; i++)
+		if (all[i].rec.state == PL_TCP_LISTEN)
+			listeners[n_listeners++] = &all[i];
+	for (i = 0; i < n_all; i++)
+		if (chosen(o, &all[i]))
+			k[c->n++] = (struct keyed){ key_of(&all[i], listeners, n_listeners), all[i] };
+	qsort(k, c->n, sizeof(*k), cmp_keyed);
+	fill_lines(c, k);
+out:
+	free(listeners);
+	free(k);
+	return err;
 }
 
 static void choice_free(struct choice *c)

@@ -317,7 +317,7 @@ enum long_only {
 	OPT_IDLE_AGE, OPT_STALE_MIN,
 	OPT_LISTEN, OPT_TOP_K, OPT_USER, OPT_CONFIG, OPT_OWN_NETNS, OPT_VERIFY, OPT_PIN,
 	OPT_PIN_DIR, OPT_EVENT_BUFFER, OPT_NAMESPACE, OPT_POD, OPT_CONTAINER, OPT_HOST_ROOT,
-	OPT_PEER, OPT_STATE, OPT_OLDER, OPT_STARTED, OPT_YES, OPT_VIA,
+	OPT_PEER, OPT_STATE, OPT_OLDER, OPT_STARTED, OPT_YES, OPT_VIA, /* close alone: keep together */
 };
 
 static const struct option long_options[] = {
@@ -383,25 +383,26 @@ static int parse_name(int c, const char *arg, struct pl_options *o)
 	return 0;
 }
 
+/* The flags of portleak close alone. */
+static bool close_flag(int c)
+{
+	return c >= OPT_PEER && c <= OPT_VIA;
+}
+
 /* Which command takes which flag. */
 static bool applies(enum pl_command cmd, int c)
 {
 	bool tracing = cmd == PL_CMD_SNAPSHOT || cmd == PL_CMD_TOP || cmd == PL_CMD_WATCH;
 	bool filters = tracing;
 
+	if (close_flag(c))
+		return cmd == PL_CMD_CLOSE;
 	switch (c) {
 	case OPT_HOOKS:
 	case 'v':
 		return true;
 	case 'p':
 		return filters || cmd == PL_CMD_CLOSE;
-	case OPT_PEER:
-	case OPT_STATE:
-	case OPT_OLDER:
-	case OPT_STARTED:
-	case OPT_YES:
-	case OPT_VIA:
-		return cmd == PL_CMD_CLOSE;
 	case 'd':
 		return cmd == PL_CMD_SNAPSHOT || cmd == PL_CMD_TOP;
 	case 'b':
@@ -526,6 +527,8 @@ static int parse_flag(int c, const char *arg, struct pl_options *o)
 	unsigned long v;
 	int err = 0;
 
+	if (close_flag(c))
+		return parse_close_flag(c, arg, o);
 	switch (c) {
 	case 'd':
 		if (o->cmd == PL_CMD_TOP)
@@ -594,13 +597,6 @@ static int parse_flag(int c, const char *arg, struct pl_options *o)
 	case 'v':
 		o->verbose = true;
 		return 0;
-	case OPT_PEER:
-	case OPT_STATE:
-	case OPT_OLDER:
-	case OPT_STARTED:
-	case OPT_YES:
-	case OPT_VIA:
-		return parse_close_flag(c, arg, o);
 	case OPT_LISTEN:
 		o->listen = arg;
 		return 0;

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
@@ -102,7 +103,7 @@ int remedy__choose(enum pl_remedy_mech want, enum pl_remedy_mech *got, struct pl
 static int kfunc_here(struct remedy_bpf *skel, struct bpf_link *link, __u32 netns,
 		      struct pl_doom *d, size_t n)
 {
-	int map = bpf_map__fd(skel->maps.doomed), fd, err = 0;
+	int map = bpf_map__fd(skel->maps.doomed), fd;
 	struct pl_doomed v;
 	char buf[64];
 	size_t i;
@@ -129,7 +130,7 @@ static int kfunc_here(struct remedy_bpf *skel, struct bpf_link *link, __u32 netn
 			      v.result == PL_DOOM_FAILED ? v.err : -ENOENT;
 		bpf_map_delete_elem(map, &d[i].rec.sk);
 	}
-	return err;
+	return 0;
 }
 
 static void sock_diag_here(__u32 netns, struct pl_doom *d, size_t n)
@@ -141,31 +142,43 @@ static void sock_diag_here(__u32 netns, struct pl_doom *d, size_t n)
 			d[i].result = sockdiag__destroy(&d[i].rec.tuple, d[i].rec.state, d[i].rec.ino);
 }
 
-/* Each namespace in turn: enter it, close its sockets, come back. */
+/* Close the chosen sockets of namespace @netns, from inside it. */
+static int in_namespace(enum pl_remedy_mech mech, struct remedy_bpf *skel, struct bpf_link *link,
+			pid_t pid, __u32 netns, struct pl_doom *d, size_t n)
+{
+	int fd = netns__open(netns, pid), home, err, left;
+
+	if (fd < 0)
+		return 0; /* nobody is in it any more: its sockets stay -ENOENT */
+	err = netns__enter(fd, &home);
+	close(fd);
+	if (err)
+		return err;
+	if (mech == PL_REMEDY_KFUNC)
+		err = kfunc_here(skel, link, netns, d, n);
+	else
+		sock_diag_here(netns, d, n);
+	left = netns__leave(home);
+	return left ? left : err; /* never go on in a foreign namespace */
+}
+
+/* Each namespace in turn (a process's sockets live in one or a few). */
 static int by_namespace(enum pl_remedy_mech mech, struct remedy_bpf *skel,
 			struct bpf_link *link, pid_t pid, struct pl_doom *d, size_t n)
 {
-	size_t i, j;
-	int fd, home, err = 0;
+	__u32 *done = calloc(n + 1, sizeof(*done));
+	size_t i, j, n_done = 0;
+	int err = done ? 0 : -ENOMEM;
 
 	for (i = 0; i < n && !err; i++) {
-		for (j = 0; j < i && d[j].rec.tuple.netns != d[i].rec.tuple.netns; j++)
+		for (j = 0; j < n_done && done[j] != d[i].rec.tuple.netns; j++)
 			;
-		if (j < i) /* done with its namespace already */
+		if (j < n_done)
 			continue;
-		if ((fd = netns__open(d[i].rec.tuple.netns, pid)) < 0)
-			continue; /* nobody is in it any more: its sockets stay -ENOENT */
-		err = netns__enter(fd, &home);
-		close(fd);
-		if (err)
-			return err;
-		if (mech == PL_REMEDY_KFUNC)
-			err = kfunc_here(skel, link, d[i].rec.tuple.netns, d, n);
-		else
-			sock_diag_here(d[i].rec.tuple.netns, d, n);
-		if ((fd = netns__leave(home)))
-			return fd; /* never go on in a foreign namespace */
+		done[n_done++] = d[i].rec.tuple.netns;
+		err = in_namespace(mech, skel, link, pid, d[i].rec.tuple.netns, d, n);
 	}
+	free(done);
 	return err;
 }
 

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "model/calls.h"
 #include "model/names.h"
 #include "views/top.h"
 
@@ -244,4 +245,39 @@ void top__group_line(const struct pl_peer_group *g, char *buf, size_t len)
 		names__duration(g->idle_oldest_s, idle, sizeof(idle));
 	snprintf(buf, len, "%-40s %-12s %8llu  %6s  %6s", peer, model__state_name(g->state),
 		 (unsigned long long)g->count, age, idle);
+}
+
+void top__fd_line(const struct pl_proc *p, char *buf, size_t len)
+{
+	char eta[32] = "";
+	size_t o;
+
+	if (p->fd_in_use < 0) {
+		snprintf(buf, len, "fds: unknown (the process is gone, or /proc/%u is not readable)", p->pid);
+		return;
+	}
+	o = (size_t)snprintf(buf, len, "fds %lld in use of %lld (soft RLIMIT_NOFILE), %llu of them CLOSE_WAIT sockets",
+			     (long long)p->fd_in_use, (long long)p->fd_limit,
+			     (unsigned long long)p->close_wait_fds);
+	if (p->fd_per_min && o < len)
+		o += (size_t)snprintf(buf + o, len - o, ", %+.0f/min", p->fd_per_min);
+	if (p->fd_seconds_to_limit >= 0 && o < len) {
+		names__duration(p->fd_seconds_to_limit, eta, sizeof(eta));
+		snprintf(buf + o, len - o, ", full in ~%s", eta);
+	}
+}
+
+const char *top__call_failure_columns(void)
+{
+	return "FAILED CALL  ERRNO          PEER                                       COUNT";
+}
+
+void top__call_failure_line(const struct pl_call_failure *f, char *buf, size_t len)
+{
+	char peer[PL_ENDPOINT_LEN] = "-";
+
+	if (f->peer.family)
+		names__endpoint(f->peer.family, f->peer.addr, f->peer.port, peer, sizeof(peer));
+	snprintf(buf, len, "%-12s %-14s %-40s %8llu", calls__name(f->call), names__errno(f->err),
+		 peer, (unsigned long long)f->count);
 }

@@ -38,6 +38,11 @@ void top__proc_line(const struct pl_proc *p, char *buf, size_t len);
 const char *top__dest_columns(void);
 /* @bar: width of the utilization bar, 0 for none. */
 void top__dest_line(const struct pl_dest *d, int bar, char *buf, size_t len);
+/* The drill-down's fd budget ("fds 1010 of 1024, ..."), and its table of
+ * failed calls. */
+void top__fd_line(const struct pl_proc *p, char *buf, size_t len);
+const char *top__call_failure_columns(void);
+void top__call_failure_line(const struct pl_call_failure *f, char *buf, size_t len);
 const char *top__group_columns(void);
 void top__group_line(const struct pl_peer_group *g, char *buf, size_t len);
 

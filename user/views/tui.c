@@ -247,10 +247,20 @@ static void draw_detail(struct pl_tui *u, int y)
 	put_line(y++, line, A_BOLD);
 	for (i = 0; i < p->n_reasons; i++)
 		put_line(y++, p->reasons[i], verdict_attr(p->verdict));
+	top__fd_line(p, line, sizeof(line));
+	put_line(y++, line, A_NORMAL);
 	y++;
 	put_line(y++, top__group_columns(), A_REVERSE);
 	for (i = 0; i < p->n_groups && y < LINES - 1; i++) {
 		top__group_line(&p->groups[i], line, sizeof(line));
+		put_line(y++, line, A_NORMAL);
+	}
+	if (!p->n_call_failures || y >= LINES - 3)
+		return;
+	y++;
+	put_line(y++, top__call_failure_columns(), A_REVERSE);
+	for (i = 0; i < p->n_call_failures && y < LINES - 1; i++) {
+		top__call_failure_line(&p->call_failures[i], line, sizeof(line));
 		put_line(y++, line, A_NORMAL);
 	}
 }
