@@ -14,7 +14,14 @@
  *    older kernels report 0 missed runs.
  *  - the ring buffer (5.8): required; doctor says when it is missing.
  *  - CONFIG_HZ differs between kernels: the walk reads jiffies_64 with
- *    CLOCK_MONOTONIC and user/model/clocks.c derives HZ from them. */
+ *    CLOCK_MONOTONIC and user/model/clocks.c derives HZ from them.
+ *  - the bpf_sock_destroy() kfunc (6.5): bpf/remedy/close.bpf.c is an
+ *    object of its own; user/loader/remedy.c looks for the kfunc in the
+ *    kernel's BTF and falls back to sock_diag's SOCK_DESTROY (a module
+ *    option, CONFIG_INET_DIAG_DESTROY).
+ *  - the state hook runs after tcp_set_state() gave the port back
+ *    (inet_num = 0) on every kernel: ledger.bpf.c tells a connect that got
+ *    no port by inet_sport, which only a bind or a connect sets. */
 #ifndef PORTLEAK_CORE_FIXES_BPF_H
 #define PORTLEAK_CORE_FIXES_BPF_H
 

@@ -166,10 +166,10 @@ agent_cost() { # NAME CMD...
 bpf_costs() {
 	bpftool prog show -j >"$TMP/progs.json"
 	bpftool map show -j >"$TMP/maps.json"
-	jq -r '.[] | select(.name | test("^(state_|accept|bind_)")) |
+	jq -r '.[] | select(.name | test("^(state_|accept|bind_|connect_)")) |
 		"\(.name) \(.run_cnt // 0) \(.run_time_ns // 0)"' "$TMP/progs.json" >"$TMP/cost-progs"
 	jq -r --slurpfile progs "$TMP/progs.json" '
-		([$progs[0][] | select(.name | test("^(state_|accept|bind_)")) | .map_ids[]?] | unique) as $ids |
+		([$progs[0][] | select(.name | test("^(state_|accept|bind_|connect_)")) | .map_ids[]?] | unique) as $ids |
 		[.[] | select(.id as $i | $ids | index($i)) | .bytes_memlock] | add' \
 		"$TMP/maps.json" >"$TMP/cost-map-bytes"
 }
