@@ -4,6 +4,7 @@
 #include <stdio.h>
 
 #include "model/advice.h"
+#include "model/calls.h"
 #include "model/names.h"
 
 #define TIMEWAIT_S 60
@@ -64,9 +65,7 @@ static void port_failures(struct out *o, const struct pl_proc *p, unsigned int r
 
 static void fd_budget(struct out *o, const struct pl_proc *p)
 {
-	bool near = p->fd_limit > 0 && p->fd_in_use >= PL_FD_FULL * (double)p->fd_limit;
-
-	if (!near && !p->accept_fd_failures)
+	if (!calls__fds_exhausted(p))
 		return;
 	say(o, "Out of file descriptors: %lld of %lld in use%s. accept() fails with EMFILE and clients wait in the queue while the service looks alive.",
 	    (long long)p->fd_in_use, (long long)p->fd_limit,
@@ -77,10 +76,10 @@ static void fd_budget(struct out *o, const struct pl_proc *p)
 /* What the most frequent failed connect() says about the peer. */
 static void call_failures(struct out *o, const struct pl_proc *p)
 {
-	const struct pl_call_failure *f = &p->call_failures[0];
+	const struct pl_call_failure *f = calls__peer_failure(p);
 	char peer[PL_ENDPOINT_LEN];
 
-	if (!p->n_call_failures || f->call != PL_CALL_CONNECT || f->err == EADDRNOTAVAIL)
+	if (!f)
 		return;
 	names__endpoint(f->peer.family, f->peer.addr, f->peer.port, peer, sizeof(peer));
 	if (f->err == ECONNREFUSED)

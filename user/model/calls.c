@@ -128,6 +128,21 @@ int calls__dests(const struct pl_model_input *in, struct pl_report *out)
 	return 0;
 }
 
+bool calls__fds_exhausted(const struct pl_proc *p)
+{
+	return p->accept_fd_failures ||
+	       (p->fd_limit > 0 && p->fd_in_use >= PL_FD_FULL * (double)p->fd_limit);
+}
+
+const struct pl_call_failure *calls__peer_failure(const struct pl_proc *p)
+{
+	const struct pl_call_failure *f = &p->call_failures[0];
+
+	if (!p->n_call_failures || f->call != PL_CALL_CONNECT || f->err == EADDRNOTAVAIL)
+		return NULL;
+	return f;
+}
+
 const char *calls__name(unsigned int call)
 {
 	return call == PL_CALL_ACCEPT ? "accept" : "connect";

@@ -15,6 +15,13 @@ void calls__fill(const struct pl_fail_row **sorted, size_t n, struct pl_proc *p)
 void calls__count_errno(struct pl_proc *p, __u8 call, __s32 err, __u64 count);
 /* The destinations with failed connects, most first, into @out. 0 or -ENOMEM. */
 int calls__dests(const struct pl_model_input *in, struct pl_report *out);
+/* Is @p out of fds, or nearly: PL_FD_FULL of its limit in use, or accept()
+ * failed with EMFILE/ENFILE? (The verdict and the advice ask alike.) */
+bool calls__fds_exhausted(const struct pl_proc *p);
+/* Its most frequent failed connect() when that one speaks of the peer
+ * (refused, timed out, no route...), or NULL; no free local port
+ * (EADDRNOTAVAIL) is the ports' story, told apart. */
+const struct pl_call_failure *calls__peer_failure(const struct pl_proc *p);
 /* "connect", "accept". */
 const char *calls__name(unsigned int call);
 

@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 
+#include "model/calls.h"
 #include "model/names.h"
 #include "model/verdict.h"
 
@@ -132,10 +133,9 @@ static void judge_leak(const struct pl_model_input *in, struct pl_proc *p)
 static void judge_fds(struct pl_proc *p)
 {
 	unsigned long long cw = p->close_wait_fds;
-	bool full = p->fd_limit > 0 && p->fd_in_use >= PL_FD_FULL * (double)p->fd_limit;
 	char used[96] = "", eta[32];
 
-	if (!full && !p->accept_fd_failures)
+	if (!calls__fds_exhausted(p))
 		return;
 	if (p->fd_in_use >= 0)
 		snprintf(used, sizeof(used), "%lld of %lld fds in use, %llu of them CLOSE_WAIT sockets: ",
@@ -156,11 +156,11 @@ static void judge_fds(struct pl_proc *p)
  * judge_ports' story). */
 static void judge_calls(struct pl_proc *p)
 {
-	const struct pl_call_failure *f = &p->call_failures[0];
+	const struct pl_call_failure *f = calls__peer_failure(p);
 	char peer[PL_ENDPOINT_LEN];
 	const char *why;
 
-	if (!p->n_call_failures || f->call != PL_CALL_CONNECT || f->err == EADDRNOTAVAIL)
+	if (!f)
 		return;
 	why = f->err == ECONNREFUSED ? ": nothing listens there" :
 	      f->err == ETIMEDOUT ? ": no answer (a filter, or the host is down)" :
