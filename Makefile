@@ -56,7 +56,7 @@ VERSION    := $(shell sed -n 's/.*PORTLEAK_VERSION "\(.*\)".*/\1/p' user/cmd/ver
 
 .PHONY: all deps test-deps image test-k8s test test-unit test-integration test-asan test-valgrind test-fuzz test-vm soak bench clean
 
-all: $(BUILD)/portleak $(WORKLOADS)
+all: $(BUILD)/portleak $(WORKLOADS) $(BUILD)/tests/leaky-pie $(BUILD)/tests/leaky-stripped
 
 deps:
 	$(Q)scripts/install-deps.sh
@@ -103,6 +103,22 @@ $(BUILD)/tests/%: tests/integration/workloads/%.c | $(BUILD)/tests
 	$(call msg,CC,$@)
 	$(Q)$(CC) -D_GNU_SOURCE $(USER_CFLAGS) -pthread -static -MMD -MP $< -o $@
 
+# The leak-origin workload: frame pointers, as a position-dependent
+# binary, as a PIE, and stripped of its symbol table.
+LEAKY_CFLAGS := -D_GNU_SOURCE -std=gnu11 $(WARN) -O1 -g -fno-omit-frame-pointer \
+                -fno-optimize-sibling-calls
+$(BUILD)/tests/leaky: tests/integration/workloads/leaky.c | $(BUILD)/tests
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(LEAKY_CFLAGS) -static -no-pie -MMD -MP $< -o $@
+
+$(BUILD)/tests/leaky-pie: tests/integration/workloads/leaky.c | $(BUILD)/tests
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(LEAKY_CFLAGS) -static-pie -fPIE $< -o $@
+
+$(BUILD)/tests/leaky-stripped: $(BUILD)/tests/leaky
+	$(call msg,STRIP,$@)
+	$(Q)strip -o $@ $<
+
 $(BUILD)/tests/test_%: tests/unit/test_%.c $(MODEL_OBJS) | $(BUILD)/tests
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(USER_CPPFLAGS) $(USER_CFLAGS) -MMD -MP $^ -o $@
@@ -118,6 +134,10 @@ $(BUILD)/fuzz/fuzz_options: tests/fuzz/fuzz_options.c user/cmd/options.c user/lo
 	$(Q)$(CLANG) $(USER_CPPFLAGS) -std=gnu11 $(WARN) $(FUZZ_FLAGS) $(filter %.c,$^) -o $@ -lbpf -lelf -lz
 
 $(BUILD)/fuzz/fuzz_http: tests/fuzz/fuzz_http.c user/views/http.c $(FUZZ_HEADERS) | $(BUILD)/fuzz
+	$(call msg,FUZZ,$@)
+	$(Q)$(CLANG) $(USER_CPPFLAGS) -std=gnu11 $(WARN) $(FUZZ_FLAGS) $(filter %.c,$^) -o $@
+
+$(BUILD)/fuzz/fuzz_perfmap: tests/fuzz/fuzz_perfmap.c user/host/perfmap.c $(FUZZ_HEADERS) | $(BUILD)/fuzz
 	$(call msg,FUZZ,$@)
 	$(Q)$(CLANG) $(USER_CPPFLAGS) -std=gnu11 $(WARN) $(FUZZ_FLAGS) $(filter %.c,$^) -o $@
 

@@ -4,9 +4,10 @@
  * loads one (user/loader/hooks.c). Sockets still in an accept queue have no entry
  * and are charged to their listener's owner by userspace. */
 #include "calls.bpf.h"
+#include "origins.bpf.h"
 #include <bpf/bpf_tracing.h>
 
-static __always_inline int pl_on_accept(struct sock *sk)
+static __always_inline int pl_on_accept(void *ctx, struct sock *sk)
 {
 	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
 	struct pl_owner_stats *stats;
@@ -24,6 +25,7 @@ static __always_inline int pl_on_accept(struct sock *sk)
 	stats = bpf_map_lookup_elem(&owners, &entry->owner);
 	if (stats)
 		__sync_fetch_and_add(&stats->opened, 1);
+	pl_capture_origin(ctx, entry);
 	return 0;
 }
 
@@ -31,7 +33,7 @@ static __always_inline int pl_on_accept(struct sock *sk)
 SEC("fexit/inet_csk_accept")
 int BPF_PROG(accept_fexit, struct sock *sk, void *arg, struct sock *ret)
 {
-	return pl_on_accept(ret);
+	return pl_on_accept(ctx, ret);
 }
 
 /* Before 6.10: inet_csk_accept(sk, flags, err, kern). */
@@ -39,35 +41,35 @@ SEC("fexit/inet_csk_accept")
 int BPF_PROG(accept_fexit_old, struct sock *sk, int flags, int *err, bool kern,
 	     struct sock *ret)
 {
-	return pl_on_accept(ret);
+	return pl_on_accept(ctx, ret);
 }
 
 SEC("kretprobe/inet_csk_accept")
 int BPF_KRETPROBE(accept_kretprobe, struct sock *sk)
 {
-	return pl_on_accept(sk);
+	return pl_on_accept(ctx, sk);
 }
 
 /* The syscall plan: the new fd's socket, or the failure (the listening
  * fd saved by fails.bpf.c at the syscall's entry). */
-static __always_inline int pl_on_accept_exit(long ret)
+static __always_inline int pl_on_accept_exit(void *ctx, long ret)
 {
 	struct pl_call_args args;
 	int saved = pl_take_call(&args);
 
 	if (ret < 0)
 		return saved ? 0 : pl_on_accept_failure(args.fd, ret);
-	return pl_on_accept(pl_sock_of_fd(ret));
+	return pl_on_accept(ctx, pl_sock_of_fd(ret));
 }
 
 SEC("tracepoint/syscalls/sys_exit_accept4")
 int accept4_exit(struct trace_event_raw_sys_exit *ctx)
 {
-	return pl_on_accept_exit(ctx->ret);
+	return pl_on_accept_exit(ctx, ctx->ret);
 }
 
 SEC("tracepoint/syscalls/sys_exit_accept")
 int accept_exit(struct trace_event_raw_sys_exit *ctx)
 {
-	return pl_on_accept_exit(ctx->ret);
+	return pl_on_accept_exit(ctx, ctx->ret);
 }

@@ -84,13 +84,13 @@ pl_owner_stats(const struct pl_owner *owner, const char *comm, __u64 cgroup_id)
 {
 	struct pl_owner_stats *stats = bpf_map_lookup_elem(&owners, owner);
 	struct pl_owner_stats init = {};
-	long err;
+	int err;
 
 	if (stats)
 		return stats;
 	__builtin_memcpy(init.comm, comm, PL_COMM_LEN);
 	init.cgroup_id = cgroup_id;
-	err = bpf_map_update_elem(&owners, owner, &init, BPF_NOEXIST);
+	err = pl_map_update(&owners, owner, &init, BPF_NOEXIST);
 	if (err && err != -PL_EEXIST)
 		pl_count(PL_CNT_OWNERS_FULL);
 	return bpf_map_lookup_elem(&owners, owner);
@@ -106,7 +106,7 @@ pl_ledger_add(struct sock *sk, struct task_struct *task, __u8 state,
 {
 	__u64 key = (__u64)sk;
 	struct pl_socket entry = {};
-	long err;
+	int err;
 
 	pl_owner_of(task, &entry.owner, &entry.cgroup_id, entry.comm);
 	pl_read_sock_tuple(sk, &entry.tuple);
@@ -115,7 +115,7 @@ pl_ledger_add(struct sock *sk, struct task_struct *task, __u8 state,
 	entry.state = state;
 	entry.origin = origin;
 	entry.flags = flags;
-	err = bpf_map_update_elem(&ledger, &key, &entry,
+	err = pl_map_update(&ledger, &key, &entry,
 				  origin == PL_ORIGIN_WALK ? BPF_NOEXIST : BPF_ANY);
 	if (err) {
 		if (err != -PL_EEXIST)
@@ -151,11 +151,11 @@ static __always_inline void pl_emit_failure(__u32 kind, __s32 err,
 static __always_inline void *pl_fail_slot(void *map, const void *key, const void *init)
 {
 	void *v = bpf_map_lookup_elem(map, key);
-	long err;
+	int err;
 
 	if (v)
 		return v;
-	err = bpf_map_update_elem(map, key, init, BPF_NOEXIST);
+	err = pl_map_update(map, key, init, BPF_NOEXIST);
 	if (err && err != -PL_EEXIST)
 		pl_count(PL_CNT_FAILS_FULL);
 	return bpf_map_lookup_elem(map, key);

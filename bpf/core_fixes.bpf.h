@@ -19,6 +19,14 @@
  *    object of its own; user/loader/remedy.c looks for the kfunc in the
  *    kernel's BTF and falls back to sock_diag's SOCK_DESTROY (a module
  *    option, CONFIG_INET_DIAG_DESTROY).
+ *  - the user registers of the current task: bpf_task_pt_regs() (5.15)
+ *    where it exists, else found below the task's kernel stack
+ *    (pl_user_sp, below).
+ *  - map operations returned int until 6.4 (commit d7ba4cc900bf "bpf:
+ *    return long from bpf_map_ops funcs"): a helper inlined into a call
+ *    of the map's own function leaves the upper half of the error 0, so
+ *    -EEXIST reads as 4294967279. Errors are compared as int
+ *    (pl_map_update, below).
  *  - the state hook runs after tcp_set_state() gave the port back
  *    (inet_num = 0) on every kernel: ledger.bpf.c tells a connect that got
  *    no port by inet_sport, which only a bind or a connect sets. */
@@ -26,6 +34,7 @@
 #define PORTLEAK_CORE_FIXES_BPF_H
 
 #include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
 #include <bpf/bpf_core_read.h>
 
 #include "walk.h"
@@ -88,6 +97,33 @@ static __always_inline __u64 pl_tw_expires(struct inet_timewait_sock *tw)
 	if (!bpf_core_field_exists(tw->tw_timer.expires))
 		return 0;
 	return BPF_CORE_READ(tw, tw_timer.expires);
+}
+
+/* bpf_map_update_elem()'s result as an int: 0 or a negative errno on
+ * every kernel (see above). */
+static __always_inline int pl_map_update(void *map, const void *key, const void *value,
+					 __u64 flags)
+{
+	return (int)bpf_map_update_elem(map, key, value, flags);
+}
+
+/* x86-64's THREAD_SIZE without KASAN (arch/x86/include/asm/page_64_types.h):
+ * the user registers sit at the top of the task's kernel stack. */
+#define PL_THREAD_SIZE (4096 << 2)
+
+/* The user stack pointer of the current task, in process context.
+ * bpf_task_pt_regs() came in 5.15 (commit dd6e10fbd9fb); 5.10 finds the
+ * registers where task_pt_regs() does. 0 when unknown. */
+static __always_inline __u64 pl_user_sp(void)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	struct pt_regs *regs;
+
+	if (bpf_core_enum_value_exists(enum bpf_func_id, BPF_FUNC_task_pt_regs))
+		regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
+	else
+		regs = (struct pt_regs *)((char *)BPF_CORE_READ(task, stack) + PL_THREAD_SIZE) - 1;
+	return BPF_CORE_READ(regs, sp);
 }
 
 #endif

@@ -6,7 +6,7 @@
  * transition may run in softirq or timer context, where `current` is
  * whoever was interrupted: those only update the state of an entry that
  * already exists and never look at `current`. */
-#include "common.bpf.h"
+#include "origins.bpf.h"
 #include <bpf/bpf_tracing.h>
 
 static __always_inline void pl_on_connect_failure(struct sock *sk,
@@ -60,6 +60,7 @@ static __always_inline void pl_remember_timewait(struct sock *sk,
 	tw.cgroup_id = entry->cgroup_id;
 	tw.closed_ns = bpf_ktime_get_ns();
 	tw.origin = entry->origin;
+	tw.stack = entry->stack;
 	__builtin_memcpy(tw.comm, entry->comm, PL_COMM_LEN);
 	err = bpf_map_update_elem(&timewait, &key, &tw, BPF_ANY);
 	if (err)
@@ -121,16 +122,20 @@ static __always_inline void pl_on_transition(struct sock *sk, int newstate)
 		__sync_fetch_and_add(&stats->opened, 1);
 }
 
-static __always_inline int pl_on_state(struct sock *sk, int oldstate, int newstate)
+static __always_inline int pl_on_state(void *ctx, struct sock *sk, int oldstate,
+				       int newstate)
 {
 	struct task_struct *task;
+	struct pl_socket *entry;
 
 	if (oldstate == PL_TCP_CLOSE &&
 	    (newstate == PL_TCP_SYN_SENT || newstate == PL_TCP_LISTEN)) {
 		task = (struct task_struct *)bpf_get_current_task();
-		pl_ledger_add(sk, task, newstate,
-			      newstate == PL_TCP_LISTEN ? PL_ORIGIN_LISTEN
-							: PL_ORIGIN_CONNECT, 0);
+		entry = pl_ledger_add(sk, task, newstate,
+				      newstate == PL_TCP_LISTEN ? PL_ORIGIN_LISTEN
+								: PL_ORIGIN_CONNECT, 0);
+		if (entry)
+			pl_capture_origin(ctx, entry);
 	} else if (newstate == PL_TCP_CLOSE) {
 		pl_on_close(sk, oldstate);
 	} else {
@@ -149,7 +154,7 @@ int BPF_PROG(state_btf, struct sock *sk, int oldstate, int newstate)
 	if (sk->__sk_common.skc_family != PL_AF_INET &&
 	    sk->__sk_common.skc_family != PL_AF_INET6)
 		return 0;
-	return pl_on_state(sk, oldstate, newstate);
+	return pl_on_state(ctx, sk, oldstate, newstate);
 }
 
 SEC("tracepoint/sock/inet_sock_set_state")
@@ -157,6 +162,6 @@ int state_tracepoint(struct trace_event_raw_inet_sock_set_state *ctx)
 {
 	if (ctx->protocol != PL_IPPROTO_TCP)
 		return 0;
-	return pl_on_state((struct sock *)ctx->skaddr, ctx->oldstate,
+	return pl_on_state(ctx, (struct sock *)ctx->skaddr, ctx->oldstate,
 			   ctx->newstate);
 }

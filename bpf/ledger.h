@@ -79,6 +79,7 @@ struct pl_socket {
 	__u8 pad;
 	__u32 seen_walk; /* last fd walk that found it in its owner's fd table */
 	char comm[PL_COMM_LEN];
+	__u64 stack; /* stacks.h: the stack that opened it; 0: not captured */
 };
 
 /* Value of the owners map, keyed by struct pl_owner. */
@@ -100,6 +101,7 @@ struct pl_timewait {
 	char comm[PL_COMM_LEN];
 	__u8 origin; /* of the socket: did it take an ephemeral port? */
 	__u8 pad[7];
+	__u64 stack; /* of the socket (stacks.h); 0: not captured */
 };
 
 /* Indexes of the per-CPU counters array: what did not fit or was lost. */
@@ -110,6 +112,7 @@ enum pl_counter {
 	PL_CNT_TIMEWAIT_FULL, /* timewait map full: TIME_WAIT owner unknown */
 	PL_CNT_PENDING_FULL,  /* bind_args or call_args map full: failure not seen */
 	PL_CNT_FAILS_FULL,    /* fails or dest_fails map full: failure not counted */
+	PL_CNT_STACKS_FULL,   /* stacks or origins map full: origin not kept */
 	PL_NR_COUNTERS,
 };
 
@@ -126,6 +129,6 @@ enum pl_counter {
 /* What the maps above hold, for maps kept in bpffs (serve --pin): bump it
  * whenever a struct or enum here changes meaning, even at the same size.
  * user/loader/pin.c refuses pinned maps stamped with another layout. */
-#define PL_LAYOUT_VERSION 2
+#define PL_LAYOUT_VERSION 3
 
 #endif

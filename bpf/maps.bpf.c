@@ -6,4 +6,7 @@
 #define PL_MAP
 #include "maps.bpf.h"
 
+/* enum pl_stacks_mode, set by userspace before load (origins.bpf.h). */
+const volatile __u32 pl_stacks_mode = PL_STACKS_OFF;
+
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

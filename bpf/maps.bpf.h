@@ -7,6 +7,7 @@
 
 #include "failures.h"
 #include "ledger.h"
+#include "stacks.h"
 
 #ifndef PL_MAP
 #define PL_MAP extern
@@ -114,6 +115,49 @@ PL_MAP struct {
 	__type(key, __u64);
 	__type(value, __u64);
 } connect_done SEC(".maps");
+
+/* User stacks that opened sockets: their hash -> struct pl_stack.
+ * Inserted by origins.bpf.h when a socket's origin is captured (connect,
+ * listen, accept). Deleted by userspace once no ledger, timewait or
+ * origins entry refers to the hash (maps__gc in user/loader/maps.c). */
+PL_MAP struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, PL_STACKS_DEFAULT);
+	__type(key, __u64);
+	__type(value, struct pl_stack);
+} stacks SEC(".maps");
+
+/* Sockets opened per (process, stack): struct pl_origin_key -> count.
+ * Inserted and incremented by origins.bpf.h with the stack. Deleted by
+ * userspace once the process has exited and no socket refers to it
+ * (maps__gc in user/loader/maps.c). */
+PL_MAP struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, PL_ORIGINS_DEFAULT);
+	__type(key, struct pl_origin_key);
+	__type(value, __u64);
+} origins SEC(".maps");
+
+/* Processes whose origins are captured in armed mode: bit tgid % 64 of
+ * word tgid / 64 (an array lookup the verifier inlines: a process that is
+ * not armed pays a load and a test). Set by userspace when a process gets
+ * a verdict other than OK (user/loader/tracker.c); cleared by userspace
+ * when it exits (maps__gc in user/loader/maps.c). */
+PL_MAP struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, PL_ARMED_WORDS);
+	__type(key, __u32);
+	__type(value, __u64);
+} armed SEC(".maps");
+
+/* Room for one stack per CPU while it is read and hashed (too big for
+ * the BPF stack). Written and read by origins.bpf.h only. */
+PL_MAP struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct pl_stack);
+} stack_scratch SEC(".maps");
 
 /* Port-allocation failures for userspace (struct pl_failure).
  * Written by ledger.bpf.c (connect) and bind.bpf.c; read by user/loader/failures.c. */

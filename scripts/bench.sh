@@ -50,10 +50,12 @@ wait_log() { # FILE PATTERN
 	exit 1
 }
 
-start_tracer() { # none | portleak | bpftrace
-	case $1 in
+start_tracer() { # none | portleak | bpftrace [SERVE FLAGS...]
+	local t=$1
+	shift
+	case $t in
 	portleak)
-		"$PL" serve --listen "127.0.0.1:$(shuf -i 20000-30000 -n 1)" 2>"$TMP/tracer.log" &
+		"$PL" serve --listen "127.0.0.1:$(shuf -i 20000-30000 -n 1)" "$@" 2>"$TMP/tracer.log" &
 		TRACER=$!
 		wait_log "$TMP/tracer.log" serving
 		;;
@@ -181,6 +183,45 @@ bench_cost() {
 	sysctl -q -w kernel.bpf_stats_enabled=0
 }
 
+# --- 4. leak-origin capture -------------------------------------------------------
+
+# The run time of portleak's programs so far, in ns.
+prog_ns() {
+	bpftool prog show -j | jq '[.[] | select(.name | test("^(state_|accept|bind_|connect_)")) |
+		.run_time_ns // 0] | add // 0'
+}
+
+# origins_round off|armed|stacks: kernel ns per connection of the churn
+# with serve --no-stacks, with its default (the churn is an OK process:
+# never armed), or with --stacks (every connect and accept walks the user
+# stack).
+origins_round() {
+	local t0 t1 conns
+	case $1 in
+	off) start_tracer portleak --no-stacks ;;
+	armed) start_tracer portleak ;;
+	stacks) start_tracer portleak --stacks ;;
+	esac
+	t0=$(prog_ns)
+	conns=$("$CHURN" -t 2 -s "$CHURN_S" -r 10000 -m rst | sed 's/.*connections=\([0-9]*\).*/\1/')
+	t1=$(prog_ns)
+	stop_tracer
+	awk -v a="$t0" -v b="$t1" -v n="$conns" 'BEGIN { printf "%.0f\n", n ? (b - a) / n : 0 }' \
+		>>"$TMP/origins-$1"
+	sleep 0.5
+}
+
+bench_origins() {
+	local i
+	sysctl -q -w kernel.bpf_stats_enabled=1
+	for ((i = 0; i < ROUNDS; i++)); do
+		origins_round off
+		origins_round armed
+		origins_round stacks
+	done
+	sysctl -q -w kernel.bpf_stats_enabled=0
+}
+
 # --- report ------------------------------------------------------------------------
 
 report() {
@@ -224,6 +265,22 @@ report() {
 	echo "| BPF program | runs | ns per run |"
 	echo "|---|---:|---:|"
 	awk '{ printf "| %s | %d | %.0f |\n", $1, $2, $2 ? $3 / $2 : 0 }' "$TMP/cost-progs"
+	echo
+	echo "### 4. Leak-origin capture: kernel time of portleak's programs per connection (10,000 connections/s, ${CHURN_S}s per run)"
+	echo
+	echo "| serve | ns per connection (median) | min–max | ratio to --no-stacks |"
+	echo "|---|---:|---:|---:|"
+	local off
+	off=$(median <"$TMP/origins-off")
+	for t in off armed stacks; do
+		med=$(median <"$TMP/origins-$t")
+		case $t in
+		off) n="--no-stacks" ;;
+		armed) n="default (armed; the churn is OK, so never armed)" ;;
+		stacks) n="--stacks (every connect and accept walks the user stack)" ;;
+		esac
+		echo "| $n | $med | $(range <"$TMP/origins-$t") | $(ratio "$med" "$off") |"
+	done
 }
 
 json() {
@@ -251,6 +308,9 @@ json() {
 		echo "\"top_cpu_pct\": $(cat "$TMP/cost-top-cpu"), \"top_rss_mib\": $(cat "$TMP/cost-top-rss"),"
 		echo "\"map_bytes\": $(cat "$TMP/cost-map-bytes"),"
 		echo "\"programs\": {$(awk '{ printf "%s\"%s\": {\"runs\": %d, \"run_time_ns\": %d}", (NR > 1 ? "," : ""), $1, $2, $3 }' "$TMP/cost-progs")}"
+		echo '}, "origins_ns_per_connection": {'
+		echo "\"off\": [$(paste -sd, "$TMP/origins-off")], \"armed\": [$(paste -sd, "$TMP/origins-armed")],"
+		echo "\"stacks\": [$(paste -sd, "$TMP/origins-stacks")]"
 		echo '}}'
 	} | jq . >"$ROOT/build/bench.json"
 }
@@ -261,6 +321,8 @@ echo "bench: snapshot speed ($SIZES sockets)..." >&2
 bench_snapshot
 echo "bench: agent cost..." >&2
 bench_cost
+echo "bench: leak-origin capture ($((ROUNDS * 3)) runs of ${CHURN_S}s)..." >&2
+bench_origins
 echo "bench: churn ($((ROUNDS * 6)) runs of ${CHURN_S}s)..." >&2
 bench_churn
 report

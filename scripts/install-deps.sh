@@ -13,7 +13,8 @@ set -eu
 build="make gcc clang llvm libbpf-dev libelf-dev zlib1g-dev pkg-config libncurses-dev
 	libjansson-dev"
 test="iproute2 procps jq coreutils tmux curl prometheus util-linux bpftrace
-	qemu-system-x86 busybox-static cpio gzip xz-utils valgrind umoci skopeo"
+	qemu-system-x86 busybox-static cpio gzip xz-utils valgrind umoci skopeo
+	default-jdk-headless"
 
 case "${1:-}" in
 "") packages=$build ;;

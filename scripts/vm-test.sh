@@ -50,7 +50,8 @@ TESTS=(test_close_wait_charged_to_server test_established_growth_on_client
 	test_close_dry_run_then_exactly_the_process test_close_by_sock_diag_and_kfunc
 	test_close_refuses_other_states_and_a_reused_pid
 	test_fd_limit_reached_by_close_wait_fails_accept_with_emfile
-	test_connect_failures_by_errno_process_and_peer)
+	test_connect_failures_by_errno_process_and_peer
+	test_origins_name_the_leaking_call_site test_origins_armed_for_suspects_only)
 # One more boot of the newest kernel, locked down: portleak must refuse
 # to start with its own message (PORTLEAK_VM_LOCKDOWN=0 skips it).
 LOCKDOWN_TESTS=(test_lockdown_confidentiality_is_exit_5)
@@ -153,7 +154,8 @@ build_initramfs() {
 		copy_binary "$(command -v $tool)" "$INITRD/usr/bin"
 	done
 	cp "$BUILD/portleak" "$INITRD/portleak/build/"
-	cp "$BUILD/tests/tcpwork" "$INITRD/portleak/build/tests/"
+	cp "$BUILD/tests/tcpwork" "$BUILD"/tests/leaky "$BUILD"/tests/leaky-pie \
+		"$BUILD"/tests/leaky-stripped "$INITRD/portleak/build/tests/"
 	cp "$ROOT"/tests/integration/*.sh "$INITRD/portleak/tests/integration/"
 	mkdir -p "$INITRD/portleak/tests/soak"
 	cp "$ROOT"/tests/soak/soak.sh "$INITRD/portleak/tests/soak/"
@@ -218,7 +220,8 @@ report() {
 	return 1
 }
 
-[ -x "$BUILD/portleak" ] && [ -x "$BUILD/tests/tcpwork" ] || { log "build first: make"; exit 1; }
+[ -x "$BUILD/portleak" ] && [ -x "$BUILD/tests/tcpwork" ] && [ -x "$BUILD/tests/leaky-stripped" ] ||
+	{ log "build first: make"; exit 1; }
 command -v qemu-system-x86_64 >/dev/null || { log "needs qemu-system-x86"; exit 1; }
 mkdir -p "$BUILD/vm"
 rm -f "$BUILD"/vm/*.log "$BUILD"/vm/*.status

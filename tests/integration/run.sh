@@ -433,6 +433,8 @@ test_top_screen_in_tmux() {
 	grep -qE "^127\.0\.0\.1 +CLOSE_WAIT +4 " <<<"$screen" || fail "no peer in drill-down: $screen"
 	grep -qE "^fds [0-9]+ in use of [0-9]+ \(soft RLIMIT_NOFILE\), 4 of them CLOSE_WAIT sockets" <<<"$screen" ||
 		fail "no fd budget in drill-down: $screen"
+	grep -qE "^[0-9]+ sockets \(CLOSE_WAIT 4(, LISTEN 1)?\) opened before capture" <<<"$screen" ||
+		fail "no origins in drill-down: $screen"
 	tmux -L "$sock" send-keys Escape q
 	# Until top has detached its programs and the shell says how it exited.
 	for ((i = 0; i < TIMEOUT_STEPS; i++)); do
@@ -729,6 +731,11 @@ test_doctor() {
 		fail "no port math"
 	grep -qE "^  chosen +(bpf_sock_destroy|sock_diag SOCK_DESTROY|NONE: portleak close exits with status 5)" "$T/doctor" ||
 		fail "no way of closing sockets named: $(cat "$T/doctor")"
+	grep -qE "^  mode +armed: processes whose verdict is not OK" "$T/doctor" ||
+		fail "no default mode of leak origins: $(cat "$T/doctor")"
+	grep -qE "^  memory +stacks [0-9]+ x [0-9]+ B, origins" "$T/doctor" || fail "no cost of leak origins"
+	"$PL" doctor --stacks --hooks "$HOOKS" 2>"$T/err" | grep -qE "^  mode +every process \(--stacks\)" ||
+		fail "doctor --stacks: $(cat "$T/err")"
 }
 
 # shellcheck source=tests/integration/reliability.sh
@@ -745,6 +752,8 @@ test_doctor() {
 . "$ROOT/tests/integration/remedy.sh"
 # shellcheck source=tests/integration/budgets.sh
 . "$ROOT/tests/integration/budgets.sh"
+# shellcheck source=tests/integration/origins.sh
+. "$ROOT/tests/integration/origins.sh"
 
 # --- runner -------------------------------------------------------------------
 

@@ -11,6 +11,7 @@
 #include "views/json.h"
 #include "views/metrics.h"
 #include "model/model.h"
+#include "model/origins.h"
 #include "model/names.h"
 #include "views/report.h"
 #include "views/top.h"
@@ -906,6 +907,76 @@ static void test_held_sockets_of_one_process(void)
 	free(held);
 }
 
+/* Frames of the test's stacks: stack S has S frames, "f<S>_<i>". */
+static int fake_frames(const struct pl_owner *o, __u64 stack, struct pl_frames *out, void *ctx)
+{
+	size_t i;
+
+	(*(int *)ctx)++;
+	memset(out, 0, sizeof(*out));
+	if (o->tgid != 700 || stack > PL_MAX_FRAMES)
+		return -ENOENT;
+	for (i = 0; i < stack; i++)
+		snprintf(out->names[out->n++], PL_FRAME_LEN, "f%llu_%zu", (unsigned long long)stack, i);
+	out->depth = stack;
+	return 0;
+}
+
+static void test_origins_group_held_sockets_by_stack(void)
+{
+	struct host h = { 0 };
+	struct pl_origin_row rows[2] = {
+		{ { owner(700), 5 }, 40 }, /* opened since capture */
+		{ { owner(700), 3 }, 2 },
+	};
+	const struct pl_proc *p;
+	struct pl_report r;
+	int calls = 0, i;
+
+	for (i = 0; i < 4; i++) { /* stack 5: CLOSE_WAIT 3, ESTABLISHED 1 */
+		add_sock(&h, 700, i ? PL_TCP_CLOSE_WAIT : PL_TCP_ESTABLISHED,
+			 tuple4((__u16)(41000 + i), 0x0600000a, 8080), 90);
+		h.ledger[h.n_ledger - 1].s.stack = 5;
+	}
+	add_sock(&h, 700, PL_TCP_CLOSE_WAIT, tuple4(41010, 0x0600000a, 8080), 90);
+	h.ledger[h.n_ledger - 1].s.stack = 3;
+	add_sock(&h, 700, PL_TCP_LISTEN, tuple4(7000, 0, 0), 100); /* opened before capture */
+	add_sock(&h, 701, PL_TCP_CLOSE_WAIT, tuple4(41020, 0x0600000a, 8080), 90);
+	struct pl_model_input in = input(&h);
+
+	in.origins = rows;
+	in.n_origins = 2;
+	in.frames = fake_frames;
+	in.frames_ctx = &calls;
+	CHECK(model__build(&in, &r) == 0);
+	p = find(&r, 700);
+	CHECK(p && p->n_origins == 2);
+	if (p && p->n_origins == 2) {
+		CHECK(p->origins[0].stack == 5 && p->origins[0].held.sockets == 4);
+		CHECK(p->origins[0].held.states[PL_TCP_CLOSE_WAIT] == 3);
+		CHECK(p->origins[0].held.states[PL_TCP_ESTABLISHED] == 1);
+		CHECK(p->origins[0].opened == 40);
+		CHECK(p->origins[0].frames.n == 5 && !strcmp(p->origins[0].frames.names[4], "f5_4"));
+		CHECK(p->origins[1].stack == 3 && p->origins[1].held.sockets == 1);
+		CHECK(p->origins[1].opened == 2);
+		CHECK(p->uncaptured.sockets == 1 && p->uncaptured.states[PL_TCP_LISTEN] == 1);
+		CHECK(!p->origins_shallow && !origins__hint(p));
+	}
+	CHECK(calls == 2); /* frames only for the paths kept */
+	p = find(&r, 701);
+	CHECK(p && !p->origins && p->uncaptured.sockets == 1);
+	model__free(&r);
+
+	/* Only short stacks: the hint about frame pointers. */
+	for (i = 0; i < (int)h.n_ledger; i++)
+		if (h.ledger[i].s.stack)
+			h.ledger[i].s.stack = 2;
+	CHECK(model__build(&in, &r) == 0);
+	p = find(&r, 700);
+	CHECK(p && p->n_origins == 1 && p->origins_shallow && origins__hint(p));
+	model__free(&r);
+}
+
 int main(void)
 {
 	test_attribution_and_aggregation();
@@ -929,6 +1000,7 @@ int main(void)
 	test_identity_from_cgroup_paths();
 	test_held_sockets_of_one_process();
 	test_fd_budget_and_call_failures();
+	test_origins_group_held_sockets_by_stack();
 	printf("unit: %d passed, %d failed\n", passed, failed);
 	return failed ? 1 : 0;
 }

@@ -2,7 +2,8 @@
 # make test-valgrind: portleak (a dynamic build: valgrind cannot follow a
 # static one well) under memcheck while real workloads hold sockets. Any
 # memory error, or a definite or indirect leak, fails. Run as root. The
-# last one closes the server's CLOSE_WAIT sockets.
+# last one closes the server's CLOSE_WAIT sockets; --stacks names the
+# code paths of a leaking client (ELF symbols read with libelf).
 #
 #   tests/valgrind/run.sh PORTLEAK
 set -u
@@ -20,6 +21,18 @@ for _ in $(seq 100); do [ -s "$T/server" ] && break; sleep 0.05; done
 "$WORKLOAD" connect -p "$(cat "$T/server")" -n 20 -m close -r "$T/client" &
 PIDS+=($!)
 for _ in $(seq 100); do [ -s "$T/client" ] && break; sleep 0.05; done
+
+# A client that leaks from one code path, twice more a second, so that
+# --stacks records and names new origins while portleak runs.
+"$WORKLOAD" serve -m drop -r "$T/dropper" &
+PIDS+=($!)
+for _ in $(seq 100); do [ -s "$T/dropper" ] && break; sleep 0.05; done
+"$ROOT/build/tests/leaky" -p "$(cat "$T/dropper")" -n 2 -r "$T/leaky" &
+PIDS+=($!)
+leaky=$!
+for _ in $(seq 100); do [ -s "$T/leaky" ] && break; sleep 0.05; done
+while kill -USR1 "$leaky" 2>/dev/null; do sleep 0.5; done &
+PIDS+=($!)
 
 failed=0
 while IFS= read -r args; do
@@ -40,6 +53,8 @@ while IFS= read -r args; do
 done <<-EOF
 	snapshot -d 1
 	snapshot -d 0 --json
+	watch -i 1 -n 3 --stacks --json
+	snapshot -d 2 --stacks
 	snapshot --verify
 	doctor
 	close --pid ${PIDS[0]}

@@ -16,6 +16,7 @@ struct pl_tracker_config commands__config(const struct pl_options *o)
 		.verbose = o->verbose,
 		.own_netns = o->own_netns,
 		.host_root = o->host_root,
+		.stacks = o->stacks,
 		.leak_age_s = o->leak_age_s,
 		.idle_age_s = o->idle_age_s,
 		.stale_min = o->stale_min,

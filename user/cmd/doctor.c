@@ -124,6 +124,39 @@ static void print_walk(struct pl_tracker *t)
 	maps__free(&m);
 }
 
+static const char *stacks_mode_text(enum pl_stacks_mode m)
+{
+	switch (m) {
+	case PL_STACKS_OFF:
+		return "off (--no-stacks)";
+	case PL_STACKS_ALL:
+		return "every process (--stacks)";
+	default:
+		return "armed: processes whose verdict is not OK, from the report that finds them (the default; --stacks: every process, --no-stacks: none)";
+	}
+}
+
+/* Leak origins: how code paths are recorded here and what they cost. */
+static void print_origins(const struct pl_tracker *t)
+{
+	__u32 stacks = 0, origins = 0;
+
+	puts("\nleak origins (the code paths of connect, accept and listen)");
+	row("mode", "%s", stacks_mode_text(t->cfg.stacks));
+	row("cost, process not recorded", "one hash lookup per connect(), accept() and listen()");
+	row("cost, process recorded", "a walk of its user stack (frame pointers, up to %d frames) and two map updates per socket opened",
+	    PL_STACK_DEPTH);
+	row("caller of the syscall stub", "%s", agent__has_task_pt_regs() ? "from bpf_task_pt_regs() (5.15+)"
+							   : "from the registers below the task's kernel stack (before 5.15)");
+	agent__stack_maps(&t->agent, &stacks, &origins);
+	if (stacks && origins)
+		row("memory", "stacks %u x %zu B, origins %u x %zu B: at most %.1f MiB", stacks,
+		    sizeof(struct pl_stack), origins, sizeof(struct pl_origin_row),
+		    (stacks * (double)sizeof(struct pl_stack) +
+		     origins * (double)sizeof(struct pl_origin_row)) / (1024 * 1024));
+	row("frames named from", "the ELF symbols of the mapped files, perf maps (/tmp/perf-PID.map) for JIT code");
+}
+
 /* portleak close: which mechanisms this kernel offers, best first. */
 static void print_remedy(void)
 {
@@ -219,6 +252,7 @@ int cmd_doctor(const struct pl_options *o)
 		status = commands__fail(err, &why, "start");
 	print_hooks(&t.agent);
 	print_walk(&t);
+	print_origins(&t);
 	print_remedy();
 	print_sysctls();
 	tracker__stop(&t);

@@ -89,6 +89,14 @@ static const char usage_snapshot[] =
 "                        size of the ring buffer that carries port failures to\n"
 "                        portleak (default 256, a power of two, at least 4);\n"
 "                        failures past it are counted as lost events\n"
+"      --stacks          record the code path (user stack) of every connect(),\n"
+"                        accept() and listen() of every process, and print\n"
+"                        the paths that opened the sockets each suspicious\n"
+"                        process still holds. By default the paths are\n"
+"                        recorded only for processes whose verdict is not OK\n"
+"                        (from the refresh that finds them on: healthy\n"
+"                        processes pay nothing), and shown in JSON 'origins'\n"
+"      --no-stacks       record no code paths\n"
 "  -v, --verbose         show libbpf's messages\n"
 "  -h, --help            this text\n";
 
@@ -111,6 +119,10 @@ static const char usage_top[] =
 "the first refresh is already right for a leak older than portleak.\n"
 "The reason for the selected row is shown at the bottom.\n"
 "\n"
+"Enter shows the code paths (origins) that opened the sockets the process\n"
+"holds: recorded for every process with --stacks, by default once it is\n"
+"no longer OK; sockets opened before are '(opened before capture)'.\n"
+"\n"
 "keys: Up/Down select   Enter sockets of the process by peer and state\n"
 "      d destinations   s, <, > sort column   / filter (comm, pid or port)\n"
 "      ? advice for the selected row   p pause   h help   q quit\n"
@@ -120,7 +132,7 @@ static const char usage_top[] =
 "  -n, --iterations N    with -b: print N refreshes, then exit\n"
 "  -p, -c, --port, --cgroup, --namespace, --pod, --container, --host-root,\n"
 "  --leak-age, --idle-age, --stale-min, --hooks, --max-sockets,\n"
-"  --event-buffer, -v\n"
+"  --event-buffer, --stacks, --no-stacks, -v\n"
 "                        as for snapshot (see 'portleak help snapshot')\n";
 
 static const char usage_watch[] =
@@ -134,7 +146,7 @@ static const char usage_watch[] =
 "      --json            JSON lines\n"
 "  -p, -c, --port, --cgroup, --namespace, --pod, --container, --host-root,\n"
 "  --leak-age, --idle-age, --stale-min, --hooks, --max-sockets,\n"
-"  --event-buffer, -v\n"
+"  --event-buffer, --stacks, --no-stacks, -v\n"
 "                        as for snapshot (see 'portleak help snapshot')\n";
 
 static const char usage_serve[] =
@@ -175,15 +187,16 @@ static const char usage_serve[] =
 "      --pin-dir DIR       where --pin keeps them (default " PL_PIN_DIR_DEFAULT ");\n"
 "                          implies --pin\n"
 "      --host-root, --leak-age, --idle-age, --stale-min, --hooks,\n"
-"      --max-sockets, --event-buffer, -v\n"
+"      --max-sockets, --event-buffer, --stacks, --no-stacks, -v\n"
 "                          as for snapshot\n";
 
 static const char usage_doctor[] =
-"usage: portleak doctor [--hooks MODE] [-v]\n"
+"usage: portleak doctor [--hooks MODE] [--stacks | --no-stacks] [-v]\n"
 "\n"
 "Check BTF, BPF features and privileges; load portleak to show which hooks\n"
-"this kernel accepts and why the others were refused; print the sysctls\n"
-"that decide port exhaustion and TIME_WAIT, and the resulting ceilings.\n";
+"this kernel accepts and why the others were refused; say how leak origins\n"
+"(code paths) are recorded and what they cost; print the sysctls that\n"
+"decide port exhaustion and TIME_WAIT, and the resulting ceilings.\n";
 
 static const char usage_close[] =
 "usage: portleak close --pid PID [--peer ADDR[:PORT]] [--state STATE]\n"
@@ -321,6 +334,7 @@ enum long_only {
 	OPT_IDLE_AGE, OPT_STALE_MIN,
 	OPT_LISTEN, OPT_TOP_K, OPT_USER, OPT_CONFIG, OPT_OWN_NETNS, OPT_VERIFY, OPT_PIN,
 	OPT_PIN_DIR, OPT_EVENT_BUFFER, OPT_NAMESPACE, OPT_POD, OPT_CONTAINER, OPT_HOST_ROOT,
+	OPT_STACKS, OPT_NO_STACKS,
 	OPT_PEER, OPT_STATE, OPT_OLDER, OPT_STARTED, OPT_YES, OPT_VIA, /* close alone: keep together */
 };
 
@@ -353,6 +367,8 @@ static const struct option long_options[] = {
 	{ "verify", no_argument, NULL, OPT_VERIFY },
 	{ "pin", no_argument, NULL, OPT_PIN },
 	{ "pin-dir", required_argument, NULL, OPT_PIN_DIR },
+	{ "stacks", no_argument, NULL, OPT_STACKS },
+	{ "no-stacks", no_argument, NULL, OPT_NO_STACKS },
 	{ "peer", required_argument, NULL, OPT_PEER },
 	{ "state", required_argument, NULL, OPT_STATE },
 	{ "older", required_argument, NULL, OPT_OLDER },
@@ -427,7 +443,9 @@ static bool applies(enum pl_command cmd, int c)
 	case OPT_STALE_MIN:
 	case OPT_MAX_SOCKETS:
 	case OPT_EVENT_BUFFER:
-		return tracing || cmd == PL_CMD_SERVE;
+	case OPT_STACKS:
+	case OPT_NO_STACKS:
+		return tracing || cmd == PL_CMD_SERVE || cmd == PL_CMD_DOCTOR;
 	case 'n':
 		return cmd == PL_CMD_TOP || cmd == PL_CMD_WATCH;
 	case OPT_JSON:
@@ -615,6 +633,13 @@ static int parse_flag(int c, const char *arg, struct pl_options *o)
 	case OPT_OWN_NETNS:
 		o->own_netns = true;
 		return 0;
+	case OPT_STACKS:
+	case OPT_NO_STACKS:
+		if (o->stacks_given && o->stacks != (c == OPT_STACKS ? PL_STACKS_ALL : PL_STACKS_OFF))
+			return bad("--stacks and --no-stacks contradict each other: give one");
+		o->stacks = c == OPT_STACKS ? PL_STACKS_ALL : PL_STACKS_OFF;
+		o->stacks_given = true;
+		return 0;
 	case OPT_PIN:
 		if (!o->pin_dir)
 			o->pin_dir = PL_PIN_DIR_DEFAULT;
@@ -655,6 +680,7 @@ int options__parse(int argc, char **argv, struct pl_options *o)
 	o->hooks = PL_HOOKS_AUTO;
 	o->state = PL_TCP_CLOSE_WAIT;
 	o->older_s = -1;
+	o->stacks = PL_STACKS_ARMED;
 	if (argc < 2)
 		return bad("no command given");
 	if ((err = parse_command(argv[1], &o->cmd)))

@@ -45,6 +45,8 @@ struct pl_options {
 	unsigned long stale_min; /* --stale-min */
 	bool own_netns;      /* walk only portleak's network namespace */
 	const char *host_root; /* --host-root: the runtimes' files are below it */
+	enum pl_stacks_mode stacks; /* --stacks, --no-stacks; armed by default */
+	bool stacks_given;
 	bool verbose;
 	/* serve */
 	const char *listen;  /* ADDR:PORT */

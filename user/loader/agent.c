@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <bpf/bpf.h>
+#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
 #include "loader/agent.h"
@@ -44,6 +45,7 @@ static int try_plan(struct pl_agent *a, const struct pl_agent_config *cfg,
 		err = -errno;
 		goto fail;
 	}
+	a->skel->rodata->pl_stacks_mode = cfg->walk_only ? PL_STACKS_OFF : cfg->stacks;
 	err = hooks__select(a->skel->obj, cfg->walk_only ? NULL : plan);
 	if (!err)
 		err = size_maps(a->skel, cfg);
@@ -123,6 +125,31 @@ __u64 agent__missed_runs(const struct pl_agent *a)
 	for (i = 0; i < n; i++)
 		missed += progs[i].missed;
 	return missed;
+}
+
+bool agent__has_task_pt_regs(void)
+{
+	struct btf *btf = btf__load_vmlinux_btf();
+	const struct btf_enum *v;
+	const struct btf_type *t;
+	bool found = false;
+	int id;
+	__u16 i;
+
+	if (!btf)
+		return false;
+	id = btf__find_by_name_kind(btf, "bpf_func_id", BTF_KIND_ENUM);
+	t = id > 0 ? btf__type_by_id(btf, id) : NULL;
+	for (i = 0, v = t ? btf_enum(t) : NULL; v && i < btf_vlen(t) && !found; i++)
+		found = !strcmp(btf__name_by_offset(btf, v[i].name_off), "BPF_FUNC_task_pt_regs");
+	btf__free(btf);
+	return found;
+}
+
+void agent__stack_maps(const struct pl_agent *a, __u32 *stacks, __u32 *origins)
+{
+	*stacks = a->skel ? bpf_map__max_entries(a->skel->maps.stacks) : 0;
+	*origins = a->skel ? bpf_map__max_entries(a->skel->maps.origins) : 0;
 }
 
 void agent__stop(struct pl_agent *a)

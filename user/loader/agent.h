@@ -18,6 +18,7 @@ struct pl_agent_config {
 	bool verbose; /* libbpf's own log on stderr */
 	bool walk_only; /* load the iterators only: a report of what exists now */
 	const char *pin_dir; /* keep the counting maps there (user/pin.h) */
+	__u32 stacks;        /* enum pl_stacks_mode: whose origins are captured */
 };
 
 /* Why a hook plan was not taken. */
@@ -41,6 +42,11 @@ int agent__start(struct pl_agent *a, const struct pl_agent_config *cfg);
 size_t agent__prog_stats(const struct pl_agent *a, struct pl_prog_stat *out);
 /* The sum of their missed runs. */
 __u64 agent__missed_runs(const struct pl_agent *a);
+/* Does this kernel have bpf_task_pt_regs() (5.15+), which the origins'
+ * capture uses to find the caller of a system call stub? From its BTF. */
+bool agent__has_task_pt_regs(void);
+/* The sizes of the stacks and origins maps; 0 when not loaded. */
+void agent__stack_maps(const struct pl_agent *a, __u32 *stacks, __u32 *origins);
 void agent__stop(struct pl_agent *a);
 
 #endif

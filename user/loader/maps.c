@@ -59,6 +59,33 @@ static int read_hash(const struct bpf_map *map, struct row_layout l,
 	return err;
 }
 
+/* Only the keys of a hash map. */
+static int read_keys(const struct bpf_map *map, size_t key_size, void **rows, size_t *n)
+{
+	size_t cap = 0, max = bpf_map__max_entries(map);
+	char *out = NULL, *grown;
+	int fd = bpf_map__fd(map);
+
+	*n = 0;
+	*rows = NULL;
+	while (*n < max) {
+		if (*n == cap) {
+			cap = cap ? cap * 2 : 64;
+			if (!(grown = realloc(out, cap * key_size))) {
+				free(out);
+				return -ENOMEM;
+			}
+			out = grown;
+		}
+		if (bpf_map_get_next_key(fd, *n ? out + (*n - 1) * key_size : NULL,
+					 out + *n * key_size))
+			break;
+		(*n)++;
+	}
+	*rows = out;
+	return 0;
+}
+
 static int read_counters(const struct bpf_map *map, __u64 *sums)
 {
 	int ncpu = libbpf_num_possible_cpus(), fd = bpf_map__fd(map);
@@ -82,12 +109,20 @@ static int read_counters(const struct bpf_map *map, __u64 *sums)
 	return 0;
 }
 
+/* Only the keys of the stacks map: their frames are read when shown. */
+struct stack_key_row {
+	__u64 key;
+};
+
 int maps__read(struct portleak_bpf *skel, struct pl_maps *m)
 {
 	int err;
 
 	memset(m, 0, sizeof(*m));
-	err = read_hash(skel->maps.ledger, ROW_LAYOUT(struct pl_ledger_row, sk, s),
+	/* First: a stack listed here has its socket in the maps read after. */
+	err = read_keys(skel->maps.stacks, sizeof(__u64), (void **)&m->stacks, &m->n_stacks);
+	if (!err)
+		err = read_hash(skel->maps.ledger, ROW_LAYOUT(struct pl_ledger_row, sk, s),
 			(void **)&m->ledger, &m->n_ledger);
 	if (!err)
 		err = read_hash(skel->maps.timewait,
@@ -104,6 +139,9 @@ int maps__read(struct portleak_bpf *skel, struct pl_maps *m)
 				ROW_LAYOUT(struct pl_dest_fail_row, key, count),
 				(void **)&m->dest_fails, &m->n_dest_fails);
 	if (!err)
+		err = read_hash(skel->maps.origins, ROW_LAYOUT(struct pl_origin_row, key, opened),
+				(void **)&m->origins, &m->n_origins);
+	if (!err)
 		err = read_counters(skel->maps.counters, m->counters);
 	if (err)
 		maps__free(m);
@@ -117,8 +155,29 @@ void maps__free(struct pl_maps *m)
 	free(m->owners);
 	free(m->fails);
 	free(m->dest_fails);
+	free(m->origins);
+	free(m->stacks);
 	memset(m, 0, sizeof(*m));
 }
+
+int maps__stack(struct portleak_bpf *skel, __u64 stack, struct pl_stack *out)
+{
+	return bpf_map_lookup_elem(bpf_map__fd(skel->maps.stacks), &stack, out) ? -ENOENT : 0;
+}
+
+void maps__arm(struct portleak_bpf *skel, __u32 tgid)
+{
+	int fd = bpf_map__fd(skel->maps.armed);
+	__u32 word = tgid / 64;
+	__u64 bits;
+
+	/* Only userspace writes the words, one report at a time. */
+	if (word < PL_ARMED_WORDS && bpf_map_lookup_elem(fd, &word, &bits) == 0) {
+		bits |= 1ull << (tgid % 64);
+		bpf_map_update_elem(fd, &word, &bits, BPF_ANY);
+	}
+}
+
 
 /* --- garbage collection ---------------------------------------------------- */
 
@@ -198,6 +257,76 @@ static __u32 *referenced_tgids(const struct pl_maps *m, size_t *n)
 	return t;
 }
 
+/* Sorted stacks that a socket or a live process's origin refers to;
+ * origins of exited processes are deleted on the way. */
+static __u64 *used_stacks(struct portleak_bpf *skel, const struct pl_maps *m, size_t *n)
+{
+	__u64 *used = calloc(m->n_ledger + m->n_timewait + m->n_origins + 1, sizeof(*used));
+	int origins = bpf_map__fd(skel->maps.origins);
+	__u32 dead = 0, alive = 0;
+	size_t i;
+
+	*n = 0;
+	if (!used)
+		return NULL;
+	for (i = 0; i < m->n_ledger; i++)
+		used[(*n)++] = m->ledger[i].s.stack;
+	for (i = 0; i < m->n_timewait; i++)
+		used[(*n)++] = m->timewait[i].v.stack;
+	for (i = 0; i < m->n_origins; i++) {
+		const struct pl_origin_key *k = &m->origins[i].key;
+
+		/* Rows of one process tend to follow each other. */
+		if (k->owner.tgid != alive && (k->owner.tgid == dead || !process_alive(k->owner.tgid))) {
+			dead = k->owner.tgid;
+			bpf_map_delete_elem(origins, k);
+			continue;
+		}
+		alive = k->owner.tgid;
+		used[(*n)++] = k->stack;
+	}
+	qsort(used, *n, sizeof(*used), cmp_sk);
+	return used;
+}
+
+/* Clear the bits of armed processes that have exited: all words in one
+ * batch (one system call, 512 KiB), the few set bits checked in /proc. */
+static void gc_armed(struct portleak_bpf *skel)
+{
+	int fd = bpf_map__fd(skel->maps.armed);
+	__u64 *words = calloc(PL_ARMED_WORDS, sizeof(*words)), bits;
+	__u32 *keys = calloc(PL_ARMED_WORDS, sizeof(*keys)), count = PL_ARMED_WORDS, out, i, bit;
+
+	if (!words || !keys ||
+	    (bpf_map_lookup_batch(fd, NULL, &out, keys, words, &count, NULL) && errno != ENOENT))
+		count = 0;
+	for (i = 0; i < count; i++) {
+		if (!(bits = words[i]))
+			continue;
+		for (bit = 0; bit < 64; bit++)
+			if ((bits >> bit & 1) && !process_alive(keys[i] * 64 + bit))
+				bits &= ~(1ull << bit);
+		if (bits != words[i])
+			bpf_map_update_elem(fd, &keys[i], &bits, BPF_ANY);
+	}
+	free(words);
+	free(keys);
+}
+
+/* Stacks nothing refers to, origins and armed bits of exited processes. */
+static void gc_origins(struct portleak_bpf *skel, const struct pl_maps *m)
+{
+	int stacks = bpf_map__fd(skel->maps.stacks);
+	size_t i, n_used;
+	__u64 *used = used_stacks(skel, m, &n_used);
+
+	for (i = 0; used && i < m->n_stacks; i++)
+		if (!bsearch(&m->stacks[i], used, n_used, sizeof(*used), cmp_sk))
+			bpf_map_delete_elem(stacks, &m->stacks[i]);
+	free(used);
+	gc_armed(skel);
+}
+
 void maps__gc(struct portleak_bpf *skel, const struct pl_maps *m,
 	      const struct pl_tcp_walk *live, __u64 now_ns)
 {
@@ -237,6 +366,7 @@ void maps__gc(struct portleak_bpf *skel, const struct pl_maps *m,
 			bpf_map_delete_elem(owners, o);
 	}
 	free(refs);
+	gc_origins(skel, m);
 	for (i = 0; i < m->n_fails; i++) {
 		const struct pl_fail_row *r = &m->fails[i];
 

@@ -18,17 +18,25 @@ struct pl_maps {
 	size_t n_fails;
 	struct pl_dest_fail_row *dest_fails;
 	size_t n_dest_fails;
+	struct pl_origin_row *origins;
+	size_t n_origins;
+	__u64 *stacks; /* keys of the stacks map, listed before the other maps */
+	size_t n_stacks;
 	__u64 counters[PL_NR_COUNTERS]; /* summed over CPUs */
 };
 
 int maps__read(struct portleak_bpf *skel, struct pl_maps *out);
 /* Delete what no longer exists, as shown by @live (a walk taken after @m was
  * read): ledger entries of vanished sockets, TIME_WAIT owners of expired
- * timewait sockets, counters and failure counts of exited processes
- * nothing refers to. */
+ * timewait sockets, counters, failure counts, origins and armed entries of
+ * exited processes nothing refers to, stacks nothing refers to. */
 struct pl_tcp_walk;
 void maps__gc(struct portleak_bpf *skel, const struct pl_maps *m,
 	      const struct pl_tcp_walk *live, __u64 now_ns);
 void maps__free(struct pl_maps *m);
+/* The stack with hash @stack: 0, or -ENOENT. */
+int maps__stack(struct portleak_bpf *skel, __u64 stack, struct pl_stack *out);
+/* Capture the origins of process @tgid's new sockets (armed mode). */
+void maps__arm(struct portleak_bpf *skel, __u32 tgid);
 
 #endif

@@ -171,8 +171,8 @@ int pin__check(const char *dir, __u32 *ledger_size, struct pl_why *why)
 
 int pin__use(struct portleak_bpf *skel, const char *dir)
 {
-	struct bpf_map *maps[] = { skel->maps.ledger, skel->maps.owners, skel->maps.timewait,
-				   skel->maps.counters };
+	struct bpf_map *maps[] = { skel->maps.ledger,  skel->maps.owners, skel->maps.timewait,
+				   skel->maps.counters, skel->maps.stacks, skel->maps.origins };
 	char path[PATH_MAX];
 	size_t i;
 	int err = 0;

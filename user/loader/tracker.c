@@ -8,6 +8,7 @@
 #include "host/cgroups.h"
 #include "host/process.h"
 #include "host/runtimes.h"
+#include "host/symbols.h"
 #include "host/sysinfo.h"
 #include "loader/pin.h"
 #include "loader/tracker.h"
@@ -39,7 +40,39 @@ static int fd_budget(__u32 pid, __s64 *in_use, __s64 *limit, void *ctx)
 	return process__fd_budget((pid_t)pid, in_use, limit);
 }
 
-static struct pl_model_input model_input(const struct pl_tracker *t,
+/* The frames of a stack, newest first: the system call stub, the function
+ * that called it (when the frame-pointer chain skips it), then the chain.
+ * Addresses in no executable mapping (the chain's last, bogus link) are
+ * left out; depth counts the chain's frames that were code. */
+static int stack_frames(const struct pl_owner *owner, __u64 stack, struct pl_frames *out,
+			void *tracker)
+{
+	struct pl_tracker *t = tracker;
+	char name[PL_FRAME_LEN];
+	struct pl_stack s;
+	__u32 i, nr;
+
+	memset(out, 0, sizeof(*out));
+	if (!t->agent.skel || maps__stack(t->agent.skel, stack, &s))
+		return -ENOENT;
+	nr = s.nr < PL_STACK_DEPTH ? s.nr : PL_STACK_DEPTH;
+	for (i = 0; i < nr; i++) {
+		if (s.ips[i] && symbols__name(t->symbols, owner->tgid, owner->start_ns, s.ips[i],
+					      name, sizeof(name)) == 0) {
+			out->depth++;
+			if (out->n < PL_MAX_FRAMES)
+				memcpy(out->names[out->n++], name, sizeof(name));
+		}
+		if (i || !s.caller || (nr > 1 && s.ips[1] == s.caller) || out->n == PL_MAX_FRAMES)
+			continue;
+		if (symbols__name(t->symbols, owner->tgid, owner->start_ns, s.caller, name,
+				  sizeof(name)) == 0)
+			memcpy(out->names[out->n++], name, sizeof(name));
+	}
+	return 0;
+}
+
+static struct pl_model_input model_input(struct pl_tracker *t,
 					 const struct pl_tcp_walk *w,
 					 const struct pl_maps *m, __u64 now_ns)
 {
@@ -67,6 +100,9 @@ static struct pl_model_input model_input(const struct pl_tracker *t,
 		.identity = identify,
 		.identity_ctx = t->runtimes,
 		.fd_budget = fd_budget,
+		.origins = m->origins, .n_origins = m->n_origins,
+		.frames = t->symbols ? stack_frames : NULL,
+		.frames_ctx = t,
 		.history = &t->history,
 	};
 
@@ -129,6 +165,19 @@ int tracker__held(struct pl_tracker *t, __u32 pid, __u64 start_ns, __u64 slack_n
 	return err;
 }
 
+/* Armed mode: the processes that look wrong get their new sockets'
+ * origins captured from now on. */
+static void arm_suspects(struct pl_tracker *t, const struct pl_report *r)
+{
+	size_t i;
+
+	if (t->cfg.stacks != PL_STACKS_ARMED || !t->agent.plan)
+		return;
+	for (i = 0; i < r->n_procs; i++)
+		if (!r->procs[i].unknown && r->procs[i].verdict > PL_VERDICT_INCOMPLETE)
+			maps__arm(t->agent.skel, r->procs[i].pid);
+}
+
 int tracker__report(struct pl_tracker *t, struct pl_report *out)
 {
 	bool walk_fds = sysinfo__now_ns() - t->walked_ns >= t->walk_every_ns;
@@ -145,6 +194,8 @@ int tracker__report(struct pl_tracker *t, struct pl_report *out)
 		err = model__build(&in, out);
 		if (!err && (err = model__remember(out, &t->history, now)))
 			model__free(out);
+		if (!err)
+			arm_suspects(t, out);
 		if (!err)
 			maps__gc(t->agent.skel, &m, &w, now);
 		if (now > FAILURES_KEPT_NS)
@@ -196,6 +247,7 @@ static int start_agent(struct pl_tracker *t, bool walk_only, struct pl_why *why)
 		.events_bytes = c->events_bytes,
 		.verbose = c->verbose,
 		.walk_only = walk_only,
+		.stacks = c->stacks,
 	};
 	const char *missing = sysinfo__missing_caps();
 	int err;
@@ -249,7 +301,8 @@ int tracker__start(struct pl_tracker *t, const struct pl_tracker_config *cfg, bo
 	t->hz = measure_hz();
 	t->cgroups = cgroups__new();
 	t->runtimes = runtimes__new(cfg->host_root);
-	if (!t->cgroups || !t->runtimes)
+	t->symbols = symbols__new();
+	if (!t->cgroups || !t->runtimes || !t->symbols)
 		return -ENOMEM;
 	t->started_ns = sysinfo__now_ns();
 	t->walk_every_ns = WALK_EVERY_NS;
@@ -324,6 +377,8 @@ void tracker__stop(struct pl_tracker *t)
 	history__free(&t->history);
 	cgroups__free(t->cgroups);
 	runtimes__free(t->runtimes);
+	symbols__free(t->symbols);
 	t->cgroups = NULL;
 	t->runtimes = NULL;
+	t->symbols = NULL;
 }

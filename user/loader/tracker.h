@@ -15,6 +15,7 @@
 
 struct pl_cgroups;
 struct pl_runtimes;
+struct pl_symbols;
 
 /* What a session is asked to do, from the command line. */
 struct pl_tracker_config {
@@ -25,6 +26,7 @@ struct pl_tracker_config {
 	bool verbose;        /* libbpf's own log on stderr */
 	bool own_netns;      /* walk only portleak's network namespace */
 	const char *host_root; /* where the container runtimes' files are; NULL: / */
+	enum pl_stacks_mode stacks; /* whose leak origins are captured */
 	double leak_age_s;
 	double idle_age_s;
 	__u64 stale_min;
@@ -37,6 +39,7 @@ struct pl_tracker {
 	struct pl_history history;
 	struct pl_cgroups *cgroups;
 	struct pl_runtimes *runtimes;
+	struct pl_symbols *symbols; /* names of the origins' frames */
 	__u64 started_ns;
 	__u64 walked_ns;     /* last fd walk (owners of sockets) */
 	__u64 walk_every_ns; /* a report walks the fds when the last walk is older */

@@ -16,6 +16,8 @@ static const struct pl_loss_kind kinds[] = {
 				  "bind(), connect() or accept() calls not followed: the map of calls in flight was full." },
 	[PL_CNT_FAILS_FULL] = { "failures_full", "failures full", "portleak_failures_full_total",
 				"Failed connect() or accept() calls not counted: the failure maps were full." },
+	[PL_CNT_STACKS_FULL] = { "stacks_full", "stacks full", "portleak_stacks_full_total",
+				 "Socket origins (code paths) not kept: the stacks or origins map was full." },
 	[PL_LOSS_MISSED_RUNS] = { "missed_runs", "missed runs", "portleak_bpf_missed_runs_total",
 				  "Runs of portleak's BPF programs the kernel skipped (another BPF program was running on that CPU): their transitions are lost." },
 };

@@ -8,6 +8,7 @@
 #include "model/calls.h"
 #include "model/model.h"
 #include "model/names.h"
+#include "model/origins.h"
 #include "model/verdict.h"
 
 #define NS_PER_S 1e9
@@ -662,37 +663,65 @@ static int add_failing_procs(const struct pl_model_input *in, const struct index
 	return 0;
 }
 
+/* The code path that opened the socket (0: not captured); sockets still
+ * in an accept queue were opened by no code of their owner yet. */
+static bool socket_origin(const struct attrib *a, struct pl_socket_origin *o)
+{
+	if (a->pending_accept || a->unknown)
+		return false;
+	o->stack = a->entry ? a->entry->stack : a->tw ? a->tw->stack : 0;
+	o->state = a->rec->state;
+	return true;
+}
+
+/* One process's row from its run of sockets; @socks is room for them. */
+static int add_proc(const struct pl_model_input *in, const struct pl_origin_row **sorted,
+		    struct attrib *run, size_t n, struct pl_socket_origin *socks,
+		    struct pl_report *out)
+{
+	struct pl_proc *p = NULL;
+	size_t j, n_socks = 0;
+
+	for (j = 0; j < n; j++) {
+		if (!run[j].selected)
+			continue;
+		if (!p)
+			p = proc_new(in, out, &run[j].owner, run[j].comm, run[j].cgroup_id);
+		proc_add_socket(in, p, &run[j]);
+		run[j].proc = out->n_procs;
+		n_socks += socket_origin(&run[j], &socks[n_socks]);
+	}
+	if (!p)
+		return 0;
+	close_wait_peer(p, run, n);
+	stale_peer(p);
+	qsort(p->groups, p->n_groups, sizeof(*p->groups), cmp_group);
+	return origins__fill(in, sorted, p, socks, n_socks);
+}
+
 static int build_procs(const struct pl_model_input *in, const struct index *ix,
 		       struct attrib *attribs, size_t n, struct pl_report *out)
 {
 	size_t cap = in->n_failures + in->n_fails + 1, i = 0, j;
+	const struct pl_origin_row **sorted = origins__sorted(in);
+	struct pl_socket_origin *socks = calloc(n + 1, sizeof(*socks));
+	int err = 0;
 
 	qsort(attribs, n, sizeof(*attribs), cmp_attrib);
 	for (j = 0; j < n; j++) /* an upper bound of the rows: distinct owners */
 		cap += j == 0 || cmp_owner(&attribs[j].owner, &attribs[j - 1].owner);
 	out->procs = calloc(cap, sizeof(*out->procs));
-	if (!out->procs)
-		return -ENOMEM;
-	while (i < n) {
-		struct pl_proc *p = NULL;
-
-		for (j = i; j < n && cmp_owner(&attribs[j].owner, &attribs[i].owner) == 0; j++) {
-			if (!attribs[j].selected)
-				continue;
-			if (!p)
-				p = proc_new(in, out, &attribs[j].owner, attribs[j].comm,
-					     attribs[j].cgroup_id);
-			proc_add_socket(in, p, &attribs[j]);
-			attribs[j].proc = out->n_procs;
-		}
-		if (p) {
-			close_wait_peer(p, &attribs[i], j - i);
-			stale_peer(p);
-			qsort(p->groups, p->n_groups, sizeof(*p->groups), cmp_group);
-		}
+	if (!out->procs || !sorted || !socks)
+		err = -ENOMEM;
+	while (!err && i < n) {
+		for (j = i; j < n && cmp_owner(&attribs[j].owner, &attribs[i].owner) == 0; j++)
+			;
+		err = add_proc(in, sorted, &attribs[i], j - i, socks, out);
 		i = j;
 	}
-	return add_failing_procs(in, ix, out, cap);
+	free(sorted);
+	free(socks);
+	return err ? err : add_failing_procs(in, ix, out, cap);
 }
 
 /* --- destinations --------------------------------------------------------- */
@@ -1005,6 +1034,10 @@ int model__held(const struct pl_model_input *in, const struct pl_owner *owner,
 
 void model__free(struct pl_report *report)
 {
+	size_t i;
+
+	for (i = 0; report->procs && i < report->n_procs; i++)
+		origins__free(&report->procs[i]);
 	free(report->procs);
 	free(report->dests);
 	free(report->dest_failures);

@@ -11,6 +11,7 @@
 #include <linux/types.h>
 
 #include "failures.h"
+#include "stacks.h"
 #include "model/clocks.h"
 #include "model/history.h"
 #include "model/identity.h"
@@ -22,6 +23,10 @@
 #define PL_REASON_LEN 200
 #define PL_MAX_GROUPS 16 /* (peer, state) groups kept per process */
 #define PL_MAX_CALL_FAILURES 8 /* (call, errno, peer) rows kept per process */
+#define PL_MAX_ORIGINS 6  /* code paths kept per process, most sockets first */
+#define PL_MAX_FRAMES 16  /* frames shown per code path */
+#define PL_FRAME_LEN 160
+#define PL_SHALLOW_FRAMES 2 /* a stack this short: no frame pointers */
 #define PL_FD_FULL 0.9  /* of the open-files limit: a LEAK verdict */
 #define PL_FD_WARN 0.8  /* of the open-files limit: top's FD% shows a bar */
 
@@ -62,6 +67,19 @@ struct pl_dest_fail_row {
 	__u64 count;
 };
 
+/* Sockets opened per (process, stack), as counted by the kernel. */
+struct pl_origin_row {
+	struct pl_origin_key key;
+	__u64 opened;
+};
+
+/* A stack's frames, named for one process (newest first). */
+struct pl_frames {
+	size_t n;
+	size_t depth; /* frames the kernel's frame-pointer walk gave */
+	char names[PL_MAX_FRAMES][PL_FRAME_LEN];
+};
+
 /* A network namespace that was walked, with its ephemeral port range. */
 struct pl_netns {
 	__u32 inum;
@@ -83,6 +101,10 @@ typedef const char *(*pl_cgroup_path_fn)(__u64 cgroup_id, void *ctx);
 /* The fds process @pid has open and its soft RLIMIT_NOFILE: 0, or negative
  * when it cannot be read (the process is gone). */
 typedef int (*pl_fd_budget_fn)(__u32 pid, __s64 *in_use, __s64 *limit, void *ctx);
+/* The frames of stack @stack (stacks.h) as process @owner maps them:
+ * 0, or negative when the stack is not known. */
+typedef int (*pl_frames_fn)(const struct pl_owner *owner, __u64 stack, struct pl_frames *out,
+			    void *ctx);
 /* Who runs in cgroup @path: container, pod, unit (model/identity.h). */
 typedef void (*pl_identity_fn)(const char *path, struct pl_identity *out, void *ctx);
 
@@ -103,6 +125,8 @@ struct pl_model_input {
 	size_t n_fails;
 	const struct pl_dest_fail_row *dest_fails;
 	size_t n_dest_fails;
+	const struct pl_origin_row *origins; /* sockets opened per (process, stack) */
+	size_t n_origins;
 	__u64 lost[PL_NR_COUNTERS];
 	__u64 failures_dropped; /* events read but not kept by userspace */
 	__u64 missed_runs;      /* BPF runs the kernel skipped (recursion) */
@@ -120,6 +144,8 @@ struct pl_model_input {
 	void *identity_ctx;
 	pl_fd_budget_fn fd_budget; /* NULL: fds unknown */
 	void *fd_budget_ctx;
+	pl_frames_fn frames; /* NULL: origins without frames */
+	void *frames_ctx;
 	const struct pl_history *history; /* earlier reports; may be NULL */
 };
 
@@ -154,6 +180,20 @@ struct pl_call_failure {
 	__s32 err;               /* positive errno */
 	struct pl_endpoint peer; /* connect: the destination; accept: none (family 0) */
 	__u64 count;
+};
+
+/* A process's sockets of one origin, per state. */
+struct pl_origin_counts {
+	__u64 sockets;
+	__u64 states[PL_TCP_NR_STATES];
+};
+
+/* One code path that opened sockets the process still has. */
+struct pl_code_origin {
+	__u64 stack; /* stacks.h */
+	struct pl_origin_counts held;
+	__u64 opened; /* sockets it opened since capture began */
+	struct pl_frames frames;
 };
 
 struct pl_proc {
@@ -199,6 +239,10 @@ struct pl_proc {
 	__s64 fd_in_use, fd_limit; /* open fds, soft RLIMIT_NOFILE; -1: unknown */
 	double fd_per_min;          /* growth of fd_in_use; 0 if not known */
 	double fd_seconds_to_limit; /* at that growth; -1: not growing */
+	struct pl_code_origin *origins; /* NULL when none was captured; most sockets first */
+	size_t n_origins;
+	struct pl_origin_counts uncaptured; /* opened before capture */
+	bool origins_shallow; /* every stack stops after PL_SHALLOW_FRAMES */
 	enum pl_verdict verdict;
 	char reasons[PL_MAX_REASONS][PL_REASON_LEN];
 	size_t n_reasons;

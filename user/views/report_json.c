@@ -4,6 +4,7 @@
 #include "views/json.h"
 #include "model/calls.h"
 #include "model/names.h"
+#include "model/origins.h"
 #include "views/report.h"
 
 static void json_states(struct pl_json *j, const char *key, const __u64 *states)
@@ -92,6 +93,43 @@ static void json_count(struct pl_json *j, const char *key, __s64 v)
 		json__null(j, key);
 }
 
+static void json_origin(struct pl_json *j, const struct pl_origin_counts *held,
+			const struct pl_code_origin *o)
+{
+	size_t i;
+
+	json__object_begin(j, NULL);
+	json__uint(j, "sockets", held->sockets);
+	json_states(j, "states", held->states);
+	json__bool(j, "captured", o != NULL);
+	if (o)
+		json__uint(j, "opened", o->opened);
+	json__array_begin(j, "frames");
+	for (i = 0; o && i < o->frames.n; i++)
+		json__string(j, NULL, o->frames.names[i]);
+	json__array_end(j);
+	json__object_end(j);
+}
+
+/* The code paths of the sockets it holds, most first; then those opened
+ * before capture, with no frames. */
+static void json_origins(struct pl_json *j, const struct pl_proc *p)
+{
+	const char *hint = origins__hint(p);
+	size_t i;
+
+	json__array_begin(j, "origins");
+	for (i = 0; i < p->n_origins; i++)
+		json_origin(j, &p->origins[i].held, &p->origins[i]);
+	if (p->uncaptured.sockets)
+		json_origin(j, &p->uncaptured, NULL);
+	json__array_end(j);
+	if (hint)
+		json__string(j, "origins_hint", hint);
+	else
+		json__null(j, "origins_hint");
+}
+
 static void json_proc(struct pl_json *j, const struct pl_proc *p)
 {
 	size_t i;
@@ -132,6 +170,7 @@ static void json_proc(struct pl_json *j, const struct pl_proc *p)
 	json_count(j, "fd_in_use", p->fd_in_use);
 	json_count(j, "fd_limit", p->fd_limit);
 	json_seconds(j, "fd_seconds_to_limit", p->fd_seconds_to_limit);
+	json_origins(j, p);
 	json__string(j, "verdict", model__verdict_name(p->verdict));
 	json__array_begin(j, "reasons");
 	for (i = 0; i < p->n_reasons; i++)

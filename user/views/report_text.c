@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "model/names.h"
+#include "model/origins.h"
 #include "views/report.h"
 
 #define MAX_DEST_ROWS 20
@@ -28,6 +29,41 @@ static void text_header(FILE *out, const struct pl_report *r,
 			fprintf(out, " %s %llu", model__state_name(s),
 				(unsigned long long)r->totals[s]);
 	fputs("\n\n", out);
+}
+
+#define TEXT_ORIGINS 3 /* code paths shown per suspicious process */
+
+static void text_origin(FILE *out, const struct pl_origin_counts *held,
+			const struct pl_code_origin *o)
+{
+	char title[256], frame[4 * PL_FRAME_LEN + 1];
+	size_t i;
+
+	origins__title(held, o, title, sizeof(title));
+	fprintf(out, "%9s%s\n", "", title);
+	for (i = 0; o && i < o->frames.n; i++) {
+		names__printable(o->frames.names[i], strlen(o->frames.names[i]), frame, sizeof(frame));
+		fprintf(out, "%11s%s\n", "", frame);
+	}
+	if (o && !o->frames.n)
+		fprintf(out, "%11s(stack no longer known)\n", "");
+}
+
+/* Where a suspicious process's sockets come from, when it was recorded. */
+static void text_origins(FILE *out, const struct pl_proc *p)
+{
+	const char *hint = origins__hint(p);
+	size_t i;
+
+	if (p->verdict <= PL_VERDICT_INCOMPLETE || !p->n_origins)
+		return;
+	fprintf(out, "%7s origins:\n", "");
+	for (i = 0; i < p->n_origins && i < TEXT_ORIGINS; i++)
+		text_origin(out, &p->origins[i].held, &p->origins[i]);
+	if (p->uncaptured.sockets)
+		text_origin(out, &p->uncaptured, NULL);
+	if (hint)
+		fprintf(out, "%9shint: %s\n", "", hint);
 }
 
 static void text_proc(FILE *out, const struct pl_proc *p)
@@ -56,6 +92,7 @@ static void text_proc(FILE *out, const struct pl_proc *p)
 		fds, model__verdict_name(p->verdict), p->unknown ? "" : printable);
 	for (i = 0; i < p->n_reasons; i++)
 		fprintf(out, "%7s %s\n", "", p->reasons[i]);
+	text_origins(out, p);
 }
 
 static void text_dest(FILE *out, const struct pl_dest *d)

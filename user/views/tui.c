@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "model/names.h"
+#include "model/origins.h"
 #include "views/top.h"
 
 #define KEY_WAIT_MS 100
@@ -229,6 +230,65 @@ static void draw_dests(struct pl_tui *u, int y)
 		put_line(y, "(no local ports in use toward any destination)", A_DIM);
 }
 
+/* Write @text from row *y on, wrapped at the screen width. */
+static void put_wrapped(int *y, const char *text, attr_t attr)
+{
+	size_t len = strlen(text), width = COLS > 10 ? (size_t)COLS - 1 : 10, cut;
+	char line[PL_LINE_LEN];
+
+	while (len && *y < LINES - 1) {
+		cut = len;
+		if (cut > width) {
+			cut = width;
+			while (cut > width / 2 && text[cut] != ' ')
+				cut--;
+		}
+		snprintf(line, sizeof(line), "%.*s", (int)cut, text);
+		put_line((*y)++, line, attr);
+		text += cut;
+		len -= cut;
+		while (*text == ' ' && len) {
+			text++;
+			len--;
+		}
+	}
+}
+
+static void draw_origin(int *y, const struct pl_origin_counts *held,
+			const struct pl_code_origin *o)
+{
+	char line[PL_LINE_LEN], frame[4 * PL_FRAME_LEN + 1];
+	size_t i;
+
+	origins__title(held, o, line, sizeof(line));
+	put_line((*y)++, line, A_BOLD);
+	for (i = 0; o && i < o->frames.n && *y < LINES - 1; i++) {
+		names__printable(o->frames.names[i], strlen(o->frames.names[i]), frame, sizeof(frame));
+		snprintf(line, sizeof(line), "    %.400s", frame);
+		put_line((*y)++, line, A_NORMAL);
+	}
+}
+
+/* The code paths that opened the sockets it holds, most first. */
+static void draw_origins(const struct pl_proc *p, int y)
+{
+	const char *hint = origins__hint(p);
+	size_t i;
+
+	if ((!p->n_origins && !p->uncaptured.sockets) || y >= LINES - 3)
+		return;
+	y++;
+	put_line(y++, "ORIGINS: the code paths that opened its sockets", A_REVERSE);
+	for (i = 0; i < p->n_origins && y < LINES - 1; i++)
+		draw_origin(&y, &p->origins[i].held, &p->origins[i]);
+	if (p->uncaptured.sockets && y < LINES - 1)
+		draw_origin(&y, &p->uncaptured, NULL);
+	if (!p->n_origins && y < LINES - 1)
+		put_line(y++, "  (stacks are recorded once a process is no longer OK, for every process with --stacks)", A_DIM);
+	if (hint && y < LINES - 1)
+		put_wrapped(&y, hint, A_DIM);
+}
+
 static void draw_detail(struct pl_tui *u, int y)
 {
 	const struct pl_proc *p = u->sel < u->n_rows ? &u->rows[u->sel] : NULL;
@@ -255,38 +315,15 @@ static void draw_detail(struct pl_tui *u, int y)
 		top__group_line(&p->groups[i], line, sizeof(line));
 		put_line(y++, line, A_NORMAL);
 	}
-	if (!p->n_call_failures || y >= LINES - 3)
-		return;
-	y++;
-	put_line(y++, top__call_failure_columns(), A_REVERSE);
-	for (i = 0; i < p->n_call_failures && y < LINES - 1; i++) {
-		top__call_failure_line(&p->call_failures[i], line, sizeof(line));
-		put_line(y++, line, A_NORMAL);
-	}
-}
-
-/* Write @text from row *y on, wrapped at the screen width. */
-static void put_wrapped(int *y, const char *text, attr_t attr)
-{
-	size_t len = strlen(text), width = COLS > 10 ? (size_t)COLS - 1 : 10, cut;
-	char line[PL_LINE_LEN];
-
-	while (len && *y < LINES - 1) {
-		cut = len;
-		if (cut > width) {
-			cut = width;
-			while (cut > width / 2 && text[cut] != ' ')
-				cut--;
-		}
-		snprintf(line, sizeof(line), "%.*s", (int)cut, text);
-		put_line((*y)++, line, attr);
-		text += cut;
-		len -= cut;
-		while (*text == ' ' && len) {
-			text++;
-			len--;
+	if (p->n_call_failures && y < LINES - 3) {
+		y++;
+		put_line(y++, top__call_failure_columns(), A_REVERSE);
+		for (i = 0; i < p->n_call_failures && y < LINES - 1; i++) {
+			top__call_failure_line(&p->call_failures[i], line, sizeof(line));
+			put_line(y++, line, A_NORMAL);
 		}
 	}
+	draw_origins(p, y);
 }
 
 static void draw_advice(struct pl_tui *u, int y)

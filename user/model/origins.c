@@ -1,0 +1,171 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "model/origins.h"
+
+static int cmp_key(const struct pl_origin_key *a, const struct pl_origin_key *b)
+{
+	if (a->owner.tgid != b->owner.tgid)
+		return a->owner.tgid < b->owner.tgid ? -1 : 1;
+	if (a->owner.start_ns != b->owner.start_ns)
+		return a->owner.start_ns < b->owner.start_ns ? -1 : 1;
+	return a->stack < b->stack ? -1 : a->stack > b->stack;
+}
+
+static int cmp_row(const void *a, const void *b)
+{
+	return cmp_key(&(*(const struct pl_origin_row *const *)a)->key,
+		       &(*(const struct pl_origin_row *const *)b)->key);
+}
+
+const struct pl_origin_row **origins__sorted(const struct pl_model_input *in)
+{
+	const struct pl_origin_row **p = calloc(in->n_origins + 1, sizeof(*p));
+	size_t i;
+
+	if (!p)
+		return NULL;
+	for (i = 0; i < in->n_origins; i++)
+		p[i] = &in->origins[i];
+	qsort(p, in->n_origins, sizeof(*p), cmp_row);
+	return p;
+}
+
+static __u64 opened(const struct pl_model_input *in, const struct pl_origin_row **sorted,
+		    const struct pl_proc *p, __u64 stack)
+{
+	struct pl_origin_row key = { .key = { { p->pid, 0, p->start_ns }, stack } };
+	const struct pl_origin_row *kp = &key, **hit;
+
+	hit = bsearch(&kp, sorted, in->n_origins, sizeof(*sorted), cmp_row);
+	return hit ? (*hit)->opened : 0;
+}
+
+static int cmp_stack(const void *a, const void *b)
+{
+	__u64 x = ((const struct pl_socket_origin *)a)->stack;
+	__u64 y = ((const struct pl_socket_origin *)b)->stack;
+
+	return x < y ? -1 : x > y;
+}
+
+static int cmp_held(const void *a, const void *b)
+{
+	__u64 x = ((const struct pl_code_origin *)a)->held.sockets;
+	__u64 y = ((const struct pl_code_origin *)b)->held.sockets;
+
+	return x > y ? -1 : x < y;
+}
+
+static void count(struct pl_origin_counts *c, __u8 state)
+{
+	c->sockets++;
+	if (state < PL_TCP_NR_STATES)
+		c->states[state]++;
+}
+
+/* One row per distinct stack of @socks (sorted by stack), into @rows. */
+static size_t group(const struct pl_socket_origin *socks, size_t n, struct pl_proc *p,
+		    struct pl_code_origin *rows)
+{
+	size_t i, k = 0;
+
+	for (i = 0; i < n; i++) {
+		if (!socks[i].stack) {
+			count(&p->uncaptured, socks[i].state);
+			continue;
+		}
+		if (!k || rows[k - 1].stack != socks[i].stack)
+			rows[k++].stack = socks[i].stack;
+		count(&rows[k - 1].held, socks[i].state);
+	}
+	return k;
+}
+
+int origins__fill(const struct pl_model_input *in, const struct pl_origin_row **sorted,
+		  struct pl_proc *p, struct pl_socket_origin *socks, size_t n)
+{
+	struct pl_owner owner = { .tgid = p->pid, .start_ns = p->start_ns };
+	struct pl_code_origin *rows, *kept;
+	size_t i, k;
+
+	if (!n)
+		return 0;
+	qsort(socks, n, sizeof(*socks), cmp_stack);
+	if (!socks[n - 1].stack) { /* none captured: no rows to allocate */
+		for (i = 0; i < n; i++)
+			count(&p->uncaptured, socks[i].state);
+		return 0;
+	}
+	if (!(rows = calloc(n, sizeof(*rows))))
+		return -ENOMEM;
+	k = group(socks, n, p, rows);
+	qsort(rows, k, sizeof(*rows), cmp_held);
+	if (k > PL_MAX_ORIGINS)
+		k = PL_MAX_ORIGINS;
+	kept = realloc(rows, k * sizeof(*rows));
+	p->origins = kept ? kept : rows;
+	p->n_origins = k;
+	p->origins_shallow = true;
+	for (i = 0; i < k; i++) {
+		struct pl_code_origin *o = &p->origins[i];
+
+		o->opened = opened(in, sorted, p, o->stack);
+		if (in->frames)
+			in->frames(&owner, o->stack, &o->frames, in->frames_ctx);
+		if (o->frames.depth > PL_SHALLOW_FRAMES)
+			p->origins_shallow = false;
+	}
+	return 0;
+}
+
+static void states_text(const struct pl_origin_counts *c, char *out, size_t len)
+{
+	bool used[PL_TCP_NR_STATES] = { false };
+	size_t at = 0, i, best;
+
+	*out = 0;
+	for (;;) {
+		best = 0;
+		for (i = 1; i < PL_TCP_NR_STATES; i++)
+			if (!used[i] && c->states[i] && (!best || c->states[i] > c->states[best]))
+				best = i;
+		if (!best || at >= len)
+			return;
+		used[best] = true;
+		at += snprintf(out + at, len - at, "%s%s %llu", at ? ", " : "",
+			       model__state_name((unsigned int)best),
+			       (unsigned long long)c->states[best]);
+	}
+}
+
+void origins__title(const struct pl_origin_counts *held, const struct pl_code_origin *o,
+		    char *out, size_t len)
+{
+	char states[160];
+
+	states_text(held, states, sizeof(states));
+	if (o)
+		snprintf(out, len, "%llu sockets (%s), %llu opened, from:",
+			 (unsigned long long)held->sockets, states, (unsigned long long)o->opened);
+	else
+		snprintf(out, len, "%llu sockets (%s) opened before capture",
+			 (unsigned long long)held->sockets, states);
+}
+
+const char *origins__hint(const struct pl_proc *p)
+{
+	if (!p->n_origins || !p->origins_shallow)
+		return NULL;
+	return "its stacks stop after one or two frames: it runs without frame pointers; build it with -fno-omit-frame-pointer (Java: run it with -XX:+PreserveFramePointer)";
+}
+
+void origins__free(struct pl_proc *p)
+{
+	free(p->origins);
+	p->origins = NULL;
+	p->n_origins = 0;
+}

@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* Leak origins: a process's sockets grouped by the code path that opened
+ * them (the stack kept with each socket), most sockets first, with the
+ * kernel's count of sockets each path opened and its frames, named only
+ * for the paths kept. */
+#ifndef PORTLEAK_ORIGINS_MODEL_H
+#define PORTLEAK_ORIGINS_MODEL_H
+
+#include "model/model.h"
+
+/* One socket of a process: its stack (0: not captured) and state. */
+struct pl_socket_origin {
+	__u64 stack;
+	__u8 state;
+};
+
+/* The rows of @in->origins sorted by key (an array of pointers to free()),
+ * or NULL when out of memory. */
+const struct pl_origin_row **origins__sorted(const struct pl_model_input *in);
+/* Fill @p's origins from its @n sockets (reordered). 0 or -ENOMEM. */
+int origins__fill(const struct pl_model_input *in, const struct pl_origin_row **sorted,
+		  struct pl_proc *p, struct pl_socket_origin *socks, size_t n);
+/* "40 sockets (CLOSE_WAIT 40, ESTABLISHED 2), 42 opened, from:", or for
+ * @o NULL "3 sockets (LISTEN 3) opened before capture". */
+void origins__title(const struct pl_origin_counts *held, const struct pl_code_origin *o,
+		    char *out, size_t len);
+/* What the views say when @p's stacks are too short to show a caller (no
+ * frame pointers), or NULL. */
+const char *origins__hint(const struct pl_proc *p);
+void origins__free(struct pl_proc *p);
+
+#endif
