@@ -3,7 +3,7 @@
 # open-files limit its CLOSE_WAIT leak reaches, and clients whose
 # connect() fails in each way: refused, timed out, no route.
 
-fd_count() { # PID: the fds the kernel lists for it
+fds_of() { # PID: the fds the kernel lists for it
 	local fds=("/proc/$1/fd/"*)
 	echo "${#fds[@]}"
 }
@@ -42,12 +42,12 @@ test_fd_limit_reached_by_close_wait_fails_accept_with_emfile() {
 	limit=$(awk '/^Max open files/ { print $4 }' "/proc/$server/limits")
 	expect "the kernel's open-files limit" "$limit" 64
 	agent_report 0.5
-	expect "server fd_in_use" "$(proc "$server" .fd_in_use)" "$(fd_count "$server")"
+	expect "server fd_in_use" "$(proc "$server" .fd_in_use)" "$(fds_of "$server")"
 	expect "server fd_limit" "$(proc "$server" .fd_limit)" "$limit"
 	[ "$(failure "$server" accept EMFILE)" -gt 0 ] ||
 		fail "no EMFILE failure of accept() counted: $(proc "$server" .failures)"
 	expect "server verdict" "$(proc "$server" .verdict)" leak
-	proc "$server" '.reasons[0]' | grep -q "^$(fd_count "$server") of 64 fds in use, [0-9]* of them CLOSE_WAIT sockets: accept() failed [0-9]* times with EMFILE" ||
+	proc "$server" '.reasons[0]' | grep -q "^$(fds_of "$server") of 64 fds in use, [0-9]* of them CLOSE_WAIT sockets: accept() failed [0-9]* times with EMFILE" ||
 		fail "reason: $(proc "$server" .reasons)"
 	expect "client failures" "$(proc "$client" .failures_total)" 0
 }

@@ -289,28 +289,34 @@ static __u64 *used_stacks(struct portleak_bpf *skel, const struct pl_maps *m, si
 	return used;
 }
 
-/* Clear the bits of armed processes that have exited: all words in one
- * batch (one system call, 512 KiB), the few set bits checked in /proc. */
+/* Clear the bits of armed processes that have exited: the words read in
+ * batches (a few system calls; on the stack, so that no large buffer
+ * moves malloc's mmap threshold), the few set bits checked in /proc. */
 static void gc_armed(struct portleak_bpf *skel)
 {
-	int fd = bpf_map__fd(skel->maps.armed);
-	__u64 *words = calloc(PL_ARMED_WORDS, sizeof(*words)), bits;
-	__u32 *keys = calloc(PL_ARMED_WORDS, sizeof(*keys)), count = PL_ARMED_WORDS, out, i, bit;
+	enum { CHUNK = 1024 };
+	int fd = bpf_map__fd(skel->maps.armed), err;
+	__u32 keys[CHUNK], count, batch = 0, next, i, bit;
+	__u64 words[CHUNK], bits;
+	bool first = true;
 
-	if (!words || !keys ||
-	    (bpf_map_lookup_batch(fd, NULL, &out, keys, words, &count, NULL) && errno != ENOENT))
-		count = 0;
-	for (i = 0; i < count; i++) {
-		if (!(bits = words[i]))
-			continue;
-		for (bit = 0; bit < 64; bit++)
-			if ((bits >> bit & 1) && !process_alive(keys[i] * 64 + bit))
-				bits &= ~(1ull << bit);
-		if (bits != words[i])
-			bpf_map_update_elem(fd, &keys[i], &bits, BPF_ANY);
-	}
-	free(words);
-	free(keys);
+	do {
+		count = CHUNK;
+		err = bpf_map_lookup_batch(fd, first ? NULL : &batch, &next, keys, words, &count, NULL);
+		if (err && err != -ENOENT)
+			return;
+		for (i = 0; i < count; i++) {
+			if (!(bits = words[i]))
+				continue;
+			for (bit = 0; bit < 64; bit++)
+				if ((bits >> bit & 1) && !process_alive(keys[i] * 64 + bit))
+					bits &= ~(1ull << bit);
+			if (bits != words[i])
+				bpf_map_update_elem(fd, &keys[i], &bits, BPF_ANY);
+		}
+		batch = next;
+		first = false;
+	} while (!err);
 }
 
 /* Stacks nothing refers to, origins and armed bits of exited processes. */

@@ -52,10 +52,16 @@ static int cmp_stack(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/* The sockets of one stack, while they are counted. */
+struct group {
+	__u64 stack;
+	struct pl_origin_counts held;
+};
+
 static int cmp_held(const void *a, const void *b)
 {
-	__u64 x = ((const struct pl_code_origin *)a)->held.sockets;
-	__u64 y = ((const struct pl_code_origin *)b)->held.sockets;
+	__u64 x = ((const struct group *)a)->held.sockets;
+	__u64 y = ((const struct group *)b)->held.sockets;
 
 	return x > y ? -1 : x < y;
 }
@@ -67,9 +73,10 @@ static void count(struct pl_origin_counts *c, __u8 state)
 		c->states[state]++;
 }
 
-/* One row per distinct stack of @socks (sorted by stack), into @rows. */
+/* One group per distinct stack of @socks (sorted by stack), into @groups;
+ * the sockets without a stack into @p->uncaptured. */
 static size_t group(const struct pl_socket_origin *socks, size_t n, struct pl_proc *p,
-		    struct pl_code_origin *rows)
+		    struct group *groups)
 {
 	size_t i, k = 0;
 
@@ -78,10 +85,19 @@ static size_t group(const struct pl_socket_origin *socks, size_t n, struct pl_pr
 			count(&p->uncaptured, socks[i].state);
 			continue;
 		}
-		if (!k || rows[k - 1].stack != socks[i].stack)
-			rows[k++].stack = socks[i].stack;
-		count(&rows[k - 1].held, socks[i].state);
+		if (!k || groups[k - 1].stack != socks[i].stack)
+			groups[k++].stack = socks[i].stack;
+		count(&groups[k - 1].held, socks[i].state);
 	}
+	return k;
+}
+
+static size_t distinct_stacks(const struct pl_socket_origin *socks, size_t n)
+{
+	size_t i, k = 0;
+
+	for (i = 0; i < n; i++)
+		k += socks[i].stack && (!i || socks[i].stack != socks[i - 1].stack);
 	return k;
 }
 
@@ -89,36 +105,35 @@ int origins__fill(const struct pl_model_input *in, const struct pl_origin_row **
 		  struct pl_proc *p, struct pl_socket_origin *socks, size_t n)
 {
 	struct pl_owner owner = { .tgid = p->pid, .start_ns = p->start_ns };
-	struct pl_code_origin *rows, *kept;
+	struct group *groups;
 	size_t i, k;
 
-	if (!n)
-		return 0;
 	qsort(socks, n, sizeof(*socks), cmp_stack);
-	if (!socks[n - 1].stack) { /* none captured: no rows to allocate */
-		for (i = 0; i < n; i++)
-			count(&p->uncaptured, socks[i].state);
-		return 0;
-	}
-	if (!(rows = calloc(n, sizeof(*rows))))
+	k = distinct_stacks(socks, n);
+	if (!(groups = calloc(k + 1, sizeof(*groups))))
 		return -ENOMEM;
-	k = group(socks, n, p, rows);
-	qsort(rows, k, sizeof(*rows), cmp_held);
+	k = group(socks, n, p, groups);
+	qsort(groups, k, sizeof(*groups), cmp_held);
 	if (k > PL_MAX_ORIGINS)
 		k = PL_MAX_ORIGINS;
-	kept = realloc(rows, k * sizeof(*rows));
-	p->origins = kept ? kept : rows;
+	if (k && !(p->origins = calloc(k, sizeof(*p->origins)))) {
+		free(groups);
+		return -ENOMEM;
+	}
 	p->n_origins = k;
-	p->origins_shallow = true;
+	p->origins_shallow = k > 0;
 	for (i = 0; i < k; i++) {
 		struct pl_code_origin *o = &p->origins[i];
 
+		o->stack = groups[i].stack;
+		o->held = groups[i].held;
 		o->opened = opened(in, sorted, p, o->stack);
 		if (in->frames)
 			in->frames(&owner, o->stack, &o->frames, in->frames_ctx);
 		if (o->frames.depth > PL_SHALLOW_FRAMES)
 			p->origins_shallow = false;
 	}
+	free(groups);
 	return 0;
 }
 
