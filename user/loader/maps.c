@@ -296,8 +296,9 @@ static void gc_armed(struct portleak_bpf *skel)
 {
 	enum { CHUNK = 1024 };
 	int fd = bpf_map__fd(skel->maps.armed), err;
-	__u32 keys[CHUNK], count, batch = 0, next, i, bit;
-	__u64 words[CHUNK], bits;
+	/* Zeroed: valgrind cannot see the kernel fill them. */
+	__u32 keys[CHUNK] = { 0 }, count, batch = 0, next = 0, i, bit;
+	__u64 words[CHUNK] = { 0 }, bits;
 	bool first = true;
 
 	do {
