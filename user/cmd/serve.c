@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* portleak serve: a Prometheus endpoint for a fleet. */
 #include <errno.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -85,6 +86,17 @@ static void handle(const char *path, struct pl_http_response *res, void *ctx)
 	}
 }
 
+/* serve runs on every host, all the time: its resident memory should be
+ * its working set. Large arrays (a report's, the BTF parsed at start-up)
+ * get their own mappings, unmapped when freed, and after each report the
+ * heap gives its free top back. Without this glibc raises its mmap
+ * threshold to the largest block freed and keeps that much heap. */
+static void return_memory_after_reports(void)
+{
+	mallopt(M_MMAP_THRESHOLD, 128 * 1024);
+	mallopt(M_TRIM_THRESHOLD, 256 * 1024);
+}
+
 static int refresh(struct server *s)
 {
 	char lost[PL_LOSSES_TEXT_LEN];
@@ -97,6 +109,7 @@ static int refresh(struct server *s)
 		model__free(&s->report);
 	s->report = r;
 	s->have_report = true;
+	malloc_trim(0);
 	if (r.losses.total > s->lost_logged) {
 		losses__text(&r.losses, ", ", lost, sizeof(lost));
 		log_line("losing data: %s", lost);
@@ -154,6 +167,7 @@ int cmd_serve(const struct pl_options *o)
 	struct pl_http *http;
 	int fd, err, status;
 
+	return_memory_after_reports();
 	tracker__catch_signals();
 	sigaction(SIGHUP, &hup, NULL);
 	signal(SIGPIPE, SIG_IGN);
