@@ -1,31 +1,54 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
-/* Accepted sockets are born in softirq; their owner is the process that
- * accept()s them. Three ways to see that moment, best first; userspace
- * loads one (user/loader/hooks.c). Sockets still in an accept queue have no entry
- * and are charged to their listener's owner by userspace. */
+/* Accepted sockets are born in softirq, where the state hook charges them
+ * to their listener's owner; their owner is the process that accept()s
+ * them. Three ways to see that moment, best first; userspace loads one
+ * (user/loader/hooks.c). */
 #include "calls.bpf.h"
 #include "origins.bpf.h"
 #include <bpf/bpf_tracing.h>
 
-static __always_inline int pl_on_accept(void *ctx, struct sock *sk)
+/* An accept() of a socket the state hook charged to its listener's owner
+ * (PL_FLAG_QUEUED): by that owner, it only confirms it (true); by another
+ * process (a pre-fork server), the socket's opening moves to that one. */
+static __always_inline bool pl_confirm_child(struct pl_socket *entry, struct task_struct *task)
+{
+	struct pl_owner_stats *stats;
+
+	entry->flags &= ~PL_FLAG_QUEUED;
+	if (pl_is_owner(task, &entry->owner))
+		return true;
+	if (entry->flags & PL_FLAG_ESTABLISHED) {
+		stats = bpf_map_lookup_elem(&owners, &entry->owner);
+		if (stats)
+			__sync_fetch_and_add(&stats->opened, -1);
+	}
+	return false;
+}
+
+static __always_inline int pl_on_accept(void *ctx, struct sock *sk, bool btf)
 {
 	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
 	struct pl_owner_stats *stats;
-	struct pl_socket *entry;
+	struct pl_socket *entry, new;
+	__u64 key = (__u64)sk;
 	__u8 state;
 
 	if (!sk || !pl_is_tcp(sk))
 		return 0;
+	entry = bpf_map_lookup_elem(&ledger, &key);
+	if (entry && (entry->flags & PL_FLAG_QUEUED) && pl_confirm_child(entry, task)) {
+		pl_capture_origin(ctx, entry);
+		return 0;
+	}
 	state = BPF_CORE_READ(sk, __sk_common.skc_state);
 	if (state == PL_TCP_CLOSE)
 		return 0; /* reset before accept(): its CLOSE has come and gone */
-	entry = pl_ledger_add(sk, task, state, PL_ORIGIN_ACCEPT, PL_FLAG_ESTABLISHED);
-	if (!entry)
+	if (pl_ledger_add(sk, NULL, state, PL_ORIGIN_ACCEPT, PL_FLAG_ESTABLISHED, btf, &new))
 		return 0;
-	stats = bpf_map_lookup_elem(&owners, &entry->owner);
+	stats = pl_owner_stats(&new.owner, new.comm, new.cgroup_id);
 	if (stats)
 		__sync_fetch_and_add(&stats->opened, 1);
-	pl_capture_origin(ctx, entry);
+	pl_capture_origin_at(ctx, sk, new.owner.tgid);
 	return 0;
 }
 
@@ -33,7 +56,7 @@ static __always_inline int pl_on_accept(void *ctx, struct sock *sk)
 SEC("fexit/inet_csk_accept")
 int BPF_PROG(accept_fexit, struct sock *sk, void *arg, struct sock *ret)
 {
-	return pl_on_accept(ctx, ret);
+	return pl_on_accept(ctx, ret, true);
 }
 
 /* Before 6.10: inet_csk_accept(sk, flags, err, kern). */
@@ -41,25 +64,28 @@ SEC("fexit/inet_csk_accept")
 int BPF_PROG(accept_fexit_old, struct sock *sk, int flags, int *err, bool kern,
 	     struct sock *ret)
 {
-	return pl_on_accept(ctx, ret);
+	return pl_on_accept(ctx, ret, true);
 }
 
 SEC("kretprobe/inet_csk_accept")
 int BPF_KRETPROBE(accept_kretprobe, struct sock *sk)
 {
-	return pl_on_accept(ctx, sk);
+	return pl_on_accept(ctx, sk, false);
 }
 
-/* The syscall plan: the new fd's socket, or the failure (the listening
- * fd saved by fails.bpf.c at the syscall's entry). */
+/* The syscall plan: the failure of accept() on the listening fd, its
+ * first argument; or the new fd's socket, which the state hook charged to
+ * its listener's owner already. Looking it up through the fd table costs
+ * more than the rest of a connection's tracing, so that is done only for
+ * a process whose stacks are wanted; another process that accepts it is
+ * found by the fd walk. */
 static __always_inline int pl_on_accept_exit(void *ctx, long ret)
 {
-	struct pl_call_args args;
-	int saved = pl_take_call(&args);
-
 	if (ret < 0)
-		return saved ? 0 : pl_on_accept_failure(args.fd, ret);
-	return pl_on_accept(ctx, pl_sock_of_fd(ret));
+		return pl_on_accept_failure(pl_syscall_arg0(), ret);
+	if (!pl_wants_stack(bpf_get_current_pid_tgid() >> 32))
+		return 0;
+	return pl_on_accept(ctx, pl_sock_of_fd(ret), false);
 }
 
 SEC("tracepoint/syscalls/sys_exit_accept4")

@@ -4,9 +4,10 @@
  * three ways, best first (user/loader/hooks.c loads one):
  *   fexit      inet_csk_get_port: EADDRINUSE, bind() and listen() autobind;
  *   kprobe     the same through kprobe + kretprobe;
- *   syscall    sys_enter/exit_bind: every errno of bind() (EADDRINUSE,
+ *   syscall    sys_exit_bind: every errno of bind() (EADDRINUSE,
  *              EADDRNOTAVAIL, EACCES, ...), but listen() autobind is not
- *              seen, and every syscall on the host pays for the hook. */
+ *              seen, and every syscall on the host pays for the hook. The
+ *              arguments come from the saved user registers. */
 #include "common.bpf.h"
 #include <bpf/bpf_tracing.h>
 
@@ -23,7 +24,7 @@ static __always_inline void pl_on_bind_failure(struct sock *sk, __u16 port,
 	if (!sk || !pl_is_tcp(sk))
 		return;
 	pl_owner_of(task, &owner, &cgroup_id, comm);
-	pl_read_sock_tuple(sk, &tuple);
+	pl_read_sock_tuple(sk, &tuple, false);
 	tuple.sport = port;
 	stats = pl_owner_stats(&owner, comm, cgroup_id);
 	if (stats)
@@ -79,30 +80,20 @@ int BPF_KRETPROBE(bind_kretprobe, int ret)
 	return 0;
 }
 
-SEC("tracepoint/syscalls/sys_enter_bind")
-int bind_enter(struct trace_event_raw_sys_enter *ctx)
-{
-	struct sockaddr_in *addr = (struct sockaddr_in *)ctx->args[1];
-	struct pl_bind_args args = { .fd = (__s32)ctx->args[0] };
-	__u16 port = 0;
-
-	/* sin_family and sin_port sit at the same place in sockaddr_in6. */
-	bpf_probe_read_user(&args.family, sizeof(args.family), &addr->sin_family);
-	if (args.family != PL_AF_INET && args.family != PL_AF_INET6)
-		return 0;
-	bpf_probe_read_user(&port, sizeof(port), &addr->sin_port);
-	args.port = bpf_ntohs(port);
-	pl_save_bind_args(&args);
-	return 0;
-}
-
 SEC("tracepoint/syscalls/sys_exit_bind")
 int bind_exit(struct trace_event_raw_sys_exit *ctx)
 {
-	struct pl_bind_args args;
+	struct sockaddr_in *addr;
+	__u16 family = 0, port = 0;
 
-	if (pl_take_bind_args(&args) == 0 && ctx->ret < 0)
-		pl_on_bind_failure(pl_sock_of_fd(args.fd), args.port,
-				   (__s32)-ctx->ret);
+	if (ctx->ret >= 0)
+		return 0;
+	/* sin_family and sin_port sit at the same place in sockaddr_in6. */
+	addr = (struct sockaddr_in *)pl_syscall_arg1();
+	bpf_probe_read_user(&family, sizeof(family), &addr->sin_family);
+	if (family != PL_AF_INET && family != PL_AF_INET6)
+		return 0;
+	bpf_probe_read_user(&port, sizeof(port), &addr->sin_port);
+	pl_on_bind_failure(pl_sock_of_fd(pl_syscall_arg0()), bpf_ntohs(port), (__s32)-ctx->ret);
 	return 0;
 }

@@ -43,6 +43,13 @@ static __always_inline void pl_owner_of(struct task_struct *task,
 	bpf_probe_read_kernel_str(comm, PL_COMM_LEN, &leader->comm);
 }
 
+/* Is @owner the process of @task? */
+static __always_inline bool pl_is_owner(struct task_struct *task, const struct pl_owner *owner)
+{
+	return (__u32)BPF_CORE_READ(task, tgid) == owner->tgid &&
+	       BPF_CORE_READ(task, group_leader, start_time) == owner->start_ns;
+}
+
 static __always_inline int pl_is_tcp(const struct sock *sk)
 {
 	__u16 family = BPF_CORE_READ(sk, __sk_common.skc_family);
@@ -52,19 +59,27 @@ static __always_inline int pl_is_tcp(const struct sock *sk)
 	return pl_sk_protocol(sk) == PL_IPPROTO_TCP;
 }
 
+/* A field of a kernel object: a plain load when @btf says the pointer is
+ * BTF-typed (tp_btf, fexit, iterators: CO-RE relocated, no helper call),
+ * a probe read otherwise. @btf is a constant at every call site. */
+#define PL_READ(btf, ptr, field) ((btf) ? (ptr)->field : BPF_CORE_READ(ptr, field))
+
 static __always_inline void pl_read_tuple(const struct sock_common *skc,
-					  struct pl_tuple *t)
+					  struct pl_tuple *t, bool btf)
 {
-	t->netns = BPF_CORE_READ(skc, skc_net.net, ns.inum);
-	t->family = BPF_CORE_READ(skc, skc_family);
-	t->sport = BPF_CORE_READ(skc, skc_num);
-	t->dport = bpf_ntohs(BPF_CORE_READ(skc, skc_dport));
-	if (t->family == PL_AF_INET6) {
+	t->netns = btf ? skc->skc_net.net->ns.inum : BPF_CORE_READ(skc, skc_net.net, ns.inum);
+	t->family = PL_READ(btf, skc, skc_family);
+	t->sport = PL_READ(btf, skc, skc_num);
+	t->dport = bpf_ntohs(PL_READ(btf, skc, skc_dport));
+	if (t->family == PL_AF_INET6 && btf) {
+		__builtin_memcpy(t->saddr, skc->skc_v6_rcv_saddr.in6_u.u6_addr8, PL_ADDR_LEN);
+		__builtin_memcpy(t->daddr, skc->skc_v6_daddr.in6_u.u6_addr8, PL_ADDR_LEN);
+	} else if (t->family == PL_AF_INET6) {
 		bpf_core_read(t->saddr, PL_ADDR_LEN, &skc->skc_v6_rcv_saddr);
 		bpf_core_read(t->daddr, PL_ADDR_LEN, &skc->skc_v6_daddr);
 	} else {
-		BPF_CORE_READ_INTO((__u32 *)t->saddr, skc, skc_rcv_saddr);
-		BPF_CORE_READ_INTO((__u32 *)t->daddr, skc, skc_daddr);
+		*(__u32 *)t->saddr = PL_READ(btf, skc, skc_rcv_saddr);
+		*(__u32 *)t->daddr = PL_READ(btf, skc, skc_daddr);
 	}
 }
 
@@ -72,9 +87,11 @@ static __always_inline void pl_read_tuple(const struct sock_common *skc,
  * port back (inet_num = 0) before the tracepoint fires; inet_sport keeps it,
  * and it is what the timewait socket left behind carries. */
 static __always_inline void pl_read_sock_tuple(const struct sock *sk,
-					       struct pl_tuple *t)
+					       struct pl_tuple *t, bool btf)
 {
-	pl_read_tuple(&sk->__sk_common, t);
+	pl_read_tuple(&sk->__sk_common, t, btf);
+	/* A probe read even from a BTF pointer: the verifier knows the
+	 * pointer as a struct sock, and struct inet_sock extends it. */
 	t->sport = bpf_ntohs(BPF_CORE_READ((struct inet_sock *)sk, inet_sport));
 }
 
@@ -96,34 +113,82 @@ pl_owner_stats(const struct pl_owner *owner, const char *comm, __u64 cgroup_id)
 	return bpf_map_lookup_elem(&owners, owner);
 }
 
-/* Record a socket under the owner of @task. Process context only: this is
- * the one place where a socket gets its owner. connect, listen and accept
- * see a new socket and overwrite whatever a missed close left behind; the
- * walk never overwrites. Returns the entry if this call wrote it. */
-static __always_inline struct pl_socket *
-pl_ledger_add(struct sock *sk, struct task_struct *task, __u8 state,
-	      __u8 origin, __u8 flags)
+/* The owner of the current task and its comm, by plain loads where the
+ * kernel has bpf_get_current_task_btf() (5.11) and the caller is
+ * BTF-typed, else by probe reads. */
+static __always_inline void pl_current_owner(struct pl_owner *owner, __u64 *cgroup_id,
+					     char *comm, bool btf)
+{
+	struct task_struct *task;
+
+	if (!btf || !bpf_core_enum_value_exists(enum bpf_func_id, BPF_FUNC_get_current_task_btf)) {
+		pl_owner_of((struct task_struct *)bpf_get_current_task(), owner, cgroup_id, comm);
+		return;
+	}
+	task = bpf_get_current_task_btf();
+	owner->tgid = task->tgid;
+	owner->pad = 0;
+	owner->start_ns = task->group_leader->start_time;
+	*cgroup_id = task->cgroups->dfl_cgrp->kn->id;
+	__builtin_memcpy(comm, task->group_leader->comm, PL_COMM_LEN);
+}
+
+/* Record a socket under its owner, in @entry too: the current task, or
+ * @task for the walk (@task NULL otherwise). Process context only: this
+ * is the one place where a socket gets its owner. connect, listen and
+ * accept see a new socket and overwrite whatever a missed close left
+ * behind; the walk never overwrites. No map operation but the update:
+ * the process's counters are created when first counted. 0 when written,
+ * else a negative errno (-EEXIST: the walk found it known already). */
+static __always_inline int pl_ledger_add(struct sock *sk, struct task_struct *task, __u8 state,
+					 __u8 origin, __u8 flags, bool btf,
+					 struct pl_socket *entry)
 {
 	__u64 key = (__u64)sk;
-	struct pl_socket entry = {};
 	int err;
 
-	pl_owner_of(task, &entry.owner, &entry.cgroup_id, entry.comm);
-	pl_read_sock_tuple(sk, &entry.tuple);
-	entry.created_ns = bpf_ktime_get_ns();
-	entry.changed_ns = entry.created_ns;
-	entry.state = state;
-	entry.origin = origin;
-	entry.flags = flags;
-	err = pl_map_update(&ledger, &key, &entry,
-				  origin == PL_ORIGIN_WALK ? BPF_NOEXIST : BPF_ANY);
-	if (err) {
-		if (err != -PL_EEXIST)
-			pl_count(PL_CNT_LEDGER_FULL);
-		return 0;
-	}
-	pl_owner_stats(&entry.owner, entry.comm, entry.cgroup_id);
-	return bpf_map_lookup_elem(&ledger, &key);
+	__builtin_memset(entry, 0, sizeof(*entry));
+	if (task)
+		pl_owner_of(task, &entry->owner, &entry->cgroup_id, entry->comm);
+	else
+		pl_current_owner(&entry->owner, &entry->cgroup_id, entry->comm, btf);
+	pl_read_sock_tuple(sk, &entry->tuple, btf);
+	entry->created_ns = bpf_ktime_get_ns();
+	entry->changed_ns = entry->created_ns;
+	entry->state = state;
+	entry->origin = origin;
+	entry->flags = flags;
+	err = pl_map_update(&ledger, &key, entry,
+			    origin == PL_ORIGIN_WALK ? BPF_NOEXIST : BPF_ANY);
+	if (err && err != -PL_EEXIST)
+		pl_count(PL_CNT_LEDGER_FULL);
+	return err;
+}
+
+/* The listening port of a listener, or of a child cloned from it. */
+static __always_inline void pl_port_of(const struct sock *sk, struct pl_port_key *key, bool btf)
+{
+	key->netns = btf ? sk->__sk_common.skc_net.net->ns.inum
+			 : BPF_CORE_READ(sk, __sk_common.skc_net.net, ns.inum);
+	key->port = PL_READ(btf, sk, __sk_common.skc_num);
+	key->pad = 0;
+}
+
+/* A listener (listen(), or found by the walk): its children go to its
+ * owner. A listener without a port yet (listen() without bind() binds
+ * later) is recorded by the next fd walk. */
+static __always_inline void pl_listener_add(struct sock *sk, const struct pl_socket *e,
+					    bool btf)
+{
+	struct pl_listener l = { .owner = e->owner, .cgroup_id = e->cgroup_id, .sk = (__u64)sk };
+	struct pl_port_key key;
+
+	pl_port_of(sk, &key, btf);
+	if (!key.port)
+		return;
+	__builtin_memcpy(l.comm, e->comm, PL_COMM_LEN);
+	if (pl_map_update(&listeners, &key, &l, BPF_ANY))
+		pl_count(PL_CNT_LEDGER_FULL);
 }
 
 static __always_inline void pl_emit_failure(__u32 kind, __s32 err,

@@ -8,6 +8,9 @@
  *    inode on every kernel instead.
  *  - socket storage for tracing programs (5.11): not used; the ledger is a
  *    hash map on every kernel (maps.bpf.h).
+ *  - hash maps allocate their elements on insert, from the BPF memory
+ *    allocator, from 6.1: user/loader/agent.c asks for that there
+ *    (BPF_F_NO_PREALLOC), and preallocates before.
  *  - inet_csk_accept()'s two signatures (6.10, below): one fexit program
  *    each in accept.bpf.c; user/loader/hooks.c loads the one that matches.
  *  - bpf_prog_info.recursion_misses (5.12): user/loader/agent.c reads it;
@@ -21,7 +24,8 @@
  *    option, CONFIG_INET_DIAG_DESTROY).
  *  - the user registers of the current task: bpf_task_pt_regs() (5.15)
  *    where it exists, else found below the task's kernel stack
- *    (pl_user_sp, below).
+ *    (pl_user_regs, below): the origins' caller and the arguments of a
+ *    system call at its exit.
  *  - map operations returned int until 6.4 (commit d7ba4cc900bf "bpf:
  *    return long from bpf_map_ops funcs"): a helper inlined into a call
  *    of the map's own function leaves the upper half of the error 0, so
@@ -111,19 +115,35 @@ static __always_inline int pl_map_update(void *map, const void *key, const void 
  * the user registers sit at the top of the task's kernel stack. */
 #define PL_THREAD_SIZE (4096 << 2)
 
-/* The user stack pointer of the current task, in process context.
- * bpf_task_pt_regs() came in 5.15 (commit dd6e10fbd9fb); 5.10 finds the
- * registers where task_pt_regs() does. 0 when unknown. */
-static __always_inline __u64 pl_user_sp(void)
+/* The user registers of the current task, in process context, for probe
+ * reads. bpf_task_pt_regs() came in 5.15 (commit dd6e10fbd9fb); 5.10
+ * finds them where task_pt_regs() does. */
+static __always_inline struct pt_regs *pl_user_regs(void)
 {
 	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
-	struct pt_regs *regs;
 
 	if (bpf_core_enum_value_exists(enum bpf_func_id, BPF_FUNC_task_pt_regs))
-		regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
-	else
-		regs = (struct pt_regs *)((char *)BPF_CORE_READ(task, stack) + PL_THREAD_SIZE) - 1;
-	return BPF_CORE_READ(regs, sp);
+		return (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
+	return (struct pt_regs *)((char *)BPF_CORE_READ(task, stack) + PL_THREAD_SIZE) - 1;
+}
+
+/* The user stack pointer of the current task; 0 when unknown. */
+static __always_inline __u64 pl_user_sp(void)
+{
+	return BPF_CORE_READ(pl_user_regs(), sp);
+}
+
+/* A system call's first two arguments, at its exit: x86-64 passes them in
+ * rdi and rsi, which the saved user registers keep through the call, so
+ * a syscall exit needs no entry program to remember them. */
+static __always_inline long pl_syscall_arg0(void)
+{
+	return (long)BPF_CORE_READ(pl_user_regs(), di);
+}
+
+static __always_inline long pl_syscall_arg1(void)
+{
+	return (long)BPF_CORE_READ(pl_user_regs(), si);
 }
 
 #endif

@@ -11,8 +11,8 @@
  * Three ways, as for accept (user/loader/hooks.c loads one):
  *   fexit     __sys_connect, __sys_accept4;
  *   kprobe    the same through kprobe + kretprobe;
- *   syscall   sys_enter/exit_connect, sys_enter_accept(4) (the exits are
- *             accept.bpf.c's, which see the accepted sockets too). */
+ *   syscall   sys_exit_connect, and sys_exit_accept(4) in accept.bpf.c;
+ *             the arguments from the saved user registers (pl_syscall_arg0). */
 #include "calls.bpf.h"
 #include <bpf/bpf_tracing.h>
 
@@ -82,21 +82,12 @@ int BPF_KRETPROBE(connect_kretprobe, int ret)
 	return 0;
 }
 
-SEC("tracepoint/syscalls/sys_enter_connect")
-int connect_enter(struct trace_event_raw_sys_enter *ctx)
-{
-	pl_save_call((long)ctx->args[0], (void *)ctx->args[1]);
-	return 0;
-}
-
 SEC("tracepoint/syscalls/sys_exit_connect")
 int connect_exit(struct trace_event_raw_sys_exit *ctx)
 {
-	struct pl_call_args args;
-
-	if (pl_take_call(&args) == 0)
-		pl_on_connect_exit(args.fd, (void *)args.addr, ctx->ret);
-	return 0;
+	if (pl_not_a_failure(ctx->ret))
+		return 0;
+	return pl_on_connect_exit(pl_syscall_arg0(), (void *)pl_syscall_arg1(), ctx->ret);
 }
 
 SEC("fexit/__sys_accept4")
@@ -119,19 +110,5 @@ int BPF_KRETPROBE(accept_fail_kretprobe, int ret)
 
 	if (pl_take_call(&args) == 0)
 		pl_on_accept_failure(args.fd, ret);
-	return 0;
-}
-
-SEC("tracepoint/syscalls/sys_enter_accept4")
-int accept4_enter(struct trace_event_raw_sys_enter *ctx)
-{
-	pl_save_call((long)ctx->args[0], 0);
-	return 0;
-}
-
-SEC("tracepoint/syscalls/sys_enter_accept")
-int accept_enter(struct trace_event_raw_sys_enter *ctx)
-{
-	pl_save_call((long)ctx->args[0], 0);
 	return 0;
 }

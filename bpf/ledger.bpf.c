@@ -5,17 +5,21 @@
  * owner's process context, so only they create entries here. Every other
  * transition may run in softirq or timer context, where `current` is
  * whoever was interrupted: those only update the state of an entry that
- * already exists and never look at `current`. */
+ * already exists and never look at `current`. A listener's new child
+ * (LISTEN->SYN_RECV, in softirq) is charged to the owner of the listener
+ * on that port (the listeners map): accept() costs nothing then, and the
+ * rare socket another process accepts is corrected by the accept hook
+ * where it sees the socket cheaply, and by the fd walk. */
 #include "origins.bpf.h"
 #include <bpf/bpf_tracing.h>
 
 static __always_inline void pl_on_connect_failure(struct sock *sk,
-						  struct pl_socket *entry)
+						  struct pl_socket *entry, bool btf)
 {
 	struct pl_owner_stats *stats;
 	struct pl_tuple tuple = {};
 
-	pl_read_sock_tuple(sk, &tuple);
+	pl_read_sock_tuple(sk, &tuple, btf);
 	stats = pl_owner_stats(&entry->owner, entry->comm, entry->cgroup_id);
 	if (stats)
 		__sync_fetch_and_add(&stats->connect_failures, 1);
@@ -29,14 +33,14 @@ static __always_inline void pl_on_connect_failure(struct sock *sk,
  * exit, which returns the same error when it was waiting for it. A close
  * without error is the process giving up (close() while connecting). */
 static __always_inline void pl_count_connect_error(struct sock *sk, const struct pl_socket *entry,
-						   __s32 err)
+						   __s32 err, bool btf)
 {
 	struct pl_tuple peer = {};
 	__u64 key = (__u64)sk, ino;
 
 	if (!err)
 		return;
-	pl_read_tuple(&sk->__sk_common, &peer);
+	pl_read_tuple(&sk->__sk_common, &peer, btf);
 	peer.sport = 0;
 	__builtin_memset(peer.saddr, 0, PL_ADDR_LEN);
 	pl_count_failure(&entry->owner, entry->comm, entry->cgroup_id, PL_CALL_CONNECT, err,
@@ -49,13 +53,13 @@ static __always_inline void pl_count_connect_error(struct sock *sk, const struct
 /* The socket leaves a timewait socket behind with the same (netns, tuple):
  * remember its owner, since the timewait socket has none. */
 static __always_inline void pl_remember_timewait(struct sock *sk,
-						 struct pl_socket *entry)
+						 struct pl_socket *entry, bool btf)
 {
 	struct pl_tuple key = {};
 	struct pl_timewait tw = {};
 	long err;
 
-	pl_read_sock_tuple(sk, &key);
+	pl_read_sock_tuple(sk, &key, btf);
 	tw.owner = entry->owner;
 	tw.cgroup_id = entry->cgroup_id;
 	tw.closed_ns = bpf_ktime_get_ns();
@@ -67,12 +71,46 @@ static __always_inline void pl_remember_timewait(struct sock *sk,
 		pl_count(PL_CNT_TIMEWAIT_FULL);
 }
 
-static __always_inline void pl_on_close(struct sock *sk, int oldstate)
+/* A listener closes: its port no longer charges children to it. */
+static __always_inline void pl_listener_gone(struct sock *sk, bool btf)
+{
+	struct pl_listener *l;
+	struct pl_port_key key;
+
+	pl_port_of(sk, &key, btf);
+	l = bpf_map_lookup_elem(&listeners, &key);
+	if (l && l->sk == (__u64)sk)
+		bpf_map_delete_elem(&listeners, &key);
+}
+
+/* A listener's new child: charged to the listener's owner, its tuple
+ * read once established (pl_on_transition). */
+static __always_inline void pl_on_child(struct sock *sk, bool btf)
+{
+	struct pl_socket entry = { .state = PL_TCP_SYN_RECV, .origin = PL_ORIGIN_ACCEPT,
+				   .flags = PL_FLAG_QUEUED };
+	struct pl_listener *l;
+	struct pl_port_key key;
+	__u64 sk_key = (__u64)sk;
+
+	pl_port_of(sk, &key, btf);
+	l = bpf_map_lookup_elem(&listeners, &key);
+	if (!l)
+		return; /* a listener portleak does not know yet: the fd walk will */
+	entry.owner = l->owner;
+	entry.cgroup_id = l->cgroup_id;
+	__builtin_memcpy(entry.comm, l->comm, PL_COMM_LEN);
+	entry.created_ns = bpf_ktime_get_ns();
+	entry.changed_ns = entry.created_ns;
+	if (pl_map_update(&ledger, &sk_key, &entry, BPF_ANY))
+		pl_count(PL_CNT_LEDGER_FULL);
+}
+
+static __always_inline void pl_on_close(struct sock *sk, int oldstate, bool btf)
 {
 	__u64 key = (__u64)sk;
 	struct pl_socket *entry = bpf_map_lookup_elem(&ledger, &key);
 	struct pl_owner_stats *stats;
-
 	struct pl_socket untracked = {};
 
 	/* inet_hash_connect() found no local port: we are still inside
@@ -85,24 +123,26 @@ static __always_inline void pl_on_close(struct sock *sk, int oldstate)
 			pl_owner_of((struct task_struct *)bpf_get_current_task(),
 				    &untracked.owner, &untracked.cgroup_id,
 				    untracked.comm);
-		pl_on_connect_failure(sk, entry ? entry : &untracked);
-		pl_count_connect_error(sk, entry ? entry : &untracked, PL_EADDRNOTAVAIL);
+		pl_on_connect_failure(sk, entry ? entry : &untracked, btf);
+		pl_count_connect_error(sk, entry ? entry : &untracked, PL_EADDRNOTAVAIL, btf);
 	} else if (oldstate == PL_TCP_SYN_SENT && entry) {
-		pl_count_connect_error(sk, entry, BPF_CORE_READ(sk, sk_err));
+		pl_count_connect_error(sk, entry, PL_READ(btf, sk, sk_err), btf);
 	}
 	if (!entry)
 		return;
 	if (entry->flags & PL_FLAG_ESTABLISHED) {
-		stats = bpf_map_lookup_elem(&owners, &entry->owner);
+		stats = pl_owner_stats(&entry->owner, entry->comm, entry->cgroup_id);
 		if (stats)
 			__sync_fetch_and_add(&stats->closed, 1);
 	}
 	if (oldstate == PL_TCP_FIN_WAIT2 || oldstate == PL_TCP_CLOSING)
-		pl_remember_timewait(sk, entry);
+		pl_remember_timewait(sk, entry, btf);
+	else if (oldstate == PL_TCP_LISTEN)
+		pl_listener_gone(sk, btf);
 	bpf_map_delete_elem(&ledger, &key);
 }
 
-static __always_inline void pl_on_transition(struct sock *sk, int newstate)
+static __always_inline void pl_on_transition(struct sock *sk, int newstate, bool btf)
 {
 	__u64 key = (__u64)sk;
 	struct pl_socket *entry = bpf_map_lookup_elem(&ledger, &key);
@@ -116,30 +156,32 @@ static __always_inline void pl_on_transition(struct sock *sk, int newstate)
 		return;
 	/* SYN_SENT->ESTABLISHED: the local port is known only now. */
 	entry->flags |= PL_FLAG_ESTABLISHED;
-	pl_read_sock_tuple(sk, &entry->tuple);
-	stats = bpf_map_lookup_elem(&owners, &entry->owner);
+	pl_read_sock_tuple(sk, &entry->tuple, btf);
+	stats = pl_owner_stats(&entry->owner, entry->comm, entry->cgroup_id);
 	if (stats)
 		__sync_fetch_and_add(&stats->opened, 1);
 }
 
 static __always_inline int pl_on_state(void *ctx, struct sock *sk, int oldstate,
-				       int newstate)
+				       int newstate, bool btf)
 {
-	struct task_struct *task;
-	struct pl_socket *entry;
+	struct pl_socket entry;
 
 	if (oldstate == PL_TCP_CLOSE &&
 	    (newstate == PL_TCP_SYN_SENT || newstate == PL_TCP_LISTEN)) {
-		task = (struct task_struct *)bpf_get_current_task();
-		entry = pl_ledger_add(sk, task, newstate,
-				      newstate == PL_TCP_LISTEN ? PL_ORIGIN_LISTEN
-								: PL_ORIGIN_CONNECT, 0);
-		if (entry)
-			pl_capture_origin(ctx, entry);
+		if (pl_ledger_add(sk, NULL, newstate,
+				  newstate == PL_TCP_LISTEN ? PL_ORIGIN_LISTEN : PL_ORIGIN_CONNECT,
+				  0, btf, &entry))
+			return 0;
+		if (newstate == PL_TCP_LISTEN)
+			pl_listener_add(sk, &entry, btf);
+		pl_capture_origin_at(ctx, sk, entry.owner.tgid);
 	} else if (newstate == PL_TCP_CLOSE) {
-		pl_on_close(sk, oldstate);
+		pl_on_close(sk, oldstate, btf);
+	} else if (oldstate == PL_TCP_LISTEN) {
+		pl_on_child(sk, btf);
 	} else {
-		pl_on_transition(sk, newstate);
+		pl_on_transition(sk, newstate, btf);
 	}
 	return 0;
 }
@@ -154,7 +196,7 @@ int BPF_PROG(state_btf, struct sock *sk, int oldstate, int newstate)
 	if (sk->__sk_common.skc_family != PL_AF_INET &&
 	    sk->__sk_common.skc_family != PL_AF_INET6)
 		return 0;
-	return pl_on_state(ctx, sk, oldstate, newstate);
+	return pl_on_state(ctx, sk, oldstate, newstate, true);
 }
 
 SEC("tracepoint/sock/inet_sock_set_state")
@@ -163,5 +205,5 @@ int state_tracepoint(struct trace_event_raw_inet_sock_set_state *ctx)
 	if (ctx->protocol != PL_IPPROTO_TCP)
 		return 0;
 	return pl_on_state(ctx, (struct sock *)ctx->skaddr, ctx->oldstate,
-			   ctx->newstate);
+			   ctx->newstate, false);
 }

@@ -47,6 +47,8 @@ enum pl_walk_pass {
 
 /* Ledger entry flags. */
 #define PL_FLAG_ESTABLISHED 0x1 /* reached ESTABLISHED: counts as opened */
+#define PL_FLAG_QUEUED 0x2      /* a listener's child, charged to the listener's
+				 * owner; no accept seen (it may still be queued) */
 
 /* A process: tgid plus its start time, so a reused pid is a new process. */
 struct pl_owner {
@@ -80,6 +82,22 @@ struct pl_socket {
 	__u32 seen_walk; /* last fd walk that found it in its owner's fd table */
 	char comm[PL_COMM_LEN];
 	__u64 stack; /* stacks.h: the stack that opened it; 0: not captured */
+};
+
+/* Key of the listeners map: a listening port. */
+struct pl_port_key {
+	__u32 netns;
+	__u16 port; /* host byte order */
+	__u16 pad;
+};
+
+/* Value of the listeners map: who listens there, for the listener's
+ * children, which are born in softirq. */
+struct pl_listener {
+	struct pl_owner owner;
+	__u64 cgroup_id;
+	__u64 sk; /* the listening socket */
+	char comm[PL_COMM_LEN];
 };
 
 /* Value of the owners map, keyed by struct pl_owner. */
@@ -119,6 +137,7 @@ enum pl_counter {
 /* Default map sizes; userspace may change them before load. */
 #define PL_LEDGER_DEFAULT 131072
 #define PL_OWNERS_DEFAULT 16384
+#define PL_LISTENERS_DEFAULT 4096
 #define PL_TIMEWAIT_DEFAULT 65536
 #define PL_PENDING_DEFAULT 4096
 #define PL_FAILS_DEFAULT 8192      /* (process, call, errno, peer) */
@@ -128,7 +147,9 @@ enum pl_counter {
 
 /* What the maps above hold, for maps kept in bpffs (serve --pin): bump it
  * whenever a struct or enum here changes meaning, even at the same size.
- * user/loader/pin.c refuses pinned maps stamped with another layout. */
-#define PL_LAYOUT_VERSION 3
+ * user/loader/pin.c refuses pinned maps stamped with another layout.
+ * 4: hash maps allocate on insert where the kernel can (other map flags);
+ *    a listener's children are in the ledger before accept (PL_FLAG_QUEUED). */
+#define PL_LAYOUT_VERSION 4
 
 #endif

@@ -27,6 +27,18 @@ PL_MAP struct {
 	__type(value, struct pl_socket);
 } ledger SEC(".maps");
 
+/* Listening ports: (netns, port) -> the listener's owner, which a new
+ * child of the listener is charged to until an accept or the fd walk says
+ * otherwise (SO_REUSEPORT groups of several processes, pre-fork servers).
+ * Inserted by ledger.bpf.c (listen) and walk.bpf.c (listeners found by the
+ * walk). Deleted by ledger.bpf.c when that listener closes. */
+PL_MAP struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, PL_LISTENERS_DEFAULT);
+	__type(key, struct pl_port_key);
+	__type(value, struct pl_listener);
+} listeners SEC(".maps");
+
 /* Per-process counters: struct pl_owner -> opened, closed, failures.
  * Inserted by any BPF program that counts for a process (common.bpf.h).
  * Deleted by userspace once the process has exited and nothing refers to it
@@ -49,14 +61,13 @@ PL_MAP struct {
 	__type(value, struct pl_timewait);
 } timewait SEC(".maps");
 
-/* bind() arguments between entry and exit, keyed by pid_tgid.
- * Inserted by bind.bpf.c at syscall entry or kprobe; deleted by bind.bpf.c
- * at syscall exit or kretprobe. */
+/* inet_csk_get_port() arguments between kprobe and kretprobe, keyed by
+ * pid_tgid. Inserted by bind.bpf.c at the kprobe; deleted by bind.bpf.c
+ * at the kretprobe. */
 struct pl_bind_args {
-	__u64 sk;   /* kprobe path */
-	__s32 fd;   /* syscall path */
+	__u64 sk;
 	__u16 port; /* host byte order; 0 = any */
-	__u16 family;
+	__u16 pad[3];
 };
 
 PL_MAP struct {
@@ -66,9 +77,10 @@ PL_MAP struct {
 	__type(value, struct pl_bind_args);
 } bind_args SEC(".maps");
 
-/* connect() and accept() arguments between entry and exit, keyed by
- * pid_tgid (a thread is in one syscall at a time). Inserted by fails.bpf.c
- * at syscall entry or kprobe; deleted by fails.bpf.c at exit. */
+/* connect() and accept() arguments between kprobe and kretprobe, keyed by
+ * pid_tgid (a thread is in one call at a time). Inserted by fails.bpf.c
+ * at the kprobe; deleted by fails.bpf.c at the kretprobe. (The syscall
+ * exits read the arguments from the saved user registers.) */
 struct pl_call_args {
 	__u64 addr; /* connect: the sockaddr in user memory */
 	__s32 fd;

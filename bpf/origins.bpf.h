@@ -107,4 +107,16 @@ static __always_inline void pl_capture_origin(void *ctx, struct pl_socket *entry
 	entry->stack = key.stack;
 }
 
+/* The same for the socket at @sk, written to the ledger just now by the
+ * current process (@tgid): only a process whose stacks are wanted pays
+ * for finding its entry again. */
+static __always_inline void pl_capture_origin_at(void *ctx, struct sock *sk, __u32 tgid)
+{
+	__u64 key = (__u64)sk;
+	struct pl_socket *entry;
+
+	if (pl_wants_stack(tgid) && (entry = bpf_map_lookup_elem(&ledger, &key)))
+		pl_capture_origin(ctx, entry);
+}
+
 #endif

@@ -17,18 +17,28 @@
 __u32 walk_gen;  /* which walk this is */
 __u32 walk_pass; /* enum pl_walk_pass */
 
+/* A socket charged to its listener's owner and accepted by another
+ * process, unseen by the accept hook: its opening moves with it. */
 static __always_inline void pl_adopt(struct pl_socket *e, struct task_struct *task)
 {
+	struct pl_owner_stats *stats;
+	bool moves = (e->flags & PL_FLAG_QUEUED) && (e->flags & PL_FLAG_ESTABLISHED);
+
+	if (moves && (stats = bpf_map_lookup_elem(&owners, &e->owner)))
+		__sync_fetch_and_add(&stats->opened, -1);
 	pl_owner_of(task, &e->owner, &e->cgroup_id, e->comm);
 	e->seen_walk = walk_gen;
-	pl_owner_stats(&e->owner, e->comm, e->cgroup_id);
+	e->flags &= ~PL_FLAG_QUEUED;
+	stats = pl_owner_stats(&e->owner, e->comm, e->cgroup_id);
+	if (moves && stats)
+		__sync_fetch_and_add(&stats->opened, 1);
 }
 
 SEC("iter/task_file")
 int walk_fds(struct bpf_iter__task_file *ctx)
 {
 	struct task_struct *task = ctx->task;
-	struct pl_socket *e;
+	struct pl_socket *e, found;
 	struct pl_owner owner;
 	struct sock *sk;
 	__u64 key;
@@ -45,16 +55,24 @@ int walk_fds(struct bpf_iter__task_file *ctx)
 	key = (__u64)sk;
 	e = bpf_map_lookup_elem(&ledger, &key);
 	if (!e) {
-		if (walk_pass == PL_WALK_MARK &&
-		    (e = pl_ledger_add(sk, task, state, PL_ORIGIN_WALK, 0)))
-			e->seen_walk = walk_gen;
+		if (walk_pass != PL_WALK_MARK ||
+		    pl_ledger_add(sk, task, state, PL_ORIGIN_WALK, 0, false, &found) ||
+		    !(e = bpf_map_lookup_elem(&ledger, &key)))
+			return 0;
+		e->seen_walk = walk_gen;
+		pl_owner_stats(&e->owner, e->comm, e->cgroup_id);
+		if (state == PL_TCP_LISTEN)
+			pl_listener_add(sk, e, false);
 		return 0;
 	}
 	owner.tgid = BPF_CORE_READ(task, tgid);
 	owner.pad = 0;
 	owner.start_ns = BPF_CORE_READ(task, group_leader, start_time);
-	if (owner.tgid == e->owner.tgid && owner.start_ns == e->owner.start_ns)
+	if (owner.tgid == e->owner.tgid && owner.start_ns == e->owner.start_ns) {
 		e->seen_walk = walk_gen;
+		if (state == PL_TCP_LISTEN && walk_pass == PL_WALK_MARK)
+			pl_listener_add(sk, e, false);
+	}
 	else if (walk_pass == PL_WALK_ADOPT && e->seen_walk != walk_gen)
 		pl_adopt(e, task);
 	return 0;
@@ -69,7 +87,7 @@ int walk_tcp(struct bpf_iter__tcp *ctx)
 	if (!skc)
 		return 0;
 	rec.sk = (__u64)skc;
-	pl_read_tuple(skc, &rec.tuple);
+	pl_read_tuple(skc, &rec.tuple, true);
 	rec.state = BPF_CORE_READ(skc, skc_state);
 	rec.kind = PL_REC_FULL;
 	rec.clocks.jiffies = bpf_jiffies64();

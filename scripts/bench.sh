@@ -3,18 +3,18 @@
 # rounds in one run (A B C A B C ...), and reports medians, min-max and
 # ratios. Prints a Markdown table; writes build/bench.json. Run as root.
 #
-#   BENCH_ROUNDS=5 BENCH_CHURN_S=3 BENCH_SIZES="10000 50000 100000" scripts/bench.sh
+#   BENCH_ROUNDS=9 BENCH_CHURN_S=3 BENCH_SIZES="54000 100000 200000" scripts/bench.sh
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 PL=$ROOT/build/portleak
 CHURN=$ROOT/build/bench/churn
 WORKLOAD=$ROOT/build/tests/tcpwork
-ROUNDS=${BENCH_ROUNDS:-5}
+ROUNDS=${BENCH_ROUNDS:-9}
 CHURN_S=${BENCH_CHURN_S:-3}
-SIZES=${BENCH_SIZES:-10000 50000 100000}
+SIZES=${BENCH_SIZES:-54000 100000 200000}
 COST_S=${BENCH_COST_S:-10}
-PER_PAIR=5000 # connections per workload pair: 2 x 5000 fds, under 20000
+MAX_PER_PAIR=5000 # connections per workload pair: 2 x 5000 fds, under 20000
 BPFTRACE_PROG='tracepoint:sock:inet_sock_set_state { @[args->newstate] = count(); }'
 TMP=$(mktemp -d /tmp/portleak-bench.XXXXXX)
 PIDS=()
@@ -75,6 +75,23 @@ stop_tracer() {
 	fi
 }
 
+# The BPF programs and maps a process holds, by id (its fds).
+held_ids() { # PID prog|map
+	grep -h "^$2_id:" /proc/"$1"/fdinfo/* 2>/dev/null | awk '{ print $2 }' | sort -un | paste -sd, -
+}
+
+# "NAME RUNS RUN_TIME_NS" of the programs process PID holds.
+prog_times() { # PID
+	bpftool prog show -j | jq -r --argjson ids "[$(held_ids "$1" prog)]" \
+		'.[] | select(.id as $i | $ids | index($i)) | "\(.name) \(.run_cnt // 0) \(.run_time_ns // 0)"'
+}
+
+# Kernel memory of the maps process PID holds, in bytes.
+map_bytes() { # PID
+	bpftool map show -j | jq --argjson ids "[$(held_ids "$1" map)]" \
+		'[.[] | select(.id as $i | $ids | index($i)) | .bytes_memlock] | add // 0'
+}
+
 # --- 1. connection churn -------------------------------------------------------
 
 churn_round() { # MODE TRACER
@@ -93,11 +110,50 @@ bench_churn() {
 	done
 }
 
+# --- 1b. kernel time per connection -------------------------------------------------
+
+# kernel_round portleak|bpftrace: run time of the tracer's own programs over
+# a full-speed churn (reset closes), per connection, per program.
+kernel_round() {
+	local conns
+	local hooks='.' # bpftrace: its one program; portleak: its hooks, not its walks
+	[ "$1" = portleak ] && hooks='^(state_|accept|bind_|connect_)'
+	start_tracer "$1"
+	prog_times "$TRACER" | grep -E "$hooks" >"$TMP/k0"
+	conns=$("$CHURN" -t 2 -s "$CHURN_S" -m rst | sed 's/.*connections=\([0-9]*\).*/\1/')
+	prog_times "$TRACER" | grep -E "$hooks" >"$TMP/k1"
+	stop_tracer
+	# NAME NS_PER_CONNECTION, one line per program that ran, and TOTAL
+	join <(sort "$TMP/k0") <(sort "$TMP/k1") | awk -v n="$conns" '
+		$4 > $2 { ns = ($5 - $3) / n; t += ns; printf "%s %.0f\n", $1, ns }
+		END { printf "TOTAL %.0f\n", t }' >>"$TMP/kernel-$1"
+	sleep 0.5
+}
+
+bench_kernel() {
+	local i
+	sysctl -q -w kernel.bpf_stats_enabled=1
+	for ((i = 0; i < ROUNDS; i++)); do
+		kernel_round portleak
+		kernel_round bpftrace
+	done
+	sysctl -q -w kernel.bpf_stats_enabled=0
+}
+
+# Map memory of an idle serve at default sizes, just after start.
+bench_idle_maps() {
+	start_tracer portleak
+	map_bytes "$TRACER" >"$TMP/idle-map-bytes"
+	stop_tracer
+}
+
 # --- 2. snapshot speed ----------------------------------------------------------
 
-# hold N: N sockets (N/2 connections, both ends) in pairs of processes.
+# hold N: N sockets (N/2 connections, both ends) in pairs of processes,
+# at most MAX_PER_PAIR connections each.
 hold_sockets() {
-	local pairs=$(($1 / (2 * PER_PAIR))) p
+	local pairs=$((($1 + 2 * MAX_PER_PAIR - 1) / (2 * MAX_PER_PAIR))) p
+	PER_PAIR=$(($1 / (2 * pairs)))
 	for ((p = 0; p < pairs; p++)); do
 		"$WORKLOAD" serve -m hold -r "$TMP/ready-s$p" &
 		PIDS+=($!)
@@ -166,14 +222,8 @@ agent_cost() { # NAME CMD...
 
 # BPF run time per invocation and map memory of the running agent.
 bpf_costs() {
-	bpftool prog show -j >"$TMP/progs.json"
-	bpftool map show -j >"$TMP/maps.json"
-	jq -r '.[] | select(.name | test("^(state_|accept|bind_|connect_)")) |
-		"\(.name) \(.run_cnt // 0) \(.run_time_ns // 0)"' "$TMP/progs.json" >"$TMP/cost-progs"
-	jq -r --slurpfile progs "$TMP/progs.json" '
-		([$progs[0][] | select(.name | test("^(state_|accept|bind_|connect_)")) | .map_ids[]?] | unique) as $ids |
-		[.[] | select(.id as $i | $ids | index($i)) | .bytes_memlock] | add' \
-		"$TMP/maps.json" >"$TMP/cost-map-bytes"
+	prog_times "$1" | grep -E '^(state_|accept|bind_|connect_)' >"$TMP/cost-progs" || true
+	map_bytes "$1" >"$TMP/cost-map-bytes"
 }
 
 bench_cost() {
@@ -185,10 +235,9 @@ bench_cost() {
 
 # --- 4. leak-origin capture -------------------------------------------------------
 
-# The run time of portleak's programs so far, in ns.
+# The run time of the tracer's programs so far, in ns.
 prog_ns() {
-	bpftool prog show -j | jq '[.[] | select(.name | test("^(state_|accept|bind_|connect_)")) |
-		.run_time_ns // 0] | add // 0'
+	prog_times "$TRACER" | awk '{ t += $3 } END { print t + 0 }'
 }
 
 # origins_round off|armed|stacks: kernel ns per connection of the churn
@@ -230,17 +279,35 @@ report() {
 	echo
 	echo "### 1. Connection churn over loopback (2 client + 2 server threads, ${CHURN_S}s per run)"
 	echo
-	echo "| variant | tracer | connections/s (median) | min–max | ratio to no tracer |"
-	echo "|---|---|---:|---:|---:|"
+	echo "| variant | tracer | connections/s (median) | min–max | ratio of medians | median of the $ROUNDS paired ratios (min–max) |"
+	echo "|---|---|---:|---:|---:|---:|"
 	for mode in rst timewait; do
 		base=$(median <"$TMP/churn-$mode-none")
 		for t in none portleak bpftrace; do
 			med=$(median <"$TMP/churn-$mode-$t")
-			echo "| $mode | $t | $med | $(range <"$TMP/churn-$mode-$t") | $(ratio "$med" "$base") |"
+			# each round ran none, portleak, bpftrace back to back: a pair
+			paste "$TMP/churn-$mode-$t" "$TMP/churn-$mode-none" |
+				awk '{ printf "%.3f\n", $2 ? $1 / $2 : 0 }' >"$TMP/pairs"
+			echo "| $mode | $t | $med | $(range <"$TMP/churn-$mode-$t") | $(ratio "$med" "$base") | $(median <"$TMP/pairs") ($(range <"$TMP/pairs")) |"
 		done
 	done
 	echo
 	echo "bpftrace reference: \`$BPFTRACE_PROG\`"
+	echo
+	echo "### 1b. Kernel time per connection: the tracer's own BPF programs over a full-speed churn (reset closes, ${CHURN_S}s per run)"
+	echo
+	echo "| tracer | program | ns per connection (median) | min–max |"
+	echo "|---|---|---:|---:|"
+	for t in portleak bpftrace; do
+		awk '{ print $1 }' "$TMP/kernel-$t" | sort -u | grep -v TOTAL | while read -r prog; do
+			awk -v p="$prog" '$1 == p { print $2 }' "$TMP/kernel-$t" >"$TMP/kp"
+			echo "| $t | $prog | $(median <"$TMP/kp") | $(range <"$TMP/kp") |"
+		done
+		awk '$1 == "TOTAL" { print $2 }' "$TMP/kernel-$t" >"$TMP/kt-$t"
+		echo "| $t | **total** | **$(median <"$TMP/kt-$t")** | $(range <"$TMP/kt-$t") |"
+	done
+	echo
+	echo "portleak / bpftrace: $(ratio "$(median <"$TMP/kt-portleak")" "$(median <"$TMP/kt-bpftrace")")"
 	echo
 	echo "### 2. Every socket with its owner: \`portleak snapshot -d 0 --json\` vs \`ss -tanp\`"
 	echo
@@ -260,7 +327,7 @@ report() {
 	echo "| portleak serve | $(cat "$TMP/cost-serve-cpu") | $(cat "$TMP/cost-serve-rss") |"
 	echo "| portleak top -b | $(cat "$TMP/cost-top-cpu") | $(cat "$TMP/cost-top-rss") |"
 	echo
-	echo "BPF map memory at default sizes: $(awk '{ printf "%.1f MiB", $1 / 1048576 }' "$TMP/cost-map-bytes")"
+	echo "BPF map memory at default sizes: $(awk '{ printf "%.1f MiB", $1 / 1048576 }' "$TMP/idle-map-bytes") idle (just started), $(awk '{ printf "%.1f MiB", $1 / 1048576 }' "$TMP/cost-map-bytes") under this churn"
 	echo
 	echo "| BPF program | runs | ns per run |"
 	echo "|---|---:|---:|"
@@ -306,11 +373,14 @@ json() {
 		echo '}, "cost": {'
 		echo "\"serve_cpu_pct\": $(cat "$TMP/cost-serve-cpu"), \"serve_rss_mib\": $(cat "$TMP/cost-serve-rss"),"
 		echo "\"top_cpu_pct\": $(cat "$TMP/cost-top-cpu"), \"top_rss_mib\": $(cat "$TMP/cost-top-rss"),"
-		echo "\"map_bytes\": $(cat "$TMP/cost-map-bytes"),"
+		echo "\"map_bytes\": $(cat "$TMP/cost-map-bytes"), \"idle_map_bytes\": $(cat "$TMP/idle-map-bytes"),"
 		echo "\"programs\": {$(awk '{ printf "%s\"%s\": {\"runs\": %d, \"run_time_ns\": %d}", (NR > 1 ? "," : ""), $1, $2, $3 }' "$TMP/cost-progs")}"
 		echo '}, "origins_ns_per_connection": {'
 		echo "\"off\": [$(paste -sd, "$TMP/origins-off")], \"armed\": [$(paste -sd, "$TMP/origins-armed")],"
 		echo "\"stacks\": [$(paste -sd, "$TMP/origins-stacks")]"
+		echo '}, "kernel_ns_per_connection": {'
+		echo "\"portleak\": [$(awk '$1 == "TOTAL" { print $2 }' "$TMP/kernel-portleak" | paste -sd, -)],"
+		echo "\"bpftrace\": [$(awk '$1 == "TOTAL" { print $2 }' "$TMP/kernel-bpftrace" | paste -sd, -)]"
 		echo '}}'
 	} | jq . >"$ROOT/build/bench.json"
 }
@@ -319,10 +389,14 @@ json() {
 # other measurements would walk too.
 echo "bench: snapshot speed ($SIZES sockets)..." >&2
 bench_snapshot
+echo "bench: map memory of an idle serve..." >&2
+bench_idle_maps
 echo "bench: agent cost..." >&2
 bench_cost
 echo "bench: leak-origin capture ($((ROUNDS * 3)) runs of ${CHURN_S}s)..." >&2
 bench_origins
+echo "bench: kernel time per connection ($((ROUNDS * 2)) runs of ${CHURN_S}s)..." >&2
+bench_kernel
 echo "bench: churn ($((ROUNDS * 6)) runs of ${CHURN_S}s)..." >&2
 bench_churn
 report

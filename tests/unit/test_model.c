@@ -204,6 +204,32 @@ static void test_accept_queue_and_request_sockets_go_to_listener(void)
 	model__free(&r);
 }
 
+/* Children the state hook charged to their listener's owner: the one
+ * without a struct socket is still queued, the accepted one (an fd's inode)
+ * and a closed one (past CLOSE_WAIT) are not. */
+static void test_children_charged_in_the_kernel_are_queued_until_accepted(void)
+{
+	struct host h = { 0 };
+	struct pl_report r;
+	const struct pl_proc *p;
+	size_t i;
+
+	add_sock(&h, 300, PL_TCP_LISTEN, tuple4(9000, 0, 0), 10);
+	add_sock(&h, 300, PL_TCP_CLOSE_WAIT, tuple4(9000, 0x0100007f, 50000), 1);
+	add_sock(&h, 300, PL_TCP_CLOSE_WAIT, tuple4(9000, 0x0100007f, 50001), 1);
+	h.tcp[h.n_tcp - 1].ino = 4242;
+	add_sock(&h, 300, PL_TCP_LAST_ACK, tuple4(9000, 0x0100007f, 50002), 1);
+	for (i = 1; i < h.n_ledger; i++) {
+		h.ledger[i].s.origin = PL_ORIGIN_ACCEPT;
+		h.ledger[i].s.flags = PL_FLAG_QUEUED | PL_FLAG_ESTABLISHED;
+	}
+	struct pl_model_input in = input(&h);
+	CHECK(model__build(&in, &r) == 0);
+	p = find(&r, 300);
+	CHECK(p && p->states[PL_TCP_CLOSE_WAIT] == 2 && p->pending_accept == 1);
+	model__free(&r);
+}
+
 static void test_sort_order(void)
 {
 	struct host h = { 0 };
@@ -981,6 +1007,7 @@ int main(void)
 {
 	test_attribution_and_aggregation();
 	test_accept_queue_and_request_sockets_go_to_listener();
+	test_children_charged_in_the_kernel_are_queued_until_accepted();
 	test_sort_order();
 	test_leak_verdict_needs_age();
 	test_busy_healthy_process_is_ok();

@@ -20,14 +20,38 @@ static int libbpf_log(enum libbpf_print_level level, const char *fmt, va_list ap
 	return vfprintf(stderr, fmt, ap);
 }
 
+/* Hash maps whose elements are allocated when inserted, from the BPF
+ * memory allocator (6.1, commit 7c8199e24fa0), which is safe in any
+ * context. Before it, the kernel warns against that in tracing programs:
+ * those kernels keep preallocated maps. */
+static bool kernel_allocates_hash_elements(void)
+{
+	static int found = -1;
+	struct btf *btf;
+
+	if (found < 0) {
+		btf = btf__load_vmlinux_btf();
+		found = btf && btf__find_by_name_kind(btf, "bpf_mem_alloc", BTF_KIND_STRUCT) >= 0;
+		btf__free(btf);
+	}
+	return found;
+}
+
 static int size_maps(struct portleak_bpf *skel, const struct pl_agent_config *cfg)
 {
+	struct bpf_map *growing[] = { skel->maps.ledger, skel->maps.owners, skel->maps.timewait,
+				      skel->maps.fails, skel->maps.dest_fails, skel->maps.stacks,
+				      skel->maps.origins, skel->maps.bind_args, skel->maps.call_args };
+	size_t i;
 	int err = 0;
 
 	if (cfg->ledger_size)
 		err = bpf_map__set_max_entries(skel->maps.ledger, cfg->ledger_size);
 	if (!err && cfg->events_bytes)
 		err = bpf_map__set_max_entries(skel->maps.events, cfg->events_bytes);
+	for (i = 0; !err && kernel_allocates_hash_elements() && i < sizeof(growing) / sizeof(growing[0]); i++)
+		err = bpf_map__set_map_flags(growing[i],
+					     bpf_map__map_flags(growing[i]) | BPF_F_NO_PREALLOC);
 	return err;
 }
 

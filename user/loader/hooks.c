@@ -82,18 +82,14 @@ static const struct pl_prog_row {
 	{ "bind_fexit", PL_HOOK_BIND, PL_FN_FEXIT, NULL },
 	{ "bind_kprobe", PL_HOOK_BIND, PL_FN_KPROBE, NULL },
 	{ "bind_kretprobe", PL_HOOK_BIND, PL_FN_KPROBE, NULL },
-	{ "bind_enter", PL_HOOK_BIND, PL_FN_SYSCALL, NULL },
 	{ "bind_exit", PL_HOOK_BIND, PL_FN_SYSCALL, NULL },
 	{ "connect_fexit", PL_HOOK_ACCEPT, PL_FN_FEXIT, NULL },
 	{ "connect_kprobe", PL_HOOK_ACCEPT, PL_FN_KPROBE, NULL },
 	{ "connect_kretprobe", PL_HOOK_ACCEPT, PL_FN_KPROBE, NULL },
-	{ "connect_enter", PL_HOOK_ACCEPT, PL_FN_SYSCALL, NULL },
 	{ "connect_exit", PL_HOOK_ACCEPT, PL_FN_SYSCALL, NULL },
 	{ "accept_fail_fexit", PL_HOOK_ACCEPT, PL_FN_FEXIT, NULL },
 	{ "accept_fail_kprobe", PL_HOOK_ACCEPT, PL_FN_KPROBE, NULL },
 	{ "accept_fail_kretprobe", PL_HOOK_ACCEPT, PL_FN_KPROBE, NULL },
-	{ "accept_enter", PL_HOOK_ACCEPT, PL_FN_SYSCALL, NULL },
-	{ "accept4_enter", PL_HOOK_ACCEPT, PL_FN_SYSCALL, NULL },
 	{ "walk_fds", PL_HOOK_WALK, 0, NULL },
 	{ "walk_tcp", PL_HOOK_WALK, 0, NULL },
 };
@@ -204,7 +200,7 @@ const char *hooks__accept_note(enum pl_fn_hook hook)
 	case PL_FN_KPROBE:
 		return "kretprobe/inet_csk_accept: every accepted socket, io_uring included; failed accept() and connect() at kretprobe/__sys_accept4, __sys_connect";
 	default:
-		return "accept/accept4 syscall exit; sockets accepted otherwise (io_uring) are charged to the listener's owner; failed accept() and connect() at their syscall exits";
+		return "accepted sockets charged to their listener's owner by the state hook; the accept/accept4 syscall exit looks one up only for a process whose stacks are captured, and the fd walk corrects one another process accepts (within 10 s); failed accept() and connect() at their syscall exits";
 	}
 }
 
@@ -216,6 +212,6 @@ const char *hooks__bind_note(enum pl_fn_hook hook)
 	case PL_FN_KPROBE:
 		return "kprobe+kretprobe/inet_csk_get_port: EADDRINUSE from bind() and listen() autobind";
 	default:
-		return "bind syscall entry+exit: every bind() errno; listen() autobind not seen; costs every syscall ~40 ns";
+		return "bind syscall exit: every bind() errno; listen() autobind not seen; costs every syscall ~40 ns";
 	}
 }

@@ -23,38 +23,64 @@ struct row_layout {
 	((struct row_layout){ sizeof(type), sizeof(((type *)0)->k),           \
 			      offsetof(type, v), sizeof(((type *)0)->v) })
 
+/* Room for @want rows in @rows, grown by doubling. */
+static int grow_rows(char **rows, size_t *cap, size_t want, size_t row_size)
+{
+	size_t c = *cap ? *cap : 256;
+	char *grown;
+
+	if (want <= *cap)
+		return 0;
+	while (c < want)
+		c *= 2;
+	grown = realloc(*rows, c * row_size);
+	if (!grown)
+		return -ENOMEM;
+	*rows = grown;
+	*cap = c;
+	return 0;
+}
+
+#define BATCH_ROWS 1024 /* entries per batched read: a syscall per 1024 */
+
 /* Copy every entry of a hash map into an array of rows, grown as needed
- * (a full-size buffer would cost megabytes for a mostly empty map).
- * Entries inserted while we read may be missed; entries deleted meanwhile
- * are skipped. */
+ * (a full-size buffer would cost megabytes for a mostly empty map), in
+ * batches: one system call reads a thousand entries, where one key and
+ * one lookup each would take two calls per entry (108,000 calls for a
+ * ledger of 54,000 sockets). Entries inserted while we read may be
+ * missed; entries deleted meanwhile are skipped. */
 static int read_hash(const struct bpf_map *map, struct row_layout l,
 		     void **rows, size_t *n)
 {
-	size_t cap = 0, max = bpf_map__max_entries(map);
-	int fd = bpf_map__fd(map), err = 0;
-	char *keys = malloc(2 * l.key_size), *prev = NULL, *next = keys, *out = NULL, *grown;
+	DECLARE_LIBBPF_OPTS(bpf_map_batch_opts, opts);
+	char *keys = malloc(BATCH_ROWS * l.key_size), *values = malloc(BATCH_ROWS * l.value_size);
+	char *out = NULL;
+	__u64 token = 0; /* the kernel's position: a bucket index for hash maps */
+	size_t cap = 0, i;
+	int fd = bpf_map__fd(map), err = keys && values ? 0 : -ENOMEM;
+	bool more = true;
+	__u32 count;
 
 	*n = 0;
-	while (keys && *n < max && bpf_map_get_next_key(fd, prev, next) == 0) {
-		if (*n == cap) {
-			cap = cap ? cap * 2 : 256;
-			grown = realloc(out, cap * l.size);
-			if (!grown) {
-				err = -ENOMEM;
-				break;
-			}
-			out = grown;
+	while (!err && more) {
+		count = BATCH_ROWS;
+		err = bpf_map_lookup_batch(fd, *n ? &token : NULL, &token, keys, values, &count,
+					   &opts);
+		more = !err;
+		if (err == -ENOENT)
+			err = 0; /* the last batch, maybe empty */
+		if (!err && count)
+			err = grow_rows(&out, &cap, *n + count, l.size);
+		for (i = 0; !err && i < count; i++, (*n)++) {
+			char *row = out + *n * l.size;
+
+			memset(row, 0, l.size);
+			memcpy(row, keys + i * l.key_size, l.key_size);
+			memcpy(row + l.value_off, values + i * l.value_size, l.value_size);
 		}
-		memset(out + *n * l.size, 0, l.size);
-		memcpy(out + *n * l.size, next, l.key_size);
-		if (bpf_map_lookup_elem(fd, next, out + *n * l.size + l.value_off) == 0)
-			(*n)++;
-		prev = next;
-		next = next == keys ? keys + l.key_size : keys;
 	}
-	if (!keys)
-		err = -ENOMEM;
 	free(keys);
+	free(values);
 	*rows = out;
 	return err;
 }

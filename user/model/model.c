@@ -222,9 +222,21 @@ static void charge(struct attrib *a, const struct pl_owner *owner,
 	a->unknown = false;
 }
 
+/* A listener's child that the state hook charged to the listener's owner,
+ * no accept hook having seen it, and with no struct socket yet (an
+ * accepted socket has one until it is closed, and then it is past
+ * ESTABLISHED and CLOSE_WAIT): still in the accept queue. */
+static bool still_queued(const struct pl_tcp_record *r, const struct pl_socket *e)
+{
+	return r->kind == PL_REC_FULL && (e->flags & PL_FLAG_QUEUED) && !r->ino &&
+	       (r->state == PL_TCP_ESTABLISHED || r->state == PL_TCP_CLOSE_WAIT ||
+		r->state == PL_TCP_SYN_RECV);
+}
+
 /* Who holds this socket: the ledger for full sockets, the timewait map for
  * timewait sockets, the listener's owner for request sockets and for
- * sockets still waiting in an accept queue. Otherwise: unknown. */
+ * sockets still waiting in an accept queue (in the ledger, charged to it
+ * by the state hook, or found here by their port). Otherwise: unknown. */
 static void attribute(const struct pl_model_input *in, const struct index *ix,
 		      const struct pl_tcp_record *r, struct attrib *a)
 {
@@ -255,6 +267,7 @@ static void attribute(const struct pl_model_input *in, const struct index *ix,
 	a->active = holds_ephemeral(in, ix, r, a->entry ? a->entry->origin : 0);
 	if (e) {
 		charge(a, &e->owner, e->comm, e->cgroup_id);
+		a->pending_accept = still_queued(r, e);
 		return;
 	}
 	if (r->state == PL_TCP_LISTEN)
