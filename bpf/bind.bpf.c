@@ -23,7 +23,7 @@ static __always_inline void pl_on_bind_failure(struct sock *sk, __u16 port,
 
 	if (!sk || !pl_is_tcp(sk))
 		return;
-	pl_owner_of(task, &owner, &cgroup_id, comm);
+	pl_owner_of(task, &owner, &cgroup_id, comm, false);
 	pl_read_sock_tuple(sk, &tuple, false);
 	tuple.sport = port;
 	stats = pl_owner_stats(&owner, comm, cgroup_id);

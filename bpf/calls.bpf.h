@@ -33,7 +33,7 @@ static __always_inline void pl_count_mine(__u32 call, __s32 err, const struct pl
 	char comm[PL_COMM_LEN];
 	__u64 cgroup_id;
 
-	pl_owner_of(task, &owner, &cgroup_id, comm);
+	pl_owner_of(task, &owner, &cgroup_id, comm, false);
 	pl_count_failure(&owner, comm, cgroup_id, call, err, peer);
 }
 

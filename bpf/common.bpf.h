@@ -29,12 +29,24 @@ static __always_inline void pl_count(__u32 idx)
 }
 
 /* Owner of a task: its thread group leader, identified by tgid and start
- * time, with the leader's comm and cgroup v2 id. */
+ * time, with the leader's comm and cgroup v2 id. With @btf, @task is a
+ * BTF pointer, read by plain loads. */
 static __always_inline void pl_owner_of(struct task_struct *task,
 					 struct pl_owner *owner,
-					 __u64 *cgroup_id, char *comm)
+					 __u64 *cgroup_id, char *comm, bool btf)
 {
-	struct task_struct *leader = BPF_CORE_READ(task, group_leader);
+	struct task_struct *leader;
+
+	if (btf) {
+		leader = task->group_leader;
+		owner->tgid = task->tgid;
+		owner->pad = 0;
+		owner->start_ns = leader->start_time;
+		*cgroup_id = task->cgroups->dfl_cgrp->kn->id;
+		__builtin_memcpy(comm, leader->comm, PL_COMM_LEN);
+		return;
+	}
+	leader = BPF_CORE_READ(task, group_leader);
 
 	owner->tgid = BPF_CORE_READ(task, tgid);
 	owner->pad = 0;
@@ -57,6 +69,15 @@ static __always_inline int pl_is_tcp(const struct sock *sk)
 	if (family != PL_AF_INET && family != PL_AF_INET6)
 		return 0;
 	return pl_sk_protocol(sk) == PL_IPPROTO_TCP;
+}
+
+/* The same for a BTF pointer, by plain loads (sk_protocol is a whole u16
+ * on every kernel with socket BTF pointers here: 5.6+, core_fixes.bpf.h). */
+static __always_inline int pl_is_tcp_btf(const struct sock *sk)
+{
+	return (sk->__sk_common.skc_family == PL_AF_INET ||
+		sk->__sk_common.skc_family == PL_AF_INET6) &&
+	       sk->sk_protocol == PL_IPPROTO_TCP;
 }
 
 /* A field of a kernel object: a plain load when @btf says the pointer is
@@ -119,22 +140,16 @@ pl_owner_stats(const struct pl_owner *owner, const char *comm, __u64 cgroup_id)
 static __always_inline void pl_current_owner(struct pl_owner *owner, __u64 *cgroup_id,
 					     char *comm, bool btf)
 {
-	struct task_struct *task;
-
-	if (!btf || !bpf_core_enum_value_exists(enum bpf_func_id, BPF_FUNC_get_current_task_btf)) {
-		pl_owner_of((struct task_struct *)bpf_get_current_task(), owner, cgroup_id, comm);
-		return;
-	}
-	task = bpf_get_current_task_btf();
-	owner->tgid = task->tgid;
-	owner->pad = 0;
-	owner->start_ns = task->group_leader->start_time;
-	*cgroup_id = task->cgroups->dfl_cgrp->kn->id;
-	__builtin_memcpy(comm, task->group_leader->comm, PL_COMM_LEN);
+	if (!btf || !bpf_core_enum_value_exists(enum bpf_func_id, BPF_FUNC_get_current_task_btf))
+		pl_owner_of((struct task_struct *)bpf_get_current_task(), owner, cgroup_id, comm,
+			    false);
+	else
+		pl_owner_of(bpf_get_current_task_btf(), owner, cgroup_id, comm, true);
 }
 
 /* Record a socket under its owner, in @entry too: the current task, or
- * @task for the walk (@task NULL otherwise). Process context only: this
+ * @task for the walk (@task NULL otherwise). With @btf the socket, and
+ * @task, are BTF pointers. Process context only: this
  * is the one place where a socket gets its owner. connect, listen and
  * accept see a new socket and overwrite whatever a missed close left
  * behind; the walk never overwrites. No map operation but the update:
@@ -149,7 +164,7 @@ static __always_inline int pl_ledger_add(struct sock *sk, struct task_struct *ta
 
 	__builtin_memset(entry, 0, sizeof(*entry));
 	if (task)
-		pl_owner_of(task, &entry->owner, &entry->cgroup_id, entry->comm);
+		pl_owner_of(task, &entry->owner, &entry->cgroup_id, entry->comm, btf);
 	else
 		pl_current_owner(&entry->owner, &entry->cgroup_id, entry->comm, btf);
 	pl_read_sock_tuple(sk, &entry->tuple, btf);

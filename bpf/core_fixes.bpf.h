@@ -81,14 +81,16 @@ static __always_inline __u64 pl_kernfs_id(struct kernfs_node *kn)
  * that tcp_get_info() turns into lastsnd/lastrcv/lastack. All three have
  * been in struct tcp_sock / inet_connection_sock since long before 5.10;
  * a kernel without one leaves it 0 (read as "unknown"). */
-static __always_inline void pl_tcp_clocks(struct tcp_sock *tp, struct pl_sock_clocks *c)
+static __always_inline void pl_tcp_clocks(struct tcp_sock *tp, struct pl_sock_clocks *c,
+					 bool btf)
 {
 	if (bpf_core_field_exists(tp->rcv_tstamp))
-		c->rcv_tstamp = BPF_CORE_READ(tp, rcv_tstamp);
+		c->rcv_tstamp = btf ? tp->rcv_tstamp : BPF_CORE_READ(tp, rcv_tstamp);
 	if (bpf_core_field_exists(tp->lsndtime))
-		c->lsndtime = BPF_CORE_READ(tp, lsndtime);
+		c->lsndtime = btf ? tp->lsndtime : BPF_CORE_READ(tp, lsndtime);
 	if (bpf_core_field_exists(tp->inet_conn.icsk_ack.lrcvtime))
-		c->lrcvtime = BPF_CORE_READ(tp, inet_conn.icsk_ack.lrcvtime);
+		c->lrcvtime = btf ? tp->inet_conn.icsk_ack.lrcvtime
+				  : BPF_CORE_READ(tp, inet_conn.icsk_ack.lrcvtime);
 }
 
 /* When a timewait socket's timer fires, in jiffies: the kernel set it to

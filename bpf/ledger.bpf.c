@@ -120,9 +120,8 @@ static __always_inline void pl_on_close(struct sock *sk, int oldstate, bool btf)
 	if (oldstate == PL_TCP_SYN_SENT &&
 	    BPF_CORE_READ((struct inet_sock *)sk, inet_sport) == 0) {
 		if (!entry)
-			pl_owner_of((struct task_struct *)bpf_get_current_task(),
-				    &untracked.owner, &untracked.cgroup_id,
-				    untracked.comm);
+			pl_current_owner(&untracked.owner, &untracked.cgroup_id,
+					 untracked.comm, btf);
 		pl_on_connect_failure(sk, entry ? entry : &untracked, btf);
 		pl_count_connect_error(sk, entry ? entry : &untracked, PL_EADDRNOTAVAIL, btf);
 	} else if (oldstate == PL_TCP_SYN_SENT && entry) {

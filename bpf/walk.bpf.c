@@ -19,14 +19,14 @@ __u32 walk_pass; /* enum pl_walk_pass */
 
 /* A socket charged to its listener's owner and accepted by another
  * process, unseen by the accept hook: its opening moves with it. */
-static __always_inline void pl_adopt(struct pl_socket *e, struct task_struct *task)
+static __always_inline void pl_adopt(struct pl_socket *e, struct task_struct *task, bool btf)
 {
 	struct pl_owner_stats *stats;
 	bool moves = (e->flags & PL_FLAG_QUEUED) && (e->flags & PL_FLAG_ESTABLISHED);
 
 	if (moves && (stats = bpf_map_lookup_elem(&owners, &e->owner)))
 		__sync_fetch_and_add(&stats->opened, -1);
-	pl_owner_of(task, &e->owner, &e->cgroup_id, e->comm);
+	pl_owner_of(task, &e->owner, &e->cgroup_id, e->comm, btf);
 	e->seen_walk = walk_gen;
 	e->flags &= ~PL_FLAG_QUEUED;
 	stats = pl_owner_stats(&e->owner, e->comm, e->cgroup_id);
@@ -34,48 +34,59 @@ static __always_inline void pl_adopt(struct pl_socket *e, struct task_struct *ta
 		__sync_fetch_and_add(&stats->opened, 1);
 }
 
-SEC("iter/task_file")
-int walk_fds(struct bpf_iter__task_file *ctx)
+/* One socket in @task's fd table; with @btf, both are BTF pointers. */
+static __always_inline int pl_walk_socket(struct task_struct *task, struct sock *sk, bool btf)
 {
-	struct task_struct *task = ctx->task;
 	struct pl_socket *e, found;
 	struct pl_owner owner;
-	struct sock *sk;
-	__u64 key;
+	__u64 key = (__u64)sk;
 	__u8 state;
 
-	if (!task)
+	if (!sk || !(btf ? pl_is_tcp_btf(sk) : pl_is_tcp(sk)))
 		return 0;
-	sk = pl_sock_of_file(ctx->file);
-	if (!sk || !pl_is_tcp(sk))
-		return 0;
-	state = BPF_CORE_READ(sk, __sk_common.skc_state);
+	state = PL_READ(btf, sk, __sk_common.skc_state);
 	if (state == PL_TCP_CLOSE)
 		return 0; /* not connected, bound or listening: nothing held */
-	key = (__u64)sk;
 	e = bpf_map_lookup_elem(&ledger, &key);
 	if (!e) {
 		if (walk_pass != PL_WALK_MARK ||
-		    pl_ledger_add(sk, task, state, PL_ORIGIN_WALK, 0, false, &found) ||
+		    pl_ledger_add(sk, task, state, PL_ORIGIN_WALK, 0, btf, &found) ||
 		    !(e = bpf_map_lookup_elem(&ledger, &key)))
 			return 0;
 		e->seen_walk = walk_gen;
 		pl_owner_stats(&e->owner, e->comm, e->cgroup_id);
 		if (state == PL_TCP_LISTEN)
-			pl_listener_add(sk, e, false);
+			pl_listener_add(sk, e, btf);
 		return 0;
 	}
-	owner.tgid = BPF_CORE_READ(task, tgid);
-	owner.pad = 0;
-	owner.start_ns = BPF_CORE_READ(task, group_leader, start_time);
+	owner.tgid = PL_READ(btf, task, tgid);
+	owner.start_ns = btf ? task->group_leader->start_time
+			     : BPF_CORE_READ(task, group_leader, start_time);
 	if (owner.tgid == e->owner.tgid && owner.start_ns == e->owner.start_ns) {
 		e->seen_walk = walk_gen;
 		if (state == PL_TCP_LISTEN && walk_pass == PL_WALK_MARK)
-			pl_listener_add(sk, e, false);
+			pl_listener_add(sk, e, btf);
+	} else if (walk_pass == PL_WALK_ADOPT && e->seen_walk != walk_gen) {
+		pl_adopt(e, task, btf);
 	}
-	else if (walk_pass == PL_WALK_ADOPT && e->seen_walk != walk_gen)
-		pl_adopt(e, task);
 	return 0;
+}
+
+SEC("iter/task_file")
+int walk_fds(struct bpf_iter__task_file *ctx)
+{
+	struct task_struct *task = ctx->task;
+	struct file *file = ctx->file;
+	struct socket *sock;
+
+	if (!task || !file)
+		return 0;
+	/* bpf_sock_from_file() (5.11) gives the socket as a BTF pointer:
+	 * plain loads from there on, cheaper than probe reads at 54,000 fds. */
+	if (!bpf_core_enum_value_exists(enum bpf_func_id, BPF_FUNC_sock_from_file))
+		return pl_walk_socket(task, pl_sock_of_file(file), false);
+	sock = bpf_sock_from_file(file);
+	return sock ? pl_walk_socket(task, sock->sk, true) : 0;
 }
 
 SEC("iter/tcp")
@@ -102,8 +113,13 @@ int walk_tcp(struct bpf_iter__tcp *ctx)
 		rec.state = PL_TCP_SYN_RECV;
 		rec.listener = (__u64)BPF_CORE_READ(skc, skc_listener);
 	} else {
+		struct tcp_sock *tp = bpf_skc_to_tcp_sock(skc); /* a BTF pointer */
+
 		rec.ino = pl_socket_ino((struct sock *)skc);
-		pl_tcp_clocks((struct tcp_sock *)skc, &rec.clocks);
+		if (tp)
+			pl_tcp_clocks(tp, &rec.clocks, true);
+		else
+			pl_tcp_clocks((struct tcp_sock *)skc, &rec.clocks, false);
 	}
 	bpf_seq_write(ctx->meta->seq, &rec, sizeof(rec));
 	return 0;

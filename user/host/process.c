@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -153,18 +154,33 @@ static int read_nofile(pid_t pid, __s64 *limit)
 	return err;
 }
 
-int process__fd_budget(pid_t pid, __s64 *in_use, __s64 *limit)
+/* Open fds of @pid: since 6.2 the size of /proc/PID/fd is their number
+ * (one stat, where reading the directory makes an entry per fd: 13 % of
+ * a snapshot's time at 54,000 sockets); earlier kernels say 0 there. */
+static int count_fds(pid_t pid, __s64 *in_use)
 {
 	char path[64];
 	struct dirent *d;
+	struct stat st;
 	DIR *dp;
 
 	snprintf(path, sizeof(path), "/proc/%d/fd", (int)pid);
+	if (stat(path, &st))
+		return -errno;
+	*in_use = st.st_size;
+	if (st.st_size > 0)
+		return 0;
 	if (!(dp = opendir(path)))
 		return -errno;
-	*in_use = 0;
 	while ((d = readdir(dp)))
 		*in_use += d->d_name[0] != '.';
 	closedir(dp);
-	return read_nofile(pid, limit);
+	return 0;
+}
+
+int process__fd_budget(pid_t pid, __s64 *in_use, __s64 *limit)
+{
+	int err = count_fds(pid, in_use);
+
+	return err ? err : read_nofile(pid, limit);
 }

@@ -41,7 +41,8 @@ static int size_maps(struct portleak_bpf *skel, const struct pl_agent_config *cf
 {
 	struct bpf_map *growing[] = { skel->maps.ledger, skel->maps.owners, skel->maps.timewait,
 				      skel->maps.fails, skel->maps.dest_fails, skel->maps.stacks,
-				      skel->maps.origins, skel->maps.bind_args, skel->maps.call_args };
+				      skel->maps.origins, skel->maps.listeners, skel->maps.bind_args,
+				      skel->maps.call_args };
 	size_t i;
 	int err = 0;
 

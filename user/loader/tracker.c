@@ -120,7 +120,7 @@ static unsigned int netns_flags(const struct pl_tracker *t)
 static int read_kernel(struct pl_tracker *t, bool walk_fds, unsigned int walk_flags,
 		       struct pl_maps *m, struct pl_tcp_walk *w)
 {
-	int err = walk_fds ? walk__fds(t->agent.skel) : 0;
+	int err = walk_fds ? walk__fds(t->agent.skel, true) : 0;
 
 	memset(m, 0, sizeof(*m));
 	memset(w, 0, sizeof(*w));
@@ -306,7 +306,8 @@ int tracker__start(struct pl_tracker *t, const struct pl_tracker_config *cfg, bo
 		return -ENOMEM;
 	t->started_ns = sysinfo__now_ns();
 	t->walk_every_ns = WALK_EVERY_NS;
-	err = walk__fds(t->agent.skel);
+	/* With hooks, pinned maps may hold owners from an earlier run. */
+	err = walk__fds(t->agent.skel, trace);
 	t->walked_ns = sysinfo__now_ns();
 	if (!err && trace)
 		err = tracker__report(t, &first);

@@ -35,7 +35,7 @@ static int run_iter(struct bpf_link *link,
 	return err;
 }
 
-int walk__fds(struct portleak_bpf *skel)
+int walk__fds(struct portleak_bpf *skel, bool adopt)
 {
 	int err;
 
@@ -46,7 +46,7 @@ int walk__fds(struct portleak_bpf *skel)
 	skel->bss->walk_gen++;
 	skel->bss->walk_pass = PL_WALK_MARK;
 	err = run_iter(skel->links.walk_fds, NULL, NULL);
-	if (err)
+	if (err || !adopt)
 		return err;
 	skel->bss->walk_pass = PL_WALK_ADOPT;
 	return run_iter(skel->links.walk_fds, NULL, NULL);

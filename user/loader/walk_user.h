@@ -31,9 +31,10 @@ enum pl_walk_flags {
 };
 
 /* Record the owner of every TCP socket held in an fd table: sockets the
- * ledger does not know yet, and sockets their owner no longer holds (they
- * go to a process that does). */
-int walk__fds(struct portleak_bpf *skel);
+ * ledger does not know yet, and, with @adopt, sockets their owner no
+ * longer holds (they go to a process that does). A ledger only this walk
+ * wrote needs no adopting: each socket went to a process holding it. */
+int walk__fds(struct portleak_bpf *skel, bool adopt);
 /* List every TCP socket of portleak's network namespace and, with
  * PL_WALK_ALL_NETNS in @flags, of every namespace that has a process in it
  * or a name under /run/netns (entering them needs CAP_SYS_ADMIN). */
