@@ -27,6 +27,28 @@ test_fd_passed_over_unix_socket_charged_to_receiver() {
 	handover pass tcpwork-recv
 }
 
+# A pre-fork server: the parent listens, its child accepts. The state hook
+# charges each new socket to the listener's owner; the accept hook (fexit,
+# kretprobe) or, on the syscall plan, the fd walk before the report gives it
+# to the child, and its opening with it.
+test_prefork_child_charged_for_what_it_accepts() {
+	local child
+	agent_start
+	start server "$WORKLOAD" serve -m hold -H fork -r "$T/server"
+	wait_for "$T/server"
+	child=$(cat "$T/server.child")
+	PIDS+=("$child")
+	start client "$WORKLOAD" connect -p "$(cat "$T/server")" -n 6 -m hold -r "$T/client"
+	wait_for "$T/client" "connected=6"
+	agent_report
+	expect "child comm" "$(proc "$child" .comm)" tcpwork-child
+	expect_count "child ESTABLISHED" "$(proc "$child" '.sockets.ESTABLISHED // 0')" 6
+	expect_count "child opened" "$(proc "$child" .opened)" 6
+	expect "parent ESTABLISHED" "$(proc "$server" '.sockets.ESTABLISHED // 0')" 0
+	expect "parent opened" "$(proc "$server" '.opened // 0')" 0
+	expect "parent LISTEN" "$(proc "$server" '.sockets.LISTEN // 0')" 1
+}
+
 test_threads_count_for_their_process() {
 	agent_start
 	start server "$WORKLOAD" serve -m hold -r "$T/server"

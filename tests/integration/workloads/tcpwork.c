@@ -1,14 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* tcpwork: the real workloads of portleak's integration tests.
  *
- *   tcpwork serve   [-6] [-p PORT] [-m hold|close|drop|stall] -r FILE
+ *   tcpwork serve   [-6] [-p PORT] [-m hold|close|drop|stall] [-H fork] -r FILE
  *       listen on loopback; accept forever. hold: keep every accepted
  *       socket open (a CLOSE_WAIT leak once clients close); close: close
  *       each one when its peer does; drop: close each one at once (a
  *       client that holds its end is left in CLOSE_WAIT); stall: a backlog
  *       of 0 and no accept() (once one connection waits, SYNs are dropped).
  *       A failed accept() (EMFILE) is tried again 100 ms later. Writes the
- *       port to FILE.
+ *       port to FILE. -H fork: a pre-fork server, whose child (named
+ *       tcpwork-child, its pid in FILE.child) accepts while the parent
+ *       only listens.
  *   tcpwork connect [-6] [-a ADDR] -p PORT [-P PORT2] -n N [-m hold|close|half] [-A] [-R] -r FILE
  *       open N connections to loopback:PORT, or IPv4 ADDR:PORT (with -P,
  *       every other one to PORT2); -A: non-blocking connect() and poll()
@@ -135,6 +137,26 @@ static void poke(int fd)
 	(void)send(fd, "k", 1, MSG_NOSIGNAL | MSG_DONTWAIT);
 }
 
+/* serve -H fork: the parent reports its child, then the port, and waits,
+ * holding the listener; the child goes on to accept. */
+static void prefork(const struct args *a, const char *port)
+{
+	char path[4096], buf[32];
+	pid_t child = fork();
+
+	if (child < 0)
+		die("fork");
+	if (child == 0) {
+		prctl(PR_SET_NAME, "tcpwork-child", 0, 0, 0);
+		return;
+	}
+	snprintf(path, sizeof(path), "%s.child", a->ready);
+	snprintf(buf, sizeof(buf), "%d\n", (int)child);
+	report(path, buf);
+	report(a->ready, port);
+	wait_forever();
+}
+
 static void __attribute__((noreturn)) serve(const struct args *a)
 {
 	static struct pollfd fds[MAX_CONNS + 1];
@@ -151,7 +173,10 @@ static void __attribute__((noreturn)) serve(const struct args *a)
 		die("bind/listen");
 	fds[0].events = POLLIN;
 	snprintf(buf, sizeof(buf), "%d\n", bound_port(fds[0].fd));
-	report(a->ready, buf);
+	if (a->handover)
+		prefork(a, buf);
+	else
+		report(a->ready, buf);
 	if (a->stall)
 		wait_forever();
 	for (;;) {
