@@ -51,9 +51,11 @@ wait_log() { # FILE PATTERN
 }
 
 start_tracer() { # none | portleak | bpftrace [SERVE FLAGS...]
-	local t=$1
+	local t=$1 i
 	shift
+	rm -f "$TMP/tracer.log" # the last tracer's "serving" is no sign of this one
 	case $t in
+	none) return 0 ;;
 	portleak)
 		"$PL" serve --listen "127.0.0.1:$(shuf -i 20000-30000 -n 1)" "$@" 2>"$TMP/tracer.log" &
 		TRACER=$!
@@ -65,6 +67,13 @@ start_tracer() { # none | portleak | bpftrace [SERVE FLAGS...]
 		wait_log "$TMP/tracer.log" Attaching
 		;;
 	esac
+	# "Attaching" comes before the program is loaded
+	for ((i = 0; i < 200; i++)); do
+		[ -n "$(held_ids "$TRACER" prog)" ] && return 0
+		sleep 0.05
+	done
+	echo "bench: $t loaded no BPF program" >&2
+	exit 1
 }
 
 stop_tracer() {
@@ -77,7 +86,8 @@ stop_tracer() {
 
 # The BPF programs and maps a process holds, by id (its fds).
 held_ids() { # PID prog|map
-	grep -h "^$2_id:" /proc/"$1"/fdinfo/* 2>/dev/null | awk '{ print $2 }' | sort -un | paste -sd, -
+	{ grep -h "^$2_id:" /proc/"$1"/fdinfo/* 2>/dev/null || true; } | awk '{ print $2 }' |
+		sort -un | paste -sd, -
 }
 
 # "NAME RUNS RUN_TIME_NS" of the programs process PID holds.
@@ -119,9 +129,9 @@ kernel_round() {
 	local hooks='.' # bpftrace: its one program; portleak: its hooks, not its walks
 	[ "$1" = portleak ] && hooks='^(state_|accept|bind_|connect_)'
 	start_tracer "$1"
-	prog_times "$TRACER" | grep -E "$hooks" >"$TMP/k0"
+	prog_times "$TRACER" | { grep -E "$hooks" || true; } >"$TMP/k0"
 	conns=$("$CHURN" -t 2 -s "$CHURN_S" -m rst | sed 's/.*connections=\([0-9]*\).*/\1/')
-	prog_times "$TRACER" | grep -E "$hooks" >"$TMP/k1"
+	prog_times "$TRACER" | { grep -E "$hooks" || true; } >"$TMP/k1"
 	stop_tracer
 	# NAME NS_PER_CONNECTION, one line per program that ran, and TOTAL
 	join <(sort "$TMP/k0") <(sort "$TMP/k1") | awk -v n="$conns" '
@@ -299,7 +309,7 @@ report() {
 	echo "| tracer | program | ns per connection (median) | min–max |"
 	echo "|---|---|---:|---:|"
 	for t in portleak bpftrace; do
-		awk '{ print $1 }' "$TMP/kernel-$t" | sort -u | grep -v TOTAL | while read -r prog; do
+		awk '$1 != "TOTAL" { print $1 }' "$TMP/kernel-$t" | sort -u | while read -r prog; do
 			awk -v p="$prog" '$1 == p { print $2 }' "$TMP/kernel-$t" >"$TMP/kp"
 			echo "| $t | $prog | $(median <"$TMP/kp") | $(range <"$TMP/kp") |"
 		done
