@@ -147,14 +147,14 @@ static __always_inline void pl_current_owner(struct pl_owner *owner, __u64 *cgro
 		pl_owner_of(bpf_get_current_task_btf(), owner, cgroup_id, comm, true);
 }
 
-/* Record a socket under its owner, in @entry too: the current task, or
- * @task for the walk (@task NULL otherwise). With @btf the socket, and
- * @task, are BTF pointers. Process context only: this
- * is the one place where a socket gets its owner. connect, listen and
- * accept see a new socket and overwrite whatever a missed close left
- * behind; the walk never overwrites. No map operation but the update:
- * the process's counters are created when first counted. 0 when written,
- * else a negative errno (-EEXIST: the walk found it known already). */
+/* Record a socket under its owner, and in @entry: the current task's
+ * process, or @task's for the walk (NULL otherwise). With @btf, the socket
+ * and @task are BTF pointers. Process context only: this is the one place
+ * where a socket gets its owner. connect, listen and accept see a new
+ * socket and overwrite whatever a missed close left behind; the walk never
+ * overwrites. One map operation, the update: the process's counters are
+ * created when first counted. 0 when written, else a negative errno
+ * (-EEXIST: the walk found it known already). */
 static __always_inline int pl_ledger_add(struct sock *sk, struct task_struct *task, __u8 state,
 					 __u8 origin, __u8 flags, bool btf,
 					 struct pl_socket *entry)

@@ -136,6 +136,7 @@ enum pl_counter {
 
 /* Default map sizes; userspace may change them before load. */
 #define PL_LEDGER_DEFAULT 131072
+#define PL_LEDGER_MAX (1u << 24) /* what the ledger grows to for a big host (agent.c) */
 #define PL_OWNERS_DEFAULT 16384
 #define PL_LISTENERS_DEFAULT 4096
 #define PL_TIMEWAIT_DEFAULT 65536

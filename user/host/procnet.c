@@ -134,3 +134,17 @@ const struct pl_holder *procnet__find(const struct pl_holder *h, size_t n_h,
 		;
 	return *n ? &h[lo] : NULL;
 }
+
+__u64 procnet__tcp_allocated(void)
+{
+	unsigned long long alloc = 0;
+	char line[256];
+	FILE *f = fopen("/proc/net/sockstat", "r");
+
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "TCP: inuse %*u orphan %*u tw %*u alloc %llu", &alloc) == 1)
+			break;
+	if (f)
+		fclose(f);
+	return alloc;
+}

@@ -20,6 +20,9 @@ struct pl_holder {
 /* Count the TCP sockets of the calling thread's network namespace by
  * state, TIME_WAIT and request sockets included. 0 or negative errno. */
 int procnet__count_states(__u64 counts[PL_TCP_NR_STATES]);
+/* TCP sockets allocated in the calling thread's network namespace, from
+ * /proc/net/sockstat ("TCP: ... alloc N"); 0 when unknown. */
+__u64 procnet__tcp_allocated(void);
 /* Every (socket inode, pid) of every process, sorted by inode. Processes
  * that exit meanwhile are skipped. 0 or negative errno. */
 int procnet__holders(struct pl_holder **out, size_t *n);

@@ -37,6 +37,19 @@ static bool kernel_allocates_hash_elements(void)
 	return found;
 }
 
+/* With elements allocated on insert, a larger ledger costs 16 bytes a
+ * slot (its hash buckets) until used: the default, or twice the sockets
+ * the host has now, whichever is more, so that no host outgrows it at
+ * first sight. */
+static __u32 ledger_room(__u64 host_sockets)
+{
+	__u64 room = PL_LEDGER_DEFAULT;
+
+	while (room < 2 * host_sockets && room < PL_LEDGER_MAX)
+		room *= 2;
+	return (__u32)room;
+}
+
 static int size_maps(struct portleak_bpf *skel, const struct pl_agent_config *cfg)
 {
 	struct bpf_map *growing[] = { skel->maps.ledger, skel->maps.owners, skel->maps.timewait,
@@ -48,6 +61,8 @@ static int size_maps(struct portleak_bpf *skel, const struct pl_agent_config *cf
 
 	if (cfg->ledger_size)
 		err = bpf_map__set_max_entries(skel->maps.ledger, cfg->ledger_size);
+	else if (kernel_allocates_hash_elements())
+		err = bpf_map__set_max_entries(skel->maps.ledger, ledger_room(cfg->host_sockets));
 	if (!err && cfg->events_bytes)
 		err = bpf_map__set_max_entries(skel->maps.events, cfg->events_bytes);
 	for (i = 0; !err && kernel_allocates_hash_elements() && i < sizeof(growing) / sizeof(growing[0]); i++)

@@ -13,7 +13,8 @@
 
 struct pl_agent_config {
 	enum pl_hooks_mode hooks;
-	__u32 ledger_size;
+	__u32 ledger_size;   /* 0: the default, or room for host_sockets */
+	__u64 host_sockets;  /* TCP sockets on the host now (0: unknown) */
 	__u32 events_bytes; /* ring buffer; 0 = PL_EVENTS_DEFAULT */
 	bool verbose; /* libbpf's own log on stderr */
 	bool walk_only; /* load the iterators only: a report of what exists now */

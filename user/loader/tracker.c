@@ -9,6 +9,7 @@
 #include "host/process.h"
 #include "host/runtimes.h"
 #include "host/symbols.h"
+#include "host/procnet.h"
 #include "host/sysinfo.h"
 #include "loader/pin.h"
 #include "loader/tracker.h"
@@ -244,6 +245,7 @@ static int start_agent(struct pl_tracker *t, bool walk_only, struct pl_why *why)
 	struct pl_agent_config ac = {
 		.hooks = c->hooks,
 		.ledger_size = c->ledger_size,
+		.host_sockets = procnet__tcp_allocated(),
 		.events_bytes = c->events_bytes,
 		.verbose = c->verbose,
 		.walk_only = walk_only,
