@@ -53,7 +53,8 @@ static int read_hash(const struct bpf_map *map, struct row_layout l,
 		     void **rows, size_t *n)
 {
 	DECLARE_LIBBPF_OPTS(bpf_map_batch_opts, opts);
-	char *keys = malloc(BATCH_ROWS * l.key_size), *values = malloc(BATCH_ROWS * l.value_size);
+	/* Zeroed: valgrind cannot see the kernel fill them. */
+	char *keys = calloc(BATCH_ROWS, l.key_size), *values = calloc(BATCH_ROWS, l.value_size);
 	char *out = NULL;
 	__u64 token = 0; /* the kernel's position: a bucket index for hash maps */
 	size_t cap = 0, i;
