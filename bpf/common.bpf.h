@@ -147,6 +147,21 @@ static __always_inline void pl_current_owner(struct pl_owner *owner, __u64 *cgro
 		pl_owner_of(bpf_get_current_task_btf(), owner, cgroup_id, comm, true);
 }
 
+/* Write @entry, born now, as the socket's; a full ledger is counted. 0, or
+ * a negative errno (-EEXIST with BPF_NOEXIST: known already). */
+static __always_inline int pl_ledger_put(struct sock *sk, struct pl_socket *entry, __u64 flags)
+{
+	__u64 key = (__u64)sk;
+	int err;
+
+	entry->created_ns = bpf_ktime_get_ns();
+	entry->changed_ns = entry->created_ns;
+	err = pl_map_update(&ledger, &key, entry, flags);
+	if (err && err != -PL_EEXIST)
+		pl_count(PL_CNT_LEDGER_FULL);
+	return err;
+}
+
 /* Record a socket under its owner, and in @entry: the current task's
  * process, or @task's for the walk (NULL otherwise). With @btf, the socket
  * and @task are BTF pointers. Process context only: this is the one place
@@ -159,25 +174,16 @@ static __always_inline int pl_ledger_add(struct sock *sk, struct task_struct *ta
 					 __u8 origin, __u8 flags, bool btf,
 					 struct pl_socket *entry)
 {
-	__u64 key = (__u64)sk;
-	int err;
-
 	__builtin_memset(entry, 0, sizeof(*entry));
 	if (task)
 		pl_owner_of(task, &entry->owner, &entry->cgroup_id, entry->comm, btf);
 	else
 		pl_current_owner(&entry->owner, &entry->cgroup_id, entry->comm, btf);
 	pl_read_sock_tuple(sk, &entry->tuple, btf);
-	entry->created_ns = bpf_ktime_get_ns();
-	entry->changed_ns = entry->created_ns;
 	entry->state = state;
 	entry->origin = origin;
 	entry->flags = flags;
-	err = pl_map_update(&ledger, &key, entry,
-			    origin == PL_ORIGIN_WALK ? BPF_NOEXIST : BPF_ANY);
-	if (err && err != -PL_EEXIST)
-		pl_count(PL_CNT_LEDGER_FULL);
-	return err;
+	return pl_ledger_put(sk, entry, origin == PL_ORIGIN_WALK ? BPF_NOEXIST : BPF_ANY);
 }
 
 /* The listening port of a listener, or of a child cloned from it. */

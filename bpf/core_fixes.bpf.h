@@ -3,9 +3,13 @@
  * version (and commit) where the layout or signature changed. The few that
  * are not a field or a signature are handled where they bite, and listed
  * here so that this file stays the index of them all:
- *  - bpf_sock_from_file() exists from 5.11 only: pl_sock_of_file()
- *    (common.bpf.h) goes from the file to its socket through the socket
- *    inode on every kernel instead.
+ *  - bpf_sock_from_file() exists from 5.11 only: the fd walk (walk.bpf.c)
+ *    uses it there and reads the socket by plain loads; on 5.10
+ *    pl_sock_of_file() (common.bpf.h) goes from the file to its socket
+ *    through the socket inode, by probe reads.
+ *  - bpf_get_current_task_btf() (5.11): BTF-typed hooks read the current
+ *    process by plain loads (pl_current_owner, common.bpf.h), probe reads
+ *    before.
  *  - socket storage for tracing programs (5.11): not used; the ledger is a
  *    hash map on every kernel (maps.bpf.h).
  *  - hash maps allocate their elements on insert, from the BPF memory

@@ -91,7 +91,6 @@ static __always_inline void pl_on_child(struct sock *sk, bool btf)
 				   .flags = PL_FLAG_QUEUED };
 	struct pl_listener *l;
 	struct pl_port_key key;
-	__u64 sk_key = (__u64)sk;
 
 	pl_port_of(sk, &key, btf);
 	l = bpf_map_lookup_elem(&listeners, &key);
@@ -100,10 +99,7 @@ static __always_inline void pl_on_child(struct sock *sk, bool btf)
 	entry.owner = l->owner;
 	entry.cgroup_id = l->cgroup_id;
 	__builtin_memcpy(entry.comm, l->comm, PL_COMM_LEN);
-	entry.created_ns = bpf_ktime_get_ns();
-	entry.changed_ns = entry.created_ns;
-	if (pl_map_update(&ledger, &sk_key, &entry, BPF_ANY))
-		pl_count(PL_CNT_LEDGER_FULL);
+	pl_ledger_put(sk, &entry, BPF_ANY);
 }
 
 static __always_inline void pl_on_close(struct sock *sk, int oldstate, bool btf)

@@ -90,19 +90,15 @@ static int read_hash(const struct bpf_map *map, struct row_layout l,
 static int read_keys(const struct bpf_map *map, size_t key_size, void **rows, size_t *n)
 {
 	size_t cap = 0, max = bpf_map__max_entries(map);
-	char *out = NULL, *grown;
 	int fd = bpf_map__fd(map);
+	char *out = NULL;
 
 	*n = 0;
 	*rows = NULL;
 	while (*n < max) {
-		if (*n == cap) {
-			cap = cap ? cap * 2 : 64;
-			if (!(grown = realloc(out, cap * key_size))) {
-				free(out);
-				return -ENOMEM;
-			}
-			out = grown;
+		if (grow_rows(&out, &cap, *n + 1, key_size)) {
+			free(out);
+			return -ENOMEM;
 		}
 		if (bpf_map_get_next_key(fd, *n ? out + (*n - 1) * key_size : NULL,
 					 out + *n * key_size))

@@ -7,9 +7,9 @@
 
 #include "host/cgroups.h"
 #include "host/process.h"
+#include "host/procnet.h"
 #include "host/runtimes.h"
 #include "host/symbols.h"
-#include "host/procnet.h"
 #include "host/sysinfo.h"
 #include "loader/pin.h"
 #include "loader/tracker.h"
