@@ -179,7 +179,8 @@ static __always_inline int pl_ledger_add(struct sock *sk, struct task_struct *ta
 		pl_owner_of(task, &entry->owner, &entry->cgroup_id, entry->comm, btf);
 	else
 		pl_current_owner(&entry->owner, &entry->cgroup_id, entry->comm, btf);
-	pl_read_sock_tuple(sk, &entry->tuple, btf);
+	/* Not CLOSE: skc_num holds the local port, if it has one yet. */
+	pl_read_tuple(&sk->__sk_common, &entry->tuple, btf);
 	entry->state = state;
 	entry->origin = origin;
 	entry->flags = flags;

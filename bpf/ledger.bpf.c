@@ -6,10 +6,10 @@
  * transition may run in softirq or timer context, where `current` is
  * whoever was interrupted: those only update the state of an entry that
  * already exists and never look at `current`. A listener's new child
- * (LISTEN->SYN_RECV, in softirq) is charged to the owner of the listener
- * on that port (the listeners map): accept() costs nothing then, and the
- * rare socket another process accepts is corrected by the accept hook
- * where it sees the socket cheaply, and by the fd walk. */
+ * (SYN_RECV->ESTABLISHED, in softirq) is charged to the owner of the
+ * listener on that port (the listeners map): accept() costs nothing then,
+ * and the rare socket another process accepts is corrected by the accept
+ * hook where it sees the socket cheaply, and by the fd walk. */
 #include "origins.bpf.h"
 #include <bpf/bpf_tracing.h>
 
@@ -83,23 +83,35 @@ static __always_inline void pl_listener_gone(struct sock *sk, bool btf)
 		bpf_map_delete_elem(&listeners, &key);
 }
 
-/* A listener's new child: charged to the listener's owner, its tuple
- * read once established (pl_on_transition). */
-static __always_inline void pl_on_child(struct sock *sk, bool btf)
+/* A listener's new child, established (the first moment its tuple is
+ * complete): charged to the listener's owner, and counted as opened. The
+ * full child lives in SYN_RECV only within the softirq that makes it
+ * ESTABLISHED, so LISTEN->SYN_RECV costs nothing. 0 when entered; -1 when
+ * no listener is known on its port, or the socket has an entry already (a
+ * simultaneous open; a fast-open child accepted before its handshake
+ * ended): the caller updates that entry as any other transition. */
+static __always_inline int pl_on_child(struct sock *sk, bool btf)
 {
-	struct pl_socket entry = { .state = PL_TCP_SYN_RECV, .origin = PL_ORIGIN_ACCEPT,
-				   .flags = PL_FLAG_QUEUED };
+	struct pl_socket entry = { .state = PL_TCP_ESTABLISHED, .origin = PL_ORIGIN_ACCEPT,
+				   .flags = PL_FLAG_QUEUED | PL_FLAG_ESTABLISHED };
+	struct pl_owner_stats *stats;
 	struct pl_listener *l;
 	struct pl_port_key key;
 
 	pl_port_of(sk, &key, btf);
 	l = bpf_map_lookup_elem(&listeners, &key);
 	if (!l)
-		return; /* a listener portleak does not know yet: the fd walk will */
+		return -1; /* a listener portleak does not know yet: the fd walk will */
 	entry.owner = l->owner;
 	entry.cgroup_id = l->cgroup_id;
 	__builtin_memcpy(entry.comm, l->comm, PL_COMM_LEN);
-	pl_ledger_put(sk, &entry, BPF_ANY);
+	pl_read_tuple(&sk->__sk_common, &entry.tuple, btf);
+	if (pl_ledger_put(sk, &entry, BPF_NOEXIST))
+		return -1;
+	stats = pl_owner_stats(&entry.owner, entry.comm, entry.cgroup_id);
+	if (stats)
+		__sync_fetch_and_add(&stats->opened, 1);
+	return 0;
 }
 
 static __always_inline void pl_on_close(struct sock *sk, int oldstate, bool btf)
@@ -149,9 +161,10 @@ static __always_inline void pl_on_transition(struct sock *sk, int newstate, bool
 	entry->changed_ns = bpf_ktime_get_ns();
 	if (newstate != PL_TCP_ESTABLISHED || (entry->flags & PL_FLAG_ESTABLISHED))
 		return;
-	/* SYN_SENT->ESTABLISHED: the local port is known only now. */
+	/* SYN_SENT->ESTABLISHED: the local port is known only now, and
+	 * skc_num holds it (only CLOSE takes it back). */
 	entry->flags |= PL_FLAG_ESTABLISHED;
-	pl_read_sock_tuple(sk, &entry->tuple, btf);
+	pl_read_tuple(&sk->__sk_common, &entry->tuple, btf);
 	stats = pl_owner_stats(&entry->owner, entry->comm, entry->cgroup_id);
 	if (stats)
 		__sync_fetch_and_add(&stats->opened, 1);
@@ -174,8 +187,9 @@ static __always_inline int pl_on_state(void *ctx, struct sock *sk, int oldstate,
 	} else if (newstate == PL_TCP_CLOSE) {
 		pl_on_close(sk, oldstate, btf);
 	} else if (oldstate == PL_TCP_LISTEN) {
-		pl_on_child(sk, btf);
-	} else {
+		return 0; /* a listener's child: entered once established */
+	} else if (oldstate != PL_TCP_SYN_RECV || newstate != PL_TCP_ESTABLISHED ||
+		   pl_on_child(sk, btf)) {
 		pl_on_transition(sk, newstate, btf);
 	}
 	return 0;

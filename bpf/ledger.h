@@ -43,6 +43,7 @@ enum pl_origin {
 enum pl_walk_pass {
 	PL_WALK_MARK = 1, /* record unknown sockets; mark the ones whose owner holds them */
 	PL_WALK_ADOPT,    /* charge sockets their owner no longer holds to a holder */
+	PL_WALK_LIST,     /* no hooks, no ledger: write each socket out with its holder */
 };
 
 /* Ledger entry flags. */

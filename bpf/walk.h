@@ -40,4 +40,12 @@ struct pl_tcp_record {
 	struct pl_sock_clocks clocks;
 };
 
+/* One record of the iter/task_file output in its LIST pass: a TCP socket
+ * held in an fd table, as the ledger would have it, under the process
+ * holding it (a socket held by several processes comes once per holder). */
+struct pl_fd_record {
+	__u64 sk;
+	struct pl_socket s;
+};
+
 #endif

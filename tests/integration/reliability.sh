@@ -34,12 +34,7 @@ test_fd_passed_over_unix_socket_charged_to_receiver() {
 test_prefork_child_charged_for_what_it_accepts() {
 	local child
 	agent_start
-	start server "$WORKLOAD" serve -m hold -H fork -r "$T/server"
-	wait_for "$T/server"
-	child=$(cat "$T/server.child")
-	PIDS+=("$child")
-	start client "$WORKLOAD" connect -p "$(cat "$T/server")" -n 6 -m hold -r "$T/client"
-	wait_for "$T/client" "connected=6"
+	prefork_and_client 6
 	agent_report
 	expect "child comm" "$(proc "$child" .comm)" tcpwork-child
 	expect_count "child ESTABLISHED" "$(proc "$child" '.sockets.ESTABLISHED // 0')" 6

@@ -144,6 +144,17 @@ agent_report() {
 	jq -e .version "$T/out.json" >/dev/null || fail "portleak did not print JSON"
 }
 
+# prefork_and_client N: a pre-fork server ($server listens, $child accepts)
+# and a client ($client) holding N connections to it.
+prefork_and_client() {
+	start server "$WORKLOAD" serve -m hold -H fork -r "$T/server"
+	wait_for "$T/server"
+	child=$(cat "$T/server.child")
+	PIDS+=("$child")
+	start client "$WORKLOAD" connect -p "$(cat "$T/server")" -n "$1" -m hold -r "$T/client"
+	wait_for "$T/client" "connected=$1"
+}
+
 snapshot_now() {
 	"$PL" snapshot -d 0 --json --hooks "$HOOKS" "$@" >"$T/out.json" 2>"$T/err" ||
 		fail "portleak snapshot exited with $?"
@@ -218,6 +229,19 @@ test_sockets_opened_before_portleak() {
 	expect "server ESTABLISHED" "$(proc "$server" .sockets.ESTABLISHED)" 7
 	expect "server LISTEN" "$(proc "$server" .sockets.LISTEN)" 1
 	expect "client comm" "$(proc "$client" .comm)" tcpwork
+}
+
+# A one-shot snapshot keeps no ledger: the fd walk lists every holder of a
+# socket, and the first one found keeps it, as the ledger would. The
+# pre-fork server's listener is held by the parent and by its child.
+test_snapshot_charges_a_shared_socket_once() {
+	local child
+	prefork_and_client 6
+	snapshot_now
+	expect "parent LISTEN" "$(proc "$server" '.sockets.LISTEN // 0')" 1
+	expect "child LISTEN" "$(proc "$child" '.sockets.LISTEN // 0')" 0
+	expect "child ESTABLISHED" "$(proc "$child" '.sockets.ESTABLISHED // 0')" 6
+	expect "client ESTABLISHED" "$(proc "$client" '.sockets.ESTABLISHED // 0')" 6
 }
 
 test_time_wait_charged_to_active_closer() {

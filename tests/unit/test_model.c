@@ -13,6 +13,7 @@
 #include "model/model.h"
 #include "model/origins.h"
 #include "model/names.h"
+#include "model/skindex.h"
 #include "views/report.h"
 #include "views/top.h"
 
@@ -1003,6 +1004,35 @@ static void test_origins_group_held_sockets_by_stack(void)
 	model__free(&r);
 }
 
+/* The socket index: every key found, the first row of a duplicate kept,
+ * misses and 0 not found, a table filled past what it was sized for
+ * refuses more rather than looping. */
+static void test_socket_index(void)
+{
+	enum { N = 100000 };
+	static int rows[N];
+	struct pl_skindex ix;
+	bool all_added = true, all_found = true;
+	size_t i, refused = 0;
+
+	CHECK(skindex__init(&ix, N) == 0);
+	for (i = 0; i < N; i++) /* kernel objects: 2 KiB apart, as tcp_sock slabs */
+		all_added &= skindex__add(&ix, 0xffff888000000000ull + i * 2048, &rows[i]);
+	CHECK(all_added);
+	CHECK(!skindex__add(&ix, 0xffff888000000000ull, &rows[1]));
+	for (i = 0; i < N; i++)
+		all_found &= skindex__find(&ix, 0xffff888000000000ull + i * 2048) == &rows[i];
+	CHECK(all_found);
+	CHECK(skindex__find(&ix, 0xffff888000000000ull + 1024) == NULL);
+	CHECK(skindex__find(&ix, 0) == NULL);
+	skindex__free(&ix);
+	CHECK(skindex__init(&ix, 2) == 0);
+	for (i = 1; i <= 64; i++)
+		refused += !skindex__add(&ix, i * 64, &rows[0]);
+	CHECK(refused == 64 - ix.mask && skindex__find(&ix, 64) == &rows[0]);
+	skindex__free(&ix);
+}
+
 int main(void)
 {
 	test_attribution_and_aggregation();
@@ -1028,6 +1058,7 @@ int main(void)
 	test_held_sockets_of_one_process();
 	test_fd_budget_and_call_failures();
 	test_origins_group_held_sockets_by_stack();
+	test_socket_index();
 	printf("unit: %d passed, %d failed\n", passed, failed);
 	return failed ? 1 : 0;
 }

@@ -5,6 +5,7 @@
 #include <bpf/libbpf.h>
 
 #include "loader/hooks.h"
+#include "loader/vmlinux.h"
 
 /* Best first: fexit costs a few ns per call, a kretprobe more, and a
  * syscall tracepoint slows every syscall on the host (about 40 ns each,
@@ -44,16 +45,7 @@ static const char *const mode_names[] = {
 /* Which signature inet_csk_accept() has (see bpf/core_fixes.bpf.h). */
 static bool accept_takes_arg_struct(void)
 {
-	static int found = -1;
-	struct btf *vmlinux;
-
-	if (found < 0) {
-		vmlinux = btf__load_vmlinux_btf();
-		found = !vmlinux ||
-			btf__find_by_name_kind(vmlinux, "proto_accept_arg", BTF_KIND_STRUCT) >= 0;
-		btf__free(vmlinux);
-	}
-	return found;
+	return vmlinux__has("proto_accept_arg", BTF_KIND_STRUCT);
 }
 
 static bool accept_takes_flags(void)

@@ -9,6 +9,7 @@
 #include <bpf/libbpf.h>
 
 #include "loader/maps.h"
+#include "loader/rows.h"
 #include "portleak.skel.h"
 #include "loader/walk_user.h"
 
@@ -22,24 +23,6 @@ struct row_layout {
 #define ROW_LAYOUT(type, k, v)                                               \
 	((struct row_layout){ sizeof(type), sizeof(((type *)0)->k),           \
 			      offsetof(type, v), sizeof(((type *)0)->v) })
-
-/* Room for @want rows in @rows, grown by doubling. */
-static int grow_rows(char **rows, size_t *cap, size_t want, size_t row_size)
-{
-	size_t c = *cap ? *cap : 256;
-	char *grown;
-
-	if (want <= *cap)
-		return 0;
-	while (c < want)
-		c *= 2;
-	grown = realloc(*rows, c * row_size);
-	if (!grown)
-		return -ENOMEM;
-	*rows = grown;
-	*cap = c;
-	return 0;
-}
 
 #define BATCH_ROWS 1024 /* entries per batched read: a syscall per 1024 */
 
@@ -71,7 +54,7 @@ static int read_hash(const struct bpf_map *map, struct row_layout l,
 		if (err == -ENOENT)
 			err = 0; /* the last batch, maybe empty */
 		if (!err && count)
-			err = grow_rows(&out, &cap, *n + count, l.size);
+			err = rows__grow(&out, &cap, *n + count, l.size);
 		for (i = 0; !err && i < count; i++, (*n)++) {
 			char *row = out + *n * l.size;
 
@@ -96,7 +79,7 @@ static int read_keys(const struct bpf_map *map, size_t key_size, void **rows, si
 	*n = 0;
 	*rows = NULL;
 	while (*n < max) {
-		if (grow_rows(&out, &cap, *n + 1, key_size)) {
+		if (rows__grow(&out, &cap, *n + 1, key_size)) {
 			free(out);
 			return -ENOMEM;
 		}

@@ -10,6 +10,7 @@
 #include "host/netns.h"
 #include "host/sockdiag.h"
 #include "loader/remedy_user.h"
+#include "loader/vmlinux.h"
 #include "remedy.h"
 #include "remedy.skel.h"
 
@@ -22,14 +23,7 @@ const char *remedy__name(enum pl_remedy_mech mech)
 /* Does the kernel's BTF know the kfunc (6.5+)? */
 static bool has_kfunc(void)
 {
-	struct btf *btf = btf__load_vmlinux_btf();
-	bool found;
-
-	if (!btf)
-		return false;
-	found = btf__find_by_name_kind(btf, "bpf_sock_destroy", BTF_KIND_FUNC) >= 0;
-	btf__free(btf);
-	return found;
+	return vmlinux__has("bpf_sock_destroy", BTF_KIND_FUNC);
 }
 
 /* Load the program, to know the verifier takes it; NULL with @err set. */

@@ -117,11 +117,17 @@ static unsigned int netns_flags(const struct pl_tracker *t)
 	return t->cfg.own_netns ? 0 : PL_WALK_ALL_NETNS;
 }
 
+/* Without hooks, nothing keeps a ledger: every look lists the fd tables. */
+static bool listing(const struct pl_tracker *t)
+{
+	return !t->agent.plan;
+}
+
 /* The fd walk (when @walk_fds), the maps, then the TCP walk. */
 static int read_kernel(struct pl_tracker *t, bool walk_fds, unsigned int walk_flags,
 		       struct pl_maps *m, struct pl_tcp_walk *w)
 {
-	int err = walk_fds ? walk__fds(t->agent.skel, true) : 0;
+	int err = walk_fds && !listing(t) ? walk__fds(t->agent.skel) : 0;
 
 	memset(m, 0, sizeof(*m));
 	memset(w, 0, sizeof(*w));
@@ -130,7 +136,10 @@ static int read_kernel(struct pl_tracker *t, bool walk_fds, unsigned int walk_fl
 	/* Maps first: a socket the walk lists has its ledger entry already. */
 	if (!err)
 		err = maps__read(t->agent.skel, m);
-	if (!err)
+	if (!err && listing(t))
+		err = walk__list_fds_and_tcp(t->agent.skel, &m->ledger, &m->n_ledger,
+					     walk_flags | netns_flags(t), w);
+	else if (!err)
 		err = walk__tcp(t->agent.skel, walk_flags | netns_flags(t), w);
 	if (!err)
 		t->netns_failed = w->netns_failed;
@@ -197,7 +206,7 @@ int tracker__report(struct pl_tracker *t, struct pl_report *out)
 			model__free(out);
 		if (!err)
 			arm_suspects(t, out);
-		if (!err)
+		if (!err && !listing(t))
 			maps__gc(t->agent.skel, &m, &w, now);
 		if (now > FAILURES_KEPT_NS)
 			failures__expire(&t->agent.failures, now - FAILURES_KEPT_NS);
@@ -309,7 +318,7 @@ int tracker__start(struct pl_tracker *t, const struct pl_tracker_config *cfg, bo
 	t->started_ns = sysinfo__now_ns();
 	t->walk_every_ns = WALK_EVERY_NS;
 	/* With hooks, pinned maps may hold owners from an earlier run. */
-	err = walk__fds(t->agent.skel, trace);
+	err = listing(t) ? 0 : walk__fds(t->agent.skel);
 	t->walked_ns = sysinfo__now_ns();
 	if (!err && trace)
 		err = tracker__report(t, &first);

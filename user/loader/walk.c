@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,19 +15,24 @@
 #include "host/netns.h"
 #include "host/procnet.h"
 #include "host/sysinfo.h"
+#include "loader/rows.h"
 #include "loader/walk_user.h"
+#include "model/skindex.h"
 
-/* Run an iterator to its end; its output goes to @sink (may be NULL). */
-static int run_iter(struct bpf_link *link,
+/* Run an iterator to its end; its output, records of @rec_size bytes,
+ * goes to @sink (may be NULL). Each read asks for whole records, and
+ * every run of the program writes one, so none is ever split. */
+static int run_iter(struct bpf_link *link, size_t rec_size,
 		    int (*sink)(void *ctx, const char *buf, size_t len), void *ctx)
 {
-	char buf[64 * sizeof(struct pl_tcp_record)];
+	char buf[8192];
+	size_t want = sizeof(buf) / rec_size * rec_size;
 	int fd = bpf_iter_create(bpf_link__fd(link)), err = 0;
 	ssize_t n;
 
 	if (fd < 0)
 		return -errno;
-	while ((n = read(fd, buf, sizeof(buf))) > 0)
+	while ((n = read(fd, buf, want)) > 0)
 		if (sink && (err = sink(ctx, buf, (size_t)n)))
 			break;
 	if (n < 0)
@@ -35,7 +41,7 @@ static int run_iter(struct bpf_link *link,
 	return err;
 }
 
-int walk__fds(struct portleak_bpf *skel, bool adopt)
+int walk__fds(struct portleak_bpf *skel)
 {
 	int err;
 
@@ -45,35 +51,112 @@ int walk__fds(struct portleak_bpf *skel, bool adopt)
 		skel->bss->walk_gen = (__u32)(sysinfo__now_ns() / 1000000);
 	skel->bss->walk_gen++;
 	skel->bss->walk_pass = PL_WALK_MARK;
-	err = run_iter(skel->links.walk_fds, NULL, NULL);
-	if (err || !adopt)
+	err = run_iter(skel->links.walk_fds, 1, NULL, NULL);
+	if (err)
 		return err;
 	skel->bss->walk_pass = PL_WALK_ADOPT;
-	return run_iter(skel->links.walk_fds, NULL, NULL);
+	return run_iter(skel->links.walk_fds, 1, NULL, NULL);
+}
+
+struct fd_list {
+	struct pl_ledger_row *rows;
+	size_t n, cap;
+};
+
+static int keep_fd_records(void *ctx, const char *buf, size_t len)
+{
+	const struct pl_fd_record *rec = (const void *)buf;
+	size_t i, n = len / sizeof(*rec);
+	struct fd_list *l = ctx;
+
+	if (len % sizeof(*rec))
+		return -EPROTO; /* walk_fds writes whole records: a layout mismatch */
+	if (rows__grow((char **)&l->rows, &l->cap, l->n + n, sizeof(*l->rows)))
+		return -ENOMEM;
+	for (i = 0; i < n; i++)
+		l->rows[l->n++] = (struct pl_ledger_row){ .sk = rec[i].sk, .s = rec[i].s };
+	return 0;
+}
+
+/* The first holder of each socket, as the MARK pass keeps it: the walk
+ * visits processes in the same order. */
+static int first_holders(struct fd_list *l)
+{
+	struct pl_skindex seen;
+	size_t i, kept = 0;
+
+	if (skindex__init(&seen, l->n))
+		return -ENOMEM;
+	for (i = 0; i < l->n; i++)
+		if (skindex__add(&seen, l->rows[i].sk, &l->rows[i]))
+			l->rows[kept++] = l->rows[i];
+	l->n = kept;
+	skindex__free(&seen);
+	return 0;
+}
+
+int walk__list_fds(struct portleak_bpf *skel, struct pl_ledger_row **rows, size_t *n)
+{
+	struct fd_list l = { 0 };
+	int err;
+
+	skel->bss->walk_pass = PL_WALK_LIST;
+	err = run_iter(skel->links.walk_fds, sizeof(struct pl_fd_record), keep_fd_records, &l);
+	if (!err)
+		err = first_holders(&l);
+	if (err) {
+		free(l.rows);
+		return err;
+	}
+	free(*rows);
+	*rows = l.rows;
+	*n = l.n;
+	return 0;
+}
+
+struct list_job {
+	struct portleak_bpf *skel;
+	struct pl_ledger_row **rows;
+	size_t *n;
+	int err;
+};
+
+static void *list_fds(void *arg)
+{
+	struct list_job *job = arg;
+
+	job->err = walk__list_fds(job->skel, job->rows, job->n);
+	return NULL;
+}
+
+int walk__list_fds_and_tcp(struct portleak_bpf *skel, struct pl_ledger_row **rows, size_t *n,
+			   unsigned int flags, struct pl_tcp_walk *w)
+{
+	struct list_job job = { skel, rows, n, 0 };
+	pthread_t thread;
+	bool apart = pthread_create(&thread, NULL, list_fds, &job) == 0;
+	int err;
+
+	if (!apart)
+		list_fds(&job);
+	err = walk__tcp(skel, flags, w);
+	if (apart)
+		pthread_join(thread, NULL);
+	return err ? err : job.err;
 }
 
 static int keep_records(void *ctx, const char *buf, size_t len)
 {
 	struct pl_tcp_walk *w = ctx;
 	size_t n = len / sizeof(struct pl_tcp_record);
-	struct pl_tcp_record *grown;
-	size_t cap;
 
-	if (w->n + n > w->cap) {
-		cap = w->cap ? w->cap : 1024;
-		while (cap < w->n + n)
-			cap *= 2;
-		grown = realloc(w->recs, cap * sizeof(*grown));
-		if (!grown)
-			return -ENOMEM;
-		w->recs = grown;
-		w->cap = cap;
-	}
 	/* Each run of walk_tcp writes one whole record, and reads ask for
 	 * whole records: a partial one means a layout mismatch. */
 	if (len % sizeof(struct pl_tcp_record))
 		return -EPROTO;
-	memcpy(w->recs + w->n, buf, n * sizeof(*grown));
+	if (rows__grow((char **)&w->recs, &w->cap, w->n + n, sizeof(*w->recs)))
+		return -ENOMEM;
+	memcpy(w->recs + w->n, buf, n * sizeof(*w->recs));
 	w->n += n;
 	return 0;
 }
@@ -128,7 +211,7 @@ static int walk_here(struct portleak_bpf *skel, struct pl_tcp_walk *w,
 	k = kernel_counts ? &w->kernel[w->n_netns - 1] : NULL;
 	if (k && (err = procnet__count_states(k->before)))
 		return err;
-	err = run_iter(skel->links.walk_tcp, keep_records, w);
+	err = run_iter(skel->links.walk_tcp, sizeof(struct pl_tcp_record), keep_records, w);
 	if (!err && k)
 		err = procnet__count_states(k->after);
 	return err;

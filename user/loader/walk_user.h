@@ -31,10 +31,17 @@ enum pl_walk_flags {
 };
 
 /* Record the owner of every TCP socket held in an fd table: sockets the
- * ledger does not know yet, and, with @adopt, sockets their owner no
- * longer holds (they go to a process that does). A ledger only this walk
- * wrote needs no adopting: each socket went to a process holding it. */
-int walk__fds(struct portleak_bpf *skel, bool adopt);
+ * ledger does not know yet, and sockets their owner no longer holds (they
+ * go to a process that does). */
+int walk__fds(struct portleak_bpf *skel);
+/* With no hooks attached, and so no ledger: the rows the ledger would hold
+ * after walk__fds, for every TCP socket held in an fd table, each under
+ * the first process found holding it. Replaces *@rows (freed). */
+int walk__list_fds(struct portleak_bpf *skel, struct pl_ledger_row **rows, size_t *n);
+/* walk__list_fds() and walk__tcp() side by side, in two threads: with no
+ * ledger to fill, neither waits for the other. */
+int walk__list_fds_and_tcp(struct portleak_bpf *skel, struct pl_ledger_row **rows, size_t *n,
+			   unsigned int flags, struct pl_tcp_walk *w);
 /* List every TCP socket of portleak's network namespace and, with
  * PL_WALK_ALL_NETNS in @flags, of every namespace that has a process in it
  * or a name under /run/netns (entering them needs CAP_SYS_ADMIN). */

@@ -9,6 +9,7 @@
 #include "model/model.h"
 #include "model/names.h"
 #include "model/origins.h"
+#include "model/skindex.h"
 #include "model/verdict.h"
 
 #define NS_PER_S 1e9
@@ -38,7 +39,7 @@ struct listener {
 };
 
 struct index {
-	const struct pl_ledger_row **ledger;
+	struct pl_skindex ledger; /* sk -> const struct pl_ledger_row * */
 	const struct pl_timewait_row **timewait;
 	const struct pl_owner_row **owners;
 	struct listener *listeners;
@@ -55,12 +56,6 @@ static int cmp_owner(const struct pl_owner *a, const struct pl_owner *b)
 	int c = cmp_u64(a->tgid, b->tgid);
 
 	return c ? c : cmp_u64(a->start_ns, b->start_ns);
-}
-
-static int cmp_ledger(const void *a, const void *b)
-{
-	return cmp_u64((*(const struct pl_ledger_row *const *)a)->sk,
-		       (*(const struct pl_ledger_row *const *)b)->sk);
 }
 
 static int cmp_timewait(const void *a, const void *b)
@@ -99,14 +94,11 @@ static const void **sorted_ptrs(const void *rows, size_t n, size_t size,
 	return p;
 }
 
-static const struct pl_socket *find_ledger(const struct pl_model_input *in,
-					   const struct index *ix, __u64 sk)
+static const struct pl_socket *find_ledger(const struct index *ix, __u64 sk)
 {
-	struct pl_ledger_row key = { .sk = sk };
-	const struct pl_ledger_row *kp = &key, **hit;
+	const struct pl_ledger_row *hit = skindex__find(&ix->ledger, sk);
 
-	hit = bsearch(&kp, ix->ledger, in->n_ledger, sizeof(*ix->ledger), cmp_ledger);
-	return hit ? &(*hit)->s : NULL;
+	return hit ? &hit->s : NULL;
 }
 
 static const struct pl_timewait *find_timewait(const struct pl_model_input *in,
@@ -147,14 +139,16 @@ static int index_build(const struct pl_model_input *in, struct index *ix)
 	size_t i;
 
 	memset(ix, 0, sizeof(*ix));
-	ix->ledger = (const struct pl_ledger_row **)sorted_ptrs(
-		in->ledger, in->n_ledger, sizeof(*in->ledger), cmp_ledger);
+	if (skindex__init(&ix->ledger, in->n_ledger))
+		return -ENOMEM;
+	for (i = 0; i < in->n_ledger; i++)
+		skindex__add(&ix->ledger, in->ledger[i].sk, &in->ledger[i]);
 	ix->timewait = (const struct pl_timewait_row **)sorted_ptrs(
 		in->timewait, in->n_timewait, sizeof(*in->timewait), cmp_timewait);
 	ix->owners = (const struct pl_owner_row **)sorted_ptrs(
 		in->owners, in->n_owners, sizeof(*in->owners), cmp_owner_row);
 	ix->listeners = calloc(in->n_tcp ? in->n_tcp : 1, sizeof(*ix->listeners));
-	if (!ix->ledger || !ix->timewait || !ix->owners || !ix->listeners)
+	if (!ix->timewait || !ix->owners || !ix->listeners)
 		return -ENOMEM;
 	for (i = 0; i < in->n_tcp; i++) {
 		const struct pl_tcp_record *r = &in->tcp[i];
@@ -162,7 +156,7 @@ static int index_build(const struct pl_model_input *in, struct index *ix)
 
 		if (r->kind != PL_REC_FULL || r->state != PL_TCP_LISTEN)
 			continue;
-		e = find_ledger(in, ix, r->sk);
+		e = find_ledger(ix, r->sk);
 		if (!e)
 			continue;
 		ix->listeners[ix->n_listeners++] = (struct listener){
@@ -174,7 +168,7 @@ static int index_build(const struct pl_model_input *in, struct index *ix)
 
 static void index_free(struct index *ix)
 {
-	free(ix->ledger);
+	skindex__free(&ix->ledger);
 	free(ix->timewait);
 	free(ix->owners);
 	free(ix->listeners);
@@ -258,7 +252,7 @@ static void attribute(const struct pl_model_input *in, const struct index *ix,
 		a->active = holds_ephemeral(in, ix, r, tw ? tw->origin : 0);
 		return;
 	}
-	e = find_ledger(in, ix, r->kind == PL_REC_REQUEST ? r->listener : r->sk);
+	e = find_ledger(ix, r->kind == PL_REC_REQUEST ? r->listener : r->sk);
 	if (e && r->kind == PL_REC_FULL)
 		a->entry = e;
 	a->server_side = r->kind == PL_REC_REQUEST ||
@@ -739,58 +733,94 @@ static int build_procs(const struct pl_model_input *in, const struct index *ix,
 
 /* --- destinations --------------------------------------------------------- */
 
-static void dest_key(const struct pl_tuple *t, struct pl_dest *d)
+/* What tells destinations apart: the leading fields of struct pl_dest. */
+struct dest_id {
+	__u32 netns;
+	struct pl_endpoint src; /* port unused */
+	struct pl_endpoint dst;
+};
+
+static void dest_id_of(const struct pl_tuple *t, struct dest_id *id)
 {
-	memset(d, 0, sizeof(*d));
-	d->time_wait_oldest_s = -1;
-	d->netns = t->netns;
-	d->src.family = t->family;
-	memcpy(d->src.addr, t->saddr, sizeof(d->src.addr));
-	endpoint_of(t, &d->dst);
+	memset(id, 0, sizeof(*id));
+	id->netns = t->netns;
+	id->src.family = t->family;
+	memcpy(id->src.addr, t->saddr, sizeof(id->src.addr));
+	endpoint_of(t, &id->dst);
 }
 
-static int cmp_dest(const void *a, const void *b)
+static int cmp_ids(__u32 netns_a, const struct pl_endpoint *src_a, const struct pl_endpoint *dst_a,
+		   __u32 netns_b, const struct pl_endpoint *src_b, const struct pl_endpoint *dst_b)
 {
-	const struct pl_dest *x = a, *y = b;
-	int c = cmp_u64(x->netns, y->netns);
+	int c = cmp_u64(netns_a, netns_b);
 
 	if (c)
 		return c;
-	if ((c = memcmp(&x->src, &y->src, sizeof(x->src))))
+	if ((c = memcmp(src_a, src_b, sizeof(*src_a))))
 		return c;
-	return memcmp(&x->dst, &y->dst, sizeof(x->dst));
+	return memcmp(dst_a, dst_b, sizeof(*dst_a));
 }
 
-static struct pl_dest *find_dest(struct pl_report *out, const struct pl_dest *key)
+static int cmp_dest_id(const void *a, const void *b)
 {
-	return bsearch(key, out->dests, out->n_dests, sizeof(*key), cmp_dest);
+	const struct dest_id *x = a, *y = b;
+
+	return cmp_ids(x->netns, &x->src, &x->dst, y->netns, &y->src, &y->dst);
 }
 
-/* One row per destination that any selected socket or failure points to. */
+/* bsearch's order: the key (a struct dest_id), then a row. */
+static int cmp_id_dest(const void *key, const void *row)
+{
+	const struct dest_id *x = key;
+	const struct pl_dest *y = row;
+
+	return cmp_ids(x->netns, &x->src, &x->dst, y->netns, &y->src, &y->dst);
+}
+
+static struct pl_dest *find_dest(struct pl_report *out, const struct pl_tuple *t)
+{
+	struct dest_id id;
+
+	dest_id_of(t, &id);
+	return bsearch(&id, out->dests, out->n_dests, sizeof(*out->dests), cmp_id_dest);
+}
+
+/* One row per destination that any selected socket or failure points to,
+ * in the order of cmp_dest_id: the distinct ids are sorted first, small,
+ * and only they become (large) rows. */
 static int dest_rows(const struct pl_model_input *in, const struct attrib *attribs,
 		     size_t n, struct pl_report *out)
 {
-	size_t i, k = 0;
-
-	size_t cap = in->n_failures + 1;
+	size_t i, k = 0, cap = in->n_failures + 1;
+	struct dest_id *ids;
 
 	for (i = 0; i < n; i++)
 		cap += attribs[i].selected && attribs[i].active;
-	out->dests = calloc(cap, sizeof(*out->dests));
-	if (!out->dests)
+	ids = calloc(cap, sizeof(*ids));
+	if (!ids)
 		return -ENOMEM;
 	for (i = 0; i < n; i++)
 		if (attribs[i].selected && attribs[i].active)
-			dest_key(&attribs[i].rec->tuple, &out->dests[k++]);
+			dest_id_of(&attribs[i].rec->tuple, &ids[k++]);
 	for (i = 0; i < in->n_failures; i++)
 		if (in->failures[i].kind == PL_FAIL_CONNECT &&
 		    failure_selected(in, &in->failures[i]))
-			dest_key(&in->failures[i].tuple, &out->dests[k++]);
-	qsort(out->dests, k, sizeof(*out->dests), cmp_dest);
-	for (i = 0; i < k; i++)
-		if (!out->n_dests || cmp_dest(&out->dests[out->n_dests - 1], &out->dests[i]))
-			out->dests[out->n_dests++] = out->dests[i];
-	return 0;
+			dest_id_of(&in->failures[i].tuple, &ids[k++]);
+	qsort(ids, k, sizeof(*ids), cmp_dest_id);
+	out->dests = calloc(k + 1, sizeof(*out->dests));
+	for (i = 0; out->dests && i < k; i++) {
+		struct pl_dest *d = &out->dests[out->n_dests];
+
+		if (i && !cmp_dest_id(&ids[i - 1], &ids[i]))
+			continue;
+		d->netns = ids[i].netns;
+		d->src = ids[i].src;
+		d->dst = ids[i].dst;
+		d->time_wait_oldest_s = -1;
+		out->n_dests++;
+	}
+	free(ids);
+	return out->dests ? 0 : -ENOMEM;
 }
 
 /* One TIME_WAIT toward @d whose timer was read: when it frees its port. */
@@ -871,7 +901,7 @@ static void dest_finish(const struct pl_model_input *in, struct pl_dest *d)
 static int build_dests(const struct pl_model_input *in, const struct attrib *attribs,
 		       size_t n, struct pl_report *out)
 {
-	struct pl_dest key, *d;
+	struct pl_dest *d;
 	size_t i;
 	int err = dest_rows(in, attribs, n, out);
 
@@ -881,8 +911,7 @@ static int build_dests(const struct pl_model_input *in, const struct attrib *att
 	for (i = 0; i < n; i++) {
 		if (!attribs[i].active)
 			continue;
-		dest_key(&in->tcp[i].tuple, &key);
-		if (!(d = find_dest(out, &key)))
+		if (!(d = find_dest(out, &in->tcp[i].tuple)))
 			continue;
 		d->in_use++;
 		if (in->tcp[i].kind == PL_REC_TIMEWAIT && in->tcp[i].state == PL_TCP_TIME_WAIT) {
@@ -893,8 +922,7 @@ static int build_dests(const struct pl_model_input *in, const struct attrib *att
 	for (i = 0; i < in->n_failures; i++) {
 		if (in->failures[i].kind != PL_FAIL_CONNECT)
 			continue;
-		dest_key(&in->failures[i].tuple, &key);
-		if ((d = find_dest(out, &key)))
+		if ((d = find_dest(out, &in->failures[i].tuple)))
 			d->connect_failures++;
 	}
 	for (i = 0; i < out->n_dests; i++)
@@ -909,7 +937,6 @@ static void find_hot_dests(const struct attrib *attribs, size_t n, struct pl_rep
 	enum { CANDIDATES = 8 };
 	struct { const struct pl_dest *d; __u64 n; } top[CANDIDATES];
 	size_t i = 0, j, k, used;
-	struct pl_dest key;
 
 	while (i < n) {
 		used = 0;
@@ -918,8 +945,7 @@ static void find_hot_dests(const struct attrib *attribs, size_t n, struct pl_rep
 
 			if (!attribs[j].proc || !attribs[j].active)
 				continue;
-			dest_key(&attribs[j].rec->tuple, &key);
-			if (!(d = find_dest(out, &key)))
+			if (!(d = find_dest(out, &attribs[j].rec->tuple)))
 				continue;
 			for (k = 0; k < used && top[k].d != d; k++)
 				;

@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* Socket addresses to rows: an open-addressing hash table built once per
+ * report, so that joining 54,000 sockets costs one probe each instead of a
+ * sort and a binary search. */
+#ifndef PORTLEAK_SKINDEX_H
+#define PORTLEAK_SKINDEX_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <linux/types.h>
+
+struct pl_skindex {
+	__u64 *keys;       /* 0: an empty slot (no socket lives at address 0) */
+	const void **rows;
+	size_t mask;       /* slots - 1 */
+	size_t used;       /* keys added: at most half the slots for what init was told */
+};
+
+/* Room for @n keys: 0, or -ENOMEM. */
+int skindex__init(struct pl_skindex *ix, size_t n);
+/* Add @row under @sk unless @sk is there already (the first row stays):
+ * true when added. @sk must not be 0. A table already full refuses it. */
+bool skindex__add(struct pl_skindex *ix, __u64 sk, const void *row);
+/* The row added under @sk, or NULL. */
+const void *skindex__find(const struct pl_skindex *ix, __u64 sk);
+void skindex__free(struct pl_skindex *ix);
+
+#endif
