@@ -151,6 +151,7 @@ int agent__start(struct pl_agent *a, const struct pl_agent_config *cfg)
 		if (!err)
 			break;
 	}
+	vmlinux__release(); /* what the plans asked; a long-running agent keeps no copy */
 	if (err)
 		return err;
 	err = failures__open(&a->failures, bpf_map__fd(a->skel->maps.events));

@@ -814,8 +814,9 @@ static int dest_rows(const struct pl_model_input *in, const struct attrib *attri
 		if (i && !cmp_dest_id(&ids[i - 1], &ids[i]))
 			continue;
 		d->netns = ids[i].netns;
-		d->src = ids[i].src;
-		d->dst = ids[i].dst;
+		/* Whole, padding too: the rows are compared with memcmp. */
+		memcpy(&d->src, &ids[i].src, sizeof(d->src));
+		memcpy(&d->dst, &ids[i].dst, sizeof(d->dst));
 		d->time_wait_oldest_s = -1;
 		out->n_dests++;
 	}
