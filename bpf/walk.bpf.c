@@ -11,7 +11,7 @@
  *            LIST:  with no hooks attached (a one-shot snapshot, close), no
  *                   ledger is kept: every TCP socket is written out with the
  *                   process holding it, as struct pl_fd_record, and no map
- *                   is touched: map inserts were two thirds of the walk.
+ *                   is touched: the inserts were half of the walk's time.
  * walk_tcp:  every TCP socket of the reader's network namespace, TIME_WAIT
  *            and request sockets included, as struct pl_tcp_record, with
  *            the kernel's own clocks of each socket. */
