@@ -28,7 +28,6 @@ static __always_inline bool pl_confirm_child(struct pl_socket *entry, struct tas
 static __always_inline int pl_on_accept(void *ctx, struct sock *sk, bool btf)
 {
 	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
-	struct pl_owner_stats *stats;
 	struct pl_socket *entry, new;
 	__u64 key = (__u64)sk;
 	__u8 state;
@@ -45,9 +44,7 @@ static __always_inline int pl_on_accept(void *ctx, struct sock *sk, bool btf)
 		return 0; /* reset before accept(): its CLOSE has come and gone */
 	if (pl_ledger_add(sk, NULL, state, PL_ORIGIN_ACCEPT, PL_FLAG_ESTABLISHED, btf, &new))
 		return 0;
-	stats = pl_owner_stats(&new.owner, new.comm, new.cgroup_id);
-	if (stats)
-		__sync_fetch_and_add(&stats->opened, 1);
+	pl_count_opened(&new);
 	pl_capture_origin_at(ctx, sk, new.owner.tgid);
 	return 0;
 }

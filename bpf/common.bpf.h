@@ -147,6 +147,15 @@ static __always_inline void pl_current_owner(struct pl_owner *owner, __u64 *cgro
 		pl_owner_of(bpf_get_current_task_btf(), owner, cgroup_id, comm, true);
 }
 
+/* The owner of @e opened a connection (established). */
+static __always_inline void pl_count_opened(const struct pl_socket *e)
+{
+	struct pl_owner_stats *stats = pl_owner_stats(&e->owner, e->comm, e->cgroup_id);
+
+	if (stats)
+		__sync_fetch_and_add(&stats->opened, 1);
+}
+
 /* Write @entry, born now, as the socket's; a full ledger is counted. 0, or
  * a negative errno (-EEXIST with BPF_NOEXIST: known already). */
 static __always_inline int pl_ledger_put(struct sock *sk, struct pl_socket *entry, __u64 flags)

@@ -94,7 +94,6 @@ static __always_inline int pl_on_child(struct sock *sk, bool btf)
 {
 	struct pl_socket entry = { .state = PL_TCP_ESTABLISHED, .origin = PL_ORIGIN_ACCEPT,
 				   .flags = PL_FLAG_QUEUED | PL_FLAG_ESTABLISHED };
-	struct pl_owner_stats *stats;
 	struct pl_listener *l;
 	struct pl_port_key key;
 
@@ -108,9 +107,7 @@ static __always_inline int pl_on_child(struct sock *sk, bool btf)
 	pl_read_tuple(&sk->__sk_common, &entry.tuple, btf);
 	if (pl_ledger_put(sk, &entry, BPF_NOEXIST))
 		return -1;
-	stats = pl_owner_stats(&entry.owner, entry.comm, entry.cgroup_id);
-	if (stats)
-		__sync_fetch_and_add(&stats->opened, 1);
+	pl_count_opened(&entry);
 	return 0;
 }
 
@@ -153,7 +150,6 @@ static __always_inline void pl_on_transition(struct sock *sk, int newstate, bool
 {
 	__u64 key = (__u64)sk;
 	struct pl_socket *entry = bpf_map_lookup_elem(&ledger, &key);
-	struct pl_owner_stats *stats;
 
 	if (!entry)
 		return;
@@ -165,9 +161,7 @@ static __always_inline void pl_on_transition(struct sock *sk, int newstate, bool
 	 * skc_num holds it (only CLOSE takes it back). */
 	entry->flags |= PL_FLAG_ESTABLISHED;
 	pl_read_tuple(&sk->__sk_common, &entry->tuple, btf);
-	stats = pl_owner_stats(&entry->owner, entry->comm, entry->cgroup_id);
-	if (stats)
-		__sync_fetch_and_add(&stats->opened, 1);
+	pl_count_opened(entry);
 }
 
 static __always_inline int pl_on_state(void *ctx, struct sock *sk, int oldstate,

@@ -10,7 +10,7 @@
 
 #include "loader/agent.h"
 #include "loader/pin.h"
-#include "loader/vmlinux.h"
+#include "loader/kernel_btf.h"
 #include "portleak.skel.h"
 
 static bool libbpf_verbose;
@@ -28,7 +28,7 @@ static int libbpf_log(enum libbpf_print_level level, const char *fmt, va_list ap
  * those kernels keep preallocated maps. */
 static bool kernel_allocates_hash_elements(void)
 {
-	return vmlinux__has("bpf_mem_alloc", BTF_KIND_STRUCT);
+	return kernel_btf__has("bpf_mem_alloc", BTF_KIND_STRUCT);
 }
 
 /* With elements allocated on insert, a larger ledger costs 16 bytes a
@@ -44,49 +44,36 @@ static __u32 ledger_room(__u64 host_sockets)
 	return (__u32)room;
 }
 
-#define NR_GROWING 10
-
-static void growing_maps(struct portleak_bpf *skel, struct bpf_map *out[NR_GROWING])
-{
-	struct bpf_map *growing[NR_GROWING] = {
-		skel->maps.ledger, skel->maps.owners, skel->maps.timewait, skel->maps.fails,
-		skel->maps.dest_fails, skel->maps.stacks, skel->maps.origins,
-		skel->maps.listeners, skel->maps.bind_args, skel->maps.call_args
-	};
-
-	memcpy(out, growing, sizeof(growing));
-}
-
 /* Without hooks no program writes a map (the walks write their output to
  * the reader): each map at its smallest, and no question to the kernel. */
-static int shrink_maps(struct portleak_bpf *skel)
+static int shrink_maps(struct portleak_bpf *skel, struct bpf_map *const *growing, size_t n)
 {
-	struct bpf_map *growing[NR_GROWING];
 	size_t i;
 	int err = bpf_map__set_max_entries(skel->maps.armed, 1);
 
-	growing_maps(skel, growing);
-	for (i = 0; !err && i < NR_GROWING; i++)
+	for (i = 0; !err && i < n; i++)
 		err = bpf_map__set_max_entries(growing[i], 1);
 	return err ? err : bpf_map__set_max_entries(skel->maps.events, (__u32)getpagesize());
 }
 
 static int size_maps(struct portleak_bpf *skel, const struct pl_agent_config *cfg)
 {
-	struct bpf_map *growing[NR_GROWING];
-	size_t i;
+	struct bpf_map *growing[] = { skel->maps.ledger, skel->maps.owners, skel->maps.timewait,
+				      skel->maps.fails, skel->maps.dest_fails, skel->maps.stacks,
+				      skel->maps.origins, skel->maps.listeners, skel->maps.bind_args,
+				      skel->maps.call_args };
+	size_t i, n = sizeof(growing) / sizeof(growing[0]);
 	int err = 0;
 
 	if (cfg->walk_only)
-		return shrink_maps(skel);
-	growing_maps(skel, growing);
+		return shrink_maps(skel, growing, n);
 	if (cfg->ledger_size)
 		err = bpf_map__set_max_entries(skel->maps.ledger, cfg->ledger_size);
 	else if (kernel_allocates_hash_elements())
 		err = bpf_map__set_max_entries(skel->maps.ledger, ledger_room(cfg->host_sockets));
 	if (!err && cfg->events_bytes)
 		err = bpf_map__set_max_entries(skel->maps.events, cfg->events_bytes);
-	for (i = 0; !err && kernel_allocates_hash_elements() && i < NR_GROWING; i++)
+	for (i = 0; !err && kernel_allocates_hash_elements() && i < n; i++)
 		err = bpf_map__set_map_flags(growing[i],
 					     bpf_map__map_flags(growing[i]) | BPF_F_NO_PREALLOC);
 	return err;
@@ -151,7 +138,7 @@ int agent__start(struct pl_agent *a, const struct pl_agent_config *cfg)
 		if (!err)
 			break;
 	}
-	vmlinux__release(); /* what the plans asked; a long-running agent keeps no copy */
+	kernel_btf__release(); /* what the plans asked; a long-running agent keeps no copy */
 	if (err)
 		return err;
 	err = failures__open(&a->failures, bpf_map__fd(a->skel->maps.events));
@@ -191,7 +178,7 @@ __u64 agent__missed_runs(const struct pl_agent *a)
 
 bool agent__has_task_pt_regs(void)
 {
-	return vmlinux__has_enum_value("bpf_func_id", "BPF_FUNC_task_pt_regs");
+	return kernel_btf__has_enum_value("bpf_func_id", "BPF_FUNC_task_pt_regs");
 }
 
 void agent__stack_maps(const struct pl_agent *a, __u32 *stacks, __u32 *origins)

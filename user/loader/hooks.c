@@ -5,7 +5,7 @@
 #include <bpf/libbpf.h>
 
 #include "loader/hooks.h"
-#include "loader/vmlinux.h"
+#include "loader/kernel_btf.h"
 
 /* Best first: fexit costs a few ns per call, a kretprobe more, and a
  * syscall tracepoint slows every syscall on the host (about 40 ns each,
@@ -45,7 +45,7 @@ static const char *const mode_names[] = {
 /* Which signature inet_csk_accept() has (see bpf/core_fixes.bpf.h). */
 static bool accept_takes_arg_struct(void)
 {
-	return vmlinux__has("proto_accept_arg", BTF_KIND_STRUCT);
+	return kernel_btf__has("proto_accept_arg", BTF_KIND_STRUCT);
 }
 
 static bool accept_takes_flags(void)

@@ -12,6 +12,7 @@
 #include "loader/rows.h"
 #include "portleak.skel.h"
 #include "loader/walk_user.h"
+#include "model/skindex.h"
 
 struct row_layout {
 	size_t size;       /* sizeof the row struct */
@@ -191,7 +192,7 @@ void maps__arm(struct portleak_bpf *skel, __u32 tgid)
 #define TIMEWAIT_GRACE_NS (5 * 1000000000ull) /* the timewait socket may lag */
 #define FAILS_KEPT_NS (60 * 1000000000ull)    /* an exited process's failures, shown */
 
-static int cmp_sk(const void *a, const void *b)
+static int cmp_u64(const void *a, const void *b)
 {
 	__u64 x = *(const __u64 *)a, y = *(const __u64 *)b;
 
@@ -204,8 +205,7 @@ static int cmp_tuple(const void *a, const void *b)
 }
 
 struct live_sets {
-	__u64 *socks;
-	size_t n_socks;
+	struct pl_skindex socks; /* full and request sockets, by address */
 	struct pl_tuple *timewait;
 	size_t n_timewait;
 };
@@ -215,17 +215,17 @@ static int live_sets(const struct pl_tcp_walk *w, struct live_sets *l)
 	size_t i;
 
 	memset(l, 0, sizeof(*l));
-	l->socks = calloc(w->n + 1, sizeof(*l->socks));
+	if (skindex__init(&l->socks, w->n))
+		return -ENOMEM;
 	l->timewait = calloc(w->n + 1, sizeof(*l->timewait));
-	if (!l->socks || !l->timewait)
+	if (!l->timewait)
 		return -ENOMEM;
 	for (i = 0; i < w->n; i++) {
 		if (w->recs[i].kind == PL_REC_TIMEWAIT)
 			l->timewait[l->n_timewait++] = w->recs[i].tuple;
 		else
-			l->socks[l->n_socks++] = w->recs[i].sk;
+			skindex__add(&l->socks, w->recs[i].sk, &w->recs[i]);
 	}
-	qsort(l->socks, l->n_socks, sizeof(*l->socks), cmp_sk);
 	qsort(l->timewait, l->n_timewait, sizeof(*l->timewait), cmp_tuple);
 	return 0;
 }
@@ -291,7 +291,7 @@ static __u64 *used_stacks(struct portleak_bpf *skel, const struct pl_maps *m, si
 		alive = k->owner.tgid;
 		used[(*n)++] = k->stack;
 	}
-	qsort(used, *n, sizeof(*used), cmp_sk);
+	qsort(used, *n, sizeof(*used), cmp_u64);
 	return used;
 }
 
@@ -334,7 +334,7 @@ static void gc_origins(struct portleak_bpf *skel, const struct pl_maps *m)
 	__u64 *used = used_stacks(skel, m, &n_used);
 
 	for (i = 0; used && i < m->n_stacks; i++)
-		if (!bsearch(&m->stacks[i], used, n_used, sizeof(*used), cmp_sk))
+		if (!bsearch(&m->stacks[i], used, n_used, sizeof(*used), cmp_u64))
 			bpf_map_delete_elem(stacks, &m->stacks[i]);
 	free(used);
 	gc_armed(skel);
@@ -356,7 +356,7 @@ void maps__gc(struct portleak_bpf *skel, const struct pl_maps *m,
 
 			if (walk__has_netns(live, r->s.tuple.netns) &&
 			    now_ns - r->s.changed_ns > LEDGER_GRACE_NS &&
-			    !bsearch(&r->sk, l.socks, l.n_socks, sizeof(__u64), cmp_sk))
+			    !skindex__find(&l.socks, r->sk))
 				bpf_map_delete_elem(ledger, &r->sk);
 		}
 		for (i = 0; i < m->n_timewait; i++) {
@@ -368,7 +368,7 @@ void maps__gc(struct portleak_bpf *skel, const struct pl_maps *m,
 				bpf_map_delete_elem(timewait, &r->key);
 		}
 	}
-	free(l.socks);
+	skindex__free(&l.socks);
 	free(l.timewait);
 	refs = referenced_tgids(m, &n_refs);
 	for (i = 0; refs && i < m->n_owners; i++) {

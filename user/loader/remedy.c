@@ -10,7 +10,7 @@
 #include "host/netns.h"
 #include "host/sockdiag.h"
 #include "loader/remedy_user.h"
-#include "loader/vmlinux.h"
+#include "loader/kernel_btf.h"
 #include "remedy.h"
 #include "remedy.skel.h"
 
@@ -23,7 +23,7 @@ const char *remedy__name(enum pl_remedy_mech mech)
 /* Does the kernel's BTF know the kfunc (6.5+)? */
 static bool has_kfunc(void)
 {
-	return vmlinux__has("bpf_sock_destroy", BTF_KIND_FUNC);
+	return kernel_btf__has("bpf_sock_destroy", BTF_KIND_FUNC);
 }
 
 /* Load the program, to know the verifier takes it; NULL with @err set. */

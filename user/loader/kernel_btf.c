@@ -2,12 +2,12 @@
 #include <string.h>
 #include <bpf/btf.h>
 
-#include "loader/vmlinux.h"
+#include "loader/kernel_btf.h"
 
 static struct btf *btf;
 static bool tried;
 
-static struct btf *vmlinux(void)
+static struct btf *parsed(void)
 {
 	if (!tried) {
 		tried = true;
@@ -16,23 +16,23 @@ static struct btf *vmlinux(void)
 	return btf;
 }
 
-void vmlinux__release(void)
+void kernel_btf__release(void)
 {
 	btf__free(btf);
 	btf = NULL;
 	tried = false;
 }
 
-bool vmlinux__has(const char *name, int kind)
+bool kernel_btf__has(const char *name, int kind)
 {
-	return vmlinux() && btf__find_by_name_kind(btf, name, kind) >= 0;
+	return parsed() && btf__find_by_name_kind(btf, name, kind) >= 0;
 }
 
-bool vmlinux__has_enum_value(const char *type, const char *value)
+bool kernel_btf__has_enum_value(const char *type, const char *value)
 {
 	const struct btf_type *t;
 	const struct btf_enum *v;
-	int id = vmlinux() ? btf__find_by_name_kind(btf, type, BTF_KIND_ENUM) : -1;
+	int id = parsed() ? btf__find_by_name_kind(btf, type, BTF_KIND_ENUM) : -1;
 	__u16 i;
 
 	t = id > 0 ? btf__type_by_id(btf, id) : NULL;
