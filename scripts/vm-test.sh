@@ -258,10 +258,13 @@ if [ "${PORTLEAK_VM_LOCKDOWN:-1}" = 1 ]; then
 	report "$newest" "$BUILD/vm/$newest-lockdown.log" "  lockdown=confidentiality" || failed=1
 fi
 # One closing line for all kernels and modes, after the names of the
-# tests that failed (kernel, mode, test), which a log's tail then shows.
+# tests that failed (kernel, mode, test) and the first thing each said
+# was wrong, which a log's tail then shows.
 for logfile in "$BUILD"/vm/*.log; do
 	tr -d '\r' <"$logfile" | awk -v file="${logfile##*/}" '
-		/^suite: +FAIL / { fails[++n] = $3 }
+		/^suite: +ok / { why = "" }
+		/^suite: +FAIL: / && why == "" { why = substr($0, index($0, "FAIL: ") + 6, 300) }
+		/^suite: +FAIL / { fails[++n] = $3 ": " why; why = "" }
 		/^VM-RESULT/ {
 			sub(/.*hooks=/, "")
 			for (i = 1; i <= n; i++) printf "vm: FAILED %s %s %s\n", file, $1, fails[i]
