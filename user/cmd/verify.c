@@ -18,6 +18,7 @@
 #include "cmd/commands.h"
 #include "host/procnet.h"
 #include "model/names.h"
+#include "model/skindex.h"
 
 #define ATTEMPTS 3
 #define MAX_MISMATCHES 64
@@ -87,13 +88,6 @@ static void check_states(const struct pl_tcp_walk *w, struct check *c)
 	}
 }
 
-static int cmp_row(const void *a, const void *b)
-{
-	__u64 x = ((const struct pl_ledger_row *)a)->sk, y = ((const struct pl_ledger_row *)b)->sk;
-
-	return x < y ? -1 : x > y;
-}
-
 static bool held_by(const struct pl_holder *h, size_t n, __u32 pid)
 {
 	size_t i;
@@ -104,16 +98,14 @@ static bool held_by(const struct pl_holder *h, size_t n, __u32 pid)
 	return false;
 }
 
-static void check_owner(const struct pl_tcp_record *rec, const struct pl_maps *m,
+static void check_owner(const struct pl_tcp_record *rec, const struct pl_skindex *ledger,
 			const struct pl_holder *h, size_t n_h, struct check *c)
 {
-	struct pl_ledger_row key = { .sk = rec->sk };
-	const struct pl_ledger_row *row;
+	const struct pl_ledger_row *row = skindex__find(ledger, rec->sk);
 	char where[2 * PL_ENDPOINT_LEN + 4], local[PL_ENDPOINT_LEN], peer[PL_ENDPOINT_LEN];
 	char comm[4 * PL_COMM_LEN + 1];
 
 	c->held++;
-	row = bsearch(&key, m->ledger, m->n_ledger, sizeof(key), cmp_row);
 	if (row && held_by(h, n_h, row->s.owner.tgid)) {
 		c->charged_ok++;
 		return;
@@ -132,20 +124,27 @@ static void check_owner(const struct pl_tcp_record *rec, const struct pl_maps *m
 	    row->s.owner.tgid, comm);
 }
 
-static void check_owners(const struct pl_tcp_walk *w, const struct pl_maps *m,
-			 const struct pl_holder *h, size_t n_h, struct check *c)
+static int check_owners(const struct pl_tcp_walk *w, const struct pl_maps *m,
+			const struct pl_holder *h, size_t n_h, struct check *c)
 {
 	const struct pl_holder *holders;
+	struct pl_skindex ledger;
 	size_t r, n;
 
+	if (skindex__init(&ledger, m->n_ledger))
+		return -ENOMEM;
+	for (r = 0; r < m->n_ledger; r++)
+		skindex__add(&ledger, m->ledger[r].sk, &m->ledger[r]);
 	for (r = 0; r < w->n; r++) {
 		if (w->recs[r].kind != PL_REC_FULL)
 			continue;
 		c->sockets++;
 		holders = w->recs[r].ino ? procnet__find(h, n_h, w->recs[r].ino, &n) : NULL;
 		if (holders)
-			check_owner(&w->recs[r], m, holders, n, c);
+			check_owner(&w->recs[r], &ledger, holders, n, c);
 	}
+	skindex__free(&ledger);
+	return 0;
 }
 
 /* One look: the owners walk, the ledger, the sockets, the kernel's view. */
@@ -162,9 +161,8 @@ static int look(struct pl_tracker *t, struct check *c)
 	if (!err)
 		err = procnet__holders(&h, &n_h);
 	if (!err) {
-		qsort(m.ledger, m.n_ledger, sizeof(*m.ledger), cmp_row);
 		check_states(&w, c);
-		check_owners(&w, &m, h, n_h, c);
+		err = check_owners(&w, &m, h, n_h, c);
 	}
 	free(h);
 	walk__free(&w);
