@@ -88,15 +88,24 @@ settle() {
 	sleep "$(awk -v s="$1" -v f="$SETTLE" 'BEGIN { print s * f }')"
 }
 
-# wait_time_wait PORT N: until the kernel has N sockets toward PORT in
-# TIME_WAIT (the peer's close may lag on a slow machine); sets TW to the
-# kernel's count, which the test then expects of portleak. Emulated kernels
-# have been seen to keep fewer TIME_WAIT than a burst of 10 made (one or
-# two fewer, once only two of ten), without a trace in any counter: once
-# nothing toward PORT but the same TIME_WAIT count has been left for 20
-# looks in a row, that count is taken (with a note) if it is not 0. A
-# TIME_WAIT lasts 60 s, so the wait ends well before the first one could
-# expire.
+# The kernel's own TIME_WAIT counters (TcpExt), for a failure message.
+tw_counters() {
+	awk '/^TcpExt:/ && !names { split($0, name); names = 1; next }
+		/^TcpExt:/ { for (i = 2; i <= NF; i++)
+			if (name[i] ~ /^(TW|TWKilled|TWRecycled|TCPTimeWaitOverflow)$/) printf "%s=%s ", name[i], $i }' \
+		/proc/net/netstat
+}
+
+# wait_time_wait PORT N [none-ok]: until the kernel has N sockets toward
+# PORT in TIME_WAIT (the peer's close may lag on a slow machine); sets TW
+# to the kernel's count, which the test then expects of portleak. Emulated
+# kernels have been seen to keep fewer TIME_WAIT than a burst of 10 made
+# (one or two fewer; twice, early after a boot of 6.1, two or none),
+# without a trace in ss: once nothing toward PORT but the same TIME_WAIT
+# count has been left for 20 looks in a row, that count is taken (with a
+# note) if it is not 0. None kept fails, with the kernel's counters, or
+# returns 1 with none-ok (the caller makes the burst again). A TIME_WAIT
+# lasts 60 s, so the wait ends well before the first one could expire.
 wait_time_wait() {
 	local i look others quiet=0 prev=-1 seen='' start=$EPOCHREALTIME both="( dport = :$1 or sport = :$1 )"
 	for ((i = 0; i < TIMEOUT_STEPS; i++)); do
@@ -108,22 +117,26 @@ wait_time_wait() {
 			END { print tw + 0, o + 0 }')
 		TW=${look% *} others=${look#* }
 		[ "$TW" = "$2" ] && return 0
-		if [ "$others" = 0 ] && [ "$TW" = "$prev" ] && [ "$TW" -gt 0 ]; then
+		if [ "$others" = 0 ] && [ "$TW" = "$prev" ]; then
 			quiet=$((quiet + 1))
 		else
 			quiet=0
 		fi
 		[ "$TW" = "$prev" ] || seen+=" $TW"
 		prev=$TW
-		if [ "$quiet" -ge 20 ]; then
+		if [ "$quiet" -ge 20 ] && [ "$TW" -gt 0 ]; then
 			echo "    note: the kernel kept $TW of $2 TIME_WAIT toward port $1" >&2
 			return 0
 		fi
-		[ "$(elapsed_us "$start")" -lt 40000000 ] || break
+		if [ "$quiet" -ge 20 ] && [ "${3:-}" = none-ok ]; then
+			echo "    note: the kernel kept none of $2 TIME_WAIT toward port $1 ($(tw_counters))" >&2
+			return 1
+		fi
+		[ "$quiet" -lt 20 ] && [ "$(elapsed_us "$start")" -lt 40000000 ] || break
 		sleep 0.05
 	done
 	fail "no $2 TIME_WAIT toward port $1 after $(elapsed "$start") s (counts seen:$seen; ss: $(ss -tanH "$both" |
-		awk '{ n[$1]++ } END { for (s in n) printf "%s %d ", s, n[s] }'))"
+		awk '{ n[$1]++ } END { for (s in n) printf "%s %d ", s, n[s] }'); kernel: $(tw_counters))"
 }
 
 # wait_half_closed PORT N: until the kernel has N sockets toward PORT whose
@@ -277,10 +290,14 @@ test_time_wait_charged_to_active_closer() {
 	wait_for "$T/server"
 	local port
 	port=$(cat "$T/server")
-	start client "$WORKLOAD" connect -p "$port" -n 10 -m close -r "$T/client"
-	wait_for "$T/client"
-	expect "client connections" "$(cat "$T/client")" "connected=10 failed=0 errno=0"
-	wait_time_wait "$port" 10
+	local try
+	for try in 1 2; do
+		rm -f "$T/client"
+		start client "$WORKLOAD" connect -p "$port" -n 10 -m close -r "$T/client"
+		wait_for "$T/client"
+		expect "client connections" "$(cat "$T/client")" "connected=10 failed=0 errno=0"
+		wait_time_wait "$port" 10 "$([ "$try" = 1 ] && echo none-ok)" && break
+	done
 	agent_report
 	expect_count "client TIME_WAIT" "$(proc "$client" '.sockets.TIME_WAIT // 0')" "$TW"
 	expect "server TIME_WAIT" "$(proc "$server" '.sockets.TIME_WAIT // 0')" 0
