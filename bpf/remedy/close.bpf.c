@@ -9,7 +9,7 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_core_read.h>
 #include <bpf/bpf_endian.h>
-#include "remedy.h"
+#include "doomed.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 

@@ -96,6 +96,12 @@ tw_counters() {
 		/proc/net/netstat
 }
 
+# ss_states FILTER: how many sockets ss lists in each state, for a failure
+# message.
+ss_states() {
+	ss -tanH "$1" | awk '{ n[$1]++ } END { for (s in n) printf "%s %d ", s, n[s] }'
+}
+
 # wait_time_wait PORT N [none-ok]: until the kernel has N sockets toward
 # PORT in TIME_WAIT (the peer's close may lag on a slow machine); sets TW
 # to the kernel's count, which the test then expects of portleak. Emulated
@@ -135,8 +141,7 @@ wait_time_wait() {
 		[ "$quiet" -lt 20 ] && [ "$(elapsed_us "$start")" -lt 40000000 ] || break
 		sleep 0.05
 	done
-	fail "no $2 TIME_WAIT toward port $1 after $(elapsed "$start") s (counts seen:$seen; ss: $(ss -tanH "$both" |
-		awk '{ n[$1]++ } END { for (s in n) printf "%s %d ", s, n[s] }'); kernel: $(tw_counters))"
+	fail "no $2 TIME_WAIT toward port $1 after $(elapsed "$start") s (counts seen:$seen; ss: $(ss_states "$both"); kernel: $(tw_counters))"
 }
 
 # wait_half_closed PORT N: until the kernel has N sockets toward PORT whose
@@ -150,8 +155,7 @@ wait_half_closed() {
 		[ "$n" = "$2" ] && return 0
 		sleep 0.05
 	done
-	fail "$n of $2 sockets toward port $1 half-closed after $(elapsed "$start") s: $(ss -tanH "( dport = :$1 )" |
-		awk '{ n[$1]++ } END { for (s in n) printf "%s %d ", s, n[s] }')"
+	fail "$n of $2 sockets toward port $1 half-closed after $(elapsed "$start") s: $(ss_states "( dport = :$1 )")"
 }
 
 # The agent traces from agent_start until agent_report.

@@ -1033,6 +1033,20 @@ static void test_socket_index(void)
 	skindex__free(&ix);
 }
 
+/* An index of ledger rows by their socket address: the first of two rows
+ * of one socket stays (as the walk's first holder does). */
+static void test_socket_index_of_rows(void)
+{
+	struct pl_ledger_row rows[3] = { { .sk = 0x1000 }, { .sk = 0x2000 }, { .sk = 0x1000 } };
+	struct pl_skindex ix;
+
+	CHECK(skindex__of_rows(&ix, rows, 3, sizeof(rows[0]), offsetof(struct pl_ledger_row, sk)) == 0);
+	CHECK(skindex__find(&ix, 0x1000) == &rows[0]);
+	CHECK(skindex__find(&ix, 0x2000) == &rows[1]);
+	CHECK(ix.used == 2 && skindex__find(&ix, 0x3000) == NULL);
+	skindex__free(&ix);
+}
+
 int main(void)
 {
 	test_attribution_and_aggregation();
@@ -1059,6 +1073,7 @@ int main(void)
 	test_fd_budget_and_call_failures();
 	test_origins_group_held_sockets_by_stack();
 	test_socket_index();
+	test_socket_index_of_rows();
 	printf("unit: %d passed, %d failed\n", passed, failed);
 	return failed ? 1 : 0;
 }

@@ -243,7 +243,7 @@ static void log_close(const struct pl_process *p, const char *comm, const struct
 	snprintf(line, sizeof(line), "%s %s -> %s %s (age %s) of pid %d (%s) by %s%s%s",
 		 result == 0 ? "closed" : result == -ESTALE ? "left alone (state changed)" :
 		 result == -ENOENT ? "left alone (gone)" : "could not close",
-		 src, dst, model__state_name(h->rec.state), age, (int)p->pid, comm,
+		 src, dst, names__tcp_state(h->rec.state), age, (int)p->pid, comm,
 		 remedy__name(mech), result && result != -ESTALE && result != -ENOENT ? ": " : "",
 		 result && result != -ESTALE && result != -ENOENT ? strerror(-result) : "");
 	fprintf(stderr, "portleak: %s\n", line);

@@ -11,6 +11,7 @@
  * kernel's count did not move while portleak walked it. */
 #include <errno.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -81,7 +82,7 @@ static void check_states(const struct pl_tcp_walk *w, struct check *c)
 			if (mine[s] != k->before[s])
 				add(c, (__u64)w->netns[i].inum << 8 | s, false,
 				    "netns %u %s: portleak %llu, /proc/net/tcp %llu",
-				    w->netns[i].inum, model__state_name(s),
+				    w->netns[i].inum, names__tcp_state(s),
 				    (unsigned long long)mine[s],
 				    (unsigned long long)k->before[s]);
 		}
@@ -115,12 +116,12 @@ static void check_owner(const struct pl_tcp_record *rec, const struct pl_skindex
 	snprintf(where, sizeof(where), "%s->%s", local, peer);
 	if (!row) {
 		add(c, rec->ino, true, "socket:[%llu] %s %s held by pid %u: charged to no one",
-		    (unsigned long long)rec->ino, where, model__state_name(rec->state), h[0].pid);
+		    (unsigned long long)rec->ino, where, names__tcp_state(rec->state), h[0].pid);
 		return;
 	}
 	names__printable(row->s.comm, strnlen(row->s.comm, PL_COMM_LEN), comm, sizeof(comm));
 	add(c, rec->ino, true, "socket:[%llu] %s %s held by pid %u: charged to pid %u (%s)",
-	    (unsigned long long)rec->ino, where, model__state_name(rec->state), h[0].pid,
+	    (unsigned long long)rec->ino, where, names__tcp_state(rec->state), h[0].pid,
 	    row->s.owner.tgid, comm);
 }
 
@@ -131,10 +132,9 @@ static int check_owners(const struct pl_tcp_walk *w, const struct pl_maps *m,
 	struct pl_skindex ledger;
 	size_t r, n;
 
-	if (skindex__init(&ledger, m->n_ledger))
+	if (skindex__of_rows(&ledger, m->ledger, m->n_ledger, sizeof(*m->ledger),
+			     offsetof(struct pl_ledger_row, sk)))
 		return -ENOMEM;
-	for (r = 0; r < m->n_ledger; r++)
-		skindex__add(&ledger, m->ledger[r].sk, &m->ledger[r]);
 	for (r = 0; r < w->n; r++) {
 		if (w->recs[r].kind != PL_REC_FULL)
 			continue;

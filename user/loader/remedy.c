@@ -11,7 +11,7 @@
 #include "host/sockdiag.h"
 #include "loader/remedy_user.h"
 #include "loader/kernel_btf.h"
-#include "remedy.h"
+#include "doomed.h"
 #include "remedy.skel.h"
 
 const char *remedy__name(enum pl_remedy_mech mech)

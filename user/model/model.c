@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* Attribution and aggregation: see model.h. */
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -139,10 +140,9 @@ static int index_build(const struct pl_model_input *in, struct index *ix)
 	size_t i;
 
 	memset(ix, 0, sizeof(*ix));
-	if (skindex__init(&ix->ledger, in->n_ledger))
+	if (skindex__of_rows(&ix->ledger, in->ledger, in->n_ledger, sizeof(*in->ledger),
+			     offsetof(struct pl_ledger_row, sk)))
 		return -ENOMEM;
-	for (i = 0; i < in->n_ledger; i++)
-		skindex__add(&ix->ledger, in->ledger[i].sk, &in->ledger[i]);
 	ix->timewait = (const struct pl_timewait_row **)sorted_ptrs(
 		in->timewait, in->n_timewait, sizeof(*in->timewait), cmp_timewait);
 	ix->owners = (const struct pl_owner_row **)sorted_ptrs(
@@ -1087,16 +1087,3 @@ void model__free(struct pl_report *report)
 	report->n_procs = report->n_dests = report->n_dest_failures = 0;
 }
 
-const char *model__state_name(unsigned int state)
-{
-	static const char *const names[PL_TCP_NR_STATES] = {
-		[PL_TCP_ESTABLISHED] = "ESTABLISHED", [PL_TCP_SYN_SENT] = "SYN_SENT",
-		[PL_TCP_SYN_RECV] = "SYN_RECV",       [PL_TCP_FIN_WAIT1] = "FIN_WAIT1",
-		[PL_TCP_FIN_WAIT2] = "FIN_WAIT2",     [PL_TCP_TIME_WAIT] = "TIME_WAIT",
-		[PL_TCP_CLOSE] = "CLOSE",             [PL_TCP_CLOSE_WAIT] = "CLOSE_WAIT",
-		[PL_TCP_LAST_ACK] = "LAST_ACK",       [PL_TCP_LISTEN] = "LISTEN",
-		[PL_TCP_CLOSING] = "CLOSING",         [PL_TCP_NEW_SYN_RECV] = "NEW_SYN_RECV",
-	};
-
-	return state < PL_TCP_NR_STATES && names[state] ? names[state] : "UNKNOWN";
-}

@@ -134,3 +134,17 @@ size_t names__utf8_len(const unsigned char *s, size_t len)
 		return 0;
 	return n;
 }
+
+const char *names__tcp_state(unsigned int state)
+{
+	static const char *const names[PL_TCP_NR_STATES] = {
+		[PL_TCP_ESTABLISHED] = "ESTABLISHED", [PL_TCP_SYN_SENT] = "SYN_SENT",
+		[PL_TCP_SYN_RECV] = "SYN_RECV",       [PL_TCP_FIN_WAIT1] = "FIN_WAIT1",
+		[PL_TCP_FIN_WAIT2] = "FIN_WAIT2",     [PL_TCP_TIME_WAIT] = "TIME_WAIT",
+		[PL_TCP_CLOSE] = "CLOSE",             [PL_TCP_CLOSE_WAIT] = "CLOSE_WAIT",
+		[PL_TCP_LAST_ACK] = "LAST_ACK",       [PL_TCP_LISTEN] = "LISTEN",
+		[PL_TCP_CLOSING] = "CLOSING",         [PL_TCP_NEW_SYN_RECV] = "NEW_SYN_RECV",
+	};
+
+	return state < PL_TCP_NR_STATES && names[state] ? names[state] : "UNKNOWN";
+}

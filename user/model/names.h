@@ -20,6 +20,8 @@ void names__duration(double seconds, char *buf, size_t len);
 /* An age: as names__duration when @exact, else a lower bound, rounded
  * down and marked ">" ("at least"): ">15m01s". */
 void names__age(double seconds, bool exact, char *buf, size_t len);
+/* "ESTABLISHED", ... as the kernel names the TCP states, without TCP_. */
+const char *names__tcp_state(unsigned int state);
 /* "EADDRINUSE", "EACCES", ... or "errno 123". */
 const char *names__errno(int err);
 /* Length of the valid UTF-8 sequence at @s (at most @len bytes), 0 if the

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "model/names.h"
 #include "model/origins.h"
 
 static int cmp_key(const struct pl_origin_key *a, const struct pl_origin_key *b)
@@ -152,7 +153,7 @@ static void states_text(const struct pl_origin_counts *c, char *out, size_t len)
 			return;
 		used[best] = true;
 		at += snprintf(out + at, len - at, "%s%s %llu", at ? ", " : "",
-			       model__state_name((unsigned int)best),
+			       names__tcp_state((unsigned int)best),
 			       (unsigned long long)c->states[best]);
 	}
 }

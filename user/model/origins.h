@@ -6,7 +6,7 @@
 #ifndef PORTLEAK_ORIGINS_MODEL_H
 #define PORTLEAK_ORIGINS_MODEL_H
 
-#include "model/model.h"
+#include "model/types.h"
 
 /* One socket of a process: its stack (0: not captured) and state. */
 struct pl_socket_origin {

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "model/skindex.h"
 
@@ -52,6 +53,22 @@ const void *skindex__find(const struct pl_skindex *ix, __u64 sk)
 		if (ix->keys[i] == sk)
 			return ix->rows[i];
 	return NULL;
+}
+
+int skindex__of_rows(struct pl_skindex *ix, const void *rows, size_t n, size_t size,
+		     size_t sk_offset)
+{
+	const char *row = rows;
+	__u64 sk;
+	size_t i;
+
+	if (skindex__init(ix, n))
+		return -ENOMEM;
+	for (i = 0; i < n; i++, row += size) {
+		memcpy(&sk, row + sk_offset, sizeof(sk));
+		skindex__add(ix, sk, row);
+	}
+	return 0;
 }
 
 void skindex__free(struct pl_skindex *ix)

@@ -23,6 +23,10 @@ int skindex__init(struct pl_skindex *ix, size_t n);
 bool skindex__add(struct pl_skindex *ix, __u64 sk, const void *row);
 /* The row added under @sk, or NULL. */
 const void *skindex__find(const struct pl_skindex *ix, __u64 sk);
+/* An index of @n rows of @size bytes, each under the __u64 socket address
+ * at @sk_offset in it (the first row of an address stays): 0, or -ENOMEM. */
+int skindex__of_rows(struct pl_skindex *ix, const void *rows, size_t n, size_t size,
+		     size_t sk_offset);
 void skindex__free(struct pl_skindex *ix);
 
 #endif

@@ -118,7 +118,7 @@ static void proc_sockets(FILE *out, const struct pl_proc *p, const struct who *w
 			continue;
 		fputs("portleak_process_sockets{", out);
 		who_labels(out, w);
-		fprintf(out, ",state=\"%s\"} %llu\n", model__state_name(s),
+		fprintf(out, ",state=\"%s\"} %llu\n", names__tcp_state(s),
 			(unsigned long long)p->states[s]);
 	}
 }
@@ -344,7 +344,7 @@ static void write_host(FILE *out, const struct pl_report *r, const struct pl_rep
 	help(out, "portleak_sockets", "gauge", "TCP sockets on the host, by state.");
 	for (s = 0; s < PL_TCP_NR_STATES; s++)
 		if (r->totals[s])
-			fprintf(out, "portleak_sockets{state=\"%s\"} %llu\n", model__state_name(s),
+			fprintf(out, "portleak_sockets{state=\"%s\"} %llu\n", names__tcp_state(s),
 				(unsigned long long)r->totals[s]);
 	if (m->files_open >= 0) {
 		help(out, "portleak_host_files", "gauge",

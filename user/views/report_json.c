@@ -14,7 +14,7 @@ static void json_states(struct pl_json *j, const char *key, const __u64 *states)
 	json__object_begin(j, key);
 	for (s = 0; s < PL_TCP_NR_STATES; s++)
 		if (states[s])
-			json__uint(j, model__state_name(s), states[s]);
+			json__uint(j, names__tcp_state(s), states[s]);
 	json__object_end(j);
 }
 

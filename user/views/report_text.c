@@ -26,7 +26,7 @@ static void text_header(FILE *out, const struct pl_report *r,
 	fputs("host:", out);
 	for (s = 0; s < PL_TCP_NR_STATES; s++)
 		if (r->totals[s])
-			fprintf(out, " %s %llu", model__state_name(s),
+			fprintf(out, " %s %llu", names__tcp_state(s),
 				(unsigned long long)r->totals[s]);
 	fputs("\n\n", out);
 }

@@ -83,7 +83,7 @@ void top__header(const struct pl_report *r, const struct pl_report_meta *m,
 	for (s = 0; s < PL_TCP_NR_STATES && o < PL_LINE_LEN; s++)
 		if (r->totals[s])
 			o += (size_t)snprintf(lines[1] + o, PL_LINE_LEN - o, " %s %llu",
-					      model__state_name(s),
+					      names__tcp_state(s),
 					      (unsigned long long)r->totals[s]);
 	losses__text(&r->losses, "  ", lost, sizeof(lost));
 	o = (size_t)snprintf(lines[2], PL_LINE_LEN, "lost: %s   ports %u-%u", lost, r->port_low,
@@ -243,7 +243,7 @@ void top__group_line(const struct pl_peer_group *g, char *buf, size_t len)
 	names__duration(g->oldest_s, age, sizeof(age));
 	if (g->idle_oldest_s >= 0)
 		names__duration(g->idle_oldest_s, idle, sizeof(idle));
-	snprintf(buf, len, "%-40s %-12s %8llu  %6s  %6s", peer, model__state_name(g->state),
+	snprintf(buf, len, "%-40s %-12s %8llu  %6s  %6s", peer, names__tcp_state(g->state),
 		 (unsigned long long)g->count, age, idle);
 }
 

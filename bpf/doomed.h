@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
-/* portleak close: the sockets userspace chose to destroy, and what became
- * of each. Shared by bpf/remedy/close.bpf.c and user/loader/remedy.c. */
-#ifndef PORTLEAK_REMEDY_H
-#define PORTLEAK_REMEDY_H
+/* portleak close: the sockets userspace chose to destroy (the doomed map),
+ * and what became of each. Shared by bpf/remedy/close.bpf.c and
+ * user/loader/remedy.c. */
+#ifndef PORTLEAK_DOOMED_H
+#define PORTLEAK_DOOMED_H
 
 #include "ledger.h"
 

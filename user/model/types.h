@@ -1,0 +1,327 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* The model's data: its input (the rows read from the maps, the sockets the
+ * kernel walks report, the host's callbacks) and its report (processes,
+ * destinations, verdicts), for every file of the model and its callers.
+ * The functions are in model.h. */
+#ifndef PORTLEAK_MODEL_TYPES_H
+#define PORTLEAK_MODEL_TYPES_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <linux/types.h>
+
+#include "failures.h"
+#include "stacks.h"
+#include "model/clocks.h"
+#include "model/history.h"
+#include "model/identity.h"
+#include "model/losses.h"
+#include "walk.h"
+
+#define PL_CGROUP_LEN 256
+#define PL_MAX_REASONS 3
+#define PL_REASON_LEN 200
+#define PL_MAX_GROUPS 16 /* (peer, state) groups kept per process */
+#define PL_MAX_CALL_FAILURES 8 /* (call, errno, peer) rows kept per process */
+#define PL_MAX_ORIGINS 6  /* code paths kept per process, most sockets first */
+#define PL_MAX_FRAMES 16  /* frames shown per code path */
+#define PL_FRAME_LEN 160
+#define PL_SHALLOW_FRAMES 2 /* a stack this short: no frame pointers */
+#define PL_FD_FULL 0.9  /* of the open-files limit: a LEAK verdict */
+#define PL_FD_WARN 0.8  /* of the open-files limit: top's FD% shows a bar */
+
+/* Windows of the leak model. */
+#define PL_RATE_WINDOW_S 10.0   /* opened/s, closed/s */
+#define PL_GROWTH_WINDOW_S 60.0 /* net growth per minute */
+#define PL_TREND_WINDOW_S 300.0 /* GROWING and PORTS verdicts */
+#define PL_TREND_MIN_S 5.0      /* shorter than this says nothing */
+#define PL_GROWING_MIN 20       /* held sockets added before GROWING */
+#define PL_HOT_UTILIZATION 0.8  /* a destination this full is a PORTS verdict */
+#define PL_HISTORY_DESTS 512    /* fullest destinations whose growth is followed */
+#define PL_FREEING_S 10         /* "ports that free up in the next 10 s" */
+
+/* Rows as read from the BPF maps. */
+struct pl_ledger_row {
+	__u64 sk;
+	struct pl_socket s;
+};
+
+struct pl_timewait_row {
+	struct pl_tuple key;
+	struct pl_timewait v;
+};
+
+struct pl_owner_row {
+	struct pl_owner key;
+	struct pl_owner_stats v;
+};
+
+/* Failed connect() and accept() calls, as counted by the kernel. */
+struct pl_fail_row {
+	struct pl_fail_key key;
+	struct pl_fail_count v;
+};
+
+struct pl_dest_fail_row {
+	struct pl_dest_fail_key key;
+	__u64 count;
+};
+
+/* Sockets opened per (process, stack), as counted by the kernel. */
+struct pl_origin_row {
+	struct pl_origin_key key;
+	__u64 opened;
+};
+
+/* A stack's frames, named for one process (newest first). */
+struct pl_frames {
+	size_t n;
+	size_t depth; /* frames the kernel's frame-pointer walk gave */
+	char names[PL_MAX_FRAMES][PL_FRAME_LEN];
+};
+
+/* A network namespace that was walked, with its ephemeral port range. */
+struct pl_netns {
+	__u32 inum;
+	__u16 port_low;
+	__u16 port_high;
+};
+
+struct pl_filter {
+	__u32 pid;          /* 0: any */
+	const char *comm;   /* NULL: any; exact match */
+	int port;           /* -1: any; local or remote port */
+	const char *cgroup; /* NULL: any; path prefix */
+	const char *namespace; /* NULL: any; Kubernetes namespace, exact */
+	const char *pod;       /* NULL: any; pod name, exact */
+	const char *container; /* NULL: any; container name, or id prefix */
+};
+
+typedef const char *(*pl_cgroup_path_fn)(__u64 cgroup_id, void *ctx);
+/* The fds process @pid has open and its soft RLIMIT_NOFILE: 0, or negative
+ * when it cannot be read (the process is gone). */
+typedef int (*pl_fd_budget_fn)(__u32 pid, __s64 *in_use, __s64 *limit, void *ctx);
+/* The frames of stack @stack (stacks.h) as process @owner maps them:
+ * 0, or negative when the stack is not known. */
+typedef int (*pl_frames_fn)(const struct pl_owner *owner, __u64 stack, struct pl_frames *out,
+			    void *ctx);
+/* Who runs in cgroup @path: container, pod, unit (model/identity.h). */
+typedef void (*pl_identity_fn)(const char *path, struct pl_identity *out, void *ctx);
+
+struct pl_model_input {
+	const struct pl_tcp_record *tcp; /* every live socket, at report time */
+	size_t n_tcp;
+	const struct pl_netns *netns;
+	size_t n_netns;
+	const struct pl_ledger_row *ledger;
+	size_t n_ledger;
+	const struct pl_timewait_row *timewait;
+	size_t n_timewait;
+	const struct pl_owner_row *owners;
+	size_t n_owners;
+	const struct pl_failure *failures;
+	size_t n_failures;
+	const struct pl_fail_row *fails; /* failed connect() and accept() calls */
+	size_t n_fails;
+	const struct pl_dest_fail_row *dest_fails;
+	size_t n_dest_fails;
+	const struct pl_origin_row *origins; /* sockets opened per (process, stack) */
+	size_t n_origins;
+	__u64 lost[PL_NR_COUNTERS];
+	__u64 failures_dropped; /* events read but not kept by userspace */
+	__u64 missed_runs;      /* BPF runs the kernel skipped (recursion) */
+	__u64 now_ns;           /* CLOCK_MONOTONIC, the clock of the BPF side */
+	double trace_s;
+	__u16 port_low, port_high; /* ephemeral range of portleak's netns */
+	double leak_age_s;         /* CLOSE_WAIT older than this is a leak */
+	double idle_age_s;         /* ESTABLISHED idle longer than this is idle */
+	__u64 stale_min;           /* idle client connections that make STALE */
+	unsigned int hz;           /* of the kernel's clocks; 0: unknown */
+	struct pl_filter filter;
+	pl_cgroup_path_fn cgroup_path;
+	void *cgroup_ctx;
+	pl_identity_fn identity; /* NULL: from the path alone */
+	void *identity_ctx;
+	pl_fd_budget_fn fd_budget; /* NULL: fds unknown */
+	void *fd_budget_ctx;
+	pl_frames_fn frames; /* NULL: origins without frames */
+	void *frames_ctx;
+	const struct pl_history *history; /* earlier reports; may be NULL */
+};
+
+enum pl_verdict {
+	PL_VERDICT_OK,
+	PL_VERDICT_INCOMPLETE, /* nothing wrong seen, but portleak lost data */
+	PL_VERDICT_GROWING,
+	PL_VERDICT_PORTS,
+	PL_VERDICT_STALE,      /* client connections idle, never closed */
+	PL_VERDICT_LEAK,
+};
+
+struct pl_endpoint {
+	__u8 family;
+	__u8 addr[PL_ADDR_LEN];
+	__u16 port;
+};
+
+/* This process's sockets toward one peer in one state. */
+struct pl_peer_group {
+	struct pl_endpoint peer; /* listeners: their port, no address */
+	__u8 state;
+	__u64 count;
+	double oldest_s;      /* in this state, as far as known */
+	double idle_oldest_s; /* ESTABLISHED: longest since data moved; -1 unknown */
+	__u64 stale;          /* ESTABLISHED it opened, idle past --idle-age */
+};
+
+/* Failed calls of one process: one kind of call, errno and peer. */
+struct pl_call_failure {
+	__u8 call;               /* enum pl_call */
+	__s32 err;               /* positive errno */
+	struct pl_endpoint peer; /* connect: the destination; accept: none (family 0) */
+	__u64 count;
+};
+
+/* A process's sockets of one origin, per state. */
+struct pl_origin_counts {
+	__u64 sockets;
+	__u64 states[PL_TCP_NR_STATES];
+};
+
+/* One code path that opened sockets the process still has. */
+struct pl_code_origin {
+	__u64 stack; /* stacks.h */
+	struct pl_origin_counts held;
+	__u64 opened; /* sockets it opened since capture began */
+	struct pl_frames frames;
+};
+
+struct pl_proc {
+	__u32 pid;
+	__u64 start_ns;
+	bool unknown; /* sockets whose owner cannot be known */
+	char comm[PL_COMM_LEN];
+	__u64 cgroup_id;
+	char cgroup[PL_CGROUP_LEN];
+	struct pl_identity who; /* container, pod, unit */
+	__u64 states[PL_TCP_NR_STATES];
+	__u64 total;
+	__u64 pending_accept; /* counted for their listener's owner */
+	__u64 close_wait_fds; /* CLOSE_WAIT it holds an fd for (not still in an accept queue) */
+	double close_wait_oldest_s; /* -1: no CLOSE_WAIT; else the age or its lower bound */
+	bool close_wait_age_exact;  /* portleak saw the transition */
+	struct pl_endpoint close_wait_peer; /* the peer with most CLOSE_WAIT */
+	__u64 close_wait_peer_count;
+	__u64 held; /* sockets with an fd: ESTABLISHED, CLOSE_WAIT, SYN_SENT */
+	__u64 established_idle; /* ESTABLISHED idle past --idle-age */
+	double idle_oldest_s;   /* the longest-idle ESTABLISHED; -1: none known */
+	__u64 stale;            /* of the idle ones, those it opened as a client */
+	struct pl_endpoint stale_peer; /* the peer with most of them */
+	__u64 stale_peer_count;
+	__u64 opened, closed;
+	__u64 bind_failures, connect_failures;
+	double opened_per_s, closed_per_s; /* -1: not known yet */
+	double growth_per_min;             /* held sockets; 0 if not known */
+	struct pl_endpoint hot_dest;       /* most-used ephemeral destination */
+	__u64 hot_dest_ports;
+	double hot_dest_utilization;
+	struct pl_peer_group groups[PL_MAX_GROUPS]; /* most sockets first */
+	size_t n_groups;
+	__u16 bind_port;  /* last failed bind: port asked for (0 = any) */
+	__s32 bind_err;
+	struct pl_endpoint connect_dest; /* last failed connect */
+	struct pl_call_failure call_failures[PL_MAX_CALL_FAILURES]; /* most first */
+	size_t n_call_failures;
+	struct pl_call_failure call_errnos[PL_MAX_CALL_FAILURES]; /* per (call, errno), any peer */
+	size_t n_call_errnos;
+	__u64 call_failures_total; /* failed connect() and accept() calls */
+	__u64 accept_fd_failures;  /* accept() with EMFILE or ENFILE: no fd left */
+	__s64 fd_in_use, fd_limit; /* open fds, soft RLIMIT_NOFILE; -1: unknown */
+	double fd_per_min;          /* growth of fd_in_use; 0 if not known */
+	double fd_seconds_to_limit; /* at that growth; -1: not growing */
+	struct pl_code_origin *origins; /* NULL when none was captured; most sockets first */
+	size_t n_origins;
+	struct pl_origin_counts uncaptured; /* opened before capture */
+	bool origins_shallow; /* every stack stops after PL_SHALLOW_FRAMES */
+	enum pl_verdict verdict;
+	char reasons[PL_MAX_REASONS][PL_REASON_LEN];
+	size_t n_reasons;
+};
+
+/* Failed connect() calls toward one destination, of every process. */
+struct pl_dest_failure {
+	__u32 netns;
+	struct pl_endpoint peer;
+	__s32 err;
+	__u64 count;
+};
+
+/* Local ports one source address uses toward one destination. */
+struct pl_dest {
+	__u32 netns;
+	struct pl_endpoint src; /* port unused */
+	struct pl_endpoint dst;
+	__u64 in_use;
+	__u64 time_wait;
+	__u64 time_wait_dated;        /* of those, the ones whose timer was read */
+	double time_wait_oldest_s;    /* -1: none dated */
+	__u64 time_wait_freeing;      /* ports leaving TIME_WAIT in PL_FREEING_S */
+	__u32 expiring[PL_TIMEWAIT_S]; /* dated TIME_WAIT by whole seconds left */
+	__u64 connect_failures;
+	__u32 range; /* size of the netns's ephemeral range */
+	double utilization;
+	double growth_per_s;          /* net new local ports per second */
+	double new_ports_per_s;       /* net growth + TIME_WAIT born per second */
+	double seconds_to_exhaustion; /* -1: not growing */
+};
+
+struct pl_report {
+	struct pl_proc *procs;
+	size_t n_procs;
+	struct pl_dest *dests;
+	size_t n_dests;
+	struct pl_dest_failure *dest_failures; /* most first */
+	size_t n_dest_failures;
+	__u64 totals[PL_TCP_NR_STATES]; /* host-wide, before filters */
+	struct pl_losses losses;
+	unsigned int hz; /* of the kernel's clocks; 0: unknown */
+	double trace_s;
+	__u16 port_low, port_high;
+};
+
+#define PL_MAX_PROGS 32  /* BPF programs whose statistics are shown */
+#define PL_ERRNO_MAX 134 /* errno values tallied per kind of failure */
+
+/* What the kernel counts for one loaded program. run_ns and runs grow only
+ * while kernel.bpf_stats_enabled is 1; missed are runs it skipped because
+ * another BPF program was running on that CPU (5.12+): their transitions
+ * are lost. */
+struct pl_prog_stat {
+	const char *name;
+	__u64 run_ns, runs, missed;
+};
+
+/* What views show beside a report, about the agent that made it. */
+struct pl_report_meta {
+	const char *time;   /* RFC 3339, of the report */
+	const char *kernel; /* release */
+	const char *hook_state, *hook_accept, *hook_bind;
+	struct pl_prog_stat progs[PL_MAX_PROGS];
+	size_t n_progs;
+	long bpf_stats_enabled; /* kernel.bpf_stats_enabled, -1 unknown */
+	/* failure events by [kind][errno] since start; NULL: none */
+	const __u64 (*failure_tally)[PL_ERRNO_MAX];
+	size_t netns_failed; /* namespaces that could not be entered */
+	unsigned int hz;     /* of the kernel's clocks, as derived; 0: unknown */
+	long long files_open, files_max; /* host-wide fs.file-nr, fs.file-max; -1: unknown */
+};
+
+/* One full socket a process holds (portleak close chooses among them). */
+struct pl_held {
+	struct pl_tcp_record rec;
+	double age_s;   /* in its state: exact, or a lower bound */
+	bool age_exact;
+	double idle_s;  /* ESTABLISHED: since data last moved; -1 unknown */
+};
+
+#endif
