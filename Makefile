@@ -199,7 +199,7 @@ test-fuzz: $(FUZZERS)
 	done
 
 # The integration suite in Debian 5.10, 6.1 and 6.12 kernels under qemu.
-test-vm: all test-deps
+test-vm: all test-deps $(BENCH_TOOLS)
 	$(Q)scripts/vm-test.sh
 
 # Five minutes of churn, then portleak reconciled with /proc and ss

@@ -16,6 +16,8 @@ SIZES=${BENCH_SIZES:-54000 100000 200000}
 COST_S=${BENCH_COST_S:-10}
 MAX_PER_PAIR=5000 # connections per workload pair: 2 x 5000 fds, under 20000
 BPFTRACE_PROG='tracepoint:sock:inet_sock_set_state { @[args->newstate] = count(); }'
+# The floor: what running any program at all on that tracepoint costs.
+EMPTY_PROG='tracepoint:sock:inet_sock_set_state { }'
 TMP=$(mktemp -d /tmp/portleak-bench.XXXXXX)
 PIDS=()
 TRACER=
@@ -50,7 +52,7 @@ wait_log() { # FILE PATTERN
 	exit 1
 }
 
-start_tracer() { # none | portleak | bpftrace [SERVE FLAGS...]
+start_tracer() { # none | portleak | bpftrace | empty [SERVE FLAGS...]
 	local t=$1 i
 	shift
 	rm -f "$TMP/tracer.log" # the last tracer's "serving" is no sign of this one
@@ -61,8 +63,9 @@ start_tracer() { # none | portleak | bpftrace [SERVE FLAGS...]
 		TRACER=$!
 		wait_log "$TMP/tracer.log" serving
 		;;
-	bpftrace)
-		bpftrace -e "$BPFTRACE_PROG" >"$TMP/tracer.log" 2>&1 &
+	bpftrace | empty)
+		bpftrace -e "$([ "$t" = empty ] && echo "$EMPTY_PROG" || echo "$BPFTRACE_PROG")" \
+			>"$TMP/tracer.log" 2>&1 &
 		TRACER=$!
 		wait_log "$TMP/tracer.log" Attaching
 		;;
@@ -122,11 +125,11 @@ bench_churn() {
 
 # --- 1b. kernel time per connection -------------------------------------------------
 
-# kernel_round portleak|bpftrace: run time of the tracer's own programs over
+# kernel_round portleak|bpftrace|empty: run time of the tracer's own programs over
 # a full-speed churn (reset closes), per connection, per program.
 kernel_round() {
 	local conns
-	local hooks='.' # bpftrace: its one program; portleak: its hooks, not its walks
+	local hooks='.' # bpftrace, empty: its one program; portleak: its hooks, not its walks
 	[ "$1" = portleak ] && hooks='^(state_|accept|bind_|connect_)'
 	start_tracer "$1"
 	prog_times "$TRACER" | { grep -E "$hooks" || true; } >"$TMP/k0"
@@ -146,6 +149,7 @@ bench_kernel() {
 	for ((i = 0; i < ROUNDS; i++)); do
 		kernel_round portleak
 		kernel_round bpftrace
+		kernel_round empty
 	done
 	sysctl -q -w kernel.bpf_stats_enabled=0
 }
@@ -308,7 +312,7 @@ report() {
 	echo
 	echo "| tracer | program | ns per connection (median) | min–max |"
 	echo "|---|---|---:|---:|"
-	for t in portleak bpftrace; do
+	for t in portleak bpftrace empty; do
 		awk '$1 != "TOTAL" { print $1 }' "$TMP/kernel-$t" | sort -u | while read -r prog; do
 			awk -v p="$prog" '$1 == p { print $2 }' "$TMP/kernel-$t" >"$TMP/kp"
 			echo "| $t | $prog | $(median <"$TMP/kp") | $(range <"$TMP/kp") |"
@@ -316,8 +320,18 @@ report() {
 		awk '$1 == "TOTAL" { print $2 }' "$TMP/kernel-$t" >"$TMP/kt-$t"
 		echo "| $t | **total** | **$(median <"$TMP/kt-$t")** | $(range <"$TMP/kt-$t") |"
 	done
+	local pl bt floor
+	pl=$(median <"$TMP/kt-portleak")
+	bt=$(median <"$TMP/kt-bpftrace")
+	floor=$(median <"$TMP/kt-empty")
 	echo
-	echo "portleak / bpftrace: $(ratio "$(median <"$TMP/kt-portleak")" "$(median <"$TMP/kt-bpftrace")")"
+	echo "empty: \`$EMPTY_PROG\`, the cost of running any program on each transition"
+	echo
+	echo "portleak / bpftrace: $(ratio "$pl" "$bt")"
+	echo
+	pl=$(awk -v a="$pl" -v b="$floor" 'BEGIN { print a - b }')
+	bt=$(awk -v a="$bt" -v b="$floor" 'BEGIN { print a - b }')
+	echo "above the empty program: portleak $pl ns, bpftrace $bt ns ($(ratio "$pl" "$bt"))"
 	echo
 	echo "### 2. Every socket with its owner: \`portleak snapshot -d 0 --json\` vs \`ss -tanp\`"
 	echo
@@ -390,7 +404,8 @@ json() {
 		echo "\"stacks\": [$(paste -sd, "$TMP/origins-stacks")]"
 		echo '}, "kernel_ns_per_connection": {'
 		echo "\"portleak\": [$(awk '$1 == "TOTAL" { print $2 }' "$TMP/kernel-portleak" | paste -sd, -)],"
-		echo "\"bpftrace\": [$(awk '$1 == "TOTAL" { print $2 }' "$TMP/kernel-bpftrace" | paste -sd, -)]"
+		echo "\"bpftrace\": [$(awk '$1 == "TOTAL" { print $2 }' "$TMP/kernel-bpftrace" | paste -sd, -)],"
+		echo "\"empty\": [$(awk '$1 == "TOTAL" { print $2 }' "$TMP/kernel-empty" | paste -sd, -)]"
 		echo '}}'
 	} | jq . >"$ROOT/build/bench.json"
 }
@@ -405,7 +420,7 @@ echo "bench: agent cost..." >&2
 bench_cost
 echo "bench: leak-origin capture ($((ROUNDS * 3)) runs of ${CHURN_S}s)..." >&2
 bench_origins
-echo "bench: kernel time per connection ($((ROUNDS * 2)) runs of ${CHURN_S}s)..." >&2
+echo "bench: kernel time per connection ($((ROUNDS * 3)) runs of ${CHURN_S}s)..." >&2
 bench_kernel
 echo "bench: churn ($((ROUNDS * 6)) runs of ${CHURN_S}s)..." >&2
 bench_churn

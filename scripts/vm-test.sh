@@ -37,7 +37,8 @@ TESTS=(test_close_wait_charged_to_server test_established_growth_on_client
 	test_usage_errors_exit_2 test_forked_child_charged_once_parent_closes
 	test_prefork_child_charged_for_what_it_accepts
 	test_fd_passed_over_unix_socket_charged_to_receiver test_threads_count_for_their_process
-	test_reused_pid_is_a_new_process test_processes_exiting_during_walks
+	test_reused_pid_is_a_new_process test_closed_entries_are_reused_or_collected
+	test_processes_exiting_during_walks
 	test_verify_agrees_with_the_kernel test_verify_reports_uncharged_sockets
 	test_ledger_overflow_is_visible test_event_flood_is_visible test_soak_reconciles
 	test_serve_drops_capabilities test_serve_refuses_without_capabilities
@@ -157,6 +158,8 @@ build_initramfs() {
 	cp "$BUILD/portleak" "$INITRD/portleak/build/"
 	cp "$BUILD/tests/tcpwork" "$BUILD"/tests/leaky "$BUILD"/tests/leaky-pie \
 		"$BUILD"/tests/leaky-stripped "$INITRD/portleak/build/tests/"
+	mkdir -p "$INITRD/portleak/build/bench"
+	cp "$BUILD/bench/churn" "$INITRD/portleak/build/bench/" # scripts/hook-cost.sh
 	cp "$ROOT"/tests/integration/*.sh "$INITRD/portleak/tests/integration/"
 	mkdir -p "$INITRD/portleak/tests/soak"
 	cp "$ROOT"/tests/soak/soak.sh "$INITRD/portleak/tests/soak/"
@@ -221,8 +224,9 @@ report() {
 	return 1
 }
 
-[ -x "$BUILD/portleak" ] && [ -x "$BUILD/tests/tcpwork" ] && [ -x "$BUILD/tests/leaky-stripped" ] ||
-	{ log "build first: make"; exit 1; }
+[ -x "$BUILD/portleak" ] && [ -x "$BUILD/tests/tcpwork" ] && [ -x "$BUILD/tests/leaky-stripped" ] &&
+	[ -x "$BUILD/bench/churn" ] ||
+	{ log "build first: make all build/bench/churn"; exit 1; }
 command -v qemu-system-x86_64 >/dev/null || { log "needs qemu-system-x86"; exit 1; }
 mkdir -p "$BUILD/vm"
 rm -f "$BUILD"/vm/*.log "$BUILD"/vm/*.status
