@@ -55,7 +55,7 @@ run() { # PLAN
 		conns=$("$CHURN" -t 2 -s "$SECONDS_PER_RUN" -m rst | sed 's/.*connections=\([0-9]*\).*/\1/')
 		awk -v a="$t0" -v b="$(hooks_ns)" -v n="$conns" 'BEGIN { if (n > 0) printf "%.0f\n", (b - a) / n }'
 	elif kill -0 "$AGENT" 2>/dev/null; then
-		echo "hook-cost: serve --hooks $1: not serving after 5 min" >&2
+		echo "hook-cost: serve --hooks $1: no 'serving' line in time" >&2
 	else
 		wait "$AGENT"
 		echo "hook-cost: serve --hooks $1: exited with status $?: $(tail -n 1 "$T/agent.log")" >&2
