@@ -170,9 +170,7 @@ static __always_inline struct pl_socket *pl_ledger_find(const struct sock *sk)
  * gives a new socket the memory of one freed just before, so the address
  * usually has a closed entry (PL_FLAG_CLOSED): that one is overwritten in
  * place, a lookup and a copy, where an insert (and the delete at CLOSE)
- * would cost three times as much; but never by the fd walk, whose socket
- * may have closed since it read its state (the walk would bring the
- * closed socket back to life). A report that reads the entry while it
+ * would cost three times as much. A report that reads the entry while it
  * is written may see it half written, as with every in-place update here:
  * the socket is then in its first microseconds, and the next report is
  * right. */
@@ -185,8 +183,7 @@ static __always_inline int pl_ledger_put(struct sock *sk, struct pl_socket *entr
 	entry->created_ns = bpf_ktime_get_ns();
 	entry->changed_ns = entry->created_ns;
 	old = bpf_map_lookup_elem(&ledger, &key);
-	if (old && flags == BPF_NOEXIST &&
-	    (!(old->flags & PL_FLAG_CLOSED) || entry->origin == PL_ORIGIN_WALK))
+	if (old && flags == BPF_NOEXIST && !(old->flags & PL_FLAG_CLOSED))
 		return -PL_EEXIST;
 	if (old) {
 		*old = *entry;
@@ -202,8 +199,8 @@ static __always_inline int pl_ledger_put(struct sock *sk, struct pl_socket *entr
  * process, or @task's for the walk (NULL otherwise). With @btf, the socket
  * and @task are BTF pointers. Process context only: this is the one place
  * where a socket gets its owner. connect, listen and accept see a new
- * socket and overwrite whatever a missed close left behind; the walk never
- * overwrites. A lookup and a write: the process's
+ * socket and overwrite whatever a missed close left behind; the walk
+ * overwrites only a closed entry. A lookup and a write: the process's
  * counters are created when first counted. 0 when written, else a negative errno
  * (-EEXIST: the walk found it known already). */
 static __always_inline int pl_ledger_add(struct sock *sk, struct task_struct *task, __u8 state,
