@@ -29,11 +29,12 @@ static __always_inline int pl_on_accept(void *ctx, struct sock *sk, bool btf)
 {
 	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
 	struct pl_socket *entry, new;
+	__u64 key = (__u64)sk;
 	__u8 state;
 
 	if (!sk || !pl_is_tcp(sk))
 		return 0;
-	entry = pl_ledger_find(sk);
+	entry = bpf_map_lookup_elem(&ledger, &key);
 	if (entry && (entry->flags & PL_FLAG_QUEUED) && pl_confirm_child(entry, task)) {
 		pl_capture_origin(ctx, entry);
 		return 0;

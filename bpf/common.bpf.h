@@ -156,39 +156,15 @@ static __always_inline void pl_count_opened(const struct pl_socket *e)
 		__sync_fetch_and_add(&stats->opened, 1);
 }
 
-/* The entry of a socket that has not reached CLOSE, or NULL. */
-static __always_inline struct pl_socket *pl_ledger_find(const struct sock *sk)
-{
-	__u64 key = (__u64)sk;
-	struct pl_socket *e = bpf_map_lookup_elem(&ledger, &key);
-
-	return e && !(e->flags & PL_FLAG_CLOSED) ? e : NULL;
-}
-
 /* Write @entry, born now, as the socket's; a full ledger is counted. 0, or
- * a negative errno (-EEXIST with BPF_NOEXIST: known already). The kernel
- * gives a new socket the memory of one freed just before, so the address
- * usually has a closed entry (PL_FLAG_CLOSED): that one is overwritten in
- * place, a lookup and a copy, where an insert (and the delete at CLOSE)
- * would cost three times as much. A report that reads the entry while it
- * is written may see it half written, as with every in-place update here:
- * the socket is then in its first microseconds, and the next report is
- * right. */
+ * a negative errno (-EEXIST with BPF_NOEXIST: known already). */
 static __always_inline int pl_ledger_put(struct sock *sk, struct pl_socket *entry, __u64 flags)
 {
 	__u64 key = (__u64)sk;
-	struct pl_socket *old;
 	int err;
 
 	entry->created_ns = bpf_ktime_get_ns();
 	entry->changed_ns = entry->created_ns;
-	old = bpf_map_lookup_elem(&ledger, &key);
-	if (old && flags == BPF_NOEXIST && !(old->flags & PL_FLAG_CLOSED))
-		return -PL_EEXIST;
-	if (old) {
-		*old = *entry;
-		return 0;
-	}
 	err = pl_map_update(&ledger, &key, entry, flags);
 	if (err && err != -PL_EEXIST)
 		pl_count(PL_CNT_LEDGER_FULL);
@@ -199,9 +175,9 @@ static __always_inline int pl_ledger_put(struct sock *sk, struct pl_socket *entr
  * process, or @task's for the walk (NULL otherwise). With @btf, the socket
  * and @task are BTF pointers. Process context only: this is the one place
  * where a socket gets its owner. connect, listen and accept see a new
- * socket and overwrite whatever a missed close left behind; the walk
- * overwrites only a closed entry. A lookup and a write: the process's
- * counters are created when first counted. 0 when written, else a negative errno
+ * socket and overwrite whatever a missed close left behind; the walk never
+ * overwrites. One map operation, the update: the process's counters are
+ * created when first counted. 0 when written, else a negative errno
  * (-EEXIST: the walk found it known already). */
 static __always_inline int pl_ledger_add(struct sock *sk, struct task_struct *task, __u8 state,
 					 __u8 origin, __u8 flags, bool btf,

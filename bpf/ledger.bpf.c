@@ -113,7 +113,8 @@ static __always_inline int pl_on_child(struct sock *sk, bool btf)
 
 static __always_inline void pl_on_close(struct sock *sk, int oldstate, bool btf)
 {
-	struct pl_socket *entry = pl_ledger_find(sk);
+	__u64 key = (__u64)sk;
+	struct pl_socket *entry = bpf_map_lookup_elem(&ledger, &key);
 	struct pl_owner_stats *stats;
 	struct pl_socket untracked = {};
 
@@ -142,16 +143,13 @@ static __always_inline void pl_on_close(struct sock *sk, int oldstate, bool btf)
 		pl_remember_timewait(sk, entry, btf);
 	else if (oldstate == PL_TCP_LISTEN)
 		pl_listener_gone(sk, btf);
-	/* Kept, closed, for the next socket at this address (pl_ledger_put);
-	 * userspace deletes those no socket reuses (maps__gc). */
-	entry->flags |= PL_FLAG_CLOSED;
-	entry->state = PL_TCP_CLOSE;
-	entry->changed_ns = bpf_ktime_get_ns();
+	bpf_map_delete_elem(&ledger, &key);
 }
 
 static __always_inline void pl_on_transition(struct sock *sk, int newstate, bool btf)
 {
-	struct pl_socket *entry = pl_ledger_find(sk);
+	__u64 key = (__u64)sk;
+	struct pl_socket *entry = bpf_map_lookup_elem(&ledger, &key);
 
 	if (!entry)
 		return;

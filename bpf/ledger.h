@@ -50,8 +50,6 @@ enum pl_walk_pass {
 #define PL_FLAG_ESTABLISHED 0x1 /* reached ESTABLISHED: counts as opened */
 #define PL_FLAG_QUEUED 0x2      /* a listener's child, charged to the listener's
 				 * owner; no accept seen (it may still be queued) */
-#define PL_FLAG_CLOSED 0x4      /* the socket reached CLOSE: the entry waits to be
-				 * overwritten by the next socket at its address */
 
 /* A process: tgid plus its start time, so a reused pid is a new process. */
 struct pl_owner {
@@ -153,8 +151,7 @@ enum pl_counter {
  * whenever a struct or enum here changes meaning, even at the same size.
  * user/loader/pin.c refuses pinned maps stamped with another layout.
  * 4: hash maps allocate on insert where the kernel can (other map flags);
- *    a listener's children are in the ledger before accept (PL_FLAG_QUEUED).
- * 5: a closed socket's entry stays, marked PL_FLAG_CLOSED, until reused. */
-#define PL_LAYOUT_VERSION 5
+ *    a listener's children are in the ledger before accept (PL_FLAG_QUEUED). */
+#define PL_LAYOUT_VERSION 4
 
 #endif

@@ -59,6 +59,7 @@ static __always_inline int pl_walk_socket(struct seq_file *seq, struct task_stru
 {
 	struct pl_socket *e, found;
 	struct pl_owner owner;
+	__u64 key = (__u64)sk;
 	__u8 state;
 
 	if (!sk || !(btf ? pl_is_tcp_btf(sk) : pl_is_tcp(sk)))
@@ -70,11 +71,11 @@ static __always_inline int pl_walk_socket(struct seq_file *seq, struct task_stru
 		pl_list_socket(seq, task, sk, state, btf);
 		return 0;
 	}
-	e = pl_ledger_find(sk);
+	e = bpf_map_lookup_elem(&ledger, &key);
 	if (!e) {
 		if (walk_pass != PL_WALK_MARK ||
 		    pl_ledger_add(sk, task, state, PL_ORIGIN_WALK, 0, btf, &found) ||
-		    !(e = pl_ledger_find(sk)))
+		    !(e = bpf_map_lookup_elem(&ledger, &key)))
 			return 0;
 		e->seen_walk = walk_gen;
 		pl_owner_stats(&e->owner, e->comm, e->cgroup_id);
