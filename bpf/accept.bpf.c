@@ -29,12 +29,11 @@ static __always_inline int pl_on_accept(void *ctx, struct sock *sk, bool btf)
 {
 	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
 	struct pl_socket *entry, new;
-	__u64 key = (__u64)sk;
 	__u8 state;
 
 	if (!sk || !pl_is_tcp(sk))
 		return 0;
-	entry = bpf_map_lookup_elem(&ledger, &key);
+	entry = pl_ledger_find(sk);
 	if (entry && (entry->flags & PL_FLAG_QUEUED) && pl_confirm_child(entry, task)) {
 		pl_capture_origin(ctx, entry);
 		return 0;
@@ -42,7 +41,10 @@ static __always_inline int pl_on_accept(void *ctx, struct sock *sk, bool btf)
 	state = BPF_CORE_READ(sk, __sk_common.skc_state);
 	if (state == PL_TCP_CLOSE)
 		return 0; /* reset before accept(): its CLOSE has come and gone */
-	if (pl_ledger_add(sk, NULL, state, PL_ORIGIN_ACCEPT, PL_FLAG_ESTABLISHED, btf, &new))
+	/* Never over a closed entry: the softirq that makes the child may be
+	 * taking its place on another CPU right now (pl_ledger_put). */
+	if (pl_ledger_add(sk, NULL, state, PL_ORIGIN_ACCEPT, PL_FLAG_ESTABLISHED, PL_OVER_LIVE,
+			  btf, &new))
 		return 0;
 	pl_count_opened(&new);
 	pl_capture_origin_at(ctx, sk, new.owner.tgid);

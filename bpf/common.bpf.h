@@ -156,16 +156,76 @@ static __always_inline void pl_count_opened(const struct pl_socket *e)
 		__sync_fetch_and_add(&stats->opened, 1);
 }
 
-/* Write @entry, born now, as the socket's; a full ledger is counted. 0, or
- * a negative errno (-EEXIST with BPF_NOEXIST: known already). */
-static __always_inline int pl_ledger_put(struct sock *sk, struct pl_socket *entry, __u64 flags)
+/* The entry of a socket that has not reached CLOSE, or NULL. */
+static __always_inline struct pl_socket *pl_ledger_find(const struct sock *sk)
 {
 	__u64 key = (__u64)sk;
+	struct pl_socket *e = bpf_map_lookup_elem(&ledger, &key);
+
+	if (!e || e->closed)
+		return NULL;
+	barrier(); /* the rest of it is read after the closed byte (pl_ledger_put) */
+	return e;
+}
+
+/* Where pl_ledger_put may write in place, besides a new map element. */
+#define PL_OVER_CLOSED 0x1 /* a closed entry: the last socket at this address */
+#define PL_OVER_LIVE 0x2   /* a live one: this socket's, or a missed close's */
+
+/* Copy @src over the entry @dst, all but the closed byte. */
+static __always_inline void pl_entry_copy(struct pl_socket *dst, const struct pl_socket *src)
+{
+	dst->owner = src->owner;
+	dst->cgroup_id = src->cgroup_id;
+	dst->created_ns = src->created_ns;
+	dst->changed_ns = src->changed_ns;
+	dst->tuple = src->tuple;
+	dst->state = src->state;
+	dst->origin = src->origin;
+	dst->flags = src->flags;
+	dst->seen_walk = src->seen_walk;
+	__builtin_memcpy(dst->comm, src->comm, PL_COMM_LEN);
+	dst->stack = src->stack;
+}
+
+/* Write @entry, born now, as the socket's; a full ledger is counted. 0, or
+ * a negative errno (-EEXIST: an entry @over does not allow is there).
+ *
+ * The kernel gives a new socket the memory of one freed just before
+ * (tcp_sock is a SLAB_TYPESAFE_BY_RCU cache), so the address usually has
+ * the closed entry of the last socket there: that one is overwritten in
+ * place, a lookup and a copy, where the insert and the delete at CLOSE
+ * cost three times as much. Only a socket's creator takes a closed
+ * entry's place (connect, listen, the softirq that makes a listener's
+ * child): one writer per new socket, so the claim needs no atomic. accept
+ * may run beside that softirq on another CPU, and the fd walk may have
+ * read a socket that closed since, so neither ever does (a closed entry
+ * stays closed for them; the next walk after userspace deletes it
+ * records the socket). The closed byte is cleared last: a reader that
+ * sees the entry live sees all of it (x86-64 keeps stores in order; the
+ * barrier keeps the compiler from merging or moving them). */
+static __always_inline int pl_ledger_put(struct sock *sk, struct pl_socket *entry, __u8 over)
+{
+	__u64 key = (__u64)sk;
+	struct pl_socket *old;
+	bool closed;
 	int err;
 
 	entry->created_ns = bpf_ktime_get_ns();
 	entry->changed_ns = entry->created_ns;
-	err = pl_map_update(&ledger, &key, entry, flags);
+	old = bpf_map_lookup_elem(&ledger, &key);
+	if (old) {
+		/* Read once: a live entry that closes meanwhile stays closed. */
+		closed = *(volatile __u8 *)&old->closed;
+		if (!(over & (closed ? PL_OVER_CLOSED : PL_OVER_LIVE)))
+			return -PL_EEXIST;
+		pl_entry_copy(old, entry);
+		barrier();
+		if (closed)
+			old->closed = 0;
+		return 0;
+	}
+	err = pl_map_update(&ledger, &key, entry, BPF_NOEXIST);
 	if (err && err != -PL_EEXIST)
 		pl_count(PL_CNT_LEDGER_FULL);
 	return err;
@@ -174,13 +234,13 @@ static __always_inline int pl_ledger_put(struct sock *sk, struct pl_socket *entr
 /* Record a socket under its owner, and in @entry: the current task's
  * process, or @task's for the walk (NULL otherwise). With @btf, the socket
  * and @task are BTF pointers. Process context only: this is the one place
- * where a socket gets its owner. connect, listen and accept see a new
- * socket and overwrite whatever a missed close left behind; the walk never
- * overwrites. One map operation, the update: the process's counters are
- * created when first counted. 0 when written, else a negative errno
- * (-EEXIST: the walk found it known already). */
+ * where a socket gets its owner. @over as for pl_ledger_put: connect and
+ * listen see a new socket and overwrite whatever is at its address. A
+ * lookup and a write: the process's counters are created when first
+ * counted. 0 when written, else a negative errno (-EEXIST: known already,
+ * or closed). */
 static __always_inline int pl_ledger_add(struct sock *sk, struct task_struct *task, __u8 state,
-					 __u8 origin, __u8 flags, bool btf,
+					 __u8 origin, __u8 flags, __u8 over, bool btf,
 					 struct pl_socket *entry)
 {
 	__builtin_memset(entry, 0, sizeof(*entry));
@@ -193,7 +253,7 @@ static __always_inline int pl_ledger_add(struct sock *sk, struct task_struct *ta
 	entry->state = state;
 	entry->origin = origin;
 	entry->flags = flags;
-	return pl_ledger_put(sk, entry, origin == PL_ORIGIN_WALK ? BPF_NOEXIST : BPF_ANY);
+	return pl_ledger_put(sk, entry, over);
 }
 
 /* The listening port of a listener, or of a child cloned from it. */

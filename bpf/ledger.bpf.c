@@ -87,8 +87,9 @@ static __always_inline void pl_listener_gone(struct sock *sk, bool btf)
  * complete): charged to the listener's owner, and counted as opened. The
  * full child lives in SYN_RECV only within the softirq that makes it
  * ESTABLISHED, so LISTEN->SYN_RECV costs nothing. 0 when entered; -1 when
- * no listener is known on its port, or the socket has an entry already (a
- * simultaneous open; a fast-open child accepted before its handshake
+ * no listener is known on its port, or the socket has a live entry already
+ * (a simultaneous open; a child that accept() took on another CPU while
+ * this softirq ran; a fast-open child accepted before its handshake
  * ended): the caller updates that entry as any other transition. */
 static __always_inline int pl_on_child(struct sock *sk, bool btf)
 {
@@ -105,7 +106,7 @@ static __always_inline int pl_on_child(struct sock *sk, bool btf)
 	entry.cgroup_id = l->cgroup_id;
 	__builtin_memcpy(entry.comm, l->comm, PL_COMM_LEN);
 	pl_read_tuple(&sk->__sk_common, &entry.tuple, btf);
-	if (pl_ledger_put(sk, &entry, BPF_NOEXIST))
+	if (pl_ledger_put(sk, &entry, PL_OVER_CLOSED))
 		return -1;
 	pl_count_opened(&entry);
 	return 0;
@@ -113,8 +114,7 @@ static __always_inline int pl_on_child(struct sock *sk, bool btf)
 
 static __always_inline void pl_on_close(struct sock *sk, int oldstate, bool btf)
 {
-	__u64 key = (__u64)sk;
-	struct pl_socket *entry = bpf_map_lookup_elem(&ledger, &key);
+	struct pl_socket *entry = pl_ledger_find(sk);
 	struct pl_owner_stats *stats;
 	struct pl_socket untracked = {};
 
@@ -143,13 +143,17 @@ static __always_inline void pl_on_close(struct sock *sk, int oldstate, bool btf)
 		pl_remember_timewait(sk, entry, btf);
 	else if (oldstate == PL_TCP_LISTEN)
 		pl_listener_gone(sk, btf);
-	bpf_map_delete_elem(&ledger, &key);
+	/* Kept, closed, for the next socket at this address (pl_ledger_put);
+	 * userspace deletes the ones no socket takes (maps__gc). */
+	entry->state = PL_TCP_CLOSE;
+	entry->changed_ns = bpf_ktime_get_ns();
+	barrier();
+	entry->closed = 1;
 }
 
 static __always_inline void pl_on_transition(struct sock *sk, int newstate, bool btf)
 {
-	__u64 key = (__u64)sk;
-	struct pl_socket *entry = bpf_map_lookup_elem(&ledger, &key);
+	struct pl_socket *entry = pl_ledger_find(sk);
 
 	if (!entry)
 		return;
@@ -173,7 +177,7 @@ static __always_inline int pl_on_state(void *ctx, struct sock *sk, int oldstate,
 	    (newstate == PL_TCP_SYN_SENT || newstate == PL_TCP_LISTEN)) {
 		if (pl_ledger_add(sk, NULL, newstate,
 				  newstate == PL_TCP_LISTEN ? PL_ORIGIN_LISTEN : PL_ORIGIN_CONNECT,
-				  0, btf, &entry))
+				  0, PL_OVER_CLOSED | PL_OVER_LIVE, btf, &entry))
 			return 0;
 		if (newstate == PL_TCP_LISTEN)
 			pl_listener_add(sk, &entry, btf);

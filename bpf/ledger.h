@@ -79,7 +79,11 @@ struct pl_socket {
 	__u8 state;
 	__u8 origin;
 	__u8 flags;
-	__u8 pad;
+	/* 1: the socket reached CLOSE, and the entry waits for the next socket
+	 * the kernel puts at its address (pl_ledger_put, common.bpf.h). A byte
+	 * of its own, not a flag: accept and the fd walk change flags by
+	 * read-modify-write, which could undo a close that lands meanwhile. */
+	__u8 closed;
 	__u32 seen_walk; /* last fd walk that found it in its owner's fd table */
 	char comm[PL_COMM_LEN];
 	__u64 stack; /* stacks.h: the stack that opened it; 0: not captured */
@@ -151,7 +155,9 @@ enum pl_counter {
  * whenever a struct or enum here changes meaning, even at the same size.
  * user/loader/pin.c refuses pinned maps stamped with another layout.
  * 4: hash maps allocate on insert where the kernel can (other map flags);
- *    a listener's children are in the ledger before accept (PL_FLAG_QUEUED). */
-#define PL_LAYOUT_VERSION 4
+ *    a listener's children are in the ledger before accept (PL_FLAG_QUEUED).
+ * 5: a closed socket's entry stays, marked closed, until the next socket at
+ *    its address takes it or userspace deletes it. */
+#define PL_LAYOUT_VERSION 5
 
 #endif

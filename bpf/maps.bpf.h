@@ -14,12 +14,16 @@
 #endif
 
 /* Socket ledger: struct sock address -> owner, tuple, state, times.
- * Inserted in process context only: ledger.bpf.c (connect, listen),
- * accept.bpf.c (accept) and walk.bpf.c (start-up walk).
+ * Inserted by ledger.bpf.c (connect and listen, in process context; a
+ * listener's child when established, charged to the listener's owner),
+ * accept.bpf.c (accept) and walk.bpf.c (the fd walk).
  * Rewritten by walk.bpf.c when the fd walk finds that the owner no longer
  * holds the socket (the ADOPT pass: it goes to a process that does).
- * Deleted by ledger.bpf.c on the transition to CLOSE, and by userspace for
- * entries whose socket no longer exists (maps__gc in user/loader/maps.c). */
+ * Marked closed by ledger.bpf.c on the transition to CLOSE, and taken over
+ * in place by the next socket the kernel creates at that address
+ * (pl_ledger_put in common.bpf.h). Deleted by userspace: closed entries no
+ * socket took within a grace, and entries whose socket no longer exists
+ * (maps__gc in user/loader/maps.c). */
 PL_MAP struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, PL_LEDGER_DEFAULT);

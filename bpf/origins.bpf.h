@@ -112,10 +112,9 @@ static __always_inline void pl_capture_origin(void *ctx, struct pl_socket *entry
  * for finding its entry again. */
 static __always_inline void pl_capture_origin_at(void *ctx, struct sock *sk, __u32 tgid)
 {
-	__u64 key = (__u64)sk;
 	struct pl_socket *entry;
 
-	if (pl_wants_stack(tgid) && (entry = bpf_map_lookup_elem(&ledger, &key)))
+	if (pl_wants_stack(tgid) && (entry = pl_ledger_find(sk)))
 		pl_capture_origin(ctx, entry);
 }
 

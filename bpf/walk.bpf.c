@@ -59,7 +59,6 @@ static __always_inline int pl_walk_socket(struct seq_file *seq, struct task_stru
 {
 	struct pl_socket *e, found;
 	struct pl_owner owner;
-	__u64 key = (__u64)sk;
 	__u8 state;
 
 	if (!sk || !(btf ? pl_is_tcp_btf(sk) : pl_is_tcp(sk)))
@@ -71,11 +70,13 @@ static __always_inline int pl_walk_socket(struct seq_file *seq, struct task_stru
 		pl_list_socket(seq, task, sk, state, btf);
 		return 0;
 	}
-	e = bpf_map_lookup_elem(&ledger, &key);
+	e = pl_ledger_find(sk);
 	if (!e) {
+		/* Never over an entry: the socket may have closed since its
+		 * state was read (pl_ledger_put). */
 		if (walk_pass != PL_WALK_MARK ||
-		    pl_ledger_add(sk, task, state, PL_ORIGIN_WALK, 0, btf, &found) ||
-		    !(e = bpf_map_lookup_elem(&ledger, &key)))
+		    pl_ledger_add(sk, task, state, PL_ORIGIN_WALK, 0, 0, btf, &found) ||
+		    !(e = pl_ledger_find(sk)))
 			return 0;
 		e->seen_walk = walk_gen;
 		pl_owner_stats(&e->owner, e->comm, e->cgroup_id);

@@ -88,6 +88,56 @@ test_reused_pid_is_a_new_process() {
 	expect_count "second opened" "$(jq "$by_comm | .reused.opened" "$T/out.json")" 2
 }
 
+# ledger_entries PID: how many entries the ledger map of process PID holds.
+ledger_entries() {
+	local ids
+	ids=$(grep -h '^map_id:' /proc/"$1"/fdinfo/* 2>/dev/null | awk '{ print $2 }' | paste -sd, -)
+	bpftool map show -j | jq -r --argjson ids "[$ids]" \
+		'.[] | select(.id as $i | $ids | index($i)) | select(.name == "ledger") | .id' |
+		while read -r id; do bpftool map dump id "$id" -j | jq length; done
+}
+
+# A closed socket's entry stays for the next socket the kernel creates at
+# its address: that socket gets its own owner, never the old one's, and is
+# counted opened once (its creator takes the entry; accept never does), and
+# the entries no socket takes are deleted by a later report. 400 sockets
+# close at once (the client is killed, its resets close the server's ends),
+# then a second client opens 20 more; a watch reporting every second keeps
+# its own ledger, whose size is read from the kernel.
+test_closed_entries_are_reused_or_collected() {
+	local port before n i
+	agent_start
+	"$PL" watch -i 1 --hooks "$HOOKS" >"$T/watch.txt" 2>"$T/watch.err" &
+	PIDS+=($!)
+	local watch=$!
+	wait_for "$T/watch.err" tracing
+	before=$(ledger_entries "$watch")
+	start server "$WORKLOAD" serve -m close -r "$T/server"
+	wait_for "$T/server"
+	port=$(cat "$T/server")
+	start first "$WORKLOAD" connect -p "$port" -n 200 -m hold -R -r "$T/first"
+	wait_for "$T/first"
+	expect "first connections" "$(cat "$T/first")" "connected=200 failed=0 errno=0"
+	kill -9 "$first"
+	wait "$first" 2>/dev/null
+	start second "$WORKLOAD" connect -p "$port" -n 20 -m hold -N second -r "$T/second"
+	wait_for "$T/second"
+	agent_report
+	expect_count "second ESTABLISHED" "$(proc "$second" '.sockets.ESTABLISHED // 0')" 20
+	expect_count "second opened" "$(proc "$second" .opened)" 20
+	expect_count "server ESTABLISHED" "$(proc "$server" '.sockets.ESTABLISHED // 0')" 20
+	expect_count "server opened" "$(proc "$server" .opened)" 220
+	expect_count "server closed" "$(proc "$server" .closed)" 200
+	# The 40 live sockets, the listener, and what was there before.
+	for ((i = 0; i < TIMEOUT_STEPS; i++)); do
+		n=$(ledger_entries "$watch")
+		[ "$n" -le $((before + 41 + 4)) ] && break
+		sleep 0.1
+	done
+	[ "$n" -le $((before + 41 + 4)) ] ||
+		fail "watch's ledger kept $n entries, $before before the test and 41 sockets since"
+}
+
 # Processes that open sockets and die while portleak walks the fd tables.
 test_processes_exiting_during_walks() {
 	start server "$WORKLOAD" serve -m hold -r "$T/server"

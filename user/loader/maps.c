@@ -121,6 +121,26 @@ struct stack_key_row {
 	__u64 key;
 };
 
+/* Closed sockets' entries out of m->ledger, into m->closed. */
+static int split_closed(struct pl_maps *m)
+{
+	size_t i, live = 0;
+
+	m->closed = calloc(m->n_ledger + 1, sizeof(*m->closed));
+	if (!m->closed)
+		return -ENOMEM;
+	for (i = 0; i < m->n_ledger; i++) {
+		const struct pl_ledger_row *r = &m->ledger[i];
+
+		if (r->s.closed)
+			m->closed[m->n_closed++] = (struct pl_closed_row){ r->sk, r->s.changed_ns };
+		else
+			m->ledger[live++] = *r;
+	}
+	m->n_ledger = live;
+	return 0;
+}
+
 int maps__read(struct portleak_bpf *skel, struct pl_maps *m)
 {
 	int err;
@@ -131,6 +151,8 @@ int maps__read(struct portleak_bpf *skel, struct pl_maps *m)
 	if (!err)
 		err = read_hash(skel->maps.ledger, ROW_LAYOUT(struct pl_ledger_row, sk, s),
 			(void **)&m->ledger, &m->n_ledger);
+	if (!err)
+		err = split_closed(m);
 	if (!err)
 		err = read_hash(skel->maps.timewait,
 				ROW_LAYOUT(struct pl_timewait_row, key, v),
@@ -158,6 +180,7 @@ int maps__read(struct portleak_bpf *skel, struct pl_maps *m)
 void maps__free(struct pl_maps *m)
 {
 	free(m->ledger);
+	free(m->closed);
 	free(m->timewait);
 	free(m->owners);
 	free(m->fails);
@@ -340,6 +363,25 @@ static void gc_origins(struct portleak_bpf *skel, const struct pl_maps *m)
 	gc_armed(skel);
 }
 
+/* Delete the entries of sockets that closed at least a grace ago, unless
+ * a new socket took the address since they were read: each is read again
+ * first, which leaves a window of two system calls, not of a whole report
+ * (a socket created in it is recorded by the next fd walk). */
+static void gc_closed(int ledger, const struct pl_maps *m, __u64 now_ns)
+{
+	struct pl_socket now = { 0 };
+	size_t i;
+
+	for (i = 0; i < m->n_closed; i++) {
+		const struct pl_closed_row *c = &m->closed[i];
+
+		if (now_ns - c->changed_ns > LEDGER_GRACE_NS &&
+		    !bpf_map_lookup_elem(ledger, &c->sk, &now) && now.closed &&
+		    now.changed_ns == c->changed_ns)
+			bpf_map_delete_elem(ledger, &c->sk);
+	}
+}
+
 void maps__gc(struct portleak_bpf *skel, const struct pl_maps *m,
 	      const struct pl_tcp_walk *live, __u64 now_ns)
 {
@@ -350,6 +392,7 @@ void maps__gc(struct portleak_bpf *skel, const struct pl_maps *m,
 	size_t i, n_refs;
 	__u32 *refs;
 
+	gc_closed(ledger, m, now_ns);
 	if (live_sets(live, &l) == 0) {
 		for (i = 0; i < m->n_ledger; i++) {
 			const struct pl_ledger_row *r = &m->ledger[i];

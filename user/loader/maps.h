@@ -7,9 +7,18 @@
 
 struct portleak_bpf;
 
+/* A closed socket's entry, left in the ledger for the next socket the
+ * kernel creates at its address: no socket any more, only for maps__gc. */
+struct pl_closed_row {
+	__u64 sk;
+	__u64 changed_ns; /* when it closed */
+};
+
 struct pl_maps {
-	struct pl_ledger_row *ledger;
+	struct pl_ledger_row *ledger; /* sockets that have not closed */
 	size_t n_ledger;
+	struct pl_closed_row *closed;
+	size_t n_closed;
 	struct pl_timewait_row *timewait;
 	size_t n_timewait;
 	struct pl_owner_row *owners;
@@ -27,7 +36,8 @@ struct pl_maps {
 
 int maps__read(struct portleak_bpf *skel, struct pl_maps *out);
 /* Delete what no longer exists, as shown by @live (a walk taken after @m was
- * read): ledger entries of vanished sockets, TIME_WAIT owners of expired
+ * read): ledger entries of vanished sockets and closed entries no socket
+ * took, TIME_WAIT owners of expired
  * timewait sockets, counters, failure counts, origins and armed entries of
  * exited processes nothing refers to, stacks nothing refers to. */
 struct pl_tcp_walk;
