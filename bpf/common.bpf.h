@@ -28,6 +28,20 @@ static __always_inline void pl_count(__u32 idx)
 		*v += 1; /* per-CPU slot: no atomic needed */
 }
 
+/* Now, on CLOCK_MONOTONIC, for the times of sockets (struct pl_clock):
+ * an array lookup and bpf_jiffies64(), both inlined by the verifier and
+ * the JIT, where bpf_ktime_get_ns() is a helper call that reads the clock
+ * (about 35 ns a call here, five calls a connection). */
+static __always_inline __u64 pl_now_ns(void)
+{
+	__u32 zero = 0;
+	struct pl_clock *c = bpf_map_lookup_elem(&clock, &zero);
+
+	if (c && c->tick_ns)
+		return c->base_ns + bpf_jiffies64() * c->tick_ns;
+	return bpf_ktime_get_ns();
+}
+
 /* Owner of a task: its thread group leader, identified by tgid and start
  * time, with the leader's comm and cgroup v2 id. With @btf, @task is a
  * BTF pointer, read by plain loads. */
@@ -211,7 +225,7 @@ static __always_inline int pl_ledger_put(struct sock *sk, struct pl_socket *entr
 	bool closed;
 	int err;
 
-	entry->created_ns = bpf_ktime_get_ns();
+	entry->created_ns = pl_now_ns();
 	entry->changed_ns = entry->created_ns;
 	old = bpf_map_lookup_elem(&ledger, &key);
 	if (old) {

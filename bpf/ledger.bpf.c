@@ -62,7 +62,7 @@ static __always_inline void pl_remember_timewait(struct sock *sk,
 	pl_read_sock_tuple(sk, &key, btf);
 	tw.owner = entry->owner;
 	tw.cgroup_id = entry->cgroup_id;
-	tw.closed_ns = bpf_ktime_get_ns();
+	tw.closed_ns = pl_now_ns();
 	tw.origin = entry->origin;
 	tw.stack = entry->stack;
 	__builtin_memcpy(tw.comm, entry->comm, PL_COMM_LEN);
@@ -146,7 +146,7 @@ static __always_inline void pl_on_close(struct sock *sk, int oldstate, bool btf)
 	/* Kept, closed, for the next socket at this address (pl_ledger_put);
 	 * userspace deletes the ones no socket takes (maps__gc). */
 	entry->state = PL_TCP_CLOSE;
-	entry->changed_ns = bpf_ktime_get_ns();
+	entry->changed_ns = pl_now_ns();
 	barrier();
 	entry->closed = 1;
 }
@@ -158,7 +158,7 @@ static __always_inline void pl_on_transition(struct sock *sk, int newstate, bool
 	if (!entry)
 		return;
 	entry->state = newstate;
-	entry->changed_ns = bpf_ktime_get_ns();
+	entry->changed_ns = pl_now_ns();
 	if (newstate != PL_TCP_ESTABLISHED || (entry->flags & PL_FLAG_ESTABLISHED))
 		return;
 	/* SYN_SENT->ESTABLISHED: the local port is known only now, and

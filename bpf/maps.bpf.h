@@ -182,6 +182,16 @@ PL_MAP struct {
 	__uint(max_entries, PL_EVENTS_DEFAULT);
 } events SEC(".maps");
 
+/* How the BPF side tells time from jiffies (struct pl_clock). Written by
+ * userspace once it knows the kernel's tick (user/loader/tracker.c);
+ * read by common.bpf.h (pl_now_ns); never deleted. */
+PL_MAP struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct pl_clock);
+} clock SEC(".maps");
+
 /* What did not fit or was lost, per CPU (enum pl_counter).
  * Incremented by every BPF program; never deleted; summed by userspace. */
 PL_MAP struct {

@@ -195,6 +195,18 @@ int maps__stack(struct portleak_bpf *skel, __u64 stack, struct pl_stack *out)
 	return bpf_map_lookup_elem(bpf_map__fd(skel->maps.stacks), &stack, out) ? -ENOENT : 0;
 }
 
+int maps__set_clock(struct portleak_bpf *skel, unsigned int hz, __u64 jiffies, __u64 mono_ns)
+{
+	struct pl_clock c = { .tick_ns = (1000000000ull + hz / 2) / hz }; /* TICK_NSEC */
+	__u32 zero = 0;
+
+	/* One tick early: the pair may have been read up to a tick apart. */
+	c.base_ns = mono_ns - (jiffies + 1) * c.tick_ns;
+	if (bpf_map_update_elem(bpf_map__fd(skel->maps.clock), &zero, &c, BPF_ANY))
+		return -errno;
+	return 0;
+}
+
 void maps__arm(struct portleak_bpf *skel, __u32 tgid)
 {
 	int fd = bpf_map__fd(skel->maps.armed);
@@ -214,6 +226,13 @@ void maps__arm(struct portleak_bpf *skel, __u32 tgid)
 #define LEDGER_GRACE_NS (2 * 1000000000ull)   /* a socket may be mid-connect */
 #define TIMEWAIT_GRACE_NS (5 * 1000000000ull) /* the timewait socket may lag */
 #define FAILS_KEPT_NS (60 * 1000000000ull)    /* an exited process's failures, shown */
+
+/* Was @stamp more than @grace before @now? A stamp read off jiffies
+ * (struct pl_clock) may lie a tick after a clock read just before it. */
+static bool older_than(__u64 stamp, __u64 now_ns, __u64 grace)
+{
+	return now_ns > stamp && now_ns - stamp > grace;
+}
 
 static int cmp_u64(const void *a, const void *b)
 {
@@ -375,7 +394,7 @@ static void gc_closed(int ledger, const struct pl_maps *m, __u64 now_ns)
 	for (i = 0; i < m->n_closed; i++) {
 		const struct pl_closed_row *c = &m->closed[i];
 
-		if (now_ns - c->changed_ns > LEDGER_GRACE_NS &&
+		if (older_than(c->changed_ns, now_ns, LEDGER_GRACE_NS) &&
 		    !bpf_map_lookup_elem(ledger, &c->sk, &now) && now.closed &&
 		    now.changed_ns == c->changed_ns)
 			bpf_map_delete_elem(ledger, &c->sk);
@@ -398,7 +417,7 @@ void maps__gc(struct portleak_bpf *skel, const struct pl_maps *m,
 			const struct pl_ledger_row *r = &m->ledger[i];
 
 			if (walk__has_netns(live, r->s.tuple.netns) &&
-			    now_ns - r->s.changed_ns > LEDGER_GRACE_NS &&
+			    older_than(r->s.changed_ns, now_ns, LEDGER_GRACE_NS) &&
 			    !skindex__find(&l.socks, r->sk))
 				bpf_map_delete_elem(ledger, &r->sk);
 		}
@@ -406,7 +425,7 @@ void maps__gc(struct portleak_bpf *skel, const struct pl_maps *m,
 			const struct pl_timewait_row *r = &m->timewait[i];
 
 			if (walk__has_netns(live, r->key.netns) &&
-			    now_ns - r->v.closed_ns > TIMEWAIT_GRACE_NS &&
+			    older_than(r->v.closed_ns, now_ns, TIMEWAIT_GRACE_NS) &&
 			    !bsearch(&r->key, l.timewait, l.n_timewait, sizeof(r->key), cmp_tuple))
 				bpf_map_delete_elem(timewait, &r->key);
 		}

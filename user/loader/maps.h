@@ -46,6 +46,10 @@ void maps__gc(struct portleak_bpf *skel, const struct pl_maps *m,
 void maps__free(struct pl_maps *m);
 /* The stack with hash @stack: 0, or -ENOENT. */
 int maps__stack(struct portleak_bpf *skel, __u64 stack, struct pl_stack *out);
+/* Let the BPF side read socket times off jiffies (struct pl_clock in
+ * ledger.h): @hz the kernel's, @jiffies read with CLOCK_MONOTONIC @mono_ns.
+ * 0, or a negative errno. */
+int maps__set_clock(struct portleak_bpf *skel, unsigned int hz, __u64 jiffies, __u64 mono_ns);
 /* Capture the origins of process @tgid's new sockets (armed mode). */
 void maps__arm(struct portleak_bpf *skel, __u32 tgid);
 

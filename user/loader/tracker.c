@@ -22,6 +22,17 @@
 
 /* The model's view of who runs in a cgroup: the path says the container
  * and pod uid, the runtime's files the names. */
+/* The kernel's tick, once known (0: not yet), and with it the BPF side's
+ * clock for socket times (maps__set_clock): until then, or if that fails,
+ * the BPF side reads the monotonic clock itself, which is right but costs
+ * more at every transition. */
+static void learn_hz(struct pl_tracker *t, unsigned int hz, __u64 jiffies, __u64 mono_ns)
+{
+	t->hz = hz;
+	if (hz)
+		maps__set_clock(t->agent.skel, hz, jiffies, mono_ns);
+}
+
 static void identify(const char *path, struct pl_identity *out, void *runtimes)
 {
 	struct pl_runtime_names n;
@@ -144,7 +155,8 @@ static int read_kernel(struct pl_tracker *t, bool walk_fds, unsigned int walk_fl
 	if (!err)
 		t->netns_failed = w->netns_failed;
 	if (!err && !t->hz && w->n)
-		t->hz = clocks__hz(w->recs[0].clocks.jiffies, w->recs[0].clocks.now_ns);
+		learn_hz(t, clocks__hz(w->recs[0].clocks.jiffies, w->recs[0].clocks.now_ns),
+			 w->recs[0].clocks.jiffies, w->recs[0].clocks.now_ns);
 	return err;
 }
 
@@ -280,27 +292,32 @@ static int start_agent(struct pl_tracker *t, bool walk_only, struct pl_why *why)
 
 /* CONFIG_HZ, from the kernel's jiffies and CLOCK_MONOTONIC: one reading
  * when uptime tells HZ apart, else the tick rate over 100 ms; 0 when
- * /proc/timer_list cannot be read (the walk's own clocks are tried then). */
-static unsigned int measure_hz(void)
+ * /proc/timer_list cannot be read (the walk's own clocks are tried then).
+ * @j and @ns: the last reading. */
+static unsigned int measure_hz(__u64 *j, __u64 *ns)
 {
-	__u64 j1, ns1, j2, ns2;
+	__u64 j1, ns1;
 	unsigned int hz;
 
 	if (sysinfo__jiffies(&j1, &ns1))
 		return 0;
+	*j = j1;
+	*ns = ns1;
 	if ((hz = clocks__hz(j1, ns1)))
 		return hz;
 	while (sysinfo__now_ns() < ns1 + HZ_SAMPLE_NS)
 		usleep(10000);
-	if (sysinfo__jiffies(&j2, &ns2))
+	if (sysinfo__jiffies(j, ns))
 		return 0;
-	return clocks__hz_rate(j1, ns1, j2, ns2);
+	return clocks__hz_rate(j1, ns1, *j, *ns);
 }
 
 int tracker__start(struct pl_tracker *t, const struct pl_tracker_config *cfg, bool trace,
 		   struct pl_why *why)
 {
 	struct pl_report first;
+	__u64 j = 0, ns = 0;
+	unsigned int hz;
 	int err;
 
 	memset(t, 0, sizeof(*t));
@@ -309,7 +326,8 @@ int tracker__start(struct pl_tracker *t, const struct pl_tracker_config *cfg, bo
 	err = start_agent(t, !trace, why);
 	if (err)
 		return err;
-	t->hz = measure_hz();
+	hz = measure_hz(&j, &ns);
+	learn_hz(t, hz, j, ns);
 	t->cgroups = cgroups__new();
 	t->runtimes = runtimes__new(cfg->host_root);
 	t->symbols = symbols__new();
