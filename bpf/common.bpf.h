@@ -161,7 +161,46 @@ static __always_inline void pl_current_owner(struct pl_owner *owner, __u64 *cgro
 		pl_owner_of(bpf_get_current_task_btf(), owner, cgroup_id, comm, true);
 }
 
-/* The owner of @e opened a connection (established). */
+/* This CPU's tally of @e's owner (struct pl_tally), for the state hook
+ * only (maps.bpf.h): one array access when the process has the slot. A
+ * process new to the slot first moves the counts there to their process's
+ * owners entry and makes sure it has one itself, so that every count in a
+ * tally belongs to a process with an owners entry; NULL when the owners
+ * map is full (counted). */
+static __always_inline struct pl_tally *pl_tally_of(const struct pl_socket *e)
+{
+	__u32 slot = e->owner.tgid % PL_TALLY_SLOTS;
+	struct pl_tally *t = bpf_map_lookup_elem(&tallies, &slot);
+	struct pl_owner_stats *stats;
+
+	if (!t)
+		return NULL;
+	if (t->owner.tgid == e->owner.tgid && t->owner.start_ns == e->owner.start_ns)
+		return t;
+	if (t->owner.tgid && (t->opened || t->closed) &&
+	    (stats = bpf_map_lookup_elem(&owners, &t->owner))) {
+		__sync_fetch_and_add(&stats->opened, t->opened);
+		__sync_fetch_and_add(&stats->closed, t->closed);
+	}
+	t->owner.tgid = 0; /* its counts are gone, whoever takes it */
+	t->opened = 0;
+	t->closed = 0;
+	if (!pl_owner_stats(&e->owner, e->comm, e->cgroup_id))
+		return NULL;
+	t->owner = e->owner;
+	return t;
+}
+
+/* The owner of @e opened a connection (established): in the state hook,
+ * in this CPU's tally; elsewhere in the owners map. */
+static __always_inline void pl_tally_opened(const struct pl_socket *e)
+{
+	struct pl_tally *t = pl_tally_of(e);
+
+	if (t)
+		t->opened++;
+}
+
 static __always_inline void pl_count_opened(const struct pl_socket *e)
 {
 	struct pl_owner_stats *stats = pl_owner_stats(&e->owner, e->comm, e->cgroup_id);

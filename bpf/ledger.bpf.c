@@ -108,15 +108,15 @@ static __always_inline int pl_on_child(struct sock *sk, bool btf)
 	pl_read_tuple(&sk->__sk_common, &entry.tuple, btf);
 	if (pl_ledger_put(sk, &entry, PL_OVER_CLOSED))
 		return -1;
-	pl_count_opened(&entry);
+	pl_tally_opened(&entry);
 	return 0;
 }
 
 static __always_inline void pl_on_close(struct sock *sk, int oldstate, bool btf)
 {
 	struct pl_socket *entry = pl_ledger_find(sk);
-	struct pl_owner_stats *stats;
 	struct pl_socket untracked = {};
+	struct pl_tally *t;
 
 	/* inet_hash_connect() found no local port: we are still inside
 	 * connect(), so `current` is the owner even if the ledger was full.
@@ -134,11 +134,8 @@ static __always_inline void pl_on_close(struct sock *sk, int oldstate, bool btf)
 	}
 	if (!entry)
 		return;
-	if (entry->flags & PL_FLAG_ESTABLISHED) {
-		stats = pl_owner_stats(&entry->owner, entry->comm, entry->cgroup_id);
-		if (stats)
-			__sync_fetch_and_add(&stats->closed, 1);
-	}
+	if ((entry->flags & PL_FLAG_ESTABLISHED) && (t = pl_tally_of(entry)))
+		t->closed++;
 	if (oldstate == PL_TCP_FIN_WAIT2 || oldstate == PL_TCP_CLOSING)
 		pl_remember_timewait(sk, entry, btf);
 	else if (oldstate == PL_TCP_LISTEN)
@@ -151,7 +148,7 @@ static __always_inline void pl_on_close(struct sock *sk, int oldstate, bool btf)
 	entry->closed = 1;
 }
 
-static __always_inline void pl_on_transition(struct sock *sk, int newstate, bool btf)
+static __always_inline void pl_on_transition(struct sock *sk, int newstate)
 {
 	struct pl_socket *entry = pl_ledger_find(sk);
 
@@ -161,11 +158,10 @@ static __always_inline void pl_on_transition(struct sock *sk, int newstate, bool
 	entry->changed_ns = pl_now_ns();
 	if (newstate != PL_TCP_ESTABLISHED || (entry->flags & PL_FLAG_ESTABLISHED))
 		return;
-	/* SYN_SENT->ESTABLISHED: the local port is known only now, and
-	 * skc_num holds it (only CLOSE takes it back). */
+	/* SYN_SENT->ESTABLISHED. The tuple is not read again for the local
+	 * port it has now: userspace takes live sockets' tuples from iter/tcp. */
 	entry->flags |= PL_FLAG_ESTABLISHED;
-	pl_read_tuple(&sk->__sk_common, &entry->tuple, btf);
-	pl_count_opened(entry);
+	pl_tally_opened(entry);
 }
 
 static __always_inline int pl_on_state(void *ctx, struct sock *sk, int oldstate,
@@ -188,7 +184,7 @@ static __always_inline int pl_on_state(void *ctx, struct sock *sk, int oldstate,
 		return 0; /* a listener's child: entered once established */
 	} else if (oldstate != PL_TCP_SYN_RECV || newstate != PL_TCP_ESTABLISHED ||
 		   pl_on_child(sk, btf)) {
-		pl_on_transition(sk, newstate, btf);
+		pl_on_transition(sk, newstate);
 	}
 	return 0;
 }

@@ -75,6 +75,9 @@ struct pl_socket {
 	__u64 cgroup_id;
 	__u64 created_ns;
 	__u64 changed_ns; /* last state transition */
+	/* As when the entry was written: a connect()'s has no local port yet.
+	 * Reports take live sockets' tuples from iter/tcp; its netns tells
+	 * which network namespace the socket is in. */
 	struct pl_tuple tuple;
 	__u8 state;
 	__u8 origin;
@@ -126,6 +129,14 @@ struct pl_owner_stats {
 	__u64 bind_failures;    /* bind()/listen() could not get its port */
 };
 
+/* Value of the tallies map: the state hook's counts for one process, on
+ * one CPU, not yet added to its owners entry (maps.bpf.h). */
+struct pl_tally {
+	struct pl_owner owner; /* tgid 0: the slot is free */
+	__u64 opened;
+	__u64 closed;
+};
+
 /* Value of the timewait map, keyed by struct pl_tuple: who held the socket
  * that left a TIME_WAIT (or orphaned FIN_WAIT2) timewait socket behind. */
 struct pl_timewait {
@@ -154,6 +165,7 @@ enum pl_counter {
 #define PL_LEDGER_DEFAULT 131072
 #define PL_LEDGER_MAX (1u << 24) /* what the ledger grows to for a big host (agent.c) */
 #define PL_OWNERS_DEFAULT 16384
+#define PL_TALLY_SLOTS 64 /* per CPU; a process counts in slot tgid % 64 */
 #define PL_LISTENERS_DEFAULT 4096
 #define PL_TIMEWAIT_DEFAULT 65536
 #define PL_PENDING_DEFAULT 4096

@@ -54,6 +54,24 @@ PL_MAP struct {
 	__type(value, struct pl_owner_stats);
 } owners SEC(".maps");
 
+/* The state hook's opened and closed counts, per CPU, on their way to the
+ * owners map: a write-back cache of slot tgid % PL_TALLY_SLOTS -> struct
+ * pl_tally. Counting there is an array access the verifier inlines, where
+ * the owners map is a hash lookup and, shared by the CPUs that count for
+ * one process, an atomic add whose cache line moves between them.
+ * Written by ledger.bpf.c only: the state hook never runs nested in itself
+ * on one CPU, so a slot has one writer. A process takes a slot when it
+ * first counts there, after its owners entry exists; the counts of the
+ * process it takes the slot from are moved to that one's owners entry
+ * then (pl_tally_of in common.bpf.h). Read by userspace, which adds the
+ * counts to the owners entries (maps__read); never deleted. */
+PL_MAP struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, PL_TALLY_SLOTS);
+	__type(key, __u32);
+	__type(value, struct pl_tally);
+} tallies SEC(".maps");
+
 /* TIME_WAIT owners: (netns, 4-tuple) -> the last owner of the socket.
  * Inserted by ledger.bpf.c when a FIN_WAIT2 or CLOSING socket closes.
  * Deleted by userspace when no timewait socket has that tuple any more

@@ -121,6 +121,47 @@ struct stack_key_row {
 	__u64 key;
 };
 
+_Static_assert(sizeof(struct pl_tally) % 8 == 0, "per-CPU values lie 8 bytes apart");
+
+static int cmp_owner(const void *a, const void *b)
+{
+	return memcmp(a, b, sizeof(struct pl_owner));
+}
+
+/* Add the counts the state hook keeps per CPU (the tallies map) to the
+ * owners rows, read before: a count that moves from a tally to the owners
+ * map between the two reads is missed by this report, never counted
+ * twice. Every process in a tally has an owners entry, unless userspace
+ * deleted it since (the process exited): its counts go with it. */
+static int add_tallies(const struct bpf_map *map, struct pl_maps *m)
+{
+	int ncpu = libbpf_num_possible_cpus(), fd = bpf_map__fd(map), c;
+	struct pl_tally *per_cpu;
+	struct pl_owner_row *row;
+	__u32 slot;
+
+	if (ncpu < 0)
+		return ncpu;
+	per_cpu = calloc(ncpu, sizeof(*per_cpu));
+	if (!per_cpu)
+		return -ENOMEM;
+	qsort(m->owners, m->n_owners, sizeof(*m->owners), cmp_owner);
+	for (slot = 0; slot < PL_TALLY_SLOTS; slot++) {
+		if (bpf_map_lookup_elem(fd, &slot, per_cpu))
+			continue;
+		for (c = 0; c < ncpu; c++) {
+			if (!per_cpu[c].owner.tgid ||
+			    !(row = bsearch(&per_cpu[c].owner, m->owners, m->n_owners,
+					    sizeof(*m->owners), cmp_owner)))
+				continue;
+			row->v.opened += per_cpu[c].opened;
+			row->v.closed += per_cpu[c].closed;
+		}
+	}
+	free(per_cpu);
+	return 0;
+}
+
 /* Closed sockets' entries out of m->ledger, into m->closed. */
 static int split_closed(struct pl_maps *m)
 {
@@ -160,6 +201,8 @@ int maps__read(struct portleak_bpf *skel, struct pl_maps *m)
 	if (!err)
 		err = read_hash(skel->maps.owners, ROW_LAYOUT(struct pl_owner_row, key, v),
 				(void **)&m->owners, &m->n_owners);
+	if (!err)
+		err = add_tallies(skel->maps.tallies, m);
 	if (!err)
 		err = read_hash(skel->maps.fails, ROW_LAYOUT(struct pl_fail_row, key, v),
 				(void **)&m->fails, &m->n_fails);

@@ -25,10 +25,10 @@ struct layout {
 	__u32 version;
 	__u32 socket, owner, owner_stats, tuple, timewait, nr_counters;
 	__u32 owners_entries, timewait_entries;
-	__u32 pad;
+	__u32 tally; /* sizeof(struct pl_tally) times PL_TALLY_SLOTS */
 };
 
-static const char *const pinned_maps[] = { "ledger", "owners", "timewait", "counters" };
+static const char *const pinned_maps[] = { "ledger", "owners", "tallies", "timewait", "counters" };
 
 static struct layout this_layout(void)
 {
@@ -42,6 +42,7 @@ static struct layout this_layout(void)
 		.nr_counters = PL_NR_COUNTERS,
 		.owners_entries = PL_OWNERS_DEFAULT,
 		.timewait_entries = PL_TIMEWAIT_DEFAULT,
+		.tally = sizeof(struct pl_tally) * PL_TALLY_SLOTS,
 	};
 
 	memcpy(l.magic, LAYOUT_MAGIC, sizeof(l.magic));
@@ -171,8 +172,9 @@ int pin__check(const char *dir, __u32 *ledger_size, struct pl_why *why)
 
 int pin__use(struct portleak_bpf *skel, const char *dir)
 {
-	struct bpf_map *maps[] = { skel->maps.ledger,  skel->maps.owners, skel->maps.timewait,
-				   skel->maps.counters, skel->maps.stacks, skel->maps.origins };
+	struct bpf_map *maps[] = { skel->maps.ledger, skel->maps.owners, skel->maps.tallies,
+				   skel->maps.timewait, skel->maps.counters, skel->maps.stacks,
+				   skel->maps.origins };
 	char path[PATH_MAX];
 	size_t i;
 	int err = 0;
