@@ -110,10 +110,10 @@ struct pl_listener {
 
 /* The one value of the clock map: socket times (created_ns, changed_ns,
  * closed_ns) are CLOCK_MONOTONIC read off jiffies_64, as
- * base_ns + jiffies_64 * tick_ns, once userspace knows the tick: a load
- * the JIT inlines instead of a clock read at every transition, to the
- * kernel's tick (1 to 10 ms), never ahead of the monotonic clock. While
- * tick_ns is 0, bpf_ktime_get_ns(). */
+ * base_ns + jiffies_64 * tick_ns, once userspace knows the tick
+ * (clocks__of_jiffies): a load the JIT inlines instead of a clock read at
+ * every transition, less than four ticks behind the monotonic clock
+ * (4 ms to 40 ms), never ahead. While tick_ns is 0, bpf_ktime_get_ns(). */
 struct pl_clock {
 	__u64 base_ns; /* modulo 2^64: jiffies_64 starts 300 s before 2^32 */
 	__u64 tick_ns;

@@ -138,6 +138,39 @@ test_closed_entries_are_reused_or_collected() {
 		fail "watch's ledger kept $n entries, $before before the test and 41 sockets since"
 }
 
+# The state hook counts in a per-CPU slot per process (tgid % 64), and a
+# process that takes a slot moves the counts there to their own process:
+# 70 clients on one CPU, more processes than slots, each opening and
+# closing 3 connections to a server on the same CPU (the clients keep
+# their TIME_WAIT, and so are listed), are each counted 3 opened and 3
+# closed, and the server 210 and 210.
+test_counts_move_when_processes_share_a_slot() {
+	local port i n c clients=()
+	start server taskset -c 0 "$WORKLOAD" serve -m close -r "$T/server"
+	wait_for "$T/server"
+	port=$(cat "$T/server")
+	agent_start
+	for ((i = 0; i < 70; i++)); do
+		start c taskset -c 0 "$WORKLOAD" connect -p "$port" -n 3 -m close -r "$T/client$i"
+		clients+=("$c")
+		wait_for "$T/client$i"
+	done
+	for ((i = 0; i < TIMEOUT_STEPS; i++)); do
+		n=$(ss -tanH "( sport = :$port or dport = :$port )" |
+			awk '$1 != "LISTEN" && $1 != "TIME-WAIT"' | wc -l)
+		[ "$n" = 0 ] && break
+		sleep 0.05
+	done
+	[ "$n" = 0 ] || fail "$n sockets of port $port not closed: $(ss_states "( sport = :$port )")"
+	agent_report
+	for c in "${clients[@]}"; do
+		expect_count "client $c opened" "$(proc "$c" .opened)" 3
+		expect_count "client $c closed" "$(proc "$c" .closed)" 3
+	done
+	expect_count "server opened" "$(proc "$server" .opened)" 210
+	expect_count "server closed" "$(proc "$server" .closed)" 210
+}
+
 # Processes that open sockets and die while portleak walks the fd tables.
 test_processes_exiting_during_walks() {
 	start server "$WORKLOAD" serve -m hold -r "$T/server"

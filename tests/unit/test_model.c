@@ -786,6 +786,41 @@ static void test_identity_from_cgroup_paths(void)
 	CHECK(!strcmp(where, "/a/b"));
 }
 
+/* The BPF side's jiffies clock: stamps never ahead of CLOCK_MONOTONIC,
+ * less than four ticks behind, whether jiffies were read with the clock,
+ * a tick before it or a tick after it, at every HZ; across jiffies' 2^32
+ * as well. */
+static void test_jiffies_clock(void)
+{
+	static const unsigned int hzs[] = { 100, 250, 300, 1000 };
+	__u64 up, j, t, stamp, now, read_j;
+	unsigned int i;
+	struct pl_clock c;
+	int k;
+
+	for (i = 0; i < sizeof(hzs) / sizeof(hzs[0]); i++) {
+		__u64 tick = (1000000000ull + hzs[i] / 2) / hzs[i];
+
+		for (up = 7; up < 100000; up = up * 7 + 3) {
+			/* jiffies_64 counts whole ticks since 300 s before 2^32 */
+			__u64 boot = 4294967296ull - 300ull * hzs[i];
+			__u64 mono = up * 1000000000ull + 123457;
+
+			for (k = -1; k <= 1; k++) {
+				read_j = boot + mono / tick + k; /* k: ticks late */
+				c = clocks__of_jiffies(hzs[i], read_j, mono);
+				CHECK(c.tick_ns == tick);
+				for (t = 0; t < 5; t++) {
+					now = mono + t * 777777777ull;
+					j = boot + now / tick;
+					stamp = c.base_ns + j * c.tick_ns;
+					CHECK(stamp <= now && now - stamp < 4 * tick);
+				}
+			}
+		}
+	}
+}
+
 static void test_clocks_arithmetic(void)
 {
 	/* jiffies_64 = 2^32 - 300 HZ + HZ * uptime */
@@ -1067,6 +1102,7 @@ int main(void)
 	test_metrics_escaping_and_top_k();
 	test_every_loss_shows_everywhere();
 	test_clocks_arithmetic();
+	test_jiffies_clock();
 	test_first_sight();
 	test_identity_from_cgroup_paths();
 	test_held_sockets_of_one_process();

@@ -12,6 +12,7 @@
 #include "loader/rows.h"
 #include "portleak.skel.h"
 #include "loader/walk_user.h"
+#include "model/clocks.h"
 #include "model/skindex.h"
 
 struct row_layout {
@@ -240,11 +241,9 @@ int maps__stack(struct portleak_bpf *skel, __u64 stack, struct pl_stack *out)
 
 int maps__set_clock(struct portleak_bpf *skel, unsigned int hz, __u64 jiffies, __u64 mono_ns)
 {
-	struct pl_clock c = { .tick_ns = (1000000000ull + hz / 2) / hz }; /* TICK_NSEC */
+	struct pl_clock c = clocks__of_jiffies(hz, jiffies, mono_ns);
 	__u32 zero = 0;
 
-	/* One tick early: the pair may have been read up to a tick apart. */
-	c.base_ns = mono_ns - (jiffies + 1) * c.tick_ns;
 	if (bpf_map_update_elem(bpf_map__fd(skel->maps.clock), &zero, &c, BPF_ANY))
 		return -errno;
 	return 0;

@@ -48,6 +48,17 @@ unsigned int clocks__hz_rate(__u64 j1, __u64 ns1, __u64 j2, __u64 ns2)
 	return best_err <= 0.1 * best ? best : 0;
 }
 
+struct pl_clock clocks__of_jiffies(unsigned int hz, __u64 jiffies, __u64 mono_ns)
+{
+	struct pl_clock c = { .tick_ns = (1000000000ull + hz / 2) / hz }; /* TICK_NSEC */
+
+	/* Two ticks early: the jiffies read may be a tick behind the clock
+	 * read (and so a stamp a tick ahead), and a stamp lags by up to a
+	 * tick, the time since the last tick. */
+	c.base_ns = mono_ns - (jiffies + 2) * c.tick_ns;
+	return c;
+}
+
 /* Has the kernel run long enough for a 32-bit stamp to wrap? */
 static bool may_wrap(const struct pl_sock_clocks *c, unsigned int hz)
 {

@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <linux/types.h>
 
+#include "ledger.h"
 #include "walk.h"
 
 #define PL_TIMEWAIT_S 60 /* TCP_TIMEWAIT_LEN: compiled into every kernel */
@@ -19,6 +20,13 @@ unsigned int clocks__hz(__u64 jiffies, __u64 mono_ns);
 /* CONFIG_HZ from two such readings, @ns2 - @ns1 apart (100 ms is enough):
  * the tick rate; 0 when it fits no HZ within 10 %. */
 unsigned int clocks__hz_rate(__u64 j1, __u64 ns1, __u64 j2, __u64 ns2);
+
+/* The BPF side's clock for socket times (struct pl_clock): @hz the
+ * kernel's, @jiffies read together with CLOCK_MONOTONIC @mono_ns (up to a
+ * tick apart, either way). Its stamps, base + jiffies_64 * TICK_NSEC
+ * modulo 2^64, lag CLOCK_MONOTONIC by less than four ticks and never lead
+ * it. */
+struct pl_clock clocks__of_jiffies(unsigned int hz, __u64 jiffies, __u64 mono_ns);
 
 /* Seconds from the 32-bit stamp @stamp to @c->jiffies, at @hz. A 32-bit
  * stamp wraps every 2^32 jiffies (49.7 days at HZ=1000): once the kernel
