@@ -143,6 +143,8 @@ static int add_tallies(const struct bpf_map *map, struct pl_maps *m)
 
 	if (ncpu < 0)
 		return ncpu;
+	if (!m->n_owners)
+		return 0; /* no process to add to */
 	per_cpu = calloc(ncpu, sizeof(*per_cpu));
 	if (!per_cpu)
 		return -ENOMEM;
