@@ -4,12 +4,15 @@
 # ratios. Prints a Markdown table; writes build/bench.json. Run as root.
 #
 #   BENCH_ROUNDS=9 BENCH_CHURN_S=3 BENCH_SIZES="54000 100000 200000" scripts/bench.sh
+#   BENCH_BASELINE=old/portleak   also the kernel time of another build
+#                                 (an earlier release), in the same rounds
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 PL=$ROOT/build/portleak
 CHURN=$ROOT/build/bench/churn
 WORKLOAD=$ROOT/build/tests/tcpwork
+BASELINE=${BENCH_BASELINE:-}
 ROUNDS=${BENCH_ROUNDS:-9}
 CHURN_S=${BENCH_CHURN_S:-3}
 SIZES=${BENCH_SIZES:-54000 100000 200000}
@@ -52,14 +55,15 @@ wait_log() { # FILE PATTERN
 	exit 1
 }
 
-start_tracer() { # none | portleak | bpftrace | empty [SERVE FLAGS...]
+start_tracer() { # none | portleak | baseline | bpftrace | empty [SERVE FLAGS...]
 	local t=$1 i
 	shift
 	rm -f "$TMP/tracer.log" # the last tracer's "serving" is no sign of this one
 	case $t in
 	none) return 0 ;;
-	portleak)
-		"$PL" serve --listen "127.0.0.1:$(shuf -i 20000-30000 -n 1)" "$@" 2>"$TMP/tracer.log" &
+	portleak | baseline)
+		"$([ "$t" = baseline ] && echo "$BASELINE" || echo "$PL")" serve \
+			--listen "127.0.0.1:$(shuf -i 20000-30000 -n 1)" "$@" 2>"$TMP/tracer.log" &
 		TRACER=$!
 		wait_log "$TMP/tracer.log" serving
 		;;
@@ -125,12 +129,12 @@ bench_churn() {
 
 # --- 1b. kernel time per connection -------------------------------------------------
 
-# kernel_round portleak|bpftrace|empty: run time of the tracer's own programs over
+# kernel_round portleak|baseline|bpftrace|empty: run time of the tracer's own programs over
 # a full-speed churn (reset closes), per connection, per program.
 kernel_round() {
 	local conns
 	local hooks='.' # bpftrace, empty: its one program; portleak: its hooks, not its walks
-	[ "$1" = portleak ] && hooks='^(state_|accept|bind_|connect_)'
+	case $1 in portleak | baseline) hooks='^(state_|accept|bind_|connect_)' ;; esac
 	start_tracer "$1"
 	prog_times "$TRACER" | { grep -E "$hooks" || true; } >"$TMP/k0"
 	conns=$("$CHURN" -t 2 -s "$CHURN_S" -m rst | sed 's/.*connections=\([0-9]*\).*/\1/')
@@ -148,6 +152,7 @@ bench_kernel() {
 	sysctl -q -w kernel.bpf_stats_enabled=1
 	for ((i = 0; i < ROUNDS; i++)); do
 		kernel_round portleak
+		[ -z "$BASELINE" ] || kernel_round baseline
 		kernel_round bpftrace
 		kernel_round empty
 	done
@@ -312,7 +317,7 @@ report() {
 	echo
 	echo "| tracer | program | ns per connection (median) | min–max |"
 	echo "|---|---|---:|---:|"
-	for t in portleak bpftrace empty; do
+	for t in portleak $([ -z "$BASELINE" ] || echo baseline) bpftrace empty; do
 		awk '$1 != "TOTAL" { print $1 }' "$TMP/kernel-$t" | sort -u | while read -r prog; do
 			awk -v p="$prog" '$1 == p { print $2 }' "$TMP/kernel-$t" >"$TMP/kp"
 			echo "| $t | $prog | $(median <"$TMP/kp") | $(range <"$TMP/kp") |"
@@ -329,6 +334,10 @@ report() {
 	echo
 	echo "portleak / bpftrace: $(ratio "$pl" "$bt")"
 	echo
+	[ -z "$BASELINE" ] || {
+		echo "portleak / baseline ($BASELINE): $(ratio "$pl" "$(median <"$TMP/kt-baseline")")"
+		echo
+	}
 	pl=$(awk -v a="$pl" -v b="$floor" 'BEGIN { print a - b }')
 	bt=$(awk -v a="$bt" -v b="$floor" 'BEGIN { print a - b }')
 	echo "above the empty program: portleak $pl ns, bpftrace $bt ns ($(ratio "$pl" "$bt"))"
@@ -404,6 +413,8 @@ json() {
 		echo "\"stacks\": [$(paste -sd, "$TMP/origins-stacks")]"
 		echo '}, "kernel_ns_per_connection": {'
 		echo "\"portleak\": [$(awk '$1 == "TOTAL" { print $2 }' "$TMP/kernel-portleak" | paste -sd, -)],"
+		[ -z "$BASELINE" ] ||
+			echo "\"baseline\": [$(awk '$1 == "TOTAL" { print $2 }' "$TMP/kernel-baseline" | paste -sd, -)],"
 		echo "\"bpftrace\": [$(awk '$1 == "TOTAL" { print $2 }' "$TMP/kernel-bpftrace" | paste -sd, -)],"
 		echo "\"empty\": [$(awk '$1 == "TOTAL" { print $2 }' "$TMP/kernel-empty" | paste -sd, -)]"
 		echo '}}'
