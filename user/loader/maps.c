@@ -271,8 +271,8 @@ void maps__arm(struct portleak_bpf *skel, __u32 tgid)
 #define TIMEWAIT_GRACE_NS (5 * 1000000000ull) /* the timewait socket may lag */
 #define FAILS_KEPT_NS (60 * 1000000000ull)    /* an exited process's failures, shown */
 
-/* Was @stamp more than @grace before @now? A stamp read off jiffies
- * (struct pl_clock) may lie a tick after a clock read just before it. */
+/* Was @stamp more than @grace before @now? One after @now is not: the
+ * BPF side's stamps come from its own clock (struct pl_clock). */
 static bool older_than(__u64 stamp, __u64 now_ns, __u64 grace)
 {
 	return now_ns > stamp && now_ns - stamp > grace;

@@ -20,8 +20,6 @@
  * walk finds the new holder. It costs a pass over every fd of the host. */
 #define WALK_EVERY_NS (10 * 1000000000ull)
 
-/* The model's view of who runs in a cgroup: the path says the container
- * and pod uid, the runtime's files the names. */
 /* The kernel's tick, once known (0: not yet), and with it the BPF side's
  * clock for socket times (maps__set_clock): until then, or if that fails,
  * the BPF side reads the monotonic clock itself, which is right but costs
@@ -33,6 +31,8 @@ static void learn_hz(struct pl_tracker *t, unsigned int hz, __u64 jiffies, __u64
 		maps__set_clock(t->agent.skel, hz, jiffies, mono_ns);
 }
 
+/* The model's view of who runs in a cgroup: the path says the container
+ * and pod uid, the runtime's files the names. */
 static void identify(const char *path, struct pl_identity *out, void *runtimes)
 {
 	struct pl_runtime_names n;
