@@ -154,9 +154,11 @@ static int read_kernel(struct pl_tracker *t, bool walk_fds, unsigned int walk_fl
 		err = walk__tcp(t->agent.skel, walk_flags | netns_flags(t), w);
 	if (!err)
 		t->netns_failed = w->netns_failed;
-	if (!err && !t->hz && w->n)
-		learn_hz(t, clocks__hz(w->recs[0].clocks.jiffies, w->recs[0].clocks.now_ns),
-			 w->recs[0].clocks.jiffies, w->recs[0].clocks.now_ns);
+	if (!err && !t->hz && w->n) {
+		const struct pl_sock_clocks *c = &w->recs[0].clocks;
+
+		learn_hz(t, clocks__hz(c->jiffies, c->now_ns), c->jiffies, c->now_ns);
+	}
 	return err;
 }
 
