@@ -65,7 +65,7 @@ static __always_inline void pl_owner_of(struct task_struct *task,
 	owner->tgid = BPF_CORE_READ(task, tgid);
 	owner->pad = 0;
 	owner->start_ns = BPF_CORE_READ(leader, start_time);
-	*cgroup_id = pl_kernfs_id(BPF_CORE_READ(task, cgroups, dfl_cgrp, kn));
+	*cgroup_id = BPF_CORE_READ(task, cgroups, dfl_cgrp, kn, id);
 	bpf_probe_read_kernel_str(comm, PL_COMM_LEN, &leader->comm);
 }
 
@@ -397,11 +397,14 @@ static __always_inline void pl_count_failure(const struct pl_owner *owner, const
 /* The inode behind socket:[N] in /proc/PID/fd, or 0 for a socket without
  * a struct socket (orphaned). struct socket is the first member of struct
  * socket_alloc, which holds the inode. */
+static __always_inline __u64 pl_inode_of(const struct socket *sock)
+{
+	return sock ? BPF_CORE_READ((struct socket_alloc *)sock, vfs_inode.i_ino) : 0;
+}
+
 static __always_inline __u64 pl_socket_ino(const struct sock *sk)
 {
-	struct socket *sock = BPF_CORE_READ(sk, sk_socket);
-
-	return sock ? BPF_CORE_READ((struct socket_alloc *)sock, vfs_inode.i_ino) : 0;
+	return pl_inode_of(BPF_CORE_READ(sk, sk_socket));
 }
 
 /* The socket behind @file, or NULL when it is not a socket. Through the

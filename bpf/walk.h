@@ -35,8 +35,9 @@ struct pl_tcp_record {
 	struct pl_tuple tuple;
 	__u8 state;     /* timewait sockets: their substate */
 	__u8 kind;      /* enum pl_record_kind */
-	__u8 pad[6];
-	__u64 ino;      /* full sockets: inode of its struct socket (socket:[ino]); 0 if none */
+	__u8 held;      /* full sockets: 1 when a struct socket holds it (an fd may) */
+	__u8 pad[5];
+	__u64 ino;      /* held sockets, when walk_ino asks: socket:[ino]; else 0 */
 	struct pl_sock_clocks clocks;
 };
 

@@ -44,6 +44,26 @@ test_prefork_child_charged_for_what_it_accepts() {
 	expect "parent LISTEN" "$(proc "$server" '.sockets.LISTEN // 0')" 1
 }
 
+# A server that never accepts: the connection the kernel completed waits
+# in its accept queue with no struct socket, charged to the listener's
+# owner and pending accept. The one a second server accepted is held.
+test_unaccepted_connection_is_pending_accept() {
+	agent_start
+	start stalled "$WORKLOAD" serve -m stall -r "$T/stalled"
+	start server "$WORKLOAD" serve -m hold -r "$T/server"
+	wait_for "$T/stalled"
+	wait_for "$T/server"
+	start client "$WORKLOAD" connect -p "$(cat "$T/stalled")" -P "$(cat "$T/server")" -n 2 \
+		-m hold -r "$T/client"
+	wait_for "$T/client" "connected=2 "
+	agent_report
+	expect "stalled ESTABLISHED" "$(proc "$stalled" '.sockets.ESTABLISHED // 0')" 1
+	expect "stalled pending accept" "$(proc "$stalled" '.pending_accept // 0')" 1
+	expect "server ESTABLISHED" "$(proc "$server" '.sockets.ESTABLISHED // 0')" 1
+	expect "server pending accept" "$(proc "$server" '.pending_accept // 0')" 0
+	expect "client ESTABLISHED" "$(proc "$client" '.sockets.ESTABLISHED // 0')" 2
+}
+
 test_threads_count_for_their_process() {
 	agent_start
 	start server "$WORKLOAD" serve -m hold -r "$T/server"

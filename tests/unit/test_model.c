@@ -206,7 +206,7 @@ static void test_accept_queue_and_request_sockets_go_to_listener(void)
 }
 
 /* Children the state hook charged to their listener's owner: the one
- * without a struct socket is still queued, the accepted one (an fd's inode)
+ * without a struct socket is still queued, the accepted one (held by one)
  * and a closed one (past CLOSE_WAIT) are not. */
 static void test_children_charged_in_the_kernel_are_queued_until_accepted(void)
 {
@@ -218,7 +218,7 @@ static void test_children_charged_in_the_kernel_are_queued_until_accepted(void)
 	add_sock(&h, 300, PL_TCP_LISTEN, tuple4(9000, 0, 0), 10);
 	add_sock(&h, 300, PL_TCP_CLOSE_WAIT, tuple4(9000, 0x0100007f, 50000), 1);
 	add_sock(&h, 300, PL_TCP_CLOSE_WAIT, tuple4(9000, 0x0100007f, 50001), 1);
-	h.tcp[h.n_tcp - 1].ino = 4242;
+	h.tcp[h.n_tcp - 1].held = 1;
 	add_sock(&h, 300, PL_TCP_LAST_ACK, tuple4(9000, 0x0100007f, 50002), 1);
 	for (i = 1; i < h.n_ledger; i++) {
 		h.ledger[i].s.origin = PL_ORIGIN_ACCEPT;

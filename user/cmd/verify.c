@@ -157,7 +157,7 @@ static int look(struct pl_tracker *t, struct check *c)
 	int err;
 
 	memset(c, 0, sizeof(*c));
-	err = tracker__look(t, PL_WALK_KERNEL_COUNTS, &m, &w);
+	err = tracker__look(t, PL_WALK_KERNEL_COUNTS | PL_WALK_INODES, &m, &w);
 	if (!err)
 		err = procnet__holders(&h, &n_h);
 	if (!err) {

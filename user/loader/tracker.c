@@ -173,7 +173,7 @@ int tracker__held(struct pl_tracker *t, __u32 pid, __u64 start_ns, __u64 slack_n
 {
 	struct pl_tcp_walk w;
 	struct pl_maps m;
-	int err = read_kernel(t, true, 0, &m, &w);
+	int err = read_kernel(t, true, PL_WALK_INODES, &m, &w);
 
 	*held = NULL;
 	*n = 0;

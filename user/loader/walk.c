@@ -264,6 +264,7 @@ int walk__tcp(struct portleak_bpf *skel, unsigned int flags, struct pl_tcp_walk 
 	memset(w, 0, sizeof(*w));
 	if (home < 0)
 		return -errno;
+	skel->bss->walk_ino = !!(flags & PL_WALK_INODES);
 	err = walk_netns(skel, w, NULL, home, flags);
 	if (!err && all_netns)
 		err = netns__each(walk_path, &(struct walk_ctx){ skel, w, home, flags });

@@ -28,6 +28,7 @@ struct pl_tcp_walk {
 enum pl_walk_flags {
 	PL_WALK_ALL_NETNS = 1,     /* every namespace, not only portleak's */
 	PL_WALK_KERNEL_COUNTS = 2, /* fill pl_tcp_walk.kernel */
+	PL_WALK_INODES = 4,        /* fill each held socket's pl_tcp_record.ino */
 };
 
 /* Record the owner of every TCP socket held in an fd table: sockets the

@@ -222,7 +222,7 @@ static void charge(struct attrib *a, const struct pl_owner *owner,
  * ESTABLISHED and CLOSE_WAIT): still in the accept queue. */
 static bool still_queued(const struct pl_tcp_record *r, const struct pl_socket *e)
 {
-	return r->kind == PL_REC_FULL && (e->flags & PL_FLAG_QUEUED) && !r->ino &&
+	return r->kind == PL_REC_FULL && (e->flags & PL_FLAG_QUEUED) && !r->held &&
 	       (r->state == PL_TCP_ESTABLISHED || r->state == PL_TCP_CLOSE_WAIT ||
 		r->state == PL_TCP_SYN_RECV);
 }
