@@ -407,10 +407,10 @@ static __always_inline __u64 pl_socket_ino(const struct sock *sk)
 	return pl_inode_of(BPF_CORE_READ(sk, sk_socket));
 }
 
-/* The socket behind @file, or NULL when it is not a socket. Through the
- * socket's own back pointer rather than bpf_sock_from_file() (5.11+), so
- * that 5.10 resolves sockets too. */
-static __always_inline struct sock *pl_sock_of_file(struct file *file)
+/* The struct socket behind @file, or NULL when it is not a socket.
+ * Through the socket's own back pointer rather than bpf_sock_from_file()
+ * (5.11+), so that 5.10 resolves sockets too. */
+static __always_inline struct socket *pl_socket_of_file(struct file *file)
 {
 	struct socket *sock;
 	umode_t mode;
@@ -423,7 +423,14 @@ static __always_inline struct sock *pl_sock_of_file(struct file *file)
 	sock = BPF_CORE_READ(file, private_data);
 	if (!sock || BPF_CORE_READ(sock, file) != file)
 		return 0;
-	return BPF_CORE_READ(sock, sk);
+	return sock;
+}
+
+static __always_inline struct sock *pl_sock_of_file(struct file *file)
+{
+	struct socket *sock = pl_socket_of_file(file);
+
+	return sock ? BPF_CORE_READ(sock, sk) : 0;
 }
 
 /* The socket behind fd @fd of the current process, or NULL. */

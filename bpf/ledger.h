@@ -30,6 +30,7 @@ enum pl_tcp_state {
 
 #define PL_AF_INET 2
 #define PL_AF_INET6 10
+#define PL_SOCK_STREAM 1
 
 /* How a ledger entry got its owner. */
 enum pl_origin {

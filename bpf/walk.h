@@ -41,12 +41,16 @@ struct pl_tcp_record {
 	struct pl_sock_clocks clocks;
 };
 
-/* One record of the iter/task_file output in its LIST pass: a TCP socket
- * held in an fd table, as the ledger would have it, under the process
- * holding it (a socket held by several processes comes once per holder). */
+/* One record of the iter/task_file output in its LIST pass: an IP stream
+ * socket held in an fd table, and the process holding it (a socket held
+ * by several processes comes once per holder). Its state and tuple are
+ * in the TCP walk's record of it; a socket that walk does not list is
+ * not TCP, or holds nothing yet. */
 struct pl_fd_record {
 	__u64 sk;
-	struct pl_socket s;
+	struct pl_owner owner;
+	__u64 cgroup_id;
+	char comm[PL_COMM_LEN];
 };
 
 #endif

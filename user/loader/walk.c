@@ -61,6 +61,7 @@ int walk__fds(struct portleak_bpf *skel)
 struct fd_list {
 	struct pl_ledger_row *rows;
 	size_t n, cap;
+	__u64 walked_ns;
 };
 
 static int keep_fd_records(void *ctx, const char *buf, size_t len)
@@ -73,8 +74,20 @@ static int keep_fd_records(void *ctx, const char *buf, size_t len)
 		return -EPROTO; /* walk_fds writes whole records: a layout mismatch */
 	if (rows__grow((char **)&l->rows, &l->cap, l->n + n, sizeof(*l->rows)))
 		return -ENOMEM;
-	for (i = 0; i < n; i++)
-		l->rows[l->n++] = (struct pl_ledger_row){ .sk = rec[i].sk, .s = rec[i].s };
+	/* As the MARK pass would enter it in the ledger, but for its state
+	 * (0, none): the model takes that from the TCP walk, and ages a
+	 * walked socket from when the walk found it either way. */
+	for (i = 0; i < n; i++, l->n++) {
+		struct pl_socket *s = &l->rows[l->n].s;
+
+		memset(&l->rows[l->n], 0, sizeof(l->rows[l->n]));
+		l->rows[l->n].sk = rec[i].sk;
+		s->owner = rec[i].owner;
+		s->cgroup_id = rec[i].cgroup_id;
+		memcpy(s->comm, rec[i].comm, sizeof(s->comm));
+		s->origin = PL_ORIGIN_WALK;
+		s->created_ns = s->changed_ns = l->walked_ns;
+	}
 	return 0;
 }
 
@@ -97,7 +110,7 @@ static int first_holders(struct fd_list *l)
 
 int walk__list_fds(struct portleak_bpf *skel, struct pl_ledger_row **rows, size_t *n)
 {
-	struct fd_list l = { 0 };
+	struct fd_list l = { .walked_ns = sysinfo__now_ns() };
 	int err;
 
 	skel->bss->walk_pass = PL_WALK_LIST;

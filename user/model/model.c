@@ -332,12 +332,6 @@ static bool socket_selected(const struct pl_model_input *in, const struct attrib
 	return owner_selected(in, a->owner.tgid, a->comm, a->cgroup_id);
 }
 
-static int cmp_attrib(const void *a, const void *b)
-{
-	return cmp_owner(&((const struct attrib *)a)->owner,
-			 &((const struct attrib *)b)->owner);
-}
-
 static struct pl_proc *proc_new(const struct pl_model_input *in,
 				struct pl_report *out, const struct pl_owner *owner,
 				const char *comm, __u64 cgroup_id)
@@ -386,8 +380,8 @@ static bool same_endpoint(const struct pl_endpoint *a, const struct pl_endpoint 
 	       memcmp(a->addr, b->addr, sizeof(a->addr)) == 0;
 }
 
-/* The peer holding most of this process's CLOSE_WAIT sockets. @group is
- * sorted by owner only, so count each distinct peer against the group. */
+/* The peer holding most of this process's CLOSE_WAIT sockets. @group holds
+ * its sockets in no order of peer, so count each distinct peer against it. */
 static void close_wait_peer(struct pl_proc *p, const struct attrib *group, size_t n)
 {
 	size_t i, j;
@@ -706,19 +700,74 @@ static int add_proc(const struct pl_model_input *in, const struct pl_origin_row 
 	return origins__fill(in, sorted, p, socks, n_socks);
 }
 
+/* Owners to their group, by open addressing: a report groups its 54,000
+ * sockets by owner in one pass, where a sort compared each 16 times. */
+struct owner_groups {
+	struct pl_owner *owners; /* distinct, in order of appearance */
+	size_t *start;           /* per owner: its sockets, then where they go */
+	__u32 *slots;            /* 1 + index in owners; 0: empty */
+	size_t n, mask;
+};
+
+static size_t owner_group(struct owner_groups *g, const struct pl_owner *o)
+{
+	size_t i = (size_t)((o->tgid * 0x9e3779b97f4a7c15ull) ^ (o->start_ns * 0xff51afd7ed558ccdull));
+
+	for (i = (i ^ i >> 29) & g->mask; g->slots[i]; i = (i + 1) & g->mask)
+		if (!cmp_owner(&g->owners[g->slots[i] - 1], o))
+			return g->slots[i] - 1;
+	g->owners[g->n] = *o;
+	g->slots[i] = (__u32)++g->n;
+	return g->n - 1;
+}
+
+/* Order @attribs so that each owner's sockets are contiguous, in the order
+ * they came: 0, or -ENOMEM. */
+static int group_by_owner(struct attrib *attribs, size_t n)
+{
+	size_t slots = 2, i, at = 0, count, *group = malloc((n + 1) * sizeof(*group));
+	struct attrib *grouped = malloc((n + 1) * sizeof(*grouped));
+	struct owner_groups g = { 0 };
+	int err = -ENOMEM;
+
+	while (slots < 2 * n)
+		slots *= 2;
+	g.owners = malloc((n + 1) * sizeof(*g.owners));
+	g.start = calloc(n + 1, sizeof(*g.start));
+	g.slots = calloc(slots, sizeof(*g.slots));
+	g.mask = slots - 1;
+	if (group && grouped && g.owners && g.start && g.slots) {
+		for (i = 0; i < n; i++)
+			g.start[group[i] = owner_group(&g, &attribs[i].owner)]++;
+		for (i = 0; i < g.n; i++, at += count) {
+			count = g.start[i];
+			g.start[i] = at;
+		}
+		for (i = 0; i < n; i++)
+			grouped[g.start[group[i]]++] = attribs[i];
+		memcpy(attribs, grouped, n * sizeof(*attribs));
+		err = 0;
+	}
+	free(g.owners);
+	free(g.start);
+	free(g.slots);
+	free(grouped);
+	free(group);
+	return err;
+}
+
 static int build_procs(const struct pl_model_input *in, const struct index *ix,
 		       struct attrib *attribs, size_t n, struct pl_report *out)
 {
 	size_t cap = in->n_failures + in->n_fails + 1, i = 0, j;
 	const struct pl_origin_row **sorted = origins__sorted(in);
 	struct pl_socket_origin *socks = calloc(n + 1, sizeof(*socks));
-	int err = 0;
+	int err = group_by_owner(attribs, n);
 
-	qsort(attribs, n, sizeof(*attribs), cmp_attrib);
 	for (j = 0; j < n; j++) /* an upper bound of the rows: distinct owners */
 		cap += j == 0 || cmp_owner(&attribs[j].owner, &attribs[j - 1].owner);
 	out->procs = calloc(cap, sizeof(*out->procs));
-	if (!out->procs || !sorted || !socks)
+	if (!err && (!out->procs || !sorted || !socks))
 		err = -ENOMEM;
 	while (!err && i < n) {
 		for (j = i; j < n && cmp_owner(&attribs[j].owner, &attribs[i].owner) == 0; j++)
@@ -932,7 +981,7 @@ static int build_dests(const struct pl_model_input *in, const struct attrib *att
 }
 
 /* For each process, the destination toward which it holds most local
- * ports. @attribs are sorted by owner, so each process's run is contiguous. */
+ * ports. @attribs are grouped by owner: each process's run is contiguous. */
 static void find_hot_dests(const struct attrib *attribs, size_t n, struct pl_report *out)
 {
 	enum { CANDIDATES = 8 };
