@@ -148,7 +148,7 @@ test_close_refuses_other_states_and_a_reused_pid() {
 	# The pid goes to another process holding CLOSE_WAIT of its own.
 	kill -9 "$client"
 	wait "$client" 2>/dev/null
-	for ((i = 0; i < 20 && !reused; i++)); do
+	for ((i = 0; i < 50 && !reused; i++)); do
 		echo $((client - 1)) >/proc/sys/kernel/ns_last_pid
 		start again "$WORKLOAD" connect -p "$PORT1" -n 3 -m hold -r "$T/again"
 		if [ "$again" = "$client" ]; then
@@ -159,7 +159,7 @@ test_close_refuses_other_states_and_a_reused_pid() {
 			rm -f "$T/again"
 		fi
 	done
-	[ -n "$reused" ] || fail "could not start a process with pid $client again"
+	[ -n "$reused" ] || fail "could not start a process with pid $client again in 50 tries"
 	wait_for "$T/again"
 	wait_close_wait "$again" 3
 	"$PL" close --pid "$client" --started "$started" --yes --hooks "$HOOKS" >"$T/closed" 2>"$T/err"
