@@ -91,9 +91,7 @@ test_origins_armed_for_suspects_only() {
 	wait_close_wait "$leaker" 4
 	agent_start --leak-age 0
 	# It closes first: its TIME_WAIT stay charged to it.
-	start healthy "$WORKLOAD" connect -p "$(cat "$T/closing")" -n 30 -m close -r "$T/healthy"
-	wait_for "$T/healthy" "connected=30"
-	wait_time_wait "$(cat "$T/closing")" 30
+	time_wait_burst healthy "$(cat "$T/closing")" 30
 	kill -USR1 "$leaker"
 	wait_for "$T/leaker" "leaked=8 closed=8"
 	wait_close_wait "$leaker" 8

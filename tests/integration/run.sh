@@ -144,6 +144,21 @@ wait_time_wait() {
 	fail "no $2 TIME_WAIT toward port $1 after $(elapsed "$start") s (counts seen:$seen; ss: $(ss_states "$both"); kernel: $(tw_counters))"
 }
 
+# time_wait_burst NAME PORT N: a client, its pid in $NAME, makes N
+# connections to PORT and closes each first; then waits, as wait_time_wait
+# does, for their TIME_WAIT (TW). If the kernel kept none of them, the
+# burst is made once more, by a new client.
+time_wait_burst() {
+	local try
+	for try in 1 2; do
+		rm -f "$T/$1"
+		start "$1" "$WORKLOAD" connect -p "$2" -n "$3" -m close -r "$T/$1"
+		wait_for "$T/$1"
+		expect "$1 connections" "$(cat "$T/$1")" "connected=$3 failed=0 errno=0"
+		wait_time_wait "$2" "$3" "$([ "$try" = 1 ] && echo none-ok)" && return 0
+	done
+}
+
 # wait_half_closed PORT N: until the kernel has N sockets toward PORT whose
 # FIN the peer acknowledged (FIN-WAIT-2, or TIME-WAIT): then each has
 # reached CLOSE, where portleak counts it closed. The ACK may come late
@@ -311,14 +326,7 @@ test_time_wait_charged_to_active_closer() {
 	wait_for "$T/server"
 	local port
 	port=$(cat "$T/server")
-	local try
-	for try in 1 2; do
-		rm -f "$T/client"
-		start client "$WORKLOAD" connect -p "$port" -n 10 -m close -r "$T/client"
-		wait_for "$T/client"
-		expect "client connections" "$(cat "$T/client")" "connected=10 failed=0 errno=0"
-		wait_time_wait "$port" 10 "$([ "$try" = 1 ] && echo none-ok)" && break
-	done
+	time_wait_burst client "$port" 10
 	agent_report
 	expect_count "client TIME_WAIT" "$(proc "$client" '.sockets.TIME_WAIT // 0')" "$TW"
 	expect "server TIME_WAIT" "$(proc "$server" '.sockets.TIME_WAIT // 0')" 0
@@ -331,10 +339,7 @@ test_time_wait_older_than_portleak_is_unknown() {
 	wait_for "$T/server"
 	local port
 	port=$(cat "$T/server")
-	start client "$WORKLOAD" connect -p "$port" -n 4 -m close -r "$T/client"
-	wait_for "$T/client"
-	expect "client connections" "$(cat "$T/client")" "connected=4 failed=0 errno=0"
-	wait_time_wait "$port" 4
+	time_wait_burst client "$port" 4
 	snapshot_now --port "$port"
 	expect "unknown owner TIME_WAIT" "$(proc 0 .sockets.TIME_WAIT)" "$TW"
 	expect "unknown owner flag" "$(proc 0 .unknown_owner)" true
