@@ -40,11 +40,10 @@ enum pl_origin {
 	PL_ORIGIN_WALK,        /* found in an fd table by the start-up walk */
 };
 
-/* The fd walk runs in two passes (bpf/walk.bpf.c, user/loader/walk.c). */
+/* The fd walk with hooks runs in two passes (bpf/walk.bpf.c, user/loader/walk.c). */
 enum pl_walk_pass {
 	PL_WALK_MARK = 1, /* record unknown sockets; mark the ones whose owner holds them */
 	PL_WALK_ADOPT,    /* charge sockets their owner no longer holds to a holder */
-	PL_WALK_LIST,     /* no hooks, no ledger: write each socket out with its holder */
 };
 
 /* Ledger entry flags. */

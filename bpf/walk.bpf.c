@@ -1,22 +1,25 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* The walks (user/loader/walk.c runs them).
  * walk_fds:  every fd of every process, in two passes of one walk (user/loader/walk.c
- *            sets walk_gen and walk_pass before each):
+ *            sets walk_gen and walk_pass before each), with hooks attached:
  *            MARK:  a TCP socket the ledger does not know yet is recorded
  *                   under the process holding it (sockets opened before
  *                   portleak started); one held by its owner is marked seen;
  *            ADOPT: a socket its owner no longer holds (closed its copy after
  *                   fork, passed it over a unix socket, exited) is charged to
  *                   the first process found holding it.
- *            LIST:  with no hooks attached (a one-shot snapshot, close), no
- *                   ledger is kept: every IP stream socket is written out
- *                   with the process holding it, as struct pl_fd_record,
- *                   and no map is touched: the inserts were half of the
- *                   walk's time.
+ * list_fds:  every fd of every process, with no hooks attached (a one-shot
+ *            snapshot, close), and so no ledger: every IP stream socket is
+ *            written out with the process holding it, as struct
+ *            pl_fd_record, and no map is touched (the inserts were half of
+ *            the walk's time). A program of its own: it names 9 kernel
+ *            types where walk_fds names 12, and libbpf searches the
+ *            kernel's BTF once for each at every load.
  * walk_tcp:  every TCP socket of the reader's network namespace, TIME_WAIT
  *            and request sockets included, as struct pl_tcp_record, with
  *            the kernel's own clocks of each socket. */
 #include "common.bpf.h"
+#include "iter_ctx.bpf.h"
 #include "walk.h"
 
 __u32 walk_gen;  /* which walk this is */
@@ -40,12 +43,12 @@ static __always_inline void pl_adopt(struct pl_socket *e, struct task_struct *ta
 		__sync_fetch_and_add(&stats->opened, 1);
 }
 
-/* LIST: who holds @sock, known from the struct socket alone: its type and
- * family tell a TCP socket from most others, and the TCP walk's record of
- * it has its state and tuple (MPTCP and SCTP sockets, and TCP sockets not
- * yet connected, bound or listening, have none and are left out there).
- * Not reading the struct sock saves two cache misses a socket: most of
- * the fd walk's time at 54,000 sockets. */
+/* list_fds: who holds @sock, known from the struct socket alone: its type
+ * and family tell a TCP socket from most others, and the TCP walk's record
+ * of it has its state and tuple (MPTCP and SCTP sockets, and TCP sockets
+ * not yet connected, bound or listening, have none and are left out
+ * there). Not reading the struct sock saves two cache misses a socket:
+ * most of the fd walk's time at 54,000 sockets. */
 static __always_inline int pl_list_holder(struct seq_file *seq, struct task_struct *task,
 					  struct socket *sock, bool btf)
 {
@@ -53,7 +56,7 @@ static __always_inline int pl_list_holder(struct seq_file *seq, struct task_stru
 	const struct proto_ops *ops;
 	int family;
 
-	if (PL_READ(btf, sock, type) != PL_SOCK_STREAM)
+	if (!sock || PL_READ(btf, sock, type) != PL_SOCK_STREAM)
 		return 0;
 	ops = PL_READ(btf, sock, ops);
 	family = ops ? PL_READ(btf, ops, family) : 0;
@@ -68,8 +71,7 @@ static __always_inline int pl_list_holder(struct seq_file *seq, struct task_stru
 }
 
 /* One socket in @task's fd table; with @btf, both are BTF pointers. */
-static __always_inline int pl_walk_socket(struct seq_file *seq, struct task_struct *task,
-					  struct sock *sk, bool btf)
+static __always_inline int pl_walk_socket(struct task_struct *task, struct sock *sk, bool btf)
 {
 	struct pl_socket *e, found;
 	struct pl_owner owner;
@@ -108,35 +110,42 @@ static __always_inline int pl_walk_socket(struct seq_file *seq, struct task_stru
 }
 
 /* One socket in @task's fd table. */
-static __always_inline int pl_walk_file(struct seq_file *seq, struct task_struct *task,
-					struct socket *sock, bool btf)
+static __always_inline int pl_walk_file(struct task_struct *task, struct socket *sock, bool btf)
 {
-	if (!sock)
-		return 0;
-	if (walk_pass == PL_WALK_LIST)
-		return pl_list_holder(seq, task, sock, btf);
-	return pl_walk_socket(seq, task, PL_READ(btf, sock, sk), btf);
+	return sock ? pl_walk_socket(task, PL_READ(btf, sock, sk), btf) : 0;
 }
 
+/* Both fd walks: bpf_sock_from_file() (5.11) gives the socket as a BTF
+ * pointer, plain loads from there on, cheaper than probe reads at 54,000
+ * fds; 5.10 goes through the file. */
 SEC("iter/task_file")
-int walk_fds(struct bpf_iter__task_file *ctx)
+int walk_fds(struct pl_iter_task_file *ctx)
 {
 	struct task_struct *task = ctx->task;
 	struct file *file = ctx->file;
-	struct socket *sock;
 
 	if (!task || !file)
 		return 0;
-	/* bpf_sock_from_file() (5.11) gives the socket as a BTF pointer:
-	 * plain loads from there on, cheaper than probe reads at 54,000 fds. */
 	if (!bpf_core_enum_value_exists(enum bpf_func_id, BPF_FUNC_sock_from_file))
-		return pl_walk_file(ctx->meta->seq, task, pl_socket_of_file(file), false);
-	sock = bpf_sock_from_file(file);
-	return pl_walk_file(ctx->meta->seq, task, sock, true);
+		return pl_walk_file(task, pl_socket_of_file(file), false);
+	return pl_walk_file(task, bpf_sock_from_file(file), true);
+}
+
+SEC("iter/task_file")
+int list_fds(struct pl_iter_task_file *ctx)
+{
+	struct task_struct *task = ctx->task;
+	struct file *file = ctx->file;
+
+	if (!task || !file)
+		return 0;
+	if (!bpf_core_enum_value_exists(enum bpf_func_id, BPF_FUNC_sock_from_file))
+		return pl_list_holder(ctx->meta->seq, task, pl_socket_of_file(file), false);
+	return pl_list_holder(ctx->meta->seq, task, bpf_sock_from_file(file), true);
 }
 
 SEC("iter/tcp")
-int walk_tcp(struct bpf_iter__tcp *ctx)
+int walk_tcp(struct pl_iter_tcp *ctx)
 {
 	struct sock_common *skc = ctx->sk_common;
 	struct pl_tcp_record rec = {};
@@ -159,16 +168,13 @@ int walk_tcp(struct bpf_iter__tcp *ctx)
 		rec.state = PL_TCP_SYN_RECV;
 		rec.listener = (__u64)BPF_CORE_READ(skc, skc_listener);
 	} else {
-		struct tcp_sock *tp = bpf_skc_to_tcp_sock(skc); /* a BTF pointer */
-		struct socket *sock;
+		/* A BTF pointer; never NULL here (iter/tcp lists TCP sockets
+		 * only), but the verifier must see it checked. */
+		struct tcp_sock *tp = bpf_skc_to_tcp_sock(skc);
+		struct socket *sock = tp ? tp->inet_conn.icsk_inet.sk.sk_socket : NULL;
 
-		if (tp) {
-			sock = tp->inet_conn.icsk_inet.sk.sk_socket;
+		if (tp)
 			pl_tcp_clocks(tp, &rec.clocks, true);
-		} else {
-			sock = BPF_CORE_READ((struct sock *)skc, sk_socket);
-			pl_tcp_clocks((struct tcp_sock *)skc, &rec.clocks, false);
-		}
 		rec.held = sock != NULL;
 		/* The inode is a cache line of its own at 54,000 sockets: a
 		 * tenth of the walk, read only for those who name sockets by

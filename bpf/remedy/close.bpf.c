@@ -10,6 +10,7 @@
 #include <bpf/bpf_core_read.h>
 #include <bpf/bpf_endian.h>
 #include "doomed.h"
+#include "iter_ctx.bpf.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
@@ -43,7 +44,7 @@ static __always_inline int same_tuple(const struct sock_common *skc, const struc
 }
 
 SEC("iter/tcp")
-int close_chosen(struct bpf_iter__tcp *ctx)
+int close_chosen(struct pl_iter_tcp *ctx)
 {
 	struct sock_common *skc = ctx->sk_common;
 	struct pl_doomed *d;

@@ -393,6 +393,37 @@ static enum pl_verdict trend_verdict(__u64 held0, __u64 opened0, __u64 closed0,
 	return v;
 }
 
+/* Sockets toward three destinations, interleaved as a walk lists them:
+ * one row per destination, each with its own count, whether the model
+ * indexes the ledger itself or is given the index the fd walk made. */
+static void test_interleaved_destinations_are_counted_apart(void)
+{
+	static const __u32 addr[] = { 0x0500000a, 0x0500000a, 0x0600000a };
+	static const __u16 port[] = { 8080, 8081, 8080 };
+	struct host h = { 0 };
+	struct pl_skindex ix;
+	struct pl_report r;
+	int i, pass;
+
+	for (i = 0; i < 120; i++)
+		add_sock(&h, 12, PL_TCP_ESTABLISHED, tuple4(40000 + i, addr[i % 3], port[i % 3]), 1);
+	CHECK(skindex__of_rows(&ix, h.ledger, h.n_ledger, sizeof(h.ledger[0]),
+			       offsetof(struct pl_ledger_row, sk)) == 0);
+	for (pass = 0; pass < 2; pass++) {
+		struct pl_model_input in = input(&h);
+
+		in.ledger_index = pass ? &ix : NULL;
+		CHECK(model__build(&in, &r) == 0 && r.n_dests == 3);
+		for (i = 0; i < (int)r.n_dests; i++)
+			CHECK(r.dests[i].in_use == 40);
+		CHECK(r.n_dests == 3 && (r.dests[0].dst.port != r.dests[1].dst.port ||
+					 memcmp(r.dests[0].dst.addr, r.dests[1].dst.addr, 4)));
+		CHECK(r.n_procs == 1 && r.procs[0].total == 120 && r.procs[0].hot_dest_ports == 40);
+		model__free(&r);
+	}
+	skindex__free(&ix);
+}
+
 static void test_growing_verdict_over_time(void)
 {
 	double rate = 0;
@@ -1092,6 +1123,7 @@ int main(void)
 	test_busy_healthy_process_is_ok();
 	test_filters();
 	test_destinations_and_exhaustion();
+	test_interleaved_destinations_are_counted_apart();
 	test_growing_verdict_over_time();
 	test_advice();
 	test_server_time_wait_is_not_a_destination();

@@ -44,39 +44,79 @@ static __u32 ledger_room(__u64 host_sockets)
 	return (__u32)room;
 }
 
+/* The hash maps that a traced host fills. */
+#define GROWING_MAPS 10
+static void growing_maps(struct portleak_bpf *skel, struct bpf_map *out[GROWING_MAPS])
+{
+	struct bpf_map *growing[GROWING_MAPS] = {
+		skel->maps.ledger, skel->maps.owners,	  skel->maps.timewait,
+		skel->maps.fails,  skel->maps.dest_fails, skel->maps.stacks,
+		skel->maps.origins, skel->maps.listeners, skel->maps.bind_args,
+		skel->maps.call_args,
+	};
+
+	memcpy(out, growing, sizeof(growing));
+}
+
 /* Without hooks no program writes a map (the walks write their output to
  * the reader): each map at its smallest, and no question to the kernel. */
-static int shrink_maps(struct portleak_bpf *skel, struct bpf_map *const *growing, size_t n)
+static int shrink_maps(struct portleak_bpf *skel)
 {
-	size_t i;
+	struct bpf_map *growing[GROWING_MAPS];
 	int err = bpf_map__set_max_entries(skel->maps.armed, 1);
+	size_t i;
 
-	for (i = 0; !err && i < n; i++)
+	growing_maps(skel, growing);
+	for (i = 0; !err && i < GROWING_MAPS; i++)
 		err = bpf_map__set_max_entries(growing[i], 1);
 	return err ? err : bpf_map__set_max_entries(skel->maps.events, (__u32)getpagesize());
 }
 
 static int size_maps(struct portleak_bpf *skel, const struct pl_agent_config *cfg)
 {
-	struct bpf_map *growing[] = { skel->maps.ledger, skel->maps.owners, skel->maps.timewait,
-				      skel->maps.fails, skel->maps.dest_fails, skel->maps.stacks,
-				      skel->maps.origins, skel->maps.listeners, skel->maps.bind_args,
-				      skel->maps.call_args };
-	size_t i, n = sizeof(growing) / sizeof(growing[0]);
+	struct bpf_map *growing[GROWING_MAPS];
 	int err = 0;
+	size_t i;
 
 	if (cfg->walk_only)
-		return shrink_maps(skel, growing, n);
+		return shrink_maps(skel);
 	if (cfg->ledger_size)
 		err = bpf_map__set_max_entries(skel->maps.ledger, cfg->ledger_size);
 	else if (kernel_allocates_hash_elements())
 		err = bpf_map__set_max_entries(skel->maps.ledger, ledger_room(cfg->host_sockets));
 	if (!err && cfg->events_bytes)
 		err = bpf_map__set_max_entries(skel->maps.events, cfg->events_bytes);
-	for (i = 0; !err && kernel_allocates_hash_elements() && i < n; i++)
+	growing_maps(skel, growing);
+	for (i = 0; !err && kernel_allocates_hash_elements() && i < GROWING_MAPS; i++)
 		err = bpf_map__set_map_flags(growing[i],
 					     bpf_map__map_flags(growing[i]) | BPF_F_NO_PREALLOC);
 	return err;
+}
+
+/* Walk-only: load the fd walk alone (struct pl_fd_walker). */
+static void load_fd_walker(struct pl_fd_walker *w)
+{
+	struct portleak_bpf *skel = portleak_bpf__open();
+	int err = skel ? 0 : -errno;
+
+	if (!err) {
+		skel->rodata->pl_stacks_mode = PL_STACKS_OFF;
+		err = hooks__select(skel->obj, NULL);
+	}
+	if (!err)
+		err = bpf_program__set_autoload(skel->progs.walk_tcp, false);
+	if (!err)
+		err = shrink_maps(skel);
+	if (!err)
+		err = portleak_bpf__load(skel);
+	if (!err)
+		err = portleak_bpf__attach(skel);
+	if (err) {
+		portleak_bpf__destroy(skel);
+		skel = NULL;
+	}
+	w->skel = skel;
+	w->err = err;
 }
 
 /* One plan, start to finish. On failure everything is undone. */
@@ -95,6 +135,8 @@ static int try_plan(struct pl_agent *a, const struct pl_agent_config *cfg,
 	}
 	a->skel->rodata->pl_stacks_mode = cfg->walk_only ? PL_STACKS_OFF : cfg->stacks;
 	err = hooks__select(a->skel->obj, cfg->walk_only ? NULL : plan);
+	if (!err && cfg->walk_only) /* it loads apart: struct pl_fd_walker */
+		err = bpf_program__set_autoload(a->skel->progs.list_fds, false);
 	if (!err)
 		err = size_maps(a->skel, cfg);
 	if (!err && cfg->pin_dir)
@@ -147,6 +189,16 @@ int agent__start(struct pl_agent *a, const struct pl_agent_config *cfg)
 	return err;
 }
 
+struct portleak_bpf *agent__fd_walker(struct pl_agent *a, int *err)
+{
+	if (a->plan)
+		return a->skel;
+	if (!a->fds.skel && !a->fds.err)
+		load_fd_walker(&a->fds);
+	*err = a->fds.err;
+	return a->fds.skel;
+}
+
 size_t agent__prog_stats(const struct pl_agent *a, struct pl_prog_stat *out)
 {
 	struct bpf_program *prog;
@@ -189,6 +241,8 @@ void agent__stack_maps(const struct pl_agent *a, __u32 *stacks, __u32 *origins)
 
 void agent__stop(struct pl_agent *a)
 {
+	portleak_bpf__destroy(a->fds.skel);
+	a->fds = (struct pl_fd_walker){ 0 };
 	failures__close(&a->failures);
 	portleak_bpf__destroy(a->skel);
 	a->skel = NULL;

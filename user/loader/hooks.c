@@ -55,13 +55,13 @@ static bool accept_takes_flags(void)
 
 /* Every BPF program, the hook it serves, the variant of that hook, and
  * what the kernel must have besides. A program loads when the plan uses
- * its variant; the walks load always, and alone in walk-only mode. A
- * program of the object with no row here fails every plan: adding a hook
- * is one .bpf.c function and one row. */
+ * its variant; a walk by whether there is a plan (walk-only mode has none,
+ * and loads walks alone). A program of the object with no row here fails
+ * every plan: adding a hook is one .bpf.c function and one row. */
 static const struct pl_prog_row {
 	const char *prog;
 	enum pl_hook hook;
-	int variant;              /* enum pl_state_hook or enum pl_fn_hook */
+	int variant;              /* enum pl_state_hook, pl_fn_hook or pl_walk_use */
 	bool (*kernel_has)(void); /* NULL: nothing more */
 } progs[] = {
 	{ "state_btf", PL_HOOK_STATE, PL_STATE_TP_BTF, NULL },
@@ -82,8 +82,9 @@ static const struct pl_prog_row {
 	{ "accept_fail_fexit", PL_HOOK_ACCEPT, PL_FN_FEXIT, NULL },
 	{ "accept_fail_kprobe", PL_HOOK_ACCEPT, PL_FN_KPROBE, NULL },
 	{ "accept_fail_kretprobe", PL_HOOK_ACCEPT, PL_FN_KPROBE, NULL },
-	{ "walk_fds", PL_HOOK_WALK, 0, NULL },
-	{ "walk_tcp", PL_HOOK_WALK, 0, NULL },
+	{ "walk_fds", PL_HOOK_WALK, PL_WALK_WITH_HOOKS, NULL },
+	{ "list_fds", PL_HOOK_WALK, PL_WALK_WITHOUT_HOOKS, NULL },
+	{ "walk_tcp", PL_HOOK_WALK, PL_WALK_ALWAYS, NULL },
 };
 
 size_t hooks__plans(enum pl_hooks_mode mode, const struct pl_hook_plan *out[PL_MAX_ATTEMPTS])
@@ -101,7 +102,8 @@ static bool plan_uses(const struct pl_hook_plan *plan, const struct pl_prog_row 
 {
 	switch (row->hook) {
 	case PL_HOOK_WALK:
-		return true;
+		return row->variant == PL_WALK_ALWAYS ||
+		       (row->variant == PL_WALK_WITH_HOOKS) == (plan != NULL);
 	case PL_HOOK_STATE:
 		return plan && (int)plan->state == row->variant;
 	case PL_HOOK_ACCEPT:

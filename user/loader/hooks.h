@@ -23,6 +23,9 @@ enum pl_hooks_mode {
 enum pl_hook { PL_HOOK_STATE, PL_HOOK_ACCEPT, PL_HOOK_BIND, PL_HOOK_WALK };
 
 enum pl_state_hook { PL_STATE_TP_BTF, PL_STATE_TRACEPOINT };
+/* When a walk loads: with hooks (walk_fds fills their ledger), without
+ * (list_fds lists owners instead), or always (walk_tcp). */
+enum pl_walk_use { PL_WALK_ALWAYS, PL_WALK_WITH_HOOKS, PL_WALK_WITHOUT_HOOKS };
 enum pl_fn_hook { PL_FN_FEXIT, PL_FN_KPROBE, PL_FN_SYSCALL };
 
 struct pl_hook_plan {
@@ -34,9 +37,9 @@ struct pl_hook_plan {
 
 /* The plans to try, in order, for @mode; returns how many. */
 size_t hooks__plans(enum pl_hooks_mode mode, const struct pl_hook_plan *plans[PL_MAX_ATTEMPTS]);
-/* Before load: autoload on for the plan's programs and the walks, off for
- * every other; with a NULL plan, for the walks only. -ENOENT when the
- * object has a program that hooks.c does not know. */
+/* Before load: autoload on for the plan's programs and its walks, off for
+ * every other; with a NULL plan, for the walks that need no hooks only.
+ * -ENOENT when the object has a program that hooks.c does not know. */
 int hooks__select(struct bpf_object *obj, const struct pl_hook_plan *plan);
 /* -1 if @name is not a mode. */
 int hooks__parse(const char *name, enum pl_hooks_mode *mode);

@@ -226,6 +226,7 @@ int maps__read(struct portleak_bpf *skel, struct pl_maps *m)
 void maps__free(struct pl_maps *m)
 {
 	free(m->ledger);
+	skindex__free(&m->ledger_index);
 	free(m->closed);
 	free(m->timewait);
 	free(m->owners);

@@ -17,6 +17,7 @@ struct pl_closed_row {
 struct pl_maps {
 	struct pl_ledger_row *ledger; /* sockets that have not closed */
 	size_t n_ledger;
+	struct pl_skindex ledger_index; /* of ledger, when the fd walk's listing made it */
 	struct pl_closed_row *closed;
 	size_t n_closed;
 	struct pl_timewait_row *timewait;

@@ -93,6 +93,7 @@ static struct pl_model_input model_input(struct pl_tracker *t,
 		.tcp = w->recs, .n_tcp = w->n,
 		.netns = w->netns, .n_netns = w->n_netns,
 		.ledger = m->ledger, .n_ledger = m->n_ledger,
+		.ledger_index = m->ledger_index.slots ? &m->ledger_index : NULL,
 		.timewait = m->timewait, .n_timewait = m->n_timewait,
 		.owners = m->owners, .n_owners = m->n_owners,
 		.failures = f->items, .n_failures = f->n,
@@ -148,7 +149,7 @@ static int read_kernel(struct pl_tracker *t, bool walk_fds, unsigned int walk_fl
 	if (!err)
 		err = maps__read(t->agent.skel, m);
 	if (!err && listing(t))
-		err = walk__list_fds_and_tcp(t->agent.skel, &m->ledger, &m->n_ledger,
+		err = walk__list_fds_and_tcp(&t->agent, &m->ledger, &m->n_ledger, &m->ledger_index,
 					     walk_flags | netns_flags(t), w);
 	else if (!err)
 		err = walk__tcp(t->agent.skel, walk_flags | netns_flags(t), w);

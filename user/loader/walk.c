@@ -15,6 +15,7 @@
 #include "host/netns.h"
 #include "host/procnet.h"
 #include "host/sysinfo.h"
+#include "loader/agent.h"
 #include "loader/rows.h"
 #include "loader/walk_user.h"
 #include "model/skindex.h"
@@ -71,7 +72,7 @@ static int keep_fd_records(void *ctx, const char *buf, size_t len)
 	struct fd_list *l = ctx;
 
 	if (len % sizeof(*rec))
-		return -EPROTO; /* walk_fds writes whole records: a layout mismatch */
+		return -EPROTO; /* list_fds writes whole records: a layout mismatch */
 	if (rows__grow((char **)&l->rows, &l->cap, l->n + n, sizeof(*l->rows)))
 		return -ENOMEM;
 	/* As the MARK pass would enter it in the ledger, but for its state
@@ -91,87 +92,109 @@ static int keep_fd_records(void *ctx, const char *buf, size_t len)
 	return 0;
 }
 
-/* The first holder of each socket, as the MARK pass keeps it: the walk
- * visits processes in the same order. */
-static int first_holders(struct fd_list *l)
+/* The first holder of each socket, as the MARK pass keeps it (the walk
+ * visits processes in the same order), and the index of them that the
+ * model would make: here it is off the TCP walk's path. */
+static int first_holders(struct fd_list *l, struct pl_skindex *index)
 {
-	struct pl_skindex seen;
 	size_t i, kept = 0;
 
-	if (skindex__init(&seen, l->n))
+	if (skindex__init(index, l->n))
 		return -ENOMEM;
 	for (i = 0; i < l->n; i++)
-		if (skindex__add(&seen, l->rows[i].sk, &l->rows[i]))
+		if (skindex__add(index, l->rows[i].sk, &l->rows[kept]))
 			l->rows[kept++] = l->rows[i];
 	l->n = kept;
-	skindex__free(&seen);
 	return 0;
 }
 
-int walk__list_fds(struct portleak_bpf *skel, struct pl_ledger_row **rows, size_t *n)
+int walk__list_fds(struct portleak_bpf *skel, struct pl_ledger_row **rows, size_t *n,
+		   struct pl_skindex *index)
 {
 	struct fd_list l = { .walked_ns = sysinfo__now_ns() };
+	struct pl_skindex made;
 	int err;
 
-	skel->bss->walk_pass = PL_WALK_LIST;
-	err = run_iter(skel->links.walk_fds, sizeof(struct pl_fd_record), keep_fd_records, &l);
+	err = run_iter(skel->links.list_fds, sizeof(struct pl_fd_record), keep_fd_records, &l);
 	if (!err)
-		err = first_holders(&l);
+		err = first_holders(&l, &made);
 	if (err) {
 		free(l.rows);
 		return err;
 	}
 	free(*rows);
+	skindex__free(index);
 	*rows = l.rows;
 	*n = l.n;
+	*index = made;
 	return 0;
 }
 
 struct list_job {
-	struct portleak_bpf *skel;
+	struct pl_agent *agent;
 	struct pl_ledger_row **rows;
 	size_t *n;
+	struct pl_skindex *index;
 	int err;
 };
 
 static void *list_fds(void *arg)
 {
 	struct list_job *job = arg;
+	struct portleak_bpf *skel = agent__fd_walker(job->agent, &job->err);
 
-	job->err = walk__list_fds(job->skel, job->rows, job->n);
+	if (skel)
+		job->err = walk__list_fds(skel, job->rows, job->n, job->index);
 	return NULL;
 }
 
-int walk__list_fds_and_tcp(struct portleak_bpf *skel, struct pl_ledger_row **rows, size_t *n,
-			   unsigned int flags, struct pl_tcp_walk *w)
+int walk__list_fds_and_tcp(struct pl_agent *agent, struct pl_ledger_row **rows, size_t *n,
+			   struct pl_skindex *index, unsigned int flags, struct pl_tcp_walk *w)
 {
-	struct list_job job = { skel, rows, n, 0 };
+	struct list_job job = { agent, rows, n, index, 0 };
 	pthread_t thread;
 	bool apart = pthread_create(&thread, NULL, list_fds, &job) == 0;
 	int err;
 
 	if (!apart)
 		list_fds(&job);
-	err = walk__tcp(skel, flags, w);
+	err = walk__tcp(agent->skel, flags, w);
 	if (apart)
 		pthread_join(thread, NULL);
 	return err ? err : job.err;
 }
 
-static int keep_records(void *ctx, const char *buf, size_t len)
+/* Run walk_tcp to its end, its records appended to @w: read straight into
+ * the array (no copy of 54,000 records through a buffer). Each read asks
+ * for whole records and room for a full seq_file buffer (32 KiB). */
+static int read_tcp_records(struct bpf_link *link, struct pl_tcp_walk *w)
 {
-	struct pl_tcp_walk *w = ctx;
-	size_t n = len / sizeof(struct pl_tcp_record);
+	const size_t per_read = 32768 / sizeof(struct pl_tcp_record) + 1;
+	int fd = bpf_iter_create(bpf_link__fd(link)), err = 0;
+	ssize_t got;
 
-	/* Each run of walk_tcp writes one whole record, and reads ask for
-	 * whole records: a partial one means a layout mismatch. */
-	if (len % sizeof(struct pl_tcp_record))
-		return -EPROTO;
-	if (rows__grow((char **)&w->recs, &w->cap, w->n + n, sizeof(*w->recs)))
-		return -ENOMEM;
-	memcpy(w->recs + w->n, buf, n * sizeof(*w->recs));
-	w->n += n;
-	return 0;
+	if (fd < 0)
+		return -errno;
+	for (;;) {
+		if (rows__grow((char **)&w->recs, &w->cap, w->n + per_read, sizeof(*w->recs))) {
+			err = -ENOMEM;
+			break;
+		}
+		got = read(fd, w->recs + w->n, (w->cap - w->n) * sizeof(*w->recs));
+		if (got <= 0) {
+			err = got < 0 ? -errno : 0;
+			break;
+		}
+		/* Each run of walk_tcp writes one whole record: a partial one
+		 * means a layout mismatch. */
+		if (got % sizeof(*w->recs)) {
+			err = -EPROTO;
+			break;
+		}
+		w->n += (size_t)got / sizeof(*w->recs);
+	}
+	close(fd);
+	return err;
 }
 
 bool walk__has_netns(const struct pl_tcp_walk *w, __u32 inum)
@@ -224,7 +247,7 @@ static int walk_here(struct portleak_bpf *skel, struct pl_tcp_walk *w,
 	k = kernel_counts ? &w->kernel[w->n_netns - 1] : NULL;
 	if (k && (err = procnet__count_states(k->before)))
 		return err;
-	err = run_iter(skel->links.walk_tcp, sizeof(struct pl_tcp_record), keep_records, w);
+	err = read_tcp_records(skel->links.walk_tcp, w);
 	if (!err && k)
 		err = procnet__count_states(k->after);
 	return err;

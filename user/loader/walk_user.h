@@ -7,6 +7,7 @@
 
 #include "model/model.h"
 
+struct pl_agent;
 struct portleak_bpf;
 
 /* The kernel's own per-state count of one namespace (/proc/net/tcp{,6}),
@@ -37,12 +38,15 @@ enum pl_walk_flags {
 int walk__fds(struct portleak_bpf *skel);
 /* With no hooks attached, and so no ledger: the rows the ledger would hold
  * after walk__fds, for every TCP socket held in an fd table, each under
- * the first process found holding it. Replaces *@rows (freed). */
-int walk__list_fds(struct portleak_bpf *skel, struct pl_ledger_row **rows, size_t *n);
+ * the first process found holding it, and @index of them by socket.
+ * Replaces *@rows and *@index (freed). */
+int walk__list_fds(struct portleak_bpf *skel, struct pl_ledger_row **rows, size_t *n,
+		   struct pl_skindex *index);
 /* walk__list_fds() and walk__tcp() side by side, in two threads: with no
- * ledger to fill, neither waits for the other. */
-int walk__list_fds_and_tcp(struct portleak_bpf *skel, struct pl_ledger_row **rows, size_t *n,
-			   unsigned int flags, struct pl_tcp_walk *w);
+ * ledger to fill, neither waits for the other. The fd walk's thread first
+ * gets its object from agent__fd_walker(), which loads it the first time. */
+int walk__list_fds_and_tcp(struct pl_agent *agent, struct pl_ledger_row **rows, size_t *n,
+			   struct pl_skindex *index, unsigned int flags, struct pl_tcp_walk *w);
 /* List every TCP socket of portleak's network namespace and, with
  * PL_WALK_ALL_NETNS in @flags, of every namespace that has a process in it
  * or a name under /run/netns (entering them needs CAP_SYS_ADMIN). */

@@ -40,7 +40,8 @@ struct listener {
 };
 
 struct index {
-	struct pl_skindex ledger; /* sk -> const struct pl_ledger_row * */
+	const struct pl_skindex *ledger; /* sk -> const struct pl_ledger_row * */
+	struct pl_skindex own_ledger;    /* made here when the input has none */
 	const struct pl_timewait_row **timewait;
 	const struct pl_owner_row **owners;
 	struct listener *listeners;
@@ -97,9 +98,31 @@ static const void **sorted_ptrs(const void *rows, size_t n, size_t size,
 
 static const struct pl_socket *find_ledger(const struct index *ix, __u64 sk)
 {
-	const struct pl_ledger_row *hit = skindex__find(&ix->ledger, sk);
+	const struct pl_ledger_row *hit = skindex__find(ix->ledger, sk);
 
 	return hit ? &hit->s : NULL;
+}
+
+/* The ledger row of a TCP record: its own, or its listener's. */
+static __u64 ledger_key(const struct pl_tcp_record *r)
+{
+	return r->kind == PL_REC_REQUEST ? r->listener : r->sk;
+}
+
+/* The walks list sockets in unrelated orders, so each record's ledger row
+ * is a cache miss, behind another for its index slot: ask for the slot of
+ * the record JOIN_AHEAD * 2 on and for the row of the one JOIN_AHEAD on,
+ * and both are there when their turn comes. */
+#define JOIN_AHEAD 8
+static void prefetch_join(const struct pl_model_input *in, const struct index *ix, size_t i)
+{
+	const void *row;
+
+	if (i + 2 * JOIN_AHEAD < in->n_tcp)
+		skindex__prefetch(ix->ledger, ledger_key(&in->tcp[i + 2 * JOIN_AHEAD]));
+	if (i + JOIN_AHEAD < in->n_tcp &&
+	    (row = skindex__find(ix->ledger, ledger_key(&in->tcp[i + JOIN_AHEAD]))))
+		__builtin_prefetch(row);
 }
 
 static const struct pl_timewait *find_timewait(const struct pl_model_input *in,
@@ -140,9 +163,13 @@ static int index_build(const struct pl_model_input *in, struct index *ix)
 	size_t i;
 
 	memset(ix, 0, sizeof(*ix));
-	if (skindex__of_rows(&ix->ledger, in->ledger, in->n_ledger, sizeof(*in->ledger),
-			     offsetof(struct pl_ledger_row, sk)))
-		return -ENOMEM;
+	ix->ledger = in->ledger_index;
+	if (!ix->ledger) {
+		if (skindex__of_rows(&ix->own_ledger, in->ledger, in->n_ledger,
+				     sizeof(*in->ledger), offsetof(struct pl_ledger_row, sk)))
+			return -ENOMEM;
+		ix->ledger = &ix->own_ledger;
+	}
 	ix->timewait = (const struct pl_timewait_row **)sorted_ptrs(
 		in->timewait, in->n_timewait, sizeof(*in->timewait), cmp_timewait);
 	ix->owners = (const struct pl_owner_row **)sorted_ptrs(
@@ -168,7 +195,7 @@ static int index_build(const struct pl_model_input *in, struct index *ix)
 
 static void index_free(struct index *ix)
 {
-	skindex__free(&ix->ledger);
+	skindex__free(&ix->own_ledger);
 	free(ix->timewait);
 	free(ix->owners);
 	free(ix->listeners);
@@ -252,7 +279,7 @@ static void attribute(const struct pl_model_input *in, const struct index *ix,
 		a->active = holds_ephemeral(in, ix, r, tw ? tw->origin : 0);
 		return;
 	}
-	e = find_ledger(ix, r->kind == PL_REC_REQUEST ? r->listener : r->sk);
+	e = find_ledger(ix, ledger_key(r));
 	if (e && r->kind == PL_REC_FULL)
 		a->entry = e;
 	a->server_side = r->kind == PL_REC_REQUEST ||
@@ -834,14 +861,54 @@ static struct pl_dest *find_dest(struct pl_report *out, const struct pl_tuple *t
 	return bsearch(&id, out->dests, out->n_dests, sizeof(*out->dests), cmp_id_dest);
 }
 
+static size_t dest_id_hash(const struct dest_id *id)
+{
+	__u32 w[sizeof(*id) / sizeof(__u32)];
+	__u64 h = 0;
+	size_t i;
+
+	memcpy(w, id, sizeof(w));
+	for (i = 0; i < sizeof(w) / sizeof(w[0]); i++)
+		h = (h ^ w[i]) * 0x9e3779b97f4a7c15ull;
+	return (size_t)(h ^ h >> 32);
+}
+
+/* Keep the first of each of the *@n ids, in place, and their number in
+ * *@n, by open addressing: a few destinations behind 54,000 sockets made a
+ * sort of 54,000 ids. 0, or -ENOMEM. */
+static int distinct_ids(struct dest_id *ids, size_t *n)
+{
+	size_t slots = 16, mask, i, j, kept = 0;
+	__u32 *slot; /* 1 + index in ids of a kept id; 0: empty */
+
+	while (slots < 2 * *n)
+		slots *= 2;
+	mask = slots - 1;
+	if (!(slot = calloc(slots, sizeof(*slot))))
+		return -ENOMEM;
+	for (i = 0; i < *n; i++) {
+		for (j = dest_id_hash(&ids[i]) & mask; slot[j]; j = (j + 1) & mask)
+			if (!cmp_dest_id(&ids[slot[j] - 1], &ids[i]))
+				break;
+		if (slot[j])
+			continue;
+		ids[kept] = ids[i];
+		slot[j] = (__u32)++kept;
+	}
+	free(slot);
+	*n = kept;
+	return 0;
+}
+
 /* One row per destination that any selected socket or failure points to,
- * in the order of cmp_dest_id: the distinct ids are sorted first, small,
- * and only they become (large) rows. */
+ * in the order of cmp_dest_id: the distinct ids are found and sorted
+ * first, small, and only they become (large) rows. */
 static int dest_rows(const struct pl_model_input *in, const struct attrib *attribs,
 		     size_t n, struct pl_report *out)
 {
 	size_t i, k = 0, cap = in->n_failures + 1;
 	struct dest_id *ids;
+	int err;
 
 	for (i = 0; i < n; i++)
 		cap += attribs[i].selected && attribs[i].active;
@@ -855,13 +922,12 @@ static int dest_rows(const struct pl_model_input *in, const struct attrib *attri
 		if (in->failures[i].kind == PL_FAIL_CONNECT &&
 		    failure_selected(in, &in->failures[i]))
 			dest_id_of(&in->failures[i].tuple, &ids[k++]);
+	err = distinct_ids(ids, &k);
 	qsort(ids, k, sizeof(*ids), cmp_dest_id);
-	out->dests = calloc(k + 1, sizeof(*out->dests));
+	out->dests = err ? NULL : calloc(k + 1, sizeof(*out->dests));
 	for (i = 0; out->dests && i < k; i++) {
 		struct pl_dest *d = &out->dests[out->n_dests];
 
-		if (i && !cmp_dest_id(&ids[i - 1], &ids[i]))
-			continue;
 		d->netns = ids[i].netns;
 		/* Whole, padding too: the rows are compared with memcmp. */
 		memcpy(&d->src, &ids[i].src, sizeof(d->src));
@@ -1045,6 +1111,7 @@ int model__build(const struct pl_model_input *in, struct pl_report *out)
 	if (err)
 		goto out;
 	for (i = 0; i < in->n_tcp; i++) {
+		prefetch_join(in, &ix, i);
 		attribute(in, &ix, &in->tcp[i], &attribs[i]);
 		attribs[i].selected = socket_selected(in, &attribs[i]);
 		if (in->tcp[i].state < PL_TCP_NR_STATES)

@@ -74,18 +74,29 @@ static void count(struct pl_origin_counts *c, __u8 state)
 		c->states[state]++;
 }
 
-/* One group per distinct stack of @socks (sorted by stack), into @groups;
- * the sockets without a stack into @p->uncaptured. */
-static size_t group(const struct pl_socket_origin *socks, size_t n, struct pl_proc *p,
-		    struct group *groups)
+/* Count the sockets without a stack into @p->uncaptured, and move the
+ * others to the front of @socks: how many they are. Only those need a
+ * sort, and with no stacks captured (a snapshot) there are none. */
+static size_t split_uncaptured(struct pl_socket_origin *socks, size_t n, struct pl_proc *p)
 {
 	size_t i, k = 0;
 
 	for (i = 0; i < n; i++) {
-		if (!socks[i].stack) {
+		if (socks[i].stack)
+			socks[k++] = socks[i];
+		else
 			count(&p->uncaptured, socks[i].state);
-			continue;
-		}
+	}
+	return k;
+}
+
+/* One group per distinct stack of @socks (each has one, sorted by stack),
+ * into @groups. */
+static size_t group(const struct pl_socket_origin *socks, size_t n, struct group *groups)
+{
+	size_t i, k = 0;
+
+	for (i = 0; i < n; i++) {
 		if (!k || groups[k - 1].stack != socks[i].stack)
 			groups[k++].stack = socks[i].stack;
 		count(&groups[k - 1].held, socks[i].state);
@@ -98,7 +109,7 @@ static size_t distinct_stacks(const struct pl_socket_origin *socks, size_t n)
 	size_t i, k = 0;
 
 	for (i = 0; i < n; i++)
-		k += socks[i].stack && (!i || socks[i].stack != socks[i - 1].stack);
+		k += !i || socks[i].stack != socks[i - 1].stack;
 	return k;
 }
 
@@ -109,11 +120,12 @@ int origins__fill(const struct pl_model_input *in, const struct pl_origin_row **
 	struct group *groups;
 	size_t i, k;
 
+	n = split_uncaptured(socks, n, p);
 	qsort(socks, n, sizeof(*socks), cmp_stack);
 	k = distinct_stacks(socks, n);
 	if (!(groups = calloc(k + 1, sizeof(*groups))))
 		return -ENOMEM;
-	k = group(socks, n, p, groups);
+	k = group(socks, n, groups);
 	qsort(groups, k, sizeof(*groups), cmp_held);
 	if (k > PL_MAX_ORIGINS)
 		k = PL_MAX_ORIGINS;

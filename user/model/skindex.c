@@ -20,27 +20,27 @@ int skindex__init(struct pl_skindex *ix, size_t n)
 		slots *= 2;
 	ix->mask = slots - 1;
 	ix->used = 0;
-	ix->keys = calloc(slots, sizeof(*ix->keys));
-	ix->rows = calloc(slots, sizeof(*ix->rows));
-	if (ix->keys && ix->rows)
-		return 0;
-	skindex__free(ix);
-	return -ENOMEM;
+	ix->slots = calloc(slots, sizeof(*ix->slots));
+	return ix->slots ? 0 : -ENOMEM;
 }
 
 bool skindex__add(struct pl_skindex *ix, __u64 sk, const void *row)
 {
 	size_t i;
 
-	for (i = slot_of(ix, sk); ix->keys[i]; i = (i + 1) & ix->mask)
-		if (ix->keys[i] == sk)
+	for (i = slot_of(ix, sk); ix->slots[i].key; i = (i + 1) & ix->mask)
+		if (ix->slots[i].key == sk)
 			return false;
 	if (ix->used == ix->mask)
 		return false; /* more than asked for: one slot stays empty, or lookups never end */
 	ix->used++;
-	ix->keys[i] = sk;
-	ix->rows[i] = row;
+	ix->slots[i] = (struct pl_skindex_slot){ sk, row };
 	return true;
+}
+
+void skindex__prefetch(const struct pl_skindex *ix, __u64 sk)
+{
+	__builtin_prefetch(&ix->slots[slot_of(ix, sk)]);
 }
 
 const void *skindex__find(const struct pl_skindex *ix, __u64 sk)
@@ -49,9 +49,9 @@ const void *skindex__find(const struct pl_skindex *ix, __u64 sk)
 
 	if (!sk)
 		return NULL;
-	for (i = slot_of(ix, sk); ix->keys[i]; i = (i + 1) & ix->mask)
-		if (ix->keys[i] == sk)
-			return ix->rows[i];
+	for (i = slot_of(ix, sk); ix->slots[i].key; i = (i + 1) & ix->mask)
+		if (ix->slots[i].key == sk)
+			return ix->slots[i].row;
 	return NULL;
 }
 
@@ -73,8 +73,6 @@ int skindex__of_rows(struct pl_skindex *ix, const void *rows, size_t n, size_t s
 
 void skindex__free(struct pl_skindex *ix)
 {
-	free(ix->keys);
-	free(ix->rows);
-	ix->keys = NULL;
-	ix->rows = NULL;
+	free(ix->slots);
+	ix->slots = NULL;
 }

@@ -9,9 +9,14 @@
 #include <stddef.h>
 #include <linux/types.h>
 
+struct pl_skindex_slot {
+	__u64 key; /* 0: an empty slot (no socket lives at address 0) */
+	const void *row;
+};
+
+/* A key and its row side by side: a probe costs one cache miss, not two. */
 struct pl_skindex {
-	__u64 *keys;       /* 0: an empty slot (no socket lives at address 0) */
-	const void **rows;
+	struct pl_skindex_slot *slots;
 	size_t mask;       /* slots - 1 */
 	size_t used;       /* keys added: at most half the slots for what init was told */
 };
@@ -21,6 +26,8 @@ int skindex__init(struct pl_skindex *ix, size_t n);
 /* Add @row under @sk unless @sk is there already (the first row stays):
  * true when added. @sk must not be 0. A table already full refuses it. */
 bool skindex__add(struct pl_skindex *ix, __u64 sk, const void *row);
+/* Start loading the slot where a lookup of @sk begins. */
+void skindex__prefetch(const struct pl_skindex *ix, __u64 sk);
 /* The row added under @sk, or NULL. */
 const void *skindex__find(const struct pl_skindex *ix, __u64 sk);
 /* An index of @n rows of @size bytes, each under the __u64 socket address

@@ -16,6 +16,7 @@
 #include "model/history.h"
 #include "model/identity.h"
 #include "model/losses.h"
+#include "model/skindex.h"
 #include "walk.h"
 
 #define PL_CGROUP_LEN 256
@@ -115,6 +116,9 @@ struct pl_model_input {
 	size_t n_netns;
 	const struct pl_ledger_row *ledger;
 	size_t n_ledger;
+	/* sk -> ledger row, when the reader made one on the way; NULL: the
+	 * model indexes ledger itself */
+	const struct pl_skindex *ledger_index;
 	const struct pl_timewait_row *timewait;
 	size_t n_timewait;
 	const struct pl_owner_row *owners;
