@@ -58,8 +58,7 @@ static void growing_maps(struct portleak_bpf *skel, struct bpf_map *out[GROWING_
 	memcpy(out, growing, sizeof(growing));
 }
 
-/* Without hooks no program writes a map (the walks write their output to
- * the reader): each map at its smallest, and no question to the kernel. */
+/* Each map at its smallest, and no question to the kernel. */
 static int shrink_maps(struct portleak_bpf *skel)
 {
 	struct bpf_map *growing[GROWING_MAPS];
@@ -78,8 +77,6 @@ static int size_maps(struct portleak_bpf *skel, const struct pl_agent_config *cf
 	int err = 0;
 	size_t i;
 
-	if (cfg->walk_only)
-		return shrink_maps(skel);
 	if (cfg->ledger_size)
 		err = bpf_map__set_max_entries(skel->maps.ledger, cfg->ledger_size);
 	else if (kernel_allocates_hash_elements())
@@ -93,20 +90,35 @@ static int size_maps(struct portleak_bpf *skel, const struct pl_agent_config *cf
 	return err;
 }
 
+/* With hooks: @plan's programs, and maps sized for the host. */
+static int select_plan(struct portleak_bpf *skel, const struct pl_agent_config *cfg,
+		       const struct pl_hook_plan *plan)
+{
+	int err = hooks__select(skel->obj, plan);
+
+	skel->rodata->pl_stacks_mode = cfg->stacks;
+	return err ? err : size_maps(skel, cfg);
+}
+
+/* Walk-only: one of the walks, @skip being the other's program (each loads
+ * in an object of its own: struct pl_fd_walker). No program writes a map
+ * (the walks write their output to the reader). */
+static int select_walk(struct portleak_bpf *skel, struct bpf_program *skip)
+{
+	int err = hooks__select(skel->obj, NULL);
+
+	skel->rodata->pl_stacks_mode = PL_STACKS_OFF;
+	if (!err)
+		err = bpf_program__set_autoload(skip, false);
+	return err ? err : shrink_maps(skel);
+}
+
 /* Walk-only: load the fd walk alone (struct pl_fd_walker). */
 static void load_fd_walker(struct pl_fd_walker *w)
 {
 	struct portleak_bpf *skel = portleak_bpf__open();
-	int err = skel ? 0 : -errno;
+	int err = skel ? select_walk(skel, skel->progs.walk_tcp) : -errno;
 
-	if (!err) {
-		skel->rodata->pl_stacks_mode = PL_STACKS_OFF;
-		err = hooks__select(skel->obj, NULL);
-	}
-	if (!err)
-		err = bpf_program__set_autoload(skel->progs.walk_tcp, false);
-	if (!err)
-		err = shrink_maps(skel);
 	if (!err)
 		err = portleak_bpf__load(skel);
 	if (!err)
@@ -133,12 +145,8 @@ static int try_plan(struct pl_agent *a, const struct pl_agent_config *cfg,
 		err = -errno;
 		goto fail;
 	}
-	a->skel->rodata->pl_stacks_mode = cfg->walk_only ? PL_STACKS_OFF : cfg->stacks;
-	err = hooks__select(a->skel->obj, cfg->walk_only ? NULL : plan);
-	if (!err && cfg->walk_only) /* it loads apart: struct pl_fd_walker */
-		err = bpf_program__set_autoload(a->skel->progs.list_fds, false);
-	if (!err)
-		err = size_maps(a->skel, cfg);
+	err = cfg->walk_only ? select_walk(a->skel, a->skel->progs.list_fds)
+			     : select_plan(a->skel, cfg, plan);
 	if (!err && cfg->pin_dir)
 		err = pin__use(a->skel, cfg->pin_dir);
 	if (!err) {

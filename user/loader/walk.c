@@ -164,37 +164,20 @@ int walk__list_fds_and_tcp(struct pl_agent *agent, struct pl_ledger_row **rows, 
 	return err ? err : job.err;
 }
 
-/* Run walk_tcp to its end, its records appended to @w: read straight into
- * the array (no copy of 54,000 records through a buffer). Each read asks
- * for whole records and room for a full seq_file buffer (32 KiB). */
-static int read_tcp_records(struct bpf_link *link, struct pl_tcp_walk *w)
+static int keep_records(void *ctx, const char *buf, size_t len)
 {
-	const size_t per_read = 32768 / sizeof(struct pl_tcp_record) + 1;
-	int fd = bpf_iter_create(bpf_link__fd(link)), err = 0;
-	ssize_t got;
+	struct pl_tcp_walk *w = ctx;
+	size_t n = len / sizeof(struct pl_tcp_record);
 
-	if (fd < 0)
-		return -errno;
-	for (;;) {
-		if (rows__grow((char **)&w->recs, &w->cap, w->n + per_read, sizeof(*w->recs))) {
-			err = -ENOMEM;
-			break;
-		}
-		got = read(fd, w->recs + w->n, (w->cap - w->n) * sizeof(*w->recs));
-		if (got <= 0) {
-			err = got < 0 ? -errno : 0;
-			break;
-		}
-		/* Each run of walk_tcp writes one whole record: a partial one
-		 * means a layout mismatch. */
-		if (got % sizeof(*w->recs)) {
-			err = -EPROTO;
-			break;
-		}
-		w->n += (size_t)got / sizeof(*w->recs);
-	}
-	close(fd);
-	return err;
+	/* Each run of walk_tcp writes one whole record, and reads ask for
+	 * whole records: a partial one means a layout mismatch. */
+	if (len % sizeof(struct pl_tcp_record))
+		return -EPROTO;
+	if (rows__grow((char **)&w->recs, &w->cap, w->n + n, sizeof(*w->recs)))
+		return -ENOMEM;
+	memcpy(w->recs + w->n, buf, n * sizeof(*w->recs));
+	w->n += n;
+	return 0;
 }
 
 bool walk__has_netns(const struct pl_tcp_walk *w, __u32 inum)
@@ -247,7 +230,7 @@ static int walk_here(struct portleak_bpf *skel, struct pl_tcp_walk *w,
 	k = kernel_counts ? &w->kernel[w->n_netns - 1] : NULL;
 	if (k && (err = procnet__count_states(k->before)))
 		return err;
-	err = read_tcp_records(skel->links.walk_tcp, w);
+	err = run_iter(skel->links.walk_tcp, sizeof(struct pl_tcp_record), keep_records, w);
 	if (!err && k)
 		err = procnet__count_states(k->after);
 	return err;
