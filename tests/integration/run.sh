@@ -45,7 +45,7 @@ fail() {
 	echo "    FAIL: $*"
 	if [ -s "$T/err" ]; then sed 's/^/    portleak stderr: /' "$T/err"; fi
 	# What portleak reported, in short, for the logs of slow machines.
-	jq -c '{lost, sockets}, (.processes[] | {pid, comm, sockets, opened, closed})' \
+	jq -c '{lost, sockets}, (.processes[] | {pid, comm, sockets, opened, closed, failures})' \
 		"$T/out.json" 2>/dev/null | head -n 20 | sed 's/^/    report: /'
 	exit 1
 }
