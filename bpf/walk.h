@@ -41,7 +41,7 @@ struct pl_tcp_record {
 	struct pl_sock_clocks clocks;
 };
 
-/* One record of the iter/task_file output in its LIST pass: an IP stream
+/* One record of list_fds (iter/task_file, with no hooks): an IP stream
  * socket held in an fd table, and the process holding it (a socket held
  * by several processes comes once per holder). Its state and tuple are
  * in the TCP walk's record of it; a socket that walk does not list is

@@ -108,8 +108,9 @@ static int first_holders(struct fd_list *l, struct pl_skindex *index)
 	return 0;
 }
 
-int walk__list_fds(struct portleak_bpf *skel, struct pl_ledger_row **rows, size_t *n,
-		   struct pl_skindex *index)
+/* The fd walk of walk__list_fds_and_tcp(). */
+static int list_holders(struct portleak_bpf *skel, struct pl_ledger_row **rows, size_t *n,
+			struct pl_skindex *index)
 {
 	struct fd_list l = { .walked_ns = sysinfo__now_ns() };
 	struct pl_skindex made;
@@ -144,7 +145,7 @@ static void *list_fds(void *arg)
 	struct portleak_bpf *skel = agent__fd_walker(job->agent, &job->err);
 
 	if (skel)
-		job->err = walk__list_fds(skel, job->rows, job->n, job->index);
+		job->err = list_holders(skel, job->rows, job->n, job->index);
 	return NULL;
 }
 

@@ -38,13 +38,11 @@ enum pl_walk_flags {
 int walk__fds(struct portleak_bpf *skel);
 /* With no hooks attached, and so no ledger: the rows the ledger would hold
  * after walk__fds, for every TCP socket held in an fd table, each under
- * the first process found holding it, and @index of them by socket.
- * Replaces *@rows and *@index (freed). */
-int walk__list_fds(struct portleak_bpf *skel, struct pl_ledger_row **rows, size_t *n,
-		   struct pl_skindex *index);
-/* walk__list_fds() and walk__tcp() side by side, in two threads: with no
- * ledger to fill, neither waits for the other. The fd walk's thread first
- * gets its object from agent__fd_walker(), which loads it the first time. */
+ * the first process found holding it, and @index of them by socket
+ * (replacing *@rows and *@index, freed); beside it, in another thread,
+ * walk__tcp(): with no ledger to fill, neither waits for the other. The fd
+ * walk's thread first gets its object from agent__fd_walker(), which loads
+ * it the first time. */
 int walk__list_fds_and_tcp(struct pl_agent *agent, struct pl_ledger_row **rows, size_t *n,
 			   struct pl_skindex *index, unsigned int flags, struct pl_tcp_walk *w);
 /* List every TCP socket of portleak's network namespace and, with
