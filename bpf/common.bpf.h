@@ -179,8 +179,18 @@ static __always_inline struct pl_tally *pl_tally_of(const struct pl_socket *e)
 		return t;
 	if (t->owner.tgid && (t->opened || t->closed) &&
 	    (stats = bpf_map_lookup_elem(&owners, &t->owner))) {
+		/* moves is odd while the counts may be in both places: a
+		 * read of the owners map that this overlapped is taken again
+		 * (maps__read). Other CPUs see these stores in program order
+		 * on x86; barrier() keeps the compiler to it. */
+		t->moves++;
+		barrier();
 		__sync_fetch_and_add(&stats->opened, t->opened);
 		__sync_fetch_and_add(&stats->closed, t->closed);
+		t->opened = 0;
+		t->closed = 0;
+		barrier();
+		t->moves++;
 	}
 	t->owner.tgid = 0; /* its counts are gone, whoever takes it */
 	t->opened = 0;

@@ -135,6 +135,10 @@ struct pl_tally {
 	struct pl_owner owner; /* tgid 0: the slot is free */
 	__u64 opened;
 	__u64 closed;
+	/* Twice the times its counts moved to their owners entry, odd while
+	 * one moves (pl_tally_of): a sequence count for maps__read. Last, so
+	 * that a read sees the counts before it. */
+	__u64 moves;
 };
 
 /* Value of the timewait map, keyed by struct pl_tuple: who held the socket
@@ -180,7 +184,8 @@ enum pl_counter {
  * 4: hash maps allocate on insert where the kernel can (other map flags);
  *    a listener's children are in the ledger before accept (PL_FLAG_QUEUED).
  * 5: a closed socket's entry stays, marked closed, until the next socket at
- *    its address takes it or userspace deletes it. */
-#define PL_LAYOUT_VERSION 5
+ *    its address takes it or userspace deletes it.
+ * 6: a tally counts the moves of its counts to the owners map. */
+#define PL_LAYOUT_VERSION 6
 
 #endif

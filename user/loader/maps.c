@@ -27,6 +27,7 @@ struct row_layout {
 			      offsetof(type, v), sizeof(((type *)0)->v) })
 
 #define BATCH_ROWS 1024 /* entries per batched read: a syscall per 1024 */
+#define TALLY_READS 4   /* of the owners map, when counts move under a read */
 
 /* Copy every entry of a hash map into an array of rows, grown as needed
  * (a full-size buffer would cost megabytes for a mostly empty map), in
@@ -129,40 +130,92 @@ static int cmp_owner(const void *a, const void *b)
 	return memcmp(a, b, sizeof(struct pl_owner));
 }
 
-/* Add the counts the state hook keeps per CPU (the tallies map) to the
- * owners rows, read before: a count that moves from a tally to the owners
- * map between the two reads is missed by this report, never counted
- * twice. Every process in a tally has an owners entry, unless userspace
- * deleted it since (the process exited): its counts go with it. */
-static int add_tallies(const struct bpf_map *map, struct pl_maps *m)
+/* Every slot of the tallies map, CPU by CPU: out[slot * ncpu + cpu]. */
+static int read_tallies(int fd, int ncpu, struct pl_tally *out)
 {
-	int ncpu = libbpf_num_possible_cpus(), fd = bpf_map__fd(map), c;
-	struct pl_tally *per_cpu;
-	struct pl_owner_row *row;
 	__u32 slot;
+
+	for (slot = 0; slot < PL_TALLY_SLOTS; slot++)
+		if (bpf_map_lookup_elem(fd, &slot, out + (size_t)slot * ncpu))
+			return -errno;
+	return 0;
+}
+
+/* Whether counts may have moved from a tally to the owners map between
+ * the reads @before and @after, or were moving then (odd moves). */
+static bool tallies_moved(const struct pl_tally *before, const struct pl_tally *after,
+			  size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (before[i].moves != after[i].moves || (after[i].moves & 1))
+			return true;
+	return false;
+}
+
+/* Add the tallies' counts to the owners rows. Every process in a tally
+ * has an owners entry, unless userspace deleted it since (the process
+ * exited): its counts go with it. */
+static void add_tallies(const struct pl_tally *t, size_t n, struct pl_maps *m)
+{
+	struct pl_owner_row *row;
+	size_t i;
+
+	if (!m->n_owners)
+		return; /* no process to add to */
+	qsort(m->owners, m->n_owners, sizeof(*m->owners), cmp_owner);
+	for (i = 0; i < n; i++) {
+		if (!t[i].owner.tgid ||
+		    !(row = bsearch(&t[i].owner, m->owners, m->n_owners, sizeof(*m->owners),
+				    cmp_owner)))
+			continue;
+		row->v.opened += t[i].opened;
+		row->v.closed += t[i].closed;
+	}
+}
+
+/* The owners rows, with the counts the state hook keeps per CPU (the
+ * tallies map) added. A process's counts move from its tally to its owners
+ * entry when another process takes the slot (pl_tally_of): a read of the
+ * owners map that such a move overlapped could miss them, or count them
+ * twice, so it is taken again, up to TALLY_READS times in all. Only when
+ * moves overlap every one (processes that share a slot, churning on one
+ * CPU) may this report miss the counts that moved during the last; the
+ * next report has them. */
+static int read_owners(struct portleak_bpf *skel, struct pl_maps *m)
+{
+	int ncpu = libbpf_num_possible_cpus(), fd = bpf_map__fd(skel->maps.tallies), tries, err;
+	struct pl_tally *reads, *before, *after, *swap;
+	size_t n;
 
 	if (ncpu < 0)
 		return ncpu;
-	if (!m->n_owners)
-		return 0; /* no process to add to */
-	per_cpu = calloc(ncpu, sizeof(*per_cpu));
-	if (!per_cpu)
+	n = (size_t)ncpu * PL_TALLY_SLOTS;
+	reads = calloc(2 * n, sizeof(*reads));
+	if (!reads)
 		return -ENOMEM;
-	qsort(m->owners, m->n_owners, sizeof(*m->owners), cmp_owner);
-	for (slot = 0; slot < PL_TALLY_SLOTS; slot++) {
-		if (bpf_map_lookup_elem(fd, &slot, per_cpu))
-			continue;
-		for (c = 0; c < ncpu; c++) {
-			if (!per_cpu[c].owner.tgid ||
-			    !(row = bsearch(&per_cpu[c].owner, m->owners, m->n_owners,
-					    sizeof(*m->owners), cmp_owner)))
-				continue;
-			row->v.opened += per_cpu[c].opened;
-			row->v.closed += per_cpu[c].closed;
-		}
+	before = reads;
+	after = reads + n;
+	err = read_tallies(fd, ncpu, before);
+	for (tries = 1; !err; tries++) {
+		err = read_hash(skel->maps.owners, ROW_LAYOUT(struct pl_owner_row, key, v),
+				(void **)&m->owners, &m->n_owners);
+		if (!err)
+			err = read_tallies(fd, ncpu, after);
+		if (err || !tallies_moved(before, after, n) || tries == TALLY_READS)
+			break;
+		free(m->owners);
+		m->owners = NULL;
+		m->n_owners = 0;
+		swap = before;
+		before = after;
+		after = swap;
 	}
-	free(per_cpu);
-	return 0;
+	if (!err)
+		add_tallies(after, n, m);
+	free(reads);
+	return err;
 }
 
 /* Closed sockets' entries out of m->ledger, into m->closed. */
@@ -202,10 +255,7 @@ int maps__read(struct portleak_bpf *skel, struct pl_maps *m)
 				ROW_LAYOUT(struct pl_timewait_row, key, v),
 				(void **)&m->timewait, &m->n_timewait);
 	if (!err)
-		err = read_hash(skel->maps.owners, ROW_LAYOUT(struct pl_owner_row, key, v),
-				(void **)&m->owners, &m->n_owners);
-	if (!err)
-		err = add_tallies(skel->maps.tallies, m);
+		err = read_owners(skel, m);
 	if (!err)
 		err = read_hash(skel->maps.fails, ROW_LAYOUT(struct pl_fail_row, key, v),
 				(void **)&m->fails, &m->n_fails);
