@@ -141,7 +141,7 @@ $(BUILD)/fuzz/fuzz_perfmap: tests/fuzz/fuzz_perfmap.c user/host/perfmap.c $(FUZZ
 	$(call msg,FUZZ,$@)
 	$(Q)$(CLANG) $(USER_CPPFLAGS) -std=gnu11 $(WARN) $(FUZZ_FLAGS) $(filter %.c,$^) -o $@
 
-$(BUILD)/fuzz/fuzz_runtimes: tests/fuzz/fuzz_runtimes.c user/host/runtimes.c user/host/sysinfo.c $(FUZZ_HEADERS) | $(BUILD)/fuzz
+$(BUILD)/fuzz/fuzz_runtimes: tests/fuzz/fuzz_runtimes.c user/host/runtimes.c user/host/sysinfo.c user/host/untrusted.c $(FUZZ_HEADERS) | $(BUILD)/fuzz
 	$(call msg,FUZZ,$@)
 	$(Q)$(CLANG) $(USER_CPPFLAGS) -std=gnu11 $(WARN) $(FUZZ_FLAGS) $(filter %.c,$^) -o $@ -ljansson
 

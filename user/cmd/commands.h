@@ -27,6 +27,9 @@ int commands__start(struct pl_tracker *t, const struct pl_options *o, bool trace
 /* Print "portleak: <why>", or "portleak: failed to <doing>: <errno>" when
  * @why is empty or NULL, and return the exit status for negative @err. */
 int commands__fail(int err, const struct pl_why *why, const char *doing);
+/* A report of a running loop (top, watch) failed: one line, and the loop
+ * goes on. */
+void commands__report_failed(int err, double retry_s);
 /* The exit status for a negative errno. */
 int commands__status(int err);
 

@@ -50,6 +50,12 @@ int commands__fail(int err, const struct pl_why *why, const char *doing)
 	return commands__status(err);
 }
 
+void commands__report_failed(int err, double retry_s)
+{
+	fprintf(stderr, "portleak: failed to build the report: %s; trying again in %.1fs\n",
+		strerror(-err), retry_s);
+}
+
 int commands__start(struct pl_tracker *t, const struct pl_options *o, bool trace)
 {
 	struct pl_tracker_config cfg = commands__config(o);

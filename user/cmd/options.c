@@ -7,6 +7,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "ledger.h"
 #include "cmd/options.h"
@@ -260,6 +261,13 @@ void options__usage(FILE *out, enum pl_command cmd)
 		fputs(usage_close, out);
 	else
 		fputs(usage_main, out);
+}
+
+static bool is_dir(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
 static int bad(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -595,8 +603,8 @@ static int parse_flag(int c, const char *arg, struct pl_options *o)
 	case OPT_CONTAINER:
 		return parse_name(c, arg, o);
 	case OPT_HOST_ROOT:
-		if (arg[0] != '/')
-			return bad("invalid value '%s' for --host-root: an absolute directory", arg);
+		if (arg[0] != '/' || !is_dir(arg))
+			return bad("invalid value '%s' for --host-root: an absolute path to a directory that exists", arg);
 		o->host_root = arg;
 		return 0;
 	case OPT_HOOKS:

@@ -1,7 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
-/* portleak serve: a Prometheus endpoint for a fleet. */
+/* portleak serve: a Prometheus endpoint for a fleet. Two threads: the
+ * engine traces and builds a report every interval; the main thread
+ * answers HTTP from the last report the engine published, so /healthz and
+ * /metrics answer at once however long a report takes (500,000 sockets, a
+ * slow /proc). */
 #include <errno.h>
 #include <malloc.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -19,12 +24,26 @@
 
 #define HTTP_WAIT_MS 100
 
-struct server {
-	struct pl_tracker tracker;
-	struct pl_options opts; /* a copy: SIGHUP may change it */
+/* What HTTP answers from: one report and the meta of its instant, the
+ * meta's strings and tallies copied out of the tracker. */
+struct published {
 	struct pl_report report;
-	bool have_report;
-	__u64 lost_logged; /* losses already reported in the log */
+	struct pl_report_meta meta;
+	char time[32], kernel[128];
+	__u64 tally[PL_FAIL_BIND + 1][PL_ERRNO_MAX];
+	__u64 reported_ns;
+	size_t top_k; /* of the settings at its instant: SIGHUP may change them */
+	bool has_report;
+};
+
+struct server {
+	struct pl_tracker tracker; /* the engine thread's alone once it runs */
+	struct pl_options opts;    /* a copy: SIGHUP may change it */
+	__u64 lost_logged;         /* losses already reported in the log */
+	pthread_mutex_t lock;      /* guards pub */
+	struct published *pub;     /* NULL until the first report */
+	volatile sig_atomic_t engine_done; /* the engine stopped: err says why */
+	int engine_err;
 };
 
 static volatile sig_atomic_t reload;
@@ -52,38 +71,44 @@ static void log_line(const char *fmt, ...)
 
 static void write_metrics(struct server *s, FILE *out, __u64 started)
 {
-	struct pl_metrics_extra x = { .version = PORTLEAK_VERSION, .top_k = s->opts.top_k };
-	struct pl_report_meta meta;
+	struct pl_metrics_extra x = { .version = PORTLEAK_VERSION, .top_k = s->pub->top_k };
 
-	tracker__meta(&s->tracker, &meta);
 	x.scrape_s = (double)(sysinfo__now_ns() - started) / 1e9;
-	metrics__write(out, &s->report, &meta, &x);
+	metrics__write(out, &s->pub->report, &s->pub->meta, &x);
+}
+
+/* Called with s->lock held. */
+static void answer(struct server *s, const char *path, struct pl_http_response *res,
+		   __u64 started)
+{
+	if (!strcmp(path, "/healthz")) {
+		fputs("ok\n", res->body);
+	} else if (!s->pub || !s->pub->has_report) {
+		res->status = 503;
+		fputs("no report yet\n", res->body);
+	} else if (!strcmp(path, "/metrics")) {
+		res->content_type = PL_METRICS_CONTENT_TYPE;
+		s->pub->meta.report_age_s = (double)(started - s->pub->reported_ns) / 1e9;
+		write_metrics(s, res->body, started);
+	} else if (!strcmp(path, "/api/snapshot")) {
+		res->content_type = "application/json";
+		report__json(res->body, &s->pub->report, &s->pub->meta);
+	} else {
+		res->status = 404;
+		fputs("not found: try /metrics, /api/snapshot or /healthz\n", res->body);
+	}
 }
 
 static void handle(const char *path, struct pl_http_response *res, void *ctx)
 {
 	struct server *s = ctx;
 	__u64 started = sysinfo__now_ns();
-	struct pl_report_meta meta;
 
 	res->status = 200;
 	res->content_type = "text/plain; charset=utf-8";
-	if (!strcmp(path, "/healthz")) {
-		fputs("ok\n", res->body);
-	} else if (!s->have_report) {
-		res->status = 503;
-		fputs("no report yet\n", res->body);
-	} else if (!strcmp(path, "/metrics")) {
-		res->content_type = PL_METRICS_CONTENT_TYPE;
-		write_metrics(s, res->body, started);
-	} else if (!strcmp(path, "/api/snapshot")) {
-		res->content_type = "application/json";
-		tracker__meta(&s->tracker, &meta);
-		report__json(res->body, &s->report, &meta);
-	} else {
-		res->status = 404;
-		fputs("not found: try /metrics, /api/snapshot or /healthz\n", res->body);
-	}
+	pthread_mutex_lock(&s->lock);
+	answer(s, path, res, started);
+	pthread_mutex_unlock(&s->lock);
 }
 
 /* serve runs on every host, all the time: its resident memory should be
@@ -97,18 +122,67 @@ static void return_memory_after_reports(void)
 	mallopt(M_TRIM_THRESHOLD, 256 * 1024);
 }
 
+/* The meta of the report just built, with what it points into the
+ * tracker copied: the engine goes on changing those. */
+static void take_meta(const struct pl_tracker *t, struct published *p)
+{
+	tracker__meta(t, &p->meta);
+	snprintf(p->time, sizeof(p->time), "%s", p->meta.time);
+	snprintf(p->kernel, sizeof(p->kernel), "%s", p->meta.kernel);
+	p->meta.time = p->time;
+	p->meta.kernel = p->kernel;
+	if (p->meta.failure_tally) {
+		memcpy(p->tally, p->meta.failure_tally, sizeof(p->tally));
+		p->meta.failure_tally = (const __u64(*)[PL_ERRNO_MAX])p->tally;
+	}
+	p->reported_ns = sysinfo__now_ns();
+}
+
+/* Hand a new report (or, with @r NULL, the news that one failed: the
+ * last report stays) to the HTTP side. */
+static int publish(struct server *s, struct pl_report *r)
+{
+	struct published *p = calloc(1, sizeof(*p)), *old;
+
+	if (!p) {
+		if (r)
+			model__free(r);
+		return -ENOMEM;
+	}
+	take_meta(&s->tracker, p);
+	p->top_k = s->opts.top_k;
+	pthread_mutex_lock(&s->lock);
+	old = s->pub;
+	if (r) {
+		p->report = *r;
+		p->has_report = true;
+	} else if (old && old->has_report) { /* moved, not copied */
+		p->report = old->report;
+		p->has_report = true;
+		p->reported_ns = old->reported_ns;
+		old->has_report = false;
+	}
+	s->pub = p;
+	pthread_mutex_unlock(&s->lock);
+	if (old && old->has_report)
+		model__free(&old->report);
+	free(old);
+	return 0;
+}
+
 static int refresh(struct server *s)
 {
 	char lost[PL_LOSSES_TEXT_LEN];
 	struct pl_report r;
 	int err = tracker__report(&s->tracker, &r);
 
-	if (err)
+	if (err) { /* the last report stays; the next interval tries again */
+		log_line("failed to build the report: %s; serving the last one, trying again in %.1fs",
+			 strerror(-err), s->opts.interval_s);
+		return publish(s, NULL);
+	}
+	if ((err = publish(s, &r)))
 		return err;
-	if (s->have_report)
-		model__free(&s->report);
-	s->report = r;
-	s->have_report = true;
 	malloc_trim(0);
 	if (r.losses.total > s->lost_logged) {
 		losses__text(&r.losses, ", ", lost, sizeof(lost));
@@ -138,8 +212,10 @@ static void reread_config(struct server *s)
 		 o.top_k, o.interval_s, o.leak_age_s);
 }
 
-static int loop(struct server *s, struct pl_http *http)
+/* The engine thread: trace, and a report every interval. */
+static void *engine(void *arg)
 {
+	struct server *s = arg;
 	__u64 next = 0, now;
 	int err = 0;
 
@@ -152,17 +228,33 @@ static int loop(struct server *s, struct pl_http *http)
 			next = now + (__u64)(s->opts.interval_s * 1e9);
 		}
 		if (!err)
-			err = http__serve(http, HTTP_WAIT_MS, handle, s);
-		if (!err)
-			err = tracker__trace(&s->tracker, 0);
+			err = tracker__trace(&s->tracker, (double)HTTP_WAIT_MS / 1000);
 	}
-	return err;
+	s->engine_err = err;
+	s->engine_done = 1;
+	return NULL;
+}
+
+/* HTTP on this thread while the engine runs on its own. */
+static int loop(struct server *s, struct pl_http *http)
+{
+	pthread_t thread;
+	int err = pthread_create(&thread, NULL, engine, s);
+
+	if (err)
+		return -err;
+	while (!err && !s->engine_done && !tracker__interrupted())
+		err = http__serve(http, HTTP_WAIT_MS, handle, s);
+	if (err)
+		raise(SIGTERM); /* the engine stops too */
+	pthread_join(thread, NULL);
+	return err ? err : s->engine_err;
 }
 
 int cmd_serve(const struct pl_options *o)
 {
 	struct sigaction hup = { .sa_handler = on_hup };
-	struct server s = { .opts = *o };
+	struct server s = { .opts = *o, .lock = PTHREAD_MUTEX_INITIALIZER };
 	struct pl_why why = { "" };
 	struct pl_http *http;
 	int fd, err, status;
@@ -205,8 +297,10 @@ int cmd_serve(const struct pl_options *o)
 		log_line("stopping on error: %s", strerror(-err));
 	else
 		log_line("stopping: signal received");
-	if (s.have_report)
-		model__free(&s.report);
+	if (s.pub && s.pub->has_report)
+		model__free(&s.pub->report);
+	free(s.pub);
+	pthread_mutex_destroy(&s.lock);
 	tracker__stop(&s.tracker);
 	http__free(http);
 	return commands__status(err);

@@ -23,14 +23,19 @@ static void print(const struct pl_options *o, const struct pl_tracker *t,
 			t->netns_failed);
 }
 
-/* One interval: trace, then report. An exit status. */
-static int step(const struct pl_options *o, struct pl_tracker *t, double seconds)
+/* One interval: trace, then report. An exit status; with @again, a failed
+ * report is said and the next interval tries again. */
+static int step(const struct pl_options *o, struct pl_tracker *t, double seconds, bool again)
 {
 	struct pl_report r;
 	int err = tracker__trace(t, seconds);
 
-	if (!err)
-		err = tracker__report(t, &r);
+	if (err)
+		return commands__fail(err, NULL, "trace");
+	if ((err = tracker__report(t, &r)) && again) {
+		commands__report_failed(err, seconds);
+		return 0;
+	}
 	if (err)
 		return commands__fail(err, NULL, "build the report");
 	print(o, t, &r);
@@ -60,7 +65,7 @@ int cmd_snapshot(const struct pl_options *o)
 	if (o->duration_s > 0)
 		t.walk_every_ns = 0; /* the one report sees who holds what at its end */
 	announce(&t, "report after", o->duration_s);
-	status = step(o, &t, o->duration_s);
+	status = step(o, &t, o->duration_s, false);
 	tracker__stop(&t);
 	return status;
 }
@@ -76,7 +81,7 @@ int cmd_watch(const struct pl_options *o)
 		return status;
 	announce(&t, "one report every", o->interval_s);
 	for (n = 0; !status && !tracker__interrupted() && (!o->count || n < o->count); n++)
-		status = step(o, &t, o->interval_s);
+		status = step(o, &t, o->interval_s, true);
 	tracker__stop(&t);
 	return status;
 }

@@ -37,11 +37,13 @@ static int run_batch(struct pl_tracker *t, const struct pl_options *o)
 	int err = 0;
 
 	for (n = 0; !err && !tracker__interrupted() && (!o->count || n < o->count); n++) {
-		err = tracker__trace(t, o->interval_s);
-		if (!err)
-			err = tracker__report(t, &r);
-		if (err)
+		if ((err = tracker__trace(t, o->interval_s)))
 			break;
+		if ((err = tracker__report(t, &r))) {
+			commands__report_failed(err, o->interval_s);
+			err = 0;
+			continue;
+		}
 		tracker__meta(t, &meta);
 		print_batch(&r, &meta);
 		model__free(&r);
@@ -65,10 +67,11 @@ static int run_screen(struct pl_tracker *t, const struct pl_options *o)
 	while (!err && running && !tracker__interrupted()) {
 		now = sysinfo__now_ns();
 		if (!tui__paused(u) && now >= next) {
-			if ((err = tracker__report(t, &r)))
-				break;
+			err = tracker__report(t, &r);
 			tracker__meta(t, &meta);
-			if ((err = tui__show(u, &r, &meta)))
+			/* A failed report: the last one stays, its header says so. */
+			err = err ? tui__failed(u, &meta) : tui__show(u, &r, &meta);
+			if (err)
 				break;
 			next = now + interval;
 		}

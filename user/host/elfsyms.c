@@ -10,10 +10,15 @@
 #include <unistd.h>
 
 #include "host/elfsyms.h"
+#include "host/untrusted.h"
 
 #define BUILD_ID_MAX 20
 #define MAX_SEGMENTS 16
 #define MAX_FILES 256 /* distinct files kept; the oldest goes when full */
+/* A symbol table read whole is at most this large (libjvm.so's .symtab
+ * is under 2 MiB): a hostile header cannot make us allocate more. */
+#define SYMTAB_BYTES_MAX (64u << 20)
+#define SYMS_MAX 1000000 /* functions kept of one file */
 
 struct sym {
 	__u64 addr, size;
@@ -87,7 +92,8 @@ static void build_id(Elf *elf, char *out)
 		size_t off = 0, name_off, desc_off, i;
 		Elf_Data *d;
 
-		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_NOTE || !(d = elf_getdata(scn, NULL)))
+		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_NOTE || sh.sh_size > 4096 ||
+		    !(d = elf_getdata(scn, NULL)))
 			continue;
 		while ((off = gelf_getnote(d, off, &nh, &name_off, &desc_off)) > 0) {
 			if (nh.n_type != NT_GNU_BUILD_ID || nh.n_namesz != 4 ||
@@ -110,16 +116,20 @@ static int cmp_sym(const void *a, const void *b)
 /* The sized functions of one symbol table section. */
 static int read_symtab(Elf *elf, Elf_Scn *scn, struct elf_file *f, size_t *pool_len)
 {
-	GElf_Shdr sh;
-	Elf_Data *d = elf_getdata(scn, NULL);
+	GElf_Shdr sh, strings;
+	Elf_Data *d;
 	size_t i, n, len;
 	GElf_Sym s;
 	const char *name;
 	void *grown;
 
-	if (!d || !gelf_getshdr(scn, &sh) || !sh.sh_entsize)
+	if (!gelf_getshdr(scn, &sh) || !sh.sh_entsize || sh.sh_size > SYMTAB_BYTES_MAX ||
+	    !gelf_getshdr(elf_getscn(elf, sh.sh_link), &strings) ||
+	    strings.sh_size > SYMTAB_BYTES_MAX || !(d = elf_getdata(scn, NULL)))
 		return 0;
 	n = sh.sh_size / sh.sh_entsize;
+	if (n > SYMS_MAX - f->n_syms)
+		n = SYMS_MAX - f->n_syms;
 	if (!(grown = realloc(f->syms, (f->n_syms + n) * sizeof(*f->syms))))
 		return -ENOMEM;
 	f->syms = grown;
@@ -191,18 +201,20 @@ static struct elf_file *slot(struct pl_elfsyms *e)
 }
 
 /* The table of the file at @path, read now if no file with its build-id
- * was read before. */
+ * was read before. Another user may own the file and truncate it while we
+ * read: libelf reads it (ELF_C_READ: pread into its own buffers, a short
+ * read is an error) and never maps it, which would be SIGBUS. */
 static int open_file(struct pl_elfsyms *e, const char *path, struct elf_file **out)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC), err = 0;
 	char key[sizeof(e->files[0].key)];
 	struct stat st;
+	int fd = untrusted__open(path, &st), err = 0;
 	Elf *elf;
 
 	if (fd < 0)
-		return -errno;
-	elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
-	if (!elf || elf_kind(elf) != ELF_K_ELF || fstat(fd, &st)) {
+		return fd;
+	elf = elf_begin(fd, ELF_C_READ, NULL);
+	if (!elf || elf_kind(elf) != ELF_K_ELF) {
 		err = -ENOEXEC;
 		goto out;
 	}

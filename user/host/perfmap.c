@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "host/perfmap.h"
 
-#define LINE_MAX_LEN 4096 /* longer lines are cut there, the rest skipped */
+#define NAME_MAX_LEN 4000 /* longer names are cut there */
 
 static int cmp_sym(const void *a, const void *b)
 {
@@ -15,14 +16,14 @@ static int cmp_sym(const void *a, const void *b)
 }
 
 /* A hex number of at most 16 digits, with an optional 0x. */
-static const char *hex(const char *s, __u64 *out)
+static const char *hex(const char *s, const char *end, __u64 *out)
 {
 	int digits = 0;
 
 	*out = 0;
-	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X'))
+	if (end - s >= 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X'))
 		s += 2;
-	for (; digits < 17; s++, digits++) {
+	for (; s < end && digits < 17; s++, digits++) {
 		char c = *s;
 		int v = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10
 			: c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
@@ -34,71 +35,86 @@ static const char *hex(const char *s, __u64 *out)
 	return digits && digits <= 16 ? s : NULL;
 }
 
-/* "START SIZE name": the name is the rest of the line, without its end. */
-static int parse_line(char *line, struct pl_jit_sym *sym)
+/* "START SIZE name" in [line, end): the name is the rest, without a \r.
+ * Its bounds in *name and *name_len; false when the line is not one. */
+static bool parse_line(const char *line, const char *end, struct pl_jit_sym *sym,
+		       const char **name, size_t *name_len)
 {
-	const char *p = hex(line, &sym->start);
-	char *name;
+	const char *p = hex(line, end, &sym->start);
 
-	if (!p || *p != ' ' || !(p = hex(p + 1, &sym->size)) || *p != ' ' || !sym->size ||
-	    sym->start + sym->size < sym->start)
-		return -EINVAL;
-	name = (char *)p + 1;
-	name[strcspn(name, "\r\n")] = '\0';
-	if (!*name)
-		return -EINVAL;
-	sym->name = strdup(name);
-	return sym->name ? 0 : -ENOMEM;
+	if (!p || p == end || *p != ' ' || !(p = hex(p + 1, end, &sym->size)) || p == end ||
+	    *p != ' ' || !sym->size || sym->start + sym->size < sym->start)
+		return false;
+	*name = p + 1;
+	*name_len = (size_t)(end - *name);
+	if (*name_len && (*name)[*name_len - 1] == '\r')
+		(*name_len)--;
+	if (*name_len > NAME_MAX_LEN)
+		*name_len = NAME_MAX_LEN;
+	return *name_len > 0 && !memchr(*name, '\0', *name_len);
 }
 
-int perfmap__read(FILE *f, struct pl_jit_sym **syms, size_t *n)
+/* Room for one more symbol and @name_len more bytes of names. */
+static int grow(struct pl_perfmap *m, size_t *cap, size_t *pool_cap, size_t pool_len,
+		size_t name_len)
 {
-	struct pl_jit_sym *out = NULL, *grown, sym;
-	size_t cap = 0, len;
-	char line[LINE_MAX_LEN];
-	int err = 0, c;
+	void *grown;
 
-	*n = 0;
-	while (!err && *n < PL_PERFMAP_MAX && fgets(line, sizeof(line), f)) {
-		len = strlen(line);
-		if (len == sizeof(line) - 1 && line[len - 1] != '\n')
-			while ((c = fgetc(f)) != EOF && c != '\n')
-				; /* the rest of an overlong line */
-		if (parse_line(line, &sym) == -EINVAL)
+	if (m->n == *cap) {
+		*cap = *cap ? 2 * *cap : 256;
+		if (!(grown = realloc(m->syms, *cap * sizeof(*m->syms))))
+			return -ENOMEM;
+		m->syms = grown;
+	}
+	if (pool_len + name_len + 1 > *pool_cap) {
+		*pool_cap = 2 * (pool_len + name_len + 1) + 4096;
+		if (!(grown = realloc(m->names, *pool_cap)))
+			return -ENOMEM;
+		m->names = grown;
+	}
+	return 0;
+}
+
+int perfmap__parse(const char *text, size_t len, bool partial, struct pl_perfmap *m)
+{
+	const char *p = text, *end = text + len, *eol, *name;
+	size_t cap = 0, pool_cap = 0, pool_len = 0, name_len;
+	struct pl_jit_sym sym;
+	int err = 0;
+
+	memset(m, 0, sizeof(*m));
+	if (partial && (p = memchr(text, '\n', len)))
+		p++;
+	for (; !err && p && p < end && m->n < PL_PERFMAP_MAX; p = eol + 1) {
+		if (!(eol = memchr(p, '\n', (size_t)(end - p))))
+			eol = end;
+		if (!parse_line(p, eol, &sym, &name, &name_len))
 			continue;
-		if (!sym.name) {
-			err = -ENOMEM;
+		if ((err = grow(m, &cap, &pool_cap, pool_len, name_len)))
 			break;
-		}
-		if (*n == cap) {
-			cap = cap ? 2 * cap : 256;
-			if (!(grown = realloc(out, cap * sizeof(*out)))) {
-				free(sym.name);
-				err = -ENOMEM;
-				break;
-			}
-			out = grown;
-		}
-		out[(*n)++] = sym;
+		memcpy(m->names + pool_len, name, name_len);
+		m->names[pool_len + name_len] = 0;
+		sym.name = pool_len;
+		pool_len += name_len + 1;
+		m->syms[m->n++] = sym;
 	}
 	if (err) {
-		perfmap__free(out, *n);
-		*n = 0;
-		out = NULL;
-	} else if (out) {
-		qsort(out, *n, sizeof(*out), cmp_sym);
+		perfmap__free(m);
+		return err;
 	}
-	*syms = out;
-	return err;
+	if (m->n)
+		qsort(m->syms, m->n, sizeof(*m->syms), cmp_sym);
+	m->bytes = cap * sizeof(*m->syms) + pool_cap;
+	return 0;
 }
 
-const struct pl_jit_sym *perfmap__find(const struct pl_jit_sym *syms, size_t n, __u64 ip)
+const struct pl_jit_sym *perfmap__find(const struct pl_perfmap *m, __u64 ip)
 {
-	size_t lo = 0, hi = n, i;
+	size_t lo = 0, hi = m->n, i;
 
 	while (lo < hi) { /* lo: the first that starts above ip */
 		i = (lo + hi) / 2;
-		if (syms[i].start <= ip)
+		if (m->syms[i].start <= ip)
 			lo = i + 1;
 		else
 			hi = i;
@@ -106,16 +122,14 @@ const struct pl_jit_sym *perfmap__find(const struct pl_jit_sym *syms, size_t n, 
 	/* Pieces may overlap (a JIT reuses code space): the latest to start
 	 * that covers ip, among the few before it. */
 	for (i = lo; i > 0 && lo - i < PL_PERFMAP_OVERLAP; i--)
-		if (ip - syms[i - 1].start < syms[i - 1].size)
-			return &syms[i - 1];
+		if (ip - m->syms[i - 1].start < m->syms[i - 1].size)
+			return &m->syms[i - 1];
 	return NULL;
 }
 
-void perfmap__free(struct pl_jit_sym *syms, size_t n)
+void perfmap__free(struct pl_perfmap *m)
 {
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		free(syms[i].name);
-	free(syms);
+	free(m->syms);
+	free(m->names);
+	memset(m, 0, sizeof(*m));
 }

@@ -1,17 +1,28 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include <errno.h>
 #include <inttypes.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <sys/stat.h>
 
 #include "host/elfsyms.h"
 #include "host/perfmap.h"
 #include "host/symbols.h"
+#include "host/sysinfo.h"
+#include "host/untrusted.h"
 
 #define MAX_PROCS 128 /* processes whose names are kept; the oldest goes */
 #define NAME_LEN 160
+#define MAX_MAPPINGS 65536 /* executable mappings read of one process */
+/* The perf maps of all processes together hold at most this much; the
+ * least recently used go first. */
+#define JIT_BYTES_MAX (48u << 20)
+/* A perf map that changed is read again at most this often: a JIT may
+ * append to it all the time. */
+#define JIT_REREAD_NS (5 * 1000000000ull)
 
 struct mapping {
 	__u64 start, end, offset;
@@ -29,10 +40,11 @@ struct proc {
 	__u64 start_ns;
 	struct mapping *maps; /* executable mappings, as last read */
 	size_t n_maps;
-	struct pl_jit_sym *jit; /* the perf map, as last read */
-	size_t n_jit;
+	struct pl_perfmap jit; /* the perf map, as last read */
 	struct timespec jit_mtime;
 	off_t jit_size;
+	__u64 jit_read_ns;
+	__u64 used; /* the symbols' clock when last asked about */
 	struct named *names;
 	size_t n_names, cap_names;
 };
@@ -41,6 +53,7 @@ struct pl_symbols {
 	struct pl_elfsyms *elf;
 	struct proc procs[MAX_PROCS];
 	size_t n, next_evict;
+	__u64 clock; /* counts the questions asked */
 };
 
 struct pl_symbols *symbols__new(void)
@@ -67,9 +80,7 @@ static void free_maps(struct proc *p)
 
 static void free_jit(struct proc *p)
 {
-	perfmap__free(p->jit, p->n_jit);
-	p->jit = NULL;
-	p->n_jit = 0;
+	perfmap__free(&p->jit);
 }
 
 static void proc_free(struct proc *p)
@@ -105,7 +116,7 @@ static int read_maps(struct proc *p)
 	snprintf(path, sizeof(path), "/proc/%u/maps", p->pid);
 	if (!(f = fopen(path, "re")))
 		return -errno;
-	while (fgets(line, sizeof(line), f)) {
+	while (n < MAX_MAPPINGS && fgets(line, sizeof(line), f)) {
 		file[0] = 0;
 		if (sscanf(line, "%llx-%llx %7s %llx %*s %*s %4095[^\n]", &start, &end, perms, &off,
 			   file) < 4 || perms[2] != 'x')
@@ -158,31 +169,71 @@ static __u32 ns_pid(__u32 pid)
 	return n ? (__u32)n : pid;
 }
 
-/* Read the perf map again when it changed: a JIT appends to it as it
- * compiles. */
-static void read_perf_map(struct proc *p)
+static size_t jit_bytes(const struct pl_symbols *s)
 {
-	struct pl_jit_sym *syms;
-	struct stat st;
-	char path[96];
-	size_t n;
-	FILE *f;
+	size_t i, bytes = 0;
 
-	snprintf(path, sizeof(path), "/proc/%u/root/tmp/perf-%u.map", p->pid, ns_pid(p->pid));
-	if (stat(path, &st) || (st.st_size == p->jit_size &&
-				st.st_mtim.tv_sec == p->jit_mtime.tv_sec &&
-				st.st_mtim.tv_nsec == p->jit_mtime.tv_nsec))
-		return;
-	if (!(f = fopen(path, "re")))
-		return;
-	if (perfmap__read(f, &syms, &n) == 0) {
-		free_jit(p);
-		p->jit = syms;
-		p->n_jit = n;
-		p->jit_size = st.st_size;
-		p->jit_mtime = st.st_mtim;
+	for (i = 0; i < s->n; i++)
+		bytes += s->procs[i].jit.bytes;
+	return bytes;
+}
+
+/* Give back perf maps, least recently used first, until @more bytes fit
+ * in JIT_BYTES_MAX. */
+static void make_room(struct pl_symbols *s, size_t more)
+{
+	struct proc *lru;
+	size_t i;
+
+	while (jit_bytes(s) + more > JIT_BYTES_MAX) {
+		lru = NULL;
+		for (i = 0; i < s->n; i++)
+			if (s->procs[i].jit.bytes && (!lru || s->procs[i].used < lru->used))
+				lru = &s->procs[i];
+		if (!lru)
+			return;
+		free_jit(lru);
 	}
-	fclose(f);
+}
+
+/* Read the perf map again when it changed (a JIT appends to it as it
+ * compiles), at most every JIT_REREAD_NS. The process owns the file:
+ * it is read with the bounds of host/untrusted.h, its newest
+ * PL_PERFMAP_BYTES only, and a file that breaks a rule leaves the frames
+ * it would have named as addresses. */
+static void read_perf_map(struct pl_symbols *s, struct proc *p)
+{
+	char root[64], rel[64], *text;
+	struct pl_perfmap map;
+	__u64 now = sysinfo__now_ns();
+	struct stat st;
+	size_t len;
+	int fd;
+
+	if (p->jit_read_ns && now - p->jit_read_ns < JIT_REREAD_NS)
+		return;
+	p->jit_read_ns = now;
+	snprintf(root, sizeof(root), "/proc/%u/root", p->pid);
+	snprintf(rel, sizeof(rel), "tmp/perf-%u.map", ns_pid(p->pid));
+	if ((fd = untrusted__open_in(root, rel, &st)) < 0)
+		return;
+	if (st.st_size == p->jit_size && st.st_mtim.tv_sec == p->jit_mtime.tv_sec &&
+	    st.st_mtim.tv_nsec == p->jit_mtime.tv_nsec) {
+		close(fd);
+		return;
+	}
+	free_jit(p);
+	make_room(s, (size_t)st.st_size < PL_PERFMAP_BYTES ? (size_t)st.st_size : PL_PERFMAP_BYTES);
+	if (untrusted__read(fd, &st, PL_PERFMAP_BYTES, true, &text, &len) == 0) {
+		if (perfmap__parse(text, len, (size_t)st.st_size > len, &map) == 0) {
+			p->jit = map;
+			p->jit_size = st.st_size;
+			p->jit_mtime = st.st_mtim;
+		}
+		free(text);
+	}
+	close(fd);
+	make_room(s, 0);
 }
 
 static const char *base_name(const char *path)
@@ -197,7 +248,7 @@ static int resolve(struct pl_symbols *s, struct proc *p, __u64 ip, char *out, si
 {
 	const struct mapping *m = mapping_of(p, ip);
 	const struct pl_jit_sym *j;
-	char path[4200];
+	char path[96];
 	const char *name;
 	__u64 off, into;
 
@@ -205,7 +256,10 @@ static int resolve(struct pl_symbols *s, struct proc *p, __u64 ip, char *out, si
 		m = mapping_of(p, ip); /* mapped since (dlopen) */
 	if (m && m->path) {
 		off = ip - m->start + m->offset;
-		snprintf(path, sizeof(path), "/proc/%u/root%s", p->pid, m->path);
+		/* The kernel's link to the very file mapped: never a FIFO or
+		 * whatever now stands at its path. */
+		snprintf(path, sizeof(path), "/proc/%u/map_files/%llx-%llx", p->pid,
+			 (unsigned long long)m->start, (unsigned long long)m->end);
 		if (elfsyms__lookup(s->elf, path, off, &name, &into) == 0)
 			snprintf(out, len, "%s+0x%" PRIx64 " (%s)", name, (uint64_t)into, m->path);
 		else
@@ -213,9 +267,10 @@ static int resolve(struct pl_symbols *s, struct proc *p, __u64 ip, char *out, si
 				 (uint64_t)off, m->path);
 		return 0;
 	}
-	read_perf_map(p);
-	if ((j = perfmap__find(p->jit, p->n_jit, ip))) {
-		snprintf(out, len, "%s+0x%" PRIx64 " ([jit])", j->name, (uint64_t)(ip - j->start));
+	read_perf_map(s, p);
+	if ((j = perfmap__find(&p->jit, ip))) {
+		snprintf(out, len, "%s+0x%" PRIx64 " ([jit])", perfmap__name(&p->jit, j),
+			 (uint64_t)(ip - j->start));
 		return 0;
 	}
 	snprintf(out, len, "0x%" PRIx64 " (%s)", (uint64_t)ip, m ? "[anon]" : "[unknown]");
@@ -250,6 +305,7 @@ int symbols__name(struct pl_symbols *s, __u32 pid, __u64 start_ns, __u64 ip, cha
 	struct named *n, *grown;
 	size_t i;
 
+	p->used = ++s->clock;
 	for (i = 0; i < p->n_names; i++) {
 		if (p->names[i].ip == ip) {
 			snprintf(out, len, "%s", p->names[i].name);
@@ -272,4 +328,16 @@ int symbols__name(struct pl_symbols *s, __u32 pid, __u64 start_ns, __u64 ip, cha
 	}
 	p->names[p->n_names++] = *n;
 	return n->err;
+}
+
+void symbols__forget_exited(struct pl_symbols *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->n; i++) {
+		if (kill((pid_t)s->procs[i].pid, 0) == 0 || errno != ESRCH)
+			continue;
+		free_jit(&s->procs[i]);
+		free_maps(&s->procs[i]);
+	}
 }

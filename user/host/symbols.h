@@ -22,5 +22,8 @@ void symbols__free(struct pl_symbols *s);
  * no executable mapping of the process (then @out holds its address). */
 int symbols__name(struct pl_symbols *s, __u32 pid, __u64 start_ns, __u64 ip, char *out,
 		  size_t len);
+/* Give back the perf maps and mappings of processes that exited (the
+ * names resolved stay). */
+void symbols__forget_exited(struct pl_symbols *s);
 
 #endif

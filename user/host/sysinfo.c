@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include <errno.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -139,25 +140,59 @@ const char *sysinfo__missing_caps(void)
 	return bpf ? "CAP_PERFMON" : "CAP_BPF";
 }
 
-static int mount_if_missing(const char *dir, const char *type, long magic)
+static bool mounted(const char *dir, long magic)
 {
 	struct statfs fs;
 
-	if (statfs(dir, &fs) == 0 && (magic == 0 || (long)fs.f_type == magic))
-		return 0;
-	return mount(type, dir, type, 0, NULL) && errno != EBUSY ? -errno : 0;
+	return statfs(dir, &fs) == 0 && (long)fs.f_type == magic;
 }
 
-int sysinfo__mount_pseudo_fs(void)
+bool sysinfo__has_tracefs(void)
 {
 	struct stat st;
 
-	mount_if_missing(PL_BPFFS_PATH, "bpf", BPF_FS_MAGIC); /* only serve --pin needs it */
+	return !stat("/sys/kernel/tracing/events", &st) ||
+	       !stat("/sys/kernel/debug/tracing/events", &st);
+}
+
+/* Mounts portleak makes for itself go into a mount namespace of its own,
+ * a slave of the host's (the host's later mounts still reach it): the
+ * host sees none of them, and none is left behind, even after kill -9. */
+static int own_mount_ns(void)
+{
+	static bool done;
+
+	if (done)
+		return 0;
+	if (unshare(CLONE_NEWNS) || mount(NULL, "/", NULL, MS_SLAVE | MS_REC, NULL))
+		return -errno;
+	done = true;
+	return 0;
+}
+
+static void mount_privately(const char *dir, const char *type, long magic)
+{
+	if (mounted(dir, magic) || own_mount_ns())
+		return;
+	if (mount(type, dir, type, 0, NULL) == 0)
+		fprintf(stderr, "portleak: mounted %s at %s, for portleak alone (its own mount namespace)\n",
+			type, dir);
+}
+
+int sysinfo__mount_pseudo_fs(bool bpffs)
+{
 	/* Only to read the lockdown mode when a load fails. */
-	mount_if_missing("/sys/kernel/security", "securityfs", SECURITYFS_MAGIC);
+	mount_privately("/sys/kernel/security", "securityfs", SECURITYFS_MAGIC);
 	/* Tracepoint ids come from tracefs: at its own place or in debugfs. */
-	if (stat("/sys/kernel/tracing/events", &st) && stat("/sys/kernel/debug/tracing/events", &st))
-		return mount_if_missing("/sys/kernel/tracing", "tracefs", TRACEFS_MAGIC);
+	if (!sysinfo__has_tracefs())
+		mount_privately("/sys/kernel/tracing", "tracefs", TRACEFS_MAGIC);
+	/* Pinned maps must outlive portleak: on the host's bpffs. */
+	if (bpffs && !mounted(PL_BPFFS_PATH, BPF_FS_MAGIC)) {
+		if (mount("bpf", PL_BPFFS_PATH, "bpf", 0, NULL))
+			return -errno;
+		fprintf(stderr, "portleak: mounted bpffs at %s on the host, for --pin-dir (left mounted: the pinned maps live there)\n",
+			PL_BPFFS_PATH);
+	}
 	return 0;
 }
 

@@ -33,8 +33,12 @@ const char *sysinfo__missing_caps(void);
 /* jiffies_64 and CLOCK_MONOTONIC read together, from /proc/timer_list
  * ("now at N nsecs", "jiffies: N"); negative errno when it cannot be read. */
 int sysinfo__jiffies(__u64 *jiffies, __u64 *mono_ns);
-/* Mount bpffs, tracefs and securityfs where they are missing. Only a
- * missing tracefs is an error (negative errno): tracepoints need it. */
-int sysinfo__mount_pseudo_fs(void);
+/* Mount tracefs and securityfs where they are missing, in a mount
+ * namespace of portleak's own (said on stderr); with @bpffs, bpffs on the
+ * host (said too), for pinned maps. 0, or negative errno when bpffs
+ * could not be mounted. */
+int sysinfo__mount_pseudo_fs(bool bpffs);
+/* Whether tracefs is mounted (tracepoint ids come from it). */
+bool sysinfo__has_tracefs(void);
 
 #endif

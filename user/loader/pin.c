@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <dirent.h>
 #include <errno.h>
 #include <libgen.h>
 #include <limits.h>
@@ -29,6 +30,9 @@ struct layout {
 };
 
 static const char *const pinned_maps[] = { "ledger", "owners", "tallies", "timewait", "counters" };
+/* Every name portleak pins in its directory (pin__use), the stamp too. */
+static const char *const pin_names[] = { "ledger", "owners", "tallies", "timewait", "counters",
+					 "stacks", "origins", LAYOUT_PIN };
 
 static struct layout this_layout(void)
 {
@@ -142,6 +146,70 @@ static bool any_map_pinned(const char *dir)
 	return false;
 }
 
+static bool is_pin_name(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(pin_names) / sizeof(pin_names[0]); i++)
+		if (!strcmp(name, pin_names[i]))
+			return true;
+	return false;
+}
+
+/* A directory without a stamp that holds only BPF maps pinned under
+ * portleak's names, each with the name the map was created with: what a
+ * portleak killed during its start-up left (earlier releases stamped the
+ * directory after the load). Its maps hold a fraction of a second of
+ * counts. */
+static bool half_made(const char *dir)
+{
+	struct bpf_map_info info;
+	struct dirent *d;
+	bool ours = true;
+	DIR *dh = opendir(dir);
+	int fd;
+
+	if (!dh)
+		return false;
+	while (ours && (d = readdir(dh))) {
+		if (d->d_name[0] == '.')
+			continue;
+		ours = is_pin_name(d->d_name) && strcmp(d->d_name, LAYOUT_PIN) &&
+		       (fd = open_pinned(dir, d->d_name, &info)) >= 0;
+		if (ours) {
+			close(fd);
+			ours = !strcmp(info.name, d->d_name);
+		}
+	}
+	closedir(dh);
+	return ours;
+}
+
+static int empty_dir(const char *dir)
+{
+	char path[PATH_MAX];
+	size_t i;
+	int err;
+
+	for (i = 0; i < sizeof(pin_names) / sizeof(pin_names[0]); i++) {
+		if ((err = path_of(path, dir, pin_names[i])))
+			return err;
+		if (unlink(path) && errno != ENOENT)
+			return -errno;
+	}
+	return 0;
+}
+
+/* A directory with nothing of ours in it gets its stamp before any map
+ * is pinned there, so that a kill -9 at any instant of the start leaves
+ * a directory the next start recognises. */
+static int start_fresh(const char *dir, struct pl_why *why)
+{
+	int err = pin__stamp(dir);
+
+	return err ? why__set(why, err, "cannot stamp --pin-dir %s: %s", dir, strerror(-err)) : 0;
+}
+
 int pin__check(const char *dir, __u32 *ledger_size, struct pl_why *why)
 {
 	struct layout want = this_layout(), found;
@@ -152,7 +220,14 @@ int pin__check(const char *dir, __u32 *ledger_size, struct pl_why *why)
 		return err;
 	err = read_layout(dir, &found);
 	if (err == -ENOENT && !any_map_pinned(dir))
-		return 0; /* a fresh directory */
+		return start_fresh(dir, why);
+	if (err == -ENOENT && half_made(dir)) {
+		fprintf(stderr, "portleak: %s was left half made by a portleak stopped during its start: starting it afresh\n",
+			dir);
+		if ((err = empty_dir(dir)))
+			return why__set(why, err, "cannot empty --pin-dir %s: %s", dir, strerror(-err));
+		return start_fresh(dir, why);
+	}
 	if (!err && !memcmp(&found, &want, sizeof(want))) {
 		err = pinned_size(dir, "ledger", ledger_size);
 		if (err == -ENOENT)

@@ -9,6 +9,7 @@
 
 #include "host/netns.h"
 #include "host/sockdiag.h"
+#include "loader/iter.h"
 #include "loader/remedy_user.h"
 #include "loader/kernel_btf.h"
 #include "doomed.h"
@@ -97,9 +98,8 @@ int remedy__choose(enum pl_remedy_mech want, enum pl_remedy_mech *got, struct pl
 static int kfunc_here(struct remedy_bpf *skel, struct bpf_link *link, __u32 netns,
 		      struct pl_doom *d, size_t n)
 {
-	int map = bpf_map__fd(skel->maps.doomed), fd;
+	int map = bpf_map__fd(skel->maps.doomed), err;
 	struct pl_doomed v;
-	char buf[64];
 	size_t i;
 
 	for (i = 0; i < n; i++) {
@@ -109,12 +109,8 @@ static int kfunc_here(struct remedy_bpf *skel, struct bpf_link *link, __u32 netn
 		if (bpf_map_update_elem(map, &d[i].rec.sk, &v, BPF_ANY))
 			return -errno;
 	}
-	fd = bpf_iter_create(bpf_link__fd(link));
-	if (fd < 0)
-		return -errno;
-	while (read(fd, buf, sizeof(buf)) > 0)
-		;
-	close(fd);
+	if ((err = iter__run(link, 1, NULL, NULL)))
+		return err;
 	for (i = 0; i < n; i++) {
 		if (d[i].rec.tuple.netns != netns || d[i].result != -ENOENT ||
 		    bpf_map_lookup_elem(map, &d[i].rec.sk, &v))

@@ -203,12 +203,25 @@ static void arm_suspects(struct pl_tracker *t, const struct pl_report *r)
 			maps__arm(t->agent.skel, r->procs[i].pid);
 }
 
+/* Count a report's outcome for the meta. */
+static int note_report(struct pl_tracker *t, int err, __u64 began_ns)
+{
+	t->last_failure = err;
+	if (err) {
+		t->report_failures++;
+		return err;
+	}
+	t->reported_ns = sysinfo__now_ns();
+	t->report_took_ns = t->reported_ns - began_ns;
+	return 0;
+}
+
 int tracker__report(struct pl_tracker *t, struct pl_report *out)
 {
-	bool walk_fds = sysinfo__now_ns() - t->walked_ns >= t->walk_every_ns;
+	__u64 began = sysinfo__now_ns(), now;
+	bool walk_fds = began - t->walked_ns >= t->walk_every_ns;
 	struct pl_tcp_walk w;
 	struct pl_maps m;
-	__u64 now;
 	int err = read_kernel(t, walk_fds, 0, &m, &w);
 
 	if (!err) {
@@ -225,10 +238,11 @@ int tracker__report(struct pl_tracker *t, struct pl_report *out)
 			maps__gc(t->agent.skel, &m, &w, now);
 		if (now > FAILURES_KEPT_NS)
 			failures__expire(&t->agent.failures, now - FAILURES_KEPT_NS);
+		symbols__forget_exited(t->symbols);
 	}
 	walk__free(&w);
 	maps__free(&m);
-	return err;
+	return note_report(t, err, began);
 }
 
 /* Fill @ac->ledger_size from the pinned ledger, unless the user asked for
@@ -257,6 +271,9 @@ static int load_failed(const struct pl_tracker_config *c, int err, struct pl_why
 	if (sysinfo__lockdown(mode, sizeof(mode)) && !strcmp(mode, "confidentiality"))
 		return why__set(why, -ENOTSUP, "the kernel is locked down in confidentiality mode (%s): it lets no BPF program read kernel memory, which portleak must; boot without lockdown=confidentiality",
 				PL_LOCKDOWN_PATH);
+	if (!sysinfo__has_tracefs())
+		return why__set(why, -ENOTSUP, "failed to load the BPF programs (hooks %s): %s; tracefs is not mounted (/sys/kernel/tracing) and portleak could not mount it: mount it with 'mount -t tracefs tracefs /sys/kernel/tracing'",
+				hooks__mode_name(c->hooks), strerror(-err));
 	return why__set(why, -ENOTSUP, "failed to load the BPF programs (hooks %s): %s%s",
 			hooks__mode_name(c->hooks), strerror(-err),
 			c->verbose ? "" : " (run 'portleak doctor', or add -v for libbpf's log)");
@@ -284,7 +301,7 @@ static int start_agent(struct pl_tracker *t, bool walk_only, struct pl_why *why)
 	if (!sysinfo__has_btf())
 		return why__set(why, -ENOTSUP, "this kernel has no BTF (%s): portleak needs CONFIG_DEBUG_INFO_BTF=y",
 				PL_BTF_PATH);
-	sysinfo__mount_pseudo_fs();
+	sysinfo__mount_pseudo_fs(c->pin_dir != NULL);
 	if (c->pin_dir && (err = check_pin_dir(c, &ac, why)))
 		return err;
 	err = agent__start(&t->agent, &ac);
@@ -398,6 +415,11 @@ void tracker__meta(const struct pl_tracker *t, struct pl_report_meta *m)
 	m->bpf_stats_enabled = -1;
 	sysinfo__sysctl("/proc/sys/kernel/bpf_stats_enabled", &m->bpf_stats_enabled);
 	sysinfo__files(&m->files_open, &m->files_max);
+	m->report_failures = t->report_failures;
+	m->last_failure = t->last_failure;
+	m->last_report_failed = t->last_failure != 0;
+	m->report_duration_s = (double)t->report_took_ns / 1e9;
+	m->report_age_s = t->reported_ns ? (double)(sysinfo__now_ns() - t->reported_ns) / 1e9 : -1;
 	if (!t->agent.skel)
 		return;
 	m->n_progs = agent__prog_stats(&t->agent, m->progs);

@@ -47,6 +47,10 @@ struct pl_tracker {
 	unsigned int hz;     /* of the kernel's clocks, from the first walk; 0 unknown */
 	char kernel[128];
 	char time[32];       /* of the last report */
+	__u64 reported_ns;   /* when the last good report was built; 0: none yet */
+	__u64 report_took_ns;
+	__u64 report_failures;
+	int last_failure;    /* of the newest failed report; 0: the newest worked */
 };
 
 /* Start the agent and walk existing sockets. With @trace, attach the hooks
@@ -62,6 +66,9 @@ int tracker__start(struct pl_tracker *t, const struct pl_tracker_config *cfg, bo
 int tracker__trace(struct pl_tracker *t, double seconds);
 void tracker__catch_signals(void);
 bool tracker__interrupted(void);
+/* Build a report. A failure (negative errno) is counted in the meta, and
+ * the loops of top, watch and serve keep their last report and try again
+ * at the next interval: nothing on the host ends them. */
 int tracker__report(struct pl_tracker *t, struct pl_report *out);
 /* The raw material of a report, without the model: walk the fds, read the
  * maps, walk the TCP sockets (@walk_flags: enum pl_walk_flags). Free both

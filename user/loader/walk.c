@@ -16,31 +16,10 @@
 #include "host/procnet.h"
 #include "host/sysinfo.h"
 #include "loader/agent.h"
+#include "loader/iter.h"
 #include "loader/rows.h"
 #include "loader/walk_user.h"
 #include "model/skindex.h"
-
-/* Run an iterator to its end; its output, records of @rec_size bytes,
- * goes to @sink (may be NULL). Each read asks for whole records, and
- * every run of the program writes one, so none is ever split. */
-static int run_iter(struct bpf_link *link, size_t rec_size,
-		    int (*sink)(void *ctx, const char *buf, size_t len), void *ctx)
-{
-	char buf[8192];
-	size_t want = sizeof(buf) / rec_size * rec_size;
-	int fd = bpf_iter_create(bpf_link__fd(link)), err = 0;
-	ssize_t n;
-
-	if (fd < 0)
-		return -errno;
-	while ((n = read(fd, buf, want)) > 0)
-		if (sink && (err = sink(ctx, buf, (size_t)n)))
-			break;
-	if (n < 0)
-		err = -errno;
-	close(fd);
-	return err;
-}
 
 int walk__fds(struct portleak_bpf *skel)
 {
@@ -52,11 +31,11 @@ int walk__fds(struct portleak_bpf *skel)
 		skel->bss->walk_gen = (__u32)(sysinfo__now_ns() / 1000000);
 	skel->bss->walk_gen++;
 	skel->bss->walk_pass = PL_WALK_MARK;
-	err = run_iter(skel->links.walk_fds, 1, NULL, NULL);
+	err = iter__run(skel->links.walk_fds, 1, NULL, NULL);
 	if (err)
 		return err;
 	skel->bss->walk_pass = PL_WALK_ADOPT;
-	return run_iter(skel->links.walk_fds, 1, NULL, NULL);
+	return iter__run(skel->links.walk_fds, 1, NULL, NULL);
 }
 
 struct fd_list {
@@ -116,7 +95,7 @@ static int list_holders(struct portleak_bpf *skel, struct pl_ledger_row **rows, 
 	struct pl_skindex made;
 	int err;
 
-	err = run_iter(skel->links.list_fds, sizeof(struct pl_fd_record), keep_fd_records, &l);
+	err = iter__run(skel->links.list_fds, sizeof(struct pl_fd_record), keep_fd_records, &l);
 	if (!err)
 		err = first_holders(&l, &made);
 	if (err) {
@@ -231,7 +210,7 @@ static int walk_here(struct portleak_bpf *skel, struct pl_tcp_walk *w,
 	k = kernel_counts ? &w->kernel[w->n_netns - 1] : NULL;
 	if (k && (err = procnet__count_states(k->before)))
 		return err;
-	err = run_iter(skel->links.walk_tcp, sizeof(struct pl_tcp_record), keep_records, w);
+	err = iter__run(skel->links.walk_tcp, sizeof(struct pl_tcp_record), keep_records, w);
 	if (!err && k)
 		err = procnet__count_states(k->after);
 	return err;

@@ -318,6 +318,13 @@ struct pl_report_meta {
 	size_t netns_failed; /* namespaces that could not be entered */
 	unsigned int hz;     /* of the kernel's clocks, as derived; 0: unknown */
 	long long files_open, files_max; /* host-wide fs.file-nr, fs.file-max; -1: unknown */
+	/* Reports that failed (a walk that may pass, a process gone): the
+	 * view keeps the last good one and the next interval tries again. */
+	__u64 report_failures;
+	int last_failure;         /* negative errno of the last failed report */
+	bool last_report_failed;  /* the newest try failed: what is shown is older */
+	double report_duration_s; /* how long the last good report took to build */
+	double report_age_s;      /* since the last good report was built */
 };
 
 /* One full socket a process holds (portleak close chooses among them). */

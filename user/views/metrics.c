@@ -385,8 +385,17 @@ static void write_self(FILE *out, const struct pl_report *r, const struct pl_rep
 	for (i = 0; i < m->n_progs; i++)
 		fprintf(out, "portleak_bpf_runs_total{program=\"%s\"} %llu\n", m->progs[i].name,
 			(unsigned long long)m->progs[i].runs);
+	help(out, "portleak_report_failures_total", "counter",
+	     "Reports that failed; the last good one is served meanwhile.");
+	fprintf(out, "portleak_report_failures_total %llu\n",
+		(unsigned long long)m->report_failures);
+	help(out, "portleak_report_duration_seconds", "gauge",
+	     "Time to build the report served (walks, maps and model).");
+	fprintf(out, "portleak_report_duration_seconds %.6f\n", m->report_duration_s);
+	help(out, "portleak_report_age_seconds", "gauge", "Age of the report served.");
+	fprintf(out, "portleak_report_age_seconds %.3f\n", m->report_age_s);
 	help(out, "portleak_scrape_duration_seconds", "gauge",
-	     "Time to build this response, walks included.");
+	     "Time to write this response from the report served (no walk).");
 	fprintf(out, "portleak_scrape_duration_seconds %.6f\n", x->scrape_s);
 }
 

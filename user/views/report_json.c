@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* Snapshot JSON, version 1: the names the README documents are kept;
  * fields are only ever added. */
+#include <string.h>
+
 #include "views/json.h"
 #include "model/calls.h"
 #include "model/names.h"
@@ -248,6 +250,14 @@ void report__json(FILE *out, const struct pl_report *r, const struct pl_report_m
 		json__object_end(&j);
 	}
 	json__array_end(&j);
+	json__object_begin(&j, "report");
+	json__double(&j, "duration_s", m->report_duration_s);
+	json__uint(&j, "failures", m->report_failures);
+	if (m->last_failure)
+		json__string(&j, "last_failure", strerror(-m->last_failure));
+	else
+		json__null(&j, "last_failure");
+	json__object_end(&j);
 	json__object_begin(&j, "host");
 	json_count(&j, "files_open", m->files_open);
 	json_count(&j, "files_max", m->files_max);

@@ -89,8 +89,13 @@ void top__header(const struct pl_report *r, const struct pl_report_meta *m,
 	o = (size_t)snprintf(lines[2], PL_LINE_LEN, "lost: %s   ports %u-%u", lost, r->port_low,
 			     r->port_high);
 	if (m->files_open >= 0 && o < PL_LINE_LEN)
-		snprintf(lines[2] + o, PL_LINE_LEN - o, "   files %lld of %lld", m->files_open,
-			 m->files_max);
+		o += (size_t)snprintf(lines[2] + o, PL_LINE_LEN - o, "   files %lld of %lld",
+				      m->files_open, m->files_max);
+	if (m->last_report_failed && o < PL_LINE_LEN)
+		snprintf(lines[2] + o, PL_LINE_LEN - o,
+			 "   REPORT FAILED (%s, %llu so far): showing the one of %.0fs ago",
+			 strerror(-m->last_failure), (unsigned long long)m->report_failures,
+			 m->report_age_s);
 }
 
 const char *top__proc_columns(void)

@@ -60,6 +60,9 @@ int tui__open(struct pl_tui **out, const struct pl_tui_settings *s);
 /* Draw @r, which the screen takes over (and frees), beside @m; negative
  * errno when it cannot. */
 int tui__show(struct pl_tui *u, struct pl_report *r, const struct pl_report_meta *m);
+/* The newest report failed (@m says how): the last one stays on screen,
+ * its header saying so. 0, or negative errno. */
+int tui__failed(struct pl_tui *u, const struct pl_report_meta *m);
 /* Wait a moment for a key and act on it; false once the user quits. */
 bool tui__key(struct pl_tui *u);
 /* The user paused refreshing (tracing goes on). */

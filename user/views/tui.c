@@ -524,6 +524,15 @@ int tui__show(struct pl_tui *u, struct pl_report *r, const struct pl_report_meta
 	return err;
 }
 
+int tui__failed(struct pl_tui *u, const struct pl_report_meta *m)
+{
+	if (u->have_report) {
+		u->meta = *m;
+		draw(u);
+	}
+	return 0;
+}
+
 bool tui__key(struct pl_tui *u)
 {
 	int ch = getch();

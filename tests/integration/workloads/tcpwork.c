@@ -28,6 +28,9 @@
  *   tcpwork bind    [-6] -p PORT [-n N] -r FILE
  *       bind PORT (no SO_REUSEADDR) and listen; while that fails, up to N
  *       tries on fresh sockets. Writes "ok" or the first "errno=E" to FILE.
+ *   tcpwork fds     -n N -r FILE
+ *       hold N fds (dups of one /dev/null: no socket, but N more for every
+ *       walk of the host's fds to visit). Writes "fds=N" to FILE.
  *
  * -k SECS (serve and connect, with held sockets): write one byte on each
  * held socket every SECS seconds (traffic that keeps them from idling).
@@ -429,9 +432,25 @@ static int bind_port(const struct args *a)
 	return 0;
 }
 
+static int hold_fds(const struct args *a)
+{
+	int fd = open("/dev/null", O_RDONLY), i;
+	char buf[64];
+
+	if (fd < 0)
+		die("open /dev/null");
+	for (i = 1; i < a->n; i++)
+		if (dup(fd) < 0)
+			die("dup");
+	snprintf(buf, sizeof(buf), "fds=%d\n", a->n);
+	report(a->ready, buf);
+	wait_forever();
+	return 0;
+}
+
 static void usage(void)
 {
-	fputs("usage: tcpwork serve|connect|bind [-6] [-a ADDR] [-p PORT] [-P PORT2] [-n N] [-A] [-R]\n"
+	fputs("usage: tcpwork serve|connect|bind|fds [-6] [-a ADDR] [-p PORT] [-P PORT2] [-n N] [-A] [-R]\n"
 	      "               [-m hold|close|half|drop|stall]\n"
 	      "               [-H fork|pass|thread] [-k SECS] [-N NAME] -r FILE\n",
 	      stderr);
@@ -502,6 +521,8 @@ int main(int argc, char **argv)
 		return connect_many(&a);
 	if (!strcmp(a.cmd, "bind"))
 		return bind_port(&a);
+	if (!strcmp(a.cmd, "fds"))
+		return hold_fds(&a);
 	usage();
 	return 2;
 }
