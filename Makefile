@@ -54,7 +54,7 @@ FUZZ_SECS  ?= 15
 .DELETE_ON_ERROR:
 VERSION    := $(shell sed -n 's/.*PORTLEAK_VERSION "\(.*\)".*/\1/p' user/cmd/version.h)
 
-.PHONY: all deps test-deps image test-k8s test test-unit test-integration test-asan test-valgrind test-fuzz test-vm soak bench clean
+.PHONY: all deps test-deps image test-k8s test test-unit test-integration test-hostile test-asan test-valgrind test-fuzz test-vm soak bench clean
 
 all: $(BUILD)/portleak $(WORKLOADS) $(BUILD)/tests/leaky-pie $(BUILD)/tests/leaky-stripped
 
@@ -111,6 +111,12 @@ $(BUILD)/tests/leaky: tests/integration/workloads/leaky.c | $(BUILD)/tests
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(LEAKY_CFLAGS) -static -no-pie -MMD -MP $< -o $@
 
+# The hostile-host client calls connect() through code it makes: frame
+# pointers, so that frame is on the captured stack.
+$(BUILD)/tests/hostile: tests/integration/workloads/hostile.c | $(BUILD)/tests
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(LEAKY_CFLAGS) -static -MMD -MP $< -o $@
+
 $(BUILD)/tests/leaky-pie: tests/integration/workloads/leaky.c | $(BUILD)/tests
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(LEAKY_CFLAGS) -static-pie -fPIE $< -o $@
@@ -161,7 +167,7 @@ $(BUILD)/bpf $(BUILD)/tests $(BUILD)/bench $(BUILD)/fuzz:
 	$(Q)mkdir -p $@
 
 test: test-deps
-	$(Q)$(MAKE) --no-print-directory test-unit test-fuzz test-k8s test-integration test-asan test-valgrind
+	$(Q)$(MAKE) --no-print-directory test-unit test-fuzz test-k8s test-integration test-hostile test-asan test-valgrind
 
 # An OCI image of the static binary (umoci, skopeo: no container engine).
 image: $(BUILD)/portleak
@@ -176,6 +182,11 @@ test-unit: $(UNIT_TESTS) $(UNIT_ASAN)
 
 test-integration: all
 	$(Q)tests/integration/run.sh
+
+# serve beside processes that run as nobody and make their files hostile,
+# a host with a million fds, kill -9 during start, no tracefs.
+test-hostile: all
+	$(Q)tests/hostile/run.sh
 
 # The integration suite (default hooks) against an ASan/UBSan build of
 # portleak: any sanitizer report aborts portleak, and its test fails.

@@ -787,6 +787,8 @@ test_usage_errors_exit_2() {
 		snapshot -d
 		snapshot --comm 0123456789abcdefg
 		snapshot --cgroup relative/path
+		snapshot --host-root /nonexistent
+		snapshot --host-root relative/dir
 		snapshot extra
 		doctor --json
 		top -d 0

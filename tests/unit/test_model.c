@@ -1113,8 +1113,65 @@ static void test_socket_index_of_rows(void)
 	skindex__free(&ix);
 }
 
+/* Losses make OK INCOMPLETE only while they are recent: 7 events lost at
+ * start, then reports over 6 minutes with nothing more lost. The count
+ * stays cumulative. */
+static void test_losses_age_out(void)
+{
+	struct pl_history hist = { 0 };
+	struct pl_report r;
+	enum pl_verdict first = PL_VERDICT_OK, last = PL_VERDICT_OK;
+	__u64 total = 0;
+	int minute;
+
+	for (minute = 0; minute <= 6; minute++) {
+		struct host h = { 0 };
+
+		add_sock(&h, 40, PL_TCP_ESTABLISHED, tuple4(40001, 0x0100007f, 80), 1);
+		struct pl_model_input in = input(&h);
+
+		in.lost[PL_CNT_LEDGER_FULL] = 7;
+		in.history = &hist;
+		in.now_ns = NOW + (__u64)minute * 60 * SEC;
+		in.trace_s = 1 + minute * 60;
+		CHECK(model__build(&in, &r) == 0 && r.n_procs == 1);
+		if (minute == 0)
+			first = r.procs[0].verdict;
+		last = r.procs[0].verdict;
+		total = r.losses.total;
+		CHECK(model__remember(&r, &hist, in.now_ns) == 0);
+		model__free(&r);
+	}
+	CHECK(first == PL_VERDICT_INCOMPLETE);
+	CHECK(last == PL_VERDICT_OK);
+	CHECK(total == 7);
+	history__free(&hist);
+}
+
+/* Sockets nobody can be named for are still judged: an old CLOSE_WAIT
+ * under (unknown) is a leak, never OK. */
+static void test_unknown_old_close_wait_is_a_leak(void)
+{
+	struct host h = { 0 };
+	struct pl_report r;
+	const struct pl_proc *p;
+
+	add_sock(&h, 0, PL_TCP_CLOSE_WAIT, tuple4(8080, 0x0500000a, 40001), 900);
+	/* The kernel's clock of its last ACK: 900 s ago, at HZ 1000. */
+	h.tcp[0].clocks = (struct pl_sock_clocks){ .jiffies = 1000000, .now_ns = NOW,
+						   .rcv_tstamp = 1000000 - 900000 };
+	struct pl_model_input in = input(&h);
+	in.hz = 1000;
+	CHECK(model__build(&in, &r) == 0);
+	p = find_unknown(&r);
+	CHECK(p && p->verdict == PL_VERDICT_LEAK);
+	model__free(&r);
+}
+
 int main(void)
 {
+	test_losses_age_out();
+	test_unknown_old_close_wait_is_a_leak();
 	test_attribution_and_aggregation();
 	test_accept_queue_and_request_sockets_go_to_listener();
 	test_children_charged_in_the_kernel_are_queued_until_accepted();

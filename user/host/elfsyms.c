@@ -10,7 +10,6 @@
 #include <unistd.h>
 
 #include "host/elfsyms.h"
-#include "host/untrusted.h"
 
 #define BUILD_ID_MAX 20
 #define MAX_SEGMENTS 16
@@ -200,21 +199,18 @@ static struct elf_file *slot(struct pl_elfsyms *e)
 	return f;
 }
 
-/* The table of the file at @path, read now if no file with its build-id
- * was read before. Another user may own the file and truncate it while we
- * read: libelf reads it (ELF_C_READ: pread into its own buffers, a short
- * read is an error) and never maps it, which would be SIGBUS. */
-static int open_file(struct pl_elfsyms *e, const char *path, struct elf_file **out)
+/* The table of the file open as @fd, read now if no file with its
+ * build-id was read before. Another user may own the file and truncate it
+ * while we read: libelf reads it (ELF_C_READ: pread into its own buffers,
+ * a short read is an error) and never maps it, which would be SIGBUS. */
+static int open_file(struct pl_elfsyms *e, int fd, struct elf_file **out)
 {
 	char key[sizeof(e->files[0].key)];
 	struct stat st;
-	int fd = untrusted__open(path, &st), err = 0;
-	Elf *elf;
+	int err = 0;
+	Elf *elf = elf_begin(fd, ELF_C_READ, NULL);
 
-	if (fd < 0)
-		return fd;
-	elf = elf_begin(fd, ELF_C_READ, NULL);
-	if (!elf || elf_kind(elf) != ELF_K_ELF) {
+	if (!elf || elf_kind(elf) != ELF_K_ELF || fstat(fd, &st)) {
 		err = -ENOEXEC;
 		goto out;
 	}
@@ -238,17 +234,15 @@ static int open_file(struct pl_elfsyms *e, const char *path, struct elf_file **o
 out:
 	if (elf)
 		elf_end(elf);
-	close(fd);
 	return err;
 }
 
-int elfsyms__lookup(struct pl_elfsyms *e, const char *path, __u64 off, const char **name,
-		    __u64 *into)
+int elfsyms__lookup(struct pl_elfsyms *e, int fd, __u64 off, const char **name, __u64 *into)
 {
 	struct elf_file *f;
 	__u64 addr = 0;
 	size_t lo = 0, hi, i;
-	int err = open_file(e, path, &f);
+	int err = open_file(e, fd, &f);
 
 	if (err)
 		return err;

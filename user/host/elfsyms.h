@@ -14,11 +14,11 @@ struct pl_elfsyms;
 struct pl_elfsyms *elfsyms__new(void);
 void elfsyms__free(struct pl_elfsyms *e);
 
-/* The function containing file offset @off of the ELF file at @path (read
- * through that path, which may lead into another mount namespace): its
- * name and the offset into it. 0; -ENOENT when no symbol covers it (a
- * stripped binary); another negative errno when the file cannot be read. */
-int elfsyms__lookup(struct pl_elfsyms *e, const char *path, __u64 off, const char **name,
-		    __u64 *into);
+/* The function containing file offset @off of the ELF file open as @fd
+ * (opened with the bounds of host/untrusted.h: the file may belong to
+ * anyone): its name and the offset into it. 0; -ENOENT when no symbol
+ * covers it (a stripped binary); another negative errno when the file
+ * cannot be read. */
+int elfsyms__lookup(struct pl_elfsyms *e, int fd, __u64 off, const char **name, __u64 *into);
 
 #endif

@@ -25,7 +25,7 @@
 #define JIT_REREAD_NS (5 * 1000000000ull)
 
 struct mapping {
-	__u64 start, end, offset;
+	__u64 start, end, offset, inode;
 	char *path; /* NULL: anonymous (a JIT's code, say) */
 };
 
@@ -108,7 +108,7 @@ void symbols__free(struct pl_symbols *s)
 static int read_maps(struct proc *p)
 {
 	char path[64], line[4096 + 128], perms[8], file[4096];
-	unsigned long long start, end, off;
+	unsigned long long start, end, off, ino;
 	struct mapping *m = NULL, *grown;
 	size_t n = 0, cap = 0;
 	FILE *f;
@@ -118,8 +118,8 @@ static int read_maps(struct proc *p)
 		return -errno;
 	while (n < MAX_MAPPINGS && fgets(line, sizeof(line), f)) {
 		file[0] = 0;
-		if (sscanf(line, "%llx-%llx %7s %llx %*s %*s %4095[^\n]", &start, &end, perms, &off,
-			   file) < 4 || perms[2] != 'x')
+		if (sscanf(line, "%llx-%llx %7s %llx %*s %llu %4095[^\n]", &start, &end, perms, &off,
+			   &ino, file) < 5 || perms[2] != 'x')
 			continue;
 		if (n == cap) {
 			cap = cap ? 2 * cap : 32;
@@ -127,7 +127,7 @@ static int read_maps(struct proc *p)
 				break;
 			m = grown;
 		}
-		m[n] = (struct mapping){ start, end, off, NULL };
+		m[n] = (struct mapping){ start, end, off, ino, NULL };
 		if (file[0] == '/' && !(m[n].path = strdup(file)))
 			break;
 		n++;
@@ -243,28 +243,61 @@ static const char *base_name(const char *path)
 	return slash ? slash + 1 : path;
 }
 
+static bool ends_with(const char *s, const char *end)
+{
+	size_t n = strlen(s), k = strlen(end);
+
+	return n >= k && !strcmp(s + n - k, end);
+}
+
+/* The file mapped at @m, opened with the bounds of host/untrusted.h: the
+ * kernel's own link to it (/proc/PID/map_files/), never a FIFO or whatever
+ * stands at its path now. That link needs CAP_SYS_ADMIN and search rights
+ * on another user's directory, which serve gives up: then its path in the
+ * process's root, if it is still the same inode and was not deleted. */
+static int open_mapped(const struct proc *p, const struct mapping *m)
+{
+	char path[96], root[64];
+	struct stat st;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%u/map_files/%llx-%llx", p->pid,
+		 (unsigned long long)m->start, (unsigned long long)m->end);
+	fd = untrusted__open(path, &st);
+	if (fd != -EACCES && fd != -EPERM)
+		return fd;
+	if (ends_with(m->path, " (deleted)"))
+		return -ENOENT;
+	snprintf(root, sizeof(root), "/proc/%u/root", p->pid);
+	fd = untrusted__open_in(root, m->path + 1, &st);
+	if (fd >= 0 && st.st_ino != m->inode) {
+		close(fd);
+		return -ESTALE;
+	}
+	return fd;
+}
+
 /* Name @ip from the process's mappings and perf map. */
 static int resolve(struct pl_symbols *s, struct proc *p, __u64 ip, char *out, size_t len)
 {
 	const struct mapping *m = mapping_of(p, ip);
 	const struct pl_jit_sym *j;
-	char path[96];
 	const char *name;
 	__u64 off, into;
+	int fd;
 
 	if (!m && read_maps(p) == 0)
 		m = mapping_of(p, ip); /* mapped since (dlopen) */
 	if (m && m->path) {
 		off = ip - m->start + m->offset;
-		/* The kernel's link to the very file mapped: never a FIFO or
-		 * whatever now stands at its path. */
-		snprintf(path, sizeof(path), "/proc/%u/map_files/%llx-%llx", p->pid,
-			 (unsigned long long)m->start, (unsigned long long)m->end);
-		if (elfsyms__lookup(s->elf, path, off, &name, &into) == 0)
+		fd = open_mapped(p, m);
+		if (fd >= 0 && elfsyms__lookup(s->elf, fd, off, &name, &into) == 0)
 			snprintf(out, len, "%s+0x%" PRIx64 " (%s)", name, (uint64_t)into, m->path);
 		else
 			snprintf(out, len, "%s+0x%" PRIx64 " (%s)", base_name(m->path),
 				 (uint64_t)off, m->path);
+		if (fd >= 0)
+			close(fd);
 		return 0;
 	}
 	read_perf_map(s, p);

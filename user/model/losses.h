@@ -22,9 +22,14 @@ struct pl_loss_kind {
 	const char *help;
 };
 
+/* Verdicts doubt what they see only while losses are recent: over this
+ * window (the counters themselves stay cumulative, for Prometheus). */
+#define PL_LOSS_WINDOW_S 300
+
 struct pl_losses {
 	__u64 n[PL_NR_LOSSES];
 	__u64 total;
+	__u64 recent; /* of total, lost in the last PL_LOSS_WINDOW_S */
 };
 
 const struct pl_loss_kind *losses__kind(unsigned int kind);

@@ -1102,6 +1102,7 @@ int model__build(const struct pl_model_input *in, struct pl_report *out)
 
 	memset(out, 0, sizeof(*out));
 	losses__sum(in->lost, in->failures_dropped, in->missed_runs, &out->losses);
+	verdict__recent_losses(in, &out->losses);
 	out->hz = in->hz;
 	out->trace_s = in->trace_s;
 	out->port_low = in->port_low;

@@ -235,11 +235,28 @@ static void judge_losses(const struct pl_losses *lost, struct pl_proc *p)
 {
 	char text[PL_REASON_LEN];
 
-	if (!lost->total || p->verdict != PL_VERDICT_OK)
+	if (!lost->recent || p->verdict != PL_VERDICT_OK)
 		return;
 	p->verdict = PL_VERDICT_INCOMPLETE;
 	losses__text(lost, ", ", text, sizeof(text));
-	add_reason(p, "portleak lost data (%s): counts may be low", text);
+	add_reason(p, "portleak lost data in the last %d min (%llu; since start %s): counts may be low",
+		   PL_LOSS_WINDOW_S / 60, (unsigned long long)lost->recent, text);
+}
+
+/* The history series of the losses (no process or destination key has
+ * all bits set); their total is kept as the sample's failures. */
+static const __u64 loss_hkey[3] = { ~0ull, ~0ull, ~0ull };
+
+void verdict__recent_losses(const struct pl_model_input *in, struct pl_losses *l)
+{
+	const struct pl_sample *s;
+
+	l->recent = l->total;
+	if (!in->history || in->trace_s <= PL_LOSS_WINDOW_S)
+		return; /* all of it lost since start, in the window */
+	s = history__since(in->history, loss_hkey, PL_LOSS_WINDOW_S, 0, in->now_ns);
+	if (s && s->failures <= l->total)
+		l->recent = l->total - s->failures;
 }
 
 void verdict__judge(const struct pl_model_input *in, const struct pl_losses *lost,
@@ -248,8 +265,10 @@ void verdict__judge(const struct pl_model_input *in, const struct pl_losses *los
 	struct trend t;
 
 	proc_rates(in, p);
-	if (p->unknown)
-		return; /* nobody to blame */
+	if (p->unknown) { /* nobody to blame, but a leak is a leak */
+		judge_leak(in, p);
+		return;
+	}
 	t = proc_trend(in, p);
 	judge_fds(p);
 	judge_leak(in, p);
@@ -326,6 +345,9 @@ int model__remember(const struct pl_report *r, struct pl_history *h, __u64 now_n
 		sample = proc_sample(&r->procs[i], now_ns);
 		err = history__add(h, key, &sample);
 	}
+	sample = (struct pl_sample){ .t_ns = now_ns, .failures = r->losses.total };
+	if (!err)
+		err = history__add(h, loss_hkey, &sample);
 	/* Destinations are sorted fullest first; the tail has no forecast. */
 	for (i = 0; i < r->n_dests && i < PL_HISTORY_DESTS && !err; i++) {
 		dest_hkey(&r->dests[i], key);

@@ -7,8 +7,12 @@
 
 #include "model/model.h"
 
-/* Rates, trends and verdict of a process whose counts are final; with any
- * of @lost, an OK becomes INCOMPLETE. */
+/* @l->recent: of @l->total, what was lost in the last PL_LOSS_WINDOW_S
+ * (from the history of earlier reports; all of it in the first window). */
+void verdict__recent_losses(const struct pl_model_input *in, struct pl_losses *l);
+/* Rates, trends and verdict of a process whose counts are final; with
+ * recent losses (@lost->recent), an OK becomes INCOMPLETE. An (unknown)
+ * row is judged on its CLOSE_WAIT alone. */
 void verdict__judge(const struct pl_model_input *in, const struct pl_losses *lost,
 		    struct pl_proc *p);
 /* For qsort: most suspicious first (CLOSE_WAIT count and age, growth,
