@@ -64,6 +64,37 @@ test_unaccepted_connection_is_pending_accept() {
 	expect "client ESTABLISHED" "$(proc "$client" '.sockets.ESTABLISHED // 0')" 2
 }
 
+# A ledger far too small (--max-sockets 16) for a leaker's 40 CLOSE_WAIT,
+# opened before portleak started: the fd walk names the holder of every
+# socket the ledger lacks, so the leaker keeps all 40 and is LEAK; nothing
+# is charged to (unknown) that has an owner, and the overflow is counted.
+test_ledger_overflow_keeps_the_leaker_named() {
+	start_dropping_server
+	start client "$WORKLOAD" connect -p "$(cat "$T/server")" -n 40 -m hold -r "$T/client"
+	wait_for "$T/client" "connected=40"
+	wait_close_wait "$client" 40
+	snapshot_now -d 0.5 --max-sockets 16 --leak-age 0.5 # with hooks: a ledger
+	expect "client CLOSE_WAIT" "$(proc "$client" '.sockets.CLOSE_WAIT // 0')" 40
+	expect "client verdict" "$(proc "$client" .verdict)" leak
+	expect "(unknown) CLOSE_WAIT" "$(proc 0 '.sockets.CLOSE_WAIT // 0')" 0
+	[ "$(jq .lost.ledger_full "$T/out.json")" -gt 0 ] || fail "the overflow was not counted"
+}
+
+# Watching with that small a ledger: a server accepts 40 connections its
+# clients then close; each accepted socket has an fd, none is pending.
+test_ledger_overflow_leaves_no_false_pending_accept() {
+	agent_start --max-sockets 16
+	start server "$WORKLOAD" serve -m hold -r "$T/server"
+	wait_for "$T/server"
+	start client "$WORKLOAD" connect -p "$(cat "$T/server")" -n 40 -m close -r "$T/client"
+	wait_for "$T/client" "connected=40"
+	wait_close_wait "$server" 40
+	agent_report
+	expect "server CLOSE_WAIT" "$(proc "$server" '.sockets.CLOSE_WAIT // 0')" 40
+	expect "server pending accept" "$(proc "$server" '.pending_accept // 0')" 0
+	[ "$(jq .lost.ledger_full "$T/out.json")" -gt 0 ] || fail "the overflow was not counted"
+}
+
 test_threads_count_for_their_process() {
 	agent_start
 	start server "$WORKLOAD" serve -m hold -r "$T/server"

@@ -200,8 +200,6 @@ int agent__start(struct pl_agent *a, const struct pl_agent_config *cfg)
 struct portleak_bpf *agent__fd_walker(struct pl_agent *a, int *err)
 {
 	*err = 0;
-	if (a->plan)
-		return a->skel;
 	if (!a->fds.skel && !a->fds.err)
 		load_fd_walker(&a->fds);
 	*err = a->fds.err;

@@ -156,32 +156,38 @@ static bool is_pin_name(const char *name)
 	return false;
 }
 
-/* A directory without a stamp that holds only BPF maps pinned under
- * portleak's names, each with the name the map was created with: what a
- * portleak killed during its start-up left (earlier releases stamped the
- * directory after the load). Its maps hold a fraction of a second of
- * counts. */
-static bool half_made(const char *dir)
+/* Whether the map pinned as DIR/NAME is one this build would make: the
+ * name it was created with, its type, key and value sizes. */
+static bool like_ours(struct portleak_bpf *skel, const char *dir, const char *name)
 {
+	const struct bpf_map *m = bpf_object__find_map_by_name(skel->obj, name);
 	struct bpf_map_info info;
-	struct dirent *d;
-	bool ours = true;
-	DIR *dh = opendir(dir);
 	int fd;
 
-	if (!dh)
+	if (!m || !strcmp(name, LAYOUT_PIN) || (fd = open_pinned(dir, name, &info)) < 0)
 		return false;
-	while (ours && (d = readdir(dh))) {
-		if (d->d_name[0] == '.')
-			continue;
-		ours = is_pin_name(d->d_name) && strcmp(d->d_name, LAYOUT_PIN) &&
-		       (fd = open_pinned(dir, d->d_name, &info)) >= 0;
-		if (ours) {
-			close(fd);
-			ours = !strcmp(info.name, d->d_name);
-		}
-	}
-	closedir(dh);
+	close(fd);
+	return !strcmp(info.name, name) && info.type == (__u32)bpf_map__type(m) &&
+	       info.key_size == bpf_map__key_size(m) && info.value_size == bpf_map__value_size(m);
+}
+
+/* A directory without a stamp that holds only BPF maps this build would
+ * pin there, under their own names: what a portleak killed during its
+ * start-up left (earlier releases stamped the directory after the load).
+ * Its maps hold a fraction of a second of counts. */
+static bool half_made(const char *dir)
+{
+	struct portleak_bpf *skel = portleak_bpf__open();
+	struct dirent *d;
+	bool ours = skel != NULL;
+	DIR *dh = ours ? opendir(dir) : NULL;
+
+	ours = dh != NULL;
+	while (ours && (d = readdir(dh)))
+		ours = d->d_name[0] == '.' || (is_pin_name(d->d_name) && like_ours(skel, dir, d->d_name));
+	if (dh)
+		closedir(dh);
+	portleak_bpf__destroy(skel);
 	return ours;
 }
 

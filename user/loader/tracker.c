@@ -148,6 +148,9 @@ static int read_kernel(struct pl_tracker *t, bool walk_fds, unsigned int walk_fl
 	/* Maps first: a socket the walk lists has its ledger entry already. */
 	if (!err)
 		err = maps__read(t->agent.skel, m);
+	/* The ledger overflowed once: the fd walk names what it lacks. */
+	if (!err && walk_fds && !listing(t) && m->counters[PL_CNT_LEDGER_FULL])
+		err = walk__fill_ledger_gaps(&t->agent, m);
 	if (!err && listing(t))
 		err = walk__list_fds_and_tcp(&t->agent, &m->ledger, &m->n_ledger, &m->ledger_index,
 					     walk_flags | netns_flags(t), w);

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <sched.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +18,7 @@
 #include "host/sysinfo.h"
 #include "loader/agent.h"
 #include "loader/iter.h"
+#include "loader/maps.h"
 #include "loader/rows.h"
 #include "loader/walk_user.h"
 #include "model/skindex.h"
@@ -108,6 +110,38 @@ static int list_holders(struct portleak_bpf *skel, struct pl_ledger_row **rows, 
 	*n = l.n;
 	*index = made;
 	return 0;
+}
+
+int walk__fill_ledger_gaps(struct pl_agent *agent, struct pl_maps *m)
+{
+	struct pl_ledger_row *listed = NULL;
+	struct pl_skindex index = { 0 }, have;
+	size_t n = 0, i, cap = m->n_ledger, gaps = 0;
+	int err = 0;
+	struct portleak_bpf *skel = agent__fd_walker(agent, &err);
+
+	if (!skel)
+		return err;
+	if ((err = list_holders(skel, &listed, &n, &index)))
+		return err;
+	skindex__free(&index);
+	if (!(err = skindex__of_rows(&have, m->ledger, m->n_ledger, sizeof(*m->ledger),
+				     offsetof(struct pl_ledger_row, sk)))) {
+		for (i = 0; i < n; i++)
+			if (!skindex__find(&have, listed[i].sk))
+				listed[gaps++] = listed[i];
+		skindex__free(&have);
+	}
+	if (!err && gaps && rows__grow((char **)&m->ledger, &cap, m->n_ledger + gaps,
+				       sizeof(*m->ledger)))
+		err = -ENOMEM;
+	if (!err) {
+		memcpy(m->ledger + m->n_ledger, listed, gaps * sizeof(*listed));
+		m->n_ledger += gaps;
+		skindex__free(&m->ledger_index); /* the model indexes the rows anew */
+	}
+	free(listed);
+	return err;
 }
 
 struct list_job {

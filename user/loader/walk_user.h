@@ -8,6 +8,7 @@
 #include "model/model.h"
 
 struct pl_agent;
+struct pl_maps;
 struct portleak_bpf;
 
 /* The kernel's own per-state count of one namespace (/proc/net/tcp{,6}),
@@ -43,6 +44,11 @@ int walk__fds(struct portleak_bpf *skel);
  * walk__tcp(): with no ledger to fill, neither waits for the other. The fd
  * walk's thread first gets its object from agent__fd_walker(), which loads
  * it the first time. */
+/* With hooks, after the ledger overflowed: list the holders of every
+ * socket that has an fd and add a row, as the listing walk makes them,
+ * for each socket @m's ledger lacks, so that no socket with an owner is
+ * charged to nobody. 0, or negative errno. */
+int walk__fill_ledger_gaps(struct pl_agent *agent, struct pl_maps *m);
 int walk__list_fds_and_tcp(struct pl_agent *agent, struct pl_ledger_row **rows, size_t *n,
 			   struct pl_skindex *index, unsigned int flags, struct pl_tcp_walk *w);
 /* List every TCP socket of portleak's network namespace and, with
