@@ -256,17 +256,18 @@ test_verify_agrees_with_the_kernel() {
 		fail "owners line: $(cat "$T/verify")"
 }
 
-# With no room in the ledger, sockets are charged to no one: --verify says
-# so and exits 3.
-test_verify_reports_uncharged_sockets() {
+# A ledger of 4 entries for 20 sockets: the fd walk names the holders of
+# what it lacks, so verify finds every socket charged to a process that
+# holds it (before, 20 of them were charged to no one: exit 3).
+test_verify_with_an_overflowing_ledger() {
 	start server "$WORKLOAD" serve -m hold -r "$T/server"
 	wait_for "$T/server"
 	start client "$WORKLOAD" connect -p "$(cat "$T/server")" -n 10 -r "$T/client"
 	wait_for "$T/client"
 	"$PL" snapshot --verify --max-sockets 4 --hooks "$HOOKS" >"$T/verify" 2>"$T/err"
-	expect "verify exit status" "$?" 3
-	grep -q "^verify: MISMATCH socket:\[[0-9]*\] .* charged to no one" "$T/verify" ||
-		fail "no mismatch line: $(cat "$T/verify")"
+	expect "verify exit status" "$?" 0
+	grep -qE "^verify: owners: [0-9]+ sockets in fd tables .*: [0-9]+ charged to a process holding them, 0 not" \
+		"$T/verify" || fail "not every socket charged: $(cat "$T/verify")"
 }
 
 # A short soak: churn, leaks, TIME_WAIT storms, exits, handovers and a

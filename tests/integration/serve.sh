@@ -79,14 +79,15 @@ rss_kib() {
 # bad_requests N FILE: N malformed or abandoned requests to serve, then
 # "done" in FILE.
 bad_requests() {
-	local i fd
+	local i fd long
+	long=$(head -c 400 /dev/zero | tr '\0' x) # made once: a pipeline per request is slow
 	(
 		trap '' PIPE
 		for ((i = 0; i < $1; i++)); do
 			exec {fd}<>"/dev/tcp/127.0.0.1/$SERVE_PORT" || continue
 			case $((i % 4)) in
 			0) printf 'BREW /pot HTCPCP/1.0\r\n\r\n' >&$fd ;;
-			1) printf 'GET /%s HTTP/1.1\r\n\r\n' "$(head -c 400 /dev/zero | tr '\0' x)" >&$fd ;;
+			1) printf 'GET /%s HTTP/1.1\r\n\r\n' "$long" >&$fd ;;
 			2) printf '\x00\xff\r\n\r\n' >&$fd ;;
 			3) printf 'GET /metrics' >&$fd ;; # and hang up
 			esac 2>/dev/null
@@ -95,7 +96,7 @@ bad_requests() {
 		echo done >"$2"
 	) &
 	PIDS+=($!)
-	wait_for "$2"
+	wait_long "$2" done "$T/serve.log"
 }
 
 # Thousands of bad requests leave serve's fds and memory where they were.
