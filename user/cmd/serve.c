@@ -284,11 +284,12 @@ int cmd_serve(const struct pl_options *o)
 	}
 	err = privileges__drop(o->user, !o->own_netns, &why);
 	if (!err) {
-		log_line("serving http://%s/metrics (hooks %s/%s/%s, capabilities %016llx%s%s)",
+		log_line("serving http://%s/metrics (hooks %s/%s/%s, ledger of %u sockets, capabilities %016llx%s%s)",
 			 o->listen, hooks__state_name(s.tracker.agent.plan),
 			 hooks__accept_name(s.tracker.agent.plan),
-			 hooks__bind_name(s.tracker.agent.plan), privileges__effective(),
-			 o->user ? ", user " : "", o->user ? o->user : "");
+			 hooks__bind_name(s.tracker.agent.plan),
+			 agent__ledger_size(&s.tracker.agent),
+			 privileges__effective(), o->user ? ", user " : "", o->user ? o->user : "");
 		err = loop(&s, http);
 	}
 	if (err && why.text[0])

@@ -206,6 +206,11 @@ struct portleak_bpf *agent__fd_walker(struct pl_agent *a, int *err)
 	return a->fds.skel;
 }
 
+__u32 agent__ledger_size(const struct pl_agent *a)
+{
+	return a->plan ? bpf_map__max_entries(a->skel->maps.ledger) : 0;
+}
+
 size_t agent__prog_stats(const struct pl_agent *a, struct pl_prog_stat *out)
 {
 	struct bpf_program *prog;

@@ -50,10 +50,14 @@ struct pl_agent {
 
 /* Negative errno; every failed plan is in a->failed. */
 int agent__start(struct pl_agent *a, const struct pl_agent_config *cfg);
-/* The object that runs the fd walk: walk-only, the fd walk's own (the
- * first call loads it), else the agent's. NULL with *@err set when it
- * failed to load. Call it from one thread at a time. */
+/* The object that runs the listing fd walk (list_fds): an object of its
+ * own, loaded by the first call, with or without hooks (with hooks, once
+ * the ledger overflowed). NULL with *@err set when it failed to load.
+ * Call it from one thread at a time. */
 struct portleak_bpf *agent__fd_walker(struct pl_agent *a, int *err);
+/* The sockets the ledger has room for (it is sized at load and cannot
+ * grow: past it, the fd walk names holders); 0 without hooks. */
+__u32 agent__ledger_size(const struct pl_agent *a);
 /* The loaded programs' statistics, at most PL_MAX_PROGS; returns how many. */
 size_t agent__prog_stats(const struct pl_agent *a, struct pl_prog_stat *out);
 /* The sum of their missed runs. */
