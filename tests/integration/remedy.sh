@@ -170,3 +170,29 @@ test_close_refuses_other_states_and_a_reused_pid() {
 	"$PL" close --pid 4194304 --yes >"$T/closed" 2>"$T/err"
 	expect "exit status for no such process" "$?" 1
 }
+
+# A client and its forked child both hold 20 CLOSE_WAIT sockets: close
+# finds them for the child too (they are charged to the parent), leaves
+# them open for either without --shared, saying who else holds them, and
+# with --shared closes them for both.
+test_close_shared_sockets() {
+	local child
+	start_dropping_server
+	start client "$WORKLOAD" connect -p "$(cat "$T/server")" -n 20 -m hold -H share -r "$T/client"
+	wait_for "$T/client" "child="
+	child=$(sed 's/.*child=//' "$T/client")
+	PIDS+=("$child")
+	wait_close_wait "$client" 20
+	wait_close_wait "$child" 20
+	"$PL" close --pid "$child" >"$T/dry" 2>"$T/err" || fail "dry run: exit $?"
+	grep -q "^20 matching CLOSE_WAIT sockets are also held by pid $client (tcpwork): left open" "$T/dry" ||
+		fail "the child's dry run does not name the parent: $(cat "$T/dry")"
+	"$PL" close --pid "$client" --yes >"$T/close" 2>"$T/err" || fail "close: exit $?"
+	grep -q "also held by pid $child (tcpwork-child): left open" "$T/close" ||
+		fail "close does not name the child: $(cat "$T/close")"
+	expect "CLOSE_WAIT left to both without --shared" "$(kernel_close_wait "$child")" 20
+	"$PL" close --pid "$client" --yes --shared >"$T/close" 2>"$T/err" || fail "close --shared: exit $?"
+	grep -q "^closed 20 of 20 sockets" "$T/close" || fail "close --shared: $(cat "$T/close")"
+	expect "CLOSE_WAIT of the child after --shared" "$(kernel_close_wait "$child")" 0
+	expect "CLOSE_WAIT of the parent after --shared" "$(kernel_close_wait "$client")" 0
+}

@@ -33,6 +33,10 @@ struct choice {
 	size_t n;
 	struct peer_line *lines;
 	size_t n_lines;
+	/* Matching sockets other processes hold too, left open without
+	 * --shared (with it: of the chosen), and one of those holders. */
+	size_t n_shared;
+	struct pl_held shared;
 };
 
 static bool v4_mapped(const __u8 *a)
@@ -148,9 +152,14 @@ static int choose(const struct pl_options *o, struct pl_held *all, size_t n_all,
 	for (i = 0; i < n_all; i++)
 		if (all[i].rec.state == PL_TCP_LISTEN)
 			listeners[n_listeners++] = &all[i];
-	for (i = 0; i < n_all; i++)
-		if (chosen(o, &all[i]))
+	for (i = 0; i < n_all; i++) {
+		if (!chosen(o, &all[i]))
+			continue;
+		if (all[i].others && !c->n_shared++)
+			c->shared = all[i];
+		if (!all[i].others || o->shared)
 			k[c->n++] = (struct keyed){ key_of(&all[i], listeners, n_listeners), all[i] };
+	}
 	qsort(k, c->n, sizeof(*k), cmp_keyed);
 	fill_lines(c, k);
 out:
@@ -212,7 +221,27 @@ static void print_command(const struct pl_options *o, const struct pl_process *p
 		printf(" --state established");
 	if (o->older_s >= 0)
 		printf(" --older %g", o->older_s);
+	if (o->shared)
+		printf(" --shared");
 	printf(" --yes");
+}
+
+/* What closing a socket another process holds too would do, said. */
+static void say_shared(const struct pl_options *o, const struct choice *c)
+{
+	char other[PL_COMM_LEN * 4 + 1];
+
+	if (!c->n_shared)
+		return;
+	names__printable(c->shared.other_comm, strnlen(c->shared.other_comm, PL_COMM_LEN), other,
+			 sizeof(other));
+	printf("%zu matching %s socket%s also held by pid %u (%s)%s: ", c->n_shared,
+	       state_label(o->state), c->n_shared == 1 ? " is" : "s are", c->shared.other.tgid,
+	       other, c->shared.others > 1 ? " and others" : "");
+	if (o->shared)
+		printf("--shared: closed for every holder\n");
+	else
+		printf("left open, since closing one breaks every holder (--shared closes them too)\n");
 }
 
 static void dry_run(const struct pl_options *o, const struct pl_process *p, const char *comm,
@@ -220,6 +249,7 @@ static void dry_run(const struct pl_options *o, const struct pl_process *p, cons
 {
 	printf("pid %d (%s), started at %llu: %zu %s socket%s would be closed\n", (int)p->pid,
 	       comm, p->started, c->n, state_label(o->state), c->n == 1 ? "" : "s");
+	say_shared(o, c);
 	if (!c->n)
 		return;
 	print_listing(c);
@@ -302,9 +332,10 @@ static int close_them(const struct pl_options *o, const struct pl_process *p, co
 	struct pl_why why = { "" };
 	int err;
 
+	say_shared(o, c);
 	if (!c->n) {
-		printf("nothing to close: pid %d (%s) holds no matching %s socket\n", (int)p->pid,
-		       comm, state_label(o->state));
+		printf("nothing to close: pid %d (%s) holds no matching %s socket%s\n", (int)p->pid,
+		       comm, state_label(o->state), c->n_shared ? " held by it alone" : "");
 		return 0;
 	}
 	if (!process__same(p)) {

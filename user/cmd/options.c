@@ -204,7 +204,8 @@ static const char usage_doctor[] =
 
 static const char usage_close[] =
 "usage: portleak close --pid PID [--peer ADDR[:PORT]] [--state STATE]\n"
-"                      [--older SECS] [--started TICKS] [--yes] [--via MECH]\n"
+"                      [--older SECS] [--started TICKS] [--yes] [--shared]\n"
+"                      [--via MECH]\n"
 "\n"
 "Close, from outside, TCP sockets that process PID holds and no longer\n"
 "uses, so that their ports are free again without a restart or a reboot.\n"
@@ -236,6 +237,10 @@ static const char usage_close[] =
 "                        now, nothing is closed (exit 1)\n"
 "      --yes             close them; one line per socket on stderr and in the\n"
 "                        system log, one per peer on stdout\n"
+"      --shared          close sockets another live process holds too (a\n"
+"                        forked child, a process an fd was passed to) as well:\n"
+"                        without it they are listed with who else holds them\n"
+"                        and left open, since closing one breaks both\n"
 "      --via MECH        auto (default): bpf_sock_destroy() (Linux 6.5+), else\n"
 "                        sock_diag SOCK_DESTROY (CONFIG_INET_DIAG_DESTROY, what\n"
 "                        'ss -K' uses); kfunc or sock-diag: only that one\n"
@@ -346,7 +351,8 @@ enum long_only {
 	OPT_LISTEN, OPT_TOP_K, OPT_USER, OPT_CONFIG, OPT_OWN_NETNS, OPT_VERIFY, OPT_PIN,
 	OPT_PIN_DIR, OPT_EVENT_BUFFER, OPT_NAMESPACE, OPT_POD, OPT_CONTAINER, OPT_HOST_ROOT,
 	OPT_STACKS, OPT_NO_STACKS,
-	OPT_PEER, OPT_STATE, OPT_OLDER, OPT_STARTED, OPT_YES, OPT_VIA, /* close alone: keep together */
+	OPT_PEER, OPT_STATE, OPT_OLDER, OPT_STARTED, OPT_YES, OPT_SHARED,
+	OPT_VIA, /* close alone: keep together, OPT_VIA last */
 };
 
 static const struct option long_options[] = {
@@ -385,6 +391,7 @@ static const struct option long_options[] = {
 	{ "older", required_argument, NULL, OPT_OLDER },
 	{ "started", required_argument, NULL, OPT_STARTED },
 	{ "yes", no_argument, NULL, OPT_YES },
+	{ "shared", no_argument, NULL, OPT_SHARED },
 	{ "via", required_argument, NULL, OPT_VIA },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
@@ -541,6 +548,9 @@ static int parse_close_flag(int c, const char *arg, struct pl_options *o)
 	}
 	case OPT_YES:
 		o->yes = true;
+		return 0;
+	case OPT_SHARED:
+		o->shared = true;
 		return 0;
 	default: /* OPT_VIA */
 		if (!strcmp(arg, "auto"))

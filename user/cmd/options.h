@@ -61,6 +61,7 @@ struct pl_options {
 	double older_s;      /* --older; -1: not given */
 	unsigned long long started; /* --started: /proc/PID/stat start time; 0: not given */
 	bool yes;            /* --yes: close, not a dry run */
+	bool shared;         /* --shared: close sockets other processes hold too */
 	enum pl_remedy_mech via; /* --via */
 };
 

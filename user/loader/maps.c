@@ -277,6 +277,7 @@ void maps__free(struct pl_maps *m)
 {
 	free(m->ledger);
 	skindex__free(&m->ledger_index);
+	free(m->holders);
 	free(m->closed);
 	free(m->timewait);
 	free(m->owners);

@@ -18,6 +18,10 @@ struct pl_maps {
 	struct pl_ledger_row *ledger; /* sockets that have not closed */
 	size_t n_ledger;
 	struct pl_skindex ledger_index; /* of ledger, when the fd walk's listing made it */
+	/* Every (socket, holder) pair of the listing walk, by socket: with
+	 * PL_WALK_HOLDERS only (close: a socket a forked child holds too). */
+	struct pl_ledger_row *holders;
+	size_t n_holders;
 	struct pl_closed_row *closed;
 	size_t n_closed;
 	struct pl_timewait_row *timewait;

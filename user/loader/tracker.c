@@ -94,6 +94,7 @@ static struct pl_model_input model_input(struct pl_tracker *t,
 		.netns = w->netns, .n_netns = w->n_netns,
 		.ledger = m->ledger, .n_ledger = m->n_ledger,
 		.ledger_index = m->ledger_index.slots ? &m->ledger_index : NULL,
+		.holders = m->holders, .n_holders = m->n_holders,
 		.timewait = m->timewait, .n_timewait = m->n_timewait,
 		.owners = m->owners, .n_owners = m->n_owners,
 		.failures = f->items, .n_failures = f->n,
@@ -152,8 +153,7 @@ static int read_kernel(struct pl_tracker *t, bool walk_fds, unsigned int walk_fl
 	if (!err && walk_fds && !listing(t) && m->counters[PL_CNT_LEDGER_FULL])
 		err = walk__fill_ledger_gaps(&t->agent, m);
 	if (!err && listing(t))
-		err = walk__list_fds_and_tcp(&t->agent, &m->ledger, &m->n_ledger, &m->ledger_index,
-					     walk_flags | netns_flags(t), w);
+		err = walk__list_fds_and_tcp(&t->agent, m, walk_flags | netns_flags(t), w);
 	else if (!err)
 		err = walk__tcp(t->agent.skel, walk_flags | netns_flags(t), w);
 	if (!err)
@@ -177,7 +177,7 @@ int tracker__held(struct pl_tracker *t, __u32 pid, __u64 start_ns, __u64 slack_n
 {
 	struct pl_tcp_walk w;
 	struct pl_maps m;
-	int err = read_kernel(t, true, PL_WALK_INODES, &m, &w);
+	int err = read_kernel(t, true, PL_WALK_INODES | PL_WALK_HOLDERS, &m, &w);
 
 	*held = NULL;
 	*n = 0;

@@ -89,42 +89,70 @@ static int first_holders(struct fd_list *l, struct pl_skindex *index)
 	return 0;
 }
 
-/* The fd walk of walk__list_fds_and_tcp(). */
-static int list_holders(struct portleak_bpf *skel, struct pl_ledger_row **rows, size_t *n,
-			struct pl_skindex *index)
+static int cmp_row_sk(const void *a, const void *b)
+{
+	const struct pl_ledger_row *x = a, *y = b;
+
+	return x->sk < y->sk ? -1 : x->sk > y->sk;
+}
+
+/* Every (socket, holder) pair of @l, sorted by socket, into @m. */
+static int keep_every_holder(const struct fd_list *l, struct pl_maps *m)
+{
+	struct pl_ledger_row *all = malloc((l->n ? l->n : 1) * sizeof(*all));
+
+	if (!all)
+		return -ENOMEM;
+	memcpy(all, l->rows, l->n * sizeof(*all));
+	qsort(all, l->n, sizeof(*all), cmp_row_sk);
+	free(m->holders);
+	m->holders = all;
+	m->n_holders = l->n;
+	return 0;
+}
+
+/* The listing fd walk: into @m's ledger rows, each socket under its first
+ * holder, and their index (with @every_holder, every pair into @m's
+ * holders too). */
+static int list_holders(struct portleak_bpf *skel, struct pl_maps *m, bool every_holder)
 {
 	struct fd_list l = { .walked_ns = sysinfo__now_ns() };
 	struct pl_skindex made;
 	int err;
 
 	err = iter__run(skel->links.list_fds, sizeof(struct pl_fd_record), keep_fd_records, &l);
+	if (!err && every_holder)
+		err = keep_every_holder(&l, m);
 	if (!err)
 		err = first_holders(&l, &made);
 	if (err) {
 		free(l.rows);
 		return err;
 	}
-	free(*rows);
-	skindex__free(index);
-	*rows = l.rows;
-	*n = l.n;
-	*index = made;
+	free(m->ledger);
+	skindex__free(&m->ledger_index);
+	m->ledger = l.rows;
+	m->n_ledger = l.n;
+	m->ledger_index = made;
 	return 0;
 }
 
 int walk__fill_ledger_gaps(struct pl_agent *agent, struct pl_maps *m)
 {
-	struct pl_ledger_row *listed = NULL;
-	struct pl_skindex index = { 0 }, have;
-	size_t n = 0, i, cap = m->n_ledger, gaps = 0;
+	struct pl_maps list = { 0 };
+	struct pl_ledger_row *listed;
+	struct pl_skindex have;
+	size_t n, i, cap = m->n_ledger, gaps = 0;
 	int err = 0;
 	struct portleak_bpf *skel = agent__fd_walker(agent, &err);
 
 	if (!skel)
 		return err;
-	if ((err = list_holders(skel, &listed, &n, &index)))
+	if ((err = list_holders(skel, &list, false)))
 		return err;
-	skindex__free(&index);
+	listed = list.ledger;
+	n = list.n_ledger;
+	skindex__free(&list.ledger_index);
 	if (!(err = skindex__of_rows(&have, m->ledger, m->n_ledger, sizeof(*m->ledger),
 				     offsetof(struct pl_ledger_row, sk)))) {
 		for (i = 0; i < n; i++)
@@ -146,9 +174,8 @@ int walk__fill_ledger_gaps(struct pl_agent *agent, struct pl_maps *m)
 
 struct list_job {
 	struct pl_agent *agent;
-	struct pl_ledger_row **rows;
-	size_t *n;
-	struct pl_skindex *index;
+	struct pl_maps *m;
+	bool every_holder;
 	int err;
 };
 
@@ -158,14 +185,14 @@ static void *list_fds(void *arg)
 	struct portleak_bpf *skel = agent__fd_walker(job->agent, &job->err);
 
 	if (skel)
-		job->err = list_holders(skel, job->rows, job->n, job->index);
+		job->err = list_holders(skel, job->m, job->every_holder);
 	return NULL;
 }
 
-int walk__list_fds_and_tcp(struct pl_agent *agent, struct pl_ledger_row **rows, size_t *n,
-			   struct pl_skindex *index, unsigned int flags, struct pl_tcp_walk *w)
+int walk__list_fds_and_tcp(struct pl_agent *agent, struct pl_maps *m, unsigned int flags,
+			   struct pl_tcp_walk *w)
 {
-	struct list_job job = { agent, rows, n, index, 0 };
+	struct list_job job = { agent, m, flags & PL_WALK_HOLDERS, 0 };
 	pthread_t thread;
 	bool apart = pthread_create(&thread, NULL, list_fds, &job) == 0;
 	int err;

@@ -31,6 +31,7 @@ enum pl_walk_flags {
 	PL_WALK_ALL_NETNS = 1,     /* every namespace, not only portleak's */
 	PL_WALK_KERNEL_COUNTS = 2, /* fill pl_tcp_walk.kernel */
 	PL_WALK_INODES = 4,        /* fill each held socket's pl_tcp_record.ino */
+	PL_WALK_HOLDERS = 8,       /* listing: keep every holder (pl_maps.holders) */
 };
 
 /* Record the owner of every TCP socket held in an fd table: sockets the
@@ -39,18 +40,19 @@ enum pl_walk_flags {
 int walk__fds(struct portleak_bpf *skel);
 /* With no hooks attached, and so no ledger: the rows the ledger would hold
  * after walk__fds, for every TCP socket held in an fd table, each under
- * the first process found holding it, and @index of them by socket
- * (replacing *@rows and *@index, freed); beside it, in another thread,
- * walk__tcp(): with no ledger to fill, neither waits for the other. The fd
- * walk's thread first gets its object from agent__fd_walker(), which loads
- * it the first time. */
+ * the first process found holding it, into @m's ledger and its index
+ * (replacing what they held); with PL_WALK_HOLDERS in @flags, every
+ * (socket, holder) pair too, into @m's holders. Beside it, in another
+ * thread, walk__tcp(): with no ledger to fill, neither waits for the
+ * other. The fd walk's thread first gets its object from
+ * agent__fd_walker(), which loads it the first time. */
+int walk__list_fds_and_tcp(struct pl_agent *agent, struct pl_maps *m, unsigned int flags,
+			   struct pl_tcp_walk *w);
 /* With hooks, after the ledger overflowed: list the holders of every
  * socket that has an fd and add a row, as the listing walk makes them,
  * for each socket @m's ledger lacks, so that no socket with an owner is
  * charged to nobody. 0, or negative errno. */
 int walk__fill_ledger_gaps(struct pl_agent *agent, struct pl_maps *m);
-int walk__list_fds_and_tcp(struct pl_agent *agent, struct pl_ledger_row **rows, size_t *n,
-			   struct pl_skindex *index, unsigned int flags, struct pl_tcp_walk *w);
 /* List every TCP socket of portleak's network namespace and, with
  * PL_WALK_ALL_NETNS in @flags, of every namespace that has a process in it
  * or a name under /run/netns (entering them needs CAP_SYS_ADMIN). */

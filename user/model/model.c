@@ -1139,24 +1139,81 @@ out:
 	return err;
 }
 
-int model__owner_near(const struct pl_model_input *in, __u32 pid, __u64 start_ns,
-		      __u64 slack_ns, struct pl_owner *owner)
+/* The owner in @rows nearest to (@pid, @start_ns), if nearer than *@best. */
+static void nearest_owner(const struct pl_ledger_row *rows, size_t n, __u32 pid,
+			  __u64 start_ns, __u64 *best, struct pl_owner *owner)
 {
-	__u64 best = slack_ns + 1, d;
+	__u64 d;
 	size_t i;
 
-	for (i = 0; i < in->n_ledger; i++) {
-		const struct pl_owner *o = &in->ledger[i].s.owner;
+	for (i = 0; i < n; i++) {
+		const struct pl_owner *o = &rows[i].s.owner;
 
 		if (o->tgid != pid)
 			continue;
 		d = o->start_ns > start_ns ? o->start_ns - start_ns : start_ns - o->start_ns;
-		if (d < best) {
-			best = d;
+		if (d < *best) {
+			*best = d;
 			*owner = *o;
 		}
 	}
+}
+
+int model__owner_near(const struct pl_model_input *in, __u32 pid, __u64 start_ns,
+		      __u64 slack_ns, struct pl_owner *owner)
+{
+	__u64 best = slack_ns + 1;
+
+	nearest_owner(in->ledger, in->n_ledger, pid, start_ns, &best, owner);
+	nearest_owner(in->holders, in->n_holders, pid, start_ns, &best, owner);
 	return best <= slack_ns ? 0 : -ENOENT;
+}
+
+/* The holders of @sk in @in->holders: the first, and how many. */
+static const struct pl_ledger_row *holders_of(const struct pl_model_input *in, __u64 sk,
+					      size_t *n)
+{
+	size_t lo = 0, hi = in->n_holders, i;
+
+	while (lo < hi) { /* the first at or above sk */
+		i = (lo + hi) / 2;
+		if (in->holders[i].sk < sk)
+			lo = i + 1;
+		else
+			hi = i;
+	}
+	for (i = lo; i < in->n_holders && in->holders[i].sk == sk; i++)
+		;
+	*n = i - lo;
+	return *n ? &in->holders[lo] : NULL;
+}
+
+/* Whether @owner holds @a's socket (charged to it, or among its holders),
+ * and who else does, into @h. */
+static bool held_by(const struct pl_model_input *in, const struct attrib *a,
+		    const struct pl_owner *owner, struct pl_held *h)
+{
+	const struct pl_ledger_row *rows;
+	bool mine = a->entry && !cmp_owner(&a->owner, owner);
+	size_t n, i, j;
+
+	h->others = 0;
+	rows = holders_of(in, a->rec->sk, &n);
+	for (i = 0; i < n; i++) {
+		if (!cmp_owner(&rows[i].s.owner, owner)) {
+			mine = true;
+			continue;
+		}
+		for (j = 0; j < i && cmp_owner(&rows[j].s.owner, &rows[i].s.owner); j++)
+			;
+		if (j < i)
+			continue; /* another fd of a holder counted already */
+		if (!h->others++) {
+			h->other = rows[i].s.owner;
+			memcpy(h->other_comm, rows[i].s.comm, sizeof(h->other_comm));
+		}
+	}
+	return mine;
 }
 
 int model__held(const struct pl_model_input *in, const struct pl_owner *owner,
@@ -1176,7 +1233,7 @@ int model__held(const struct pl_model_input *in, const struct pl_owner *owner,
 	}
 	for (i = 0; i < in->n_tcp; i++) {
 		attribute(in, &ix, &in->tcp[i], &a);
-		if (!a.entry || cmp_owner(&a.owner, owner))
+		if (!held_by(in, &a, owner, &held[*n]))
 			continue;
 		held[*n].rec = in->tcp[i];
 		held[*n].age_s = state_age_s(in, &a, &held[*n].age_exact);

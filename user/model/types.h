@@ -119,6 +119,10 @@ struct pl_model_input {
 	/* sk -> ledger row, when the reader made one on the way; NULL: the
 	 * model indexes ledger itself */
 	const struct pl_skindex *ledger_index;
+	/* Every (socket, holder) pair, sorted by socket; NULL: unknown (only
+	 * close lists them: a socket a forked child holds too) */
+	const struct pl_ledger_row *holders;
+	size_t n_holders;
 	const struct pl_timewait_row *timewait;
 	size_t n_timewait;
 	const struct pl_owner_row *owners;
@@ -333,6 +337,10 @@ struct pl_held {
 	double age_s;   /* in its state: exact, or a lower bound */
 	bool age_exact;
 	double idle_s;  /* ESTABLISHED: since data last moved; -1 unknown */
+	/* Other processes that hold it too (fork, fd passing), and one of them */
+	__u32 others;
+	struct pl_owner other;
+	char other_comm[PL_COMM_LEN];
 };
 
 #endif

@@ -21,6 +21,7 @@
  *       "connected=X failed=Y errno=E" to FILE. -H hands the held
  *       connections over, and "child=PID" or "closed=N" is added:
  *         fork:   a child inherits them; the parent closes its copies;
+ *         share:  a child inherits them; both keep them;
  *         pass:   they go to a child over a unix socket (SCM_RIGHTS); the
  *                 parent closes its copies;
  *         thread: a second thread opens them, a third closes every other
@@ -67,7 +68,7 @@ struct args {
 	bool half;
 	bool rst;
 	int keep_s; /* -k */
-	const char *handover; /* NULL, "fork", "pass" or "thread" */
+	const char *handover; /* NULL, "fork", "share", "pass" or "thread" */
 	const char *ready;
 };
 
@@ -269,8 +270,9 @@ static void close_all(struct conns *c)
 		close(c->fds[--c->n]);
 }
 
-/* A child that holds @c's sockets (inherited): the parent's copies go. */
-static pid_t hand_over_by_fork(struct conns *c)
+/* A child that holds @c's sockets (inherited): the parent's copies go,
+ * unless @keep. */
+static pid_t hand_over_by_fork(struct conns *c, bool keep)
 {
 	pid_t child = fork();
 
@@ -281,7 +283,8 @@ static pid_t hand_over_by_fork(struct conns *c)
 		prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0); /* no orphan outlives a test */
 		wait_forever();
 	}
-	close_all(c);
+	if (!keep)
+		close_all(c);
 	return child;
 }
 
@@ -386,9 +389,10 @@ static int connect_many(const struct args *a)
 
 	if (!a->handover) {
 		connect_into(a, &c);
-	} else if (!strcmp(a->handover, "fork")) {
+	} else if (!strcmp(a->handover, "fork") || !strcmp(a->handover, "share")) {
 		connect_into(a, &c);
-		snprintf(extra, sizeof(extra), " child=%d", (int)hand_over_by_fork(&c));
+		snprintf(extra, sizeof(extra), " child=%d",
+			 (int)hand_over_by_fork(&c, !strcmp(a->handover, "share")));
 	} else if (!strcmp(a->handover, "pass")) {
 		snprintf(extra, sizeof(extra), " child=%d", (int)hand_over_by_passing(a, &c));
 	} else {
@@ -452,7 +456,7 @@ static void usage(void)
 {
 	fputs("usage: tcpwork serve|connect|bind|fds [-6] [-a ADDR] [-p PORT] [-P PORT2] [-n N] [-A] [-R]\n"
 	      "               [-m hold|close|half|drop|stall]\n"
-	      "               [-H fork|pass|thread] [-k SECS] [-N NAME] -r FILE\n",
+	      "               [-H fork|share|pass|thread] [-k SECS] [-N NAME] -r FILE\n",
 	      stderr);
 	exit(2);
 }
@@ -502,7 +506,8 @@ int main(int argc, char **argv)
 			a.rst = true;
 			break;
 		case 'H':
-			if (strcmp(optarg, "fork") && strcmp(optarg, "pass") && strcmp(optarg, "thread"))
+			if (strcmp(optarg, "fork") && strcmp(optarg, "share") && strcmp(optarg, "pass") &&
+			    strcmp(optarg, "thread"))
 				usage();
 			a.handover = optarg;
 			break;
