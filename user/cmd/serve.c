@@ -9,6 +9,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,7 +43,7 @@ struct server {
 	__u64 lost_logged;         /* losses already reported in the log */
 	pthread_mutex_t lock;      /* guards pub */
 	struct published *pub;     /* NULL until the first report */
-	volatile sig_atomic_t engine_done; /* the engine stopped: err says why */
+	atomic_bool engine_done;   /* the engine stopped: engine_err says why */
 	int engine_err;
 };
 
@@ -231,7 +232,7 @@ static void *engine(void *arg)
 			err = tracker__trace(&s->tracker, (double)HTTP_WAIT_MS / 1000);
 	}
 	s->engine_err = err;
-	s->engine_done = 1;
+	atomic_store(&s->engine_done, true);
 	return NULL;
 }
 
@@ -243,7 +244,7 @@ static int loop(struct server *s, struct pl_http *http)
 
 	if (err)
 		return -err;
-	while (!err && !s->engine_done && !tracker__interrupted())
+	while (!err && !atomic_load(&s->engine_done) && !tracker__interrupted())
 		err = http__serve(http, HTTP_WAIT_MS, handle, s);
 	if (err)
 		raise(SIGTERM); /* the engine stops too */

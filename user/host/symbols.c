@@ -223,6 +223,7 @@ static void read_perf_map(struct pl_symbols *s, struct proc *p)
 		return;
 	}
 	free_jit(p);
+	p->jit_size = -1; /* until a read succeeds */
 	make_room(s, (size_t)st.st_size < PL_PERFMAP_BYTES ? (size_t)st.st_size : PL_PERFMAP_BYTES);
 	if (untrusted__read(fd, &st, PL_PERFMAP_BYTES, true, &text, &len) == 0) {
 		if (perfmap__parse(text, len, (size_t)st.st_size > len, &map) == 0) {
