@@ -7,7 +7,10 @@
  *                   portleak started); one held by its owner is marked seen;
  *            ADOPT: a socket its owner no longer holds (closed its copy after
  *                   fork, passed it over a unix socket, exited) is charged to
- *                   the first process found holding it.
+ *                   the first process found holding it; a socket its owner
+ *                   holds and another process too is written out, as two
+ *                   struct pl_fd_record (the other holder, then the owner):
+ *                   only shared sockets cost output.
  * list_fds:  every fd of every process, with no hooks attached (a one-shot
  *            snapshot, close), and so no ledger: every IP stream socket is
  *            written out with the process holding it, as struct
@@ -70,8 +73,23 @@ static __always_inline int pl_list_holder(struct seq_file *seq, struct task_stru
 	return 0;
 }
 
+/* ADOPT: @sk, charged to @e's owner who holds it, is held by @task too. */
+static __always_inline void pl_write_shared(struct seq_file *seq, struct task_struct *task,
+					    struct sock *sk, const struct pl_socket *e, bool btf)
+{
+	struct pl_fd_record rec = { .sk = (__u64)sk };
+
+	pl_owner_of(task, &rec.owner, &rec.cgroup_id, rec.comm, btf);
+	bpf_seq_write(seq, &rec, sizeof(rec));
+	rec.owner = e->owner;
+	rec.cgroup_id = e->cgroup_id;
+	__builtin_memcpy(rec.comm, e->comm, sizeof(rec.comm));
+	bpf_seq_write(seq, &rec, sizeof(rec));
+}
+
 /* One socket in @task's fd table; with @btf, both are BTF pointers. */
-static __always_inline int pl_walk_socket(struct task_struct *task, struct sock *sk, bool btf)
+static __always_inline int pl_walk_socket(struct seq_file *seq, struct task_struct *task,
+					  struct sock *sk, bool btf)
 {
 	struct pl_socket *e, found;
 	struct pl_owner owner;
@@ -105,14 +123,17 @@ static __always_inline int pl_walk_socket(struct task_struct *task, struct sock 
 			pl_listener_add(sk, e, btf);
 	} else if (walk_pass == PL_WALK_ADOPT && e->seen_walk != walk_gen) {
 		pl_adopt(e, task, btf);
+	} else if (walk_pass == PL_WALK_ADOPT) {
+		pl_write_shared(seq, task, sk, e, btf);
 	}
 	return 0;
 }
 
 /* One socket in @task's fd table. */
-static __always_inline int pl_walk_file(struct task_struct *task, struct socket *sock, bool btf)
+static __always_inline int pl_walk_file(struct seq_file *seq, struct task_struct *task,
+					struct socket *sock, bool btf)
 {
-	return sock ? pl_walk_socket(task, PL_READ(btf, sock, sk), btf) : 0;
+	return sock ? pl_walk_socket(seq, task, PL_READ(btf, sock, sk), btf) : 0;
 }
 
 /* Both fd walks: bpf_sock_from_file() (5.11) gives the socket as a BTF
@@ -127,8 +148,8 @@ int walk_fds(struct pl_iter_task_file *ctx)
 	if (!task || !file)
 		return 0;
 	if (!bpf_core_enum_value_exists(enum bpf_func_id, BPF_FUNC_sock_from_file))
-		return pl_walk_file(task, pl_socket_of_file(file), false);
-	return pl_walk_file(task, bpf_sock_from_file(file), true);
+		return pl_walk_file(ctx->meta->seq, task, pl_socket_of_file(file), false);
+	return pl_walk_file(ctx->meta->seq, task, bpf_sock_from_file(file), true);
 }
 
 SEC("iter/task_file")

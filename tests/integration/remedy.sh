@@ -171,10 +171,11 @@ test_close_refuses_other_states_and_a_reused_pid() {
 	expect "exit status for no such process" "$?" 1
 }
 
-# A client and its forked child both hold 20 CLOSE_WAIT sockets: close
-# finds them for the child too (they are charged to the parent), leaves
-# them open for either without --shared, saying who else holds them, and
-# with --shared closes them for both.
+# A client and its forked child both hold 20 CLOSE_WAIT sockets: reports
+# charge them to one and list the other as a holder; close finds them for
+# the child too (they are charged to the parent), leaves them open for
+# either without --shared, saying who else holds them, and with --shared
+# closes them for both.
 test_close_shared_sockets() {
 	local child
 	start_dropping_server
@@ -184,6 +185,14 @@ test_close_shared_sockets() {
 	PIDS+=("$child")
 	wait_close_wait "$client" 20
 	wait_close_wait "$child" 20
+	# Reports charge each socket once and list who else holds it: from the
+	# listing walk (no hooks), and from the fd walk's ADOPT pass (hooks).
+	snapshot_now
+	expect "holders listed without hooks" \
+		"$(proc "$client" "[.holders[] | select(.pid == $child) | .sockets] | first")" 20
+	snapshot_now -d 0.3
+	expect "holders listed with hooks" \
+		"$(proc "$client" "[.holders[] | select(.pid == $child) | .sockets] | first")" 20
 	"$PL" close --pid "$child" >"$T/dry" 2>"$T/err" || fail "dry run: exit $?"
 	grep -q "^20 matching CLOSE_WAIT sockets are also held by pid $client (tcpwork): left open" "$T/dry" ||
 		fail "the child's dry run does not name the parent: $(cat "$T/dry")"

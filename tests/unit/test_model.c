@@ -1168,8 +1168,37 @@ static void test_unknown_old_close_wait_is_a_leak(void)
 	model__free(&r);
 }
 
+/* A socket its owner and a forked child hold: charged once, to the owner,
+ * with the child listed as another holder (each of its fds counted once). */
+static void test_shared_socket_lists_its_other_holders(void)
+{
+	struct host h = { 0 };
+	struct pl_ledger_row holders[4];
+	struct pl_report r;
+	const struct pl_proc *p;
+	__u64 sk = add_sock(&h, 100, PL_TCP_CLOSE_WAIT, tuple4(40001, 0x0500000a, 80), 5);
+
+	add_sock(&h, 100, PL_TCP_CLOSE_WAIT, tuple4(40002, 0x0500000a, 80), 5);
+	memset(holders, 0, sizeof(holders));
+	for (int i = 0; i < 4; i++) {
+		holders[i].sk = sk;
+		holders[i].s.owner = owner(i == 0 ? 100 : 200);
+		snprintf(holders[i].s.comm, sizeof(holders[i].s.comm), "proc%u", i == 0 ? 100 : 200);
+	}
+	struct pl_model_input in = input(&h);
+	in.holders = holders;
+	in.n_holders = 3; /* the owner, then the child twice (two fds) */
+	CHECK(model__build(&in, &r) == 0);
+	p = find(&r, 100);
+	CHECK(p && p->states[PL_TCP_CLOSE_WAIT] == 2);
+	CHECK(p && p->n_holders == 1 && p->holders[0].owner.tgid == 200 && p->holders[0].sockets == 1);
+	CHECK(find(&r, 200) == NULL);
+	model__free(&r);
+}
+
 int main(void)
 {
+	test_shared_socket_lists_its_other_holders();
 	test_losses_age_out();
 	test_unknown_old_close_wait_is_a_leak();
 	test_attribution_and_aggregation();

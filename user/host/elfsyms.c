@@ -112,8 +112,32 @@ static int cmp_sym(const void *a, const void *b)
 	return x->addr < y->addr ? -1 : x->addr > y->addr;
 }
 
+/* The pool of names being filled: its length and room. */
+struct pool {
+	size_t len, cap;
+};
+
+/* Room for @more bytes of names, grown by doubling: a libjvm.so has 2 MiB
+ * of them, and a realloc for each name copies the pool each time (under a
+ * sanitizer's allocator, always). */
+static int pool_room(struct elf_file *f, struct pool *p, size_t more)
+{
+	size_t cap = p->cap ? p->cap : 4096;
+	char *grown;
+
+	if (p->len + more <= p->cap)
+		return 0;
+	while (cap < p->len + more)
+		cap *= 2;
+	if (!(grown = realloc(f->names, cap)))
+		return -ENOMEM;
+	f->names = grown;
+	p->cap = cap;
+	return 0;
+}
+
 /* The sized functions of one symbol table section. */
-static int read_symtab(Elf *elf, Elf_Scn *scn, struct elf_file *f, size_t *pool_len)
+static int read_symtab(Elf *elf, Elf_Scn *scn, struct elf_file *f, struct pool *pool)
 {
 	GElf_Shdr sh, strings;
 	Elf_Data *d;
@@ -138,12 +162,11 @@ static int read_symtab(Elf *elf, Elf_Scn *scn, struct elf_file *f, size_t *pool_
 		    !(name = elf_strptr(elf, sh.sh_link, s.st_name)) || !*name)
 			continue;
 		len = strlen(name) + 1;
-		if (!(grown = realloc(f->names, *pool_len + len)))
+		if (pool_room(f, pool, len))
 			return -ENOMEM;
-		f->names = grown;
-		memcpy(f->names + *pool_len, name, len);
-		f->syms[f->n_syms++] = (struct sym){ s.st_value, s.st_size, *pool_len };
-		*pool_len += len;
+		memcpy(f->names + pool->len, name, len);
+		f->syms[f->n_syms++] = (struct sym){ s.st_value, s.st_size, pool->len };
+		pool->len += len;
 	}
 	return 0;
 }
@@ -151,7 +174,8 @@ static int read_symtab(Elf *elf, Elf_Scn *scn, struct elf_file *f, size_t *pool_
 static int read_file(Elf *elf, struct elf_file *f)
 {
 	Elf_Scn *scn = NULL, *symtab = NULL, *dynsym = NULL;
-	size_t i, n_ph, pool = 0;
+	struct pool pool = { 0 };
+	size_t i, n_ph;
 	GElf_Shdr sh;
 	GElf_Phdr ph;
 	int err;

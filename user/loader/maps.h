@@ -18,8 +18,8 @@ struct pl_maps {
 	struct pl_ledger_row *ledger; /* sockets that have not closed */
 	size_t n_ledger;
 	struct pl_skindex ledger_index; /* of ledger, when the fd walk's listing made it */
-	/* Every (socket, holder) pair of the listing walk, by socket: with
-	 * PL_WALK_HOLDERS only (close: a socket a forked child holds too). */
+	/* Listing walk: every holder of each socket that more than one
+	 * process holds (fork, fd passing), sorted by socket. */
 	struct pl_ledger_row *holders;
 	size_t n_holders;
 	struct pl_closed_row *closed;

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -84,6 +85,12 @@ static int stack_frames(const struct pl_owner *owner, __u64 stack, struct pl_fra
 	return 0;
 }
 
+/* Without hooks, nothing keeps a ledger: every look lists the fd tables. */
+static bool listing(const struct pl_tracker *t)
+{
+	return !t->agent.plan;
+}
+
 static struct pl_model_input model_input(struct pl_tracker *t,
 					 const struct pl_tcp_walk *w,
 					 const struct pl_maps *m, __u64 now_ns)
@@ -94,7 +101,9 @@ static struct pl_model_input model_input(struct pl_tracker *t,
 		.netns = w->netns, .n_netns = w->n_netns,
 		.ledger = m->ledger, .n_ledger = m->n_ledger,
 		.ledger_index = m->ledger_index.slots ? &m->ledger_index : NULL,
-		.holders = m->holders, .n_holders = m->n_holders,
+		/* with hooks, from the last fd walk */
+		.holders = listing(t) ? m->holders : t->shared,
+		.n_holders = listing(t) ? m->n_holders : t->n_shared,
 		.timewait = m->timewait, .n_timewait = m->n_timewait,
 		.owners = m->owners, .n_owners = m->n_owners,
 		.failures = f->items, .n_failures = f->n,
@@ -130,17 +139,11 @@ static unsigned int netns_flags(const struct pl_tracker *t)
 	return t->cfg.own_netns ? 0 : PL_WALK_ALL_NETNS;
 }
 
-/* Without hooks, nothing keeps a ledger: every look lists the fd tables. */
-static bool listing(const struct pl_tracker *t)
-{
-	return !t->agent.plan;
-}
-
 /* The fd walk (when @walk_fds), the maps, then the TCP walk. */
 static int read_kernel(struct pl_tracker *t, bool walk_fds, unsigned int walk_flags,
 		       struct pl_maps *m, struct pl_tcp_walk *w)
 {
-	int err = walk_fds && !listing(t) ? walk__fds(t->agent.skel) : 0;
+	int err = walk_fds && !listing(t) ? walk__fds(t->agent.skel, &t->shared, &t->n_shared) : 0;
 
 	memset(m, 0, sizeof(*m));
 	memset(w, 0, sizeof(*w));
@@ -177,7 +180,7 @@ int tracker__held(struct pl_tracker *t, __u32 pid, __u64 start_ns, __u64 slack_n
 {
 	struct pl_tcp_walk w;
 	struct pl_maps m;
-	int err = read_kernel(t, true, PL_WALK_INODES | PL_WALK_HOLDERS, &m, &w);
+	int err = read_kernel(t, true, PL_WALK_INODES, &m, &w);
 
 	*held = NULL;
 	*n = 0;
@@ -359,7 +362,7 @@ int tracker__start(struct pl_tracker *t, const struct pl_tracker_config *cfg, bo
 	t->started_ns = sysinfo__now_ns();
 	t->walk_every_ns = WALK_EVERY_NS;
 	/* With hooks, pinned maps may hold owners from an earlier run. */
-	err = listing(t) ? 0 : walk__fds(t->agent.skel);
+	err = listing(t) ? 0 : walk__fds(t->agent.skel, &t->shared, &t->n_shared);
 	t->walked_ns = sysinfo__now_ns();
 	if (!err && trace)
 		err = tracker__report(t, &first);
@@ -436,6 +439,8 @@ void tracker__stop(struct pl_tracker *t)
 	cgroups__free(t->cgroups);
 	runtimes__free(t->runtimes);
 	symbols__free(t->symbols);
+	free(t->shared);
+	t->shared = NULL;
 	t->cgroups = NULL;
 	t->runtimes = NULL;
 	t->symbols = NULL;

@@ -23,23 +23,6 @@
 #include "loader/walk_user.h"
 #include "model/skindex.h"
 
-int walk__fds(struct portleak_bpf *skel)
-{
-	int err;
-
-	/* Generations count from the boot-time millisecond of the first walk,
-	 * so a restart on pinned maps never repeats an earlier one. */
-	if (!skel->bss->walk_gen)
-		skel->bss->walk_gen = (__u32)(sysinfo__now_ns() / 1000000);
-	skel->bss->walk_gen++;
-	skel->bss->walk_pass = PL_WALK_MARK;
-	err = iter__run(skel->links.walk_fds, 1, NULL, NULL);
-	if (err)
-		return err;
-	skel->bss->walk_pass = PL_WALK_ADOPT;
-	return iter__run(skel->links.walk_fds, 1, NULL, NULL);
-}
-
 struct fd_list {
 	struct pl_ledger_row *rows;
 	size_t n, cap;
@@ -53,7 +36,7 @@ static int keep_fd_records(void *ctx, const char *buf, size_t len)
 	struct fd_list *l = ctx;
 
 	if (len % sizeof(*rec))
-		return -EPROTO; /* list_fds writes whole records: a layout mismatch */
+		return -EPROTO; /* the walks write whole records: a layout mismatch */
 	if (rows__grow((char **)&l->rows, &l->cap, l->n + n, sizeof(*l->rows)))
 		return -ENOMEM;
 	/* As the MARK pass would enter it in the ledger, but for its state
@@ -73,22 +56,6 @@ static int keep_fd_records(void *ctx, const char *buf, size_t len)
 	return 0;
 }
 
-/* The first holder of each socket, as the MARK pass keeps it (the walk
- * visits processes in the same order), and the index of them that the
- * model would make: here it is off the TCP walk's path. */
-static int first_holders(struct fd_list *l, struct pl_skindex *index)
-{
-	size_t i, kept = 0;
-
-	if (skindex__init(index, l->n))
-		return -ENOMEM;
-	for (i = 0; i < l->n; i++)
-		if (skindex__add(index, l->rows[i].sk, &l->rows[kept]))
-			l->rows[kept++] = l->rows[i];
-	l->n = kept;
-	return 0;
-}
-
 static int cmp_row_sk(const void *a, const void *b)
 {
 	const struct pl_ledger_row *x = a, *y = b;
@@ -96,44 +63,94 @@ static int cmp_row_sk(const void *a, const void *b)
 	return x->sk < y->sk ? -1 : x->sk > y->sk;
 }
 
-/* Every (socket, holder) pair of @l, sorted by socket, into @m. */
-static int keep_every_holder(const struct fd_list *l, struct pl_maps *m)
+static void sort_by_sk(struct fd_list *l)
 {
-	struct pl_ledger_row *all = malloc((l->n ? l->n : 1) * sizeof(*all));
-
-	if (!all)
-		return -ENOMEM;
-	memcpy(all, l->rows, l->n * sizeof(*all));
-	qsort(all, l->n, sizeof(*all), cmp_row_sk);
-	free(m->holders);
-	m->holders = all;
-	m->n_holders = l->n;
-	return 0;
+	if (l->n)
+		qsort(l->rows, l->n, sizeof(*l->rows), cmp_row_sk);
 }
 
-/* The listing fd walk: into @m's ledger rows, each socket under its first
- * holder, and their index (with @every_holder, every pair into @m's
- * holders too). */
-static int list_holders(struct portleak_bpf *skel, struct pl_maps *m, bool every_holder)
+int walk__fds(struct portleak_bpf *skel, struct pl_ledger_row **shared, size_t *n_shared)
 {
 	struct fd_list l = { .walked_ns = sysinfo__now_ns() };
-	struct pl_skindex made;
 	int err;
 
-	err = iter__run(skel->links.list_fds, sizeof(struct pl_fd_record), keep_fd_records, &l);
-	if (!err && every_holder)
-		err = keep_every_holder(&l, m);
-	if (!err)
-		err = first_holders(&l, &made);
+	/* Generations count from the boot-time millisecond of the first walk,
+	 * so a restart on pinned maps never repeats an earlier one. */
+	if (!skel->bss->walk_gen)
+		skel->bss->walk_gen = (__u32)(sysinfo__now_ns() / 1000000);
+	skel->bss->walk_gen++;
+	skel->bss->walk_pass = PL_WALK_MARK;
+	err = iter__run(skel->links.walk_fds, 1, NULL, NULL);
+	if (err)
+		return err;
+	skel->bss->walk_pass = PL_WALK_ADOPT;
+	err = iter__run(skel->links.walk_fds, sizeof(struct pl_fd_record), keep_fd_records, &l);
 	if (err) {
 		free(l.rows);
 		return err;
 	}
+	sort_by_sk(&l);
+	free(*shared);
+	*shared = l.rows;
+	*n_shared = l.n;
+	return 0;
+}
+
+/* The first holder of each socket, as the MARK pass keeps it (the walk
+ * visits processes in the same order), and the index of them that the
+ * model would make: here it is off the TCP walk's path. Every holder of
+ * a socket that more than one process holds goes to @shared too. */
+static int first_holders(struct fd_list *l, struct pl_skindex *index, struct fd_list *shared)
+{
+	const struct pl_ledger_row *first;
+	size_t i, kept = 0;
+
+	if (skindex__init(index, l->n))
+		return -ENOMEM;
+	for (i = 0; i < l->n; i++) {
+		if (skindex__add(index, l->rows[i].sk, &l->rows[kept])) {
+			l->rows[kept++] = l->rows[i];
+			continue;
+		}
+		first = skindex__find(index, l->rows[i].sk);
+		if (rows__grow((char **)&shared->rows, &shared->cap, shared->n + 2,
+			       sizeof(*shared->rows))) {
+			skindex__free(index);
+			return -ENOMEM;
+		}
+		shared->rows[shared->n++] = l->rows[i];
+		shared->rows[shared->n++] = *first;
+	}
+	l->n = kept;
+	sort_by_sk(shared);
+	return 0;
+}
+
+/* The listing fd walk: into @m's ledger rows, each socket under its first
+ * holder, and their index; every holder of a shared socket into @m's
+ * holders. */
+static int list_holders(struct portleak_bpf *skel, struct pl_maps *m)
+{
+	struct fd_list l = { .walked_ns = sysinfo__now_ns() }, shared = { 0 };
+	struct pl_skindex made;
+	int err;
+
+	err = iter__run(skel->links.list_fds, sizeof(struct pl_fd_record), keep_fd_records, &l);
+	if (!err)
+		err = first_holders(&l, &made, &shared);
+	if (err) {
+		free(l.rows);
+		free(shared.rows);
+		return err;
+	}
 	free(m->ledger);
 	skindex__free(&m->ledger_index);
+	free(m->holders);
 	m->ledger = l.rows;
 	m->n_ledger = l.n;
 	m->ledger_index = made;
+	m->holders = shared.rows;
+	m->n_holders = shared.n;
 	return 0;
 }
 
@@ -148,11 +165,12 @@ int walk__fill_ledger_gaps(struct pl_agent *agent, struct pl_maps *m)
 
 	if (!skel)
 		return err;
-	if ((err = list_holders(skel, &list, false)))
+	if ((err = list_holders(skel, &list)))
 		return err;
 	listed = list.ledger;
 	n = list.n_ledger;
 	skindex__free(&list.ledger_index);
+	free(list.holders);
 	if (!(err = skindex__of_rows(&have, m->ledger, m->n_ledger, sizeof(*m->ledger),
 				     offsetof(struct pl_ledger_row, sk)))) {
 		for (i = 0; i < n; i++)
@@ -175,7 +193,6 @@ int walk__fill_ledger_gaps(struct pl_agent *agent, struct pl_maps *m)
 struct list_job {
 	struct pl_agent *agent;
 	struct pl_maps *m;
-	bool every_holder;
 	int err;
 };
 
@@ -185,14 +202,14 @@ static void *list_fds(void *arg)
 	struct portleak_bpf *skel = agent__fd_walker(job->agent, &job->err);
 
 	if (skel)
-		job->err = list_holders(skel, job->m, job->every_holder);
+		job->err = list_holders(skel, job->m);
 	return NULL;
 }
 
 int walk__list_fds_and_tcp(struct pl_agent *agent, struct pl_maps *m, unsigned int flags,
 			   struct pl_tcp_walk *w)
 {
-	struct list_job job = { agent, m, flags & PL_WALK_HOLDERS, 0 };
+	struct list_job job = { agent, m, 0 };
 	pthread_t thread;
 	bool apart = pthread_create(&thread, NULL, list_fds, &job) == 0;
 	int err;

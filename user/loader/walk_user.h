@@ -31,18 +31,19 @@ enum pl_walk_flags {
 	PL_WALK_ALL_NETNS = 1,     /* every namespace, not only portleak's */
 	PL_WALK_KERNEL_COUNTS = 2, /* fill pl_tcp_walk.kernel */
 	PL_WALK_INODES = 4,        /* fill each held socket's pl_tcp_record.ino */
-	PL_WALK_HOLDERS = 8,       /* listing: keep every holder (pl_maps.holders) */
 };
 
 /* Record the owner of every TCP socket held in an fd table: sockets the
  * ledger does not know yet, and sockets their owner no longer holds (they
- * go to a process that does). */
-int walk__fds(struct portleak_bpf *skel);
+ * go to a process that does). Every holder of a socket that its owner and
+ * another process hold (fork, fd passing) into *@shared, sorted by socket
+ * (replacing it). */
+int walk__fds(struct portleak_bpf *skel, struct pl_ledger_row **shared, size_t *n_shared);
 /* With no hooks attached, and so no ledger: the rows the ledger would hold
  * after walk__fds, for every TCP socket held in an fd table, each under
  * the first process found holding it, into @m's ledger and its index
- * (replacing what they held); with PL_WALK_HOLDERS in @flags, every
- * (socket, holder) pair too, into @m's holders. Beside it, in another
+ * (replacing what they held); every holder of a socket that more than
+ * one process holds into @m's holders. Beside it, in another
  * thread, walk__tcp(): with no ledger to fill, neither waits for the
  * other. The fd walk's thread first gets its object from
  * agent__fd_walker(), which loads it the first time. */

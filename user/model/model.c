@@ -703,6 +703,77 @@ static bool socket_origin(const struct attrib *a, struct pl_socket_origin *o)
 }
 
 /* One process's row from its run of sockets; @socks is room for them. */
+/* The holders of @sk in @in->holders: the first, and how many. */
+static const struct pl_ledger_row *holders_of(const struct pl_model_input *in, __u64 sk,
+					      size_t *n)
+{
+	size_t lo = 0, hi = in->n_holders, i;
+
+	while (lo < hi) { /* the first at or above sk */
+		i = (lo + hi) / 2;
+		if (in->holders[i].sk < sk)
+			lo = i + 1;
+		else
+			hi = i;
+	}
+	for (i = lo; i < in->n_holders && in->holders[i].sk == sk; i++)
+		;
+	*n = i - lo;
+	return *n ? &in->holders[lo] : NULL;
+}
+
+/* Whether rows[@j]'s holder appears before it (another fd of it). */
+static bool listed_before(const struct pl_ledger_row *rows, size_t j)
+{
+	size_t i;
+
+	for (i = 0; i < j; i++)
+		if (!cmp_owner(&rows[i].s.owner, &rows[j].s.owner))
+			return true;
+	return false;
+}
+
+static int cmp_holder(const void *a, const void *b)
+{
+	const struct pl_co_holder *x = a, *y = b;
+
+	return cmp_u64(y->sockets, x->sockets);
+}
+
+static void add_holder(struct pl_proc *p, const struct pl_ledger_row *row)
+{
+	size_t i;
+
+	for (i = 0; i < p->n_holders; i++) {
+		if (!cmp_owner(&p->holders[i].owner, &row->s.owner)) {
+			p->holders[i].sockets++;
+			return;
+		}
+	}
+	if (p->n_holders == PL_MAX_CO_HOLDERS)
+		return;
+	p->holders[p->n_holders].owner = row->s.owner;
+	memcpy(p->holders[p->n_holders].comm, row->s.comm, sizeof(row->s.comm));
+	p->holders[p->n_holders++].sockets = 1;
+}
+
+/* The other processes that hold @p's sockets (@run, its attributions). */
+static void proc_holders(const struct pl_model_input *in, struct pl_proc *p,
+			 const struct attrib *run, size_t n)
+{
+	const struct pl_ledger_row *rows;
+	size_t i, j, m;
+
+	for (i = 0; in->n_holders && i < n; i++) {
+		if (!run[i].selected || !(rows = holders_of(in, run[i].rec->sk, &m)))
+			continue;
+		for (j = 0; j < m; j++)
+			if (cmp_owner(&rows[j].s.owner, &run[i].owner) && !listed_before(rows, j))
+				add_holder(p, &rows[j]);
+	}
+	qsort(p->holders, p->n_holders, sizeof(*p->holders), cmp_holder);
+}
+
 static int add_proc(const struct pl_model_input *in, const struct pl_origin_row **sorted,
 		    struct attrib *run, size_t n, struct pl_socket_origin *socks,
 		    struct pl_report *out)
@@ -721,6 +792,7 @@ static int add_proc(const struct pl_model_input *in, const struct pl_origin_row 
 	}
 	if (!p)
 		return 0;
+	proc_holders(in, p, run, n);
 	close_wait_peer(p, run, n);
 	stale_peer(p);
 	qsort(p->groups, p->n_groups, sizeof(*p->groups), cmp_group);
@@ -1169,25 +1241,6 @@ int model__owner_near(const struct pl_model_input *in, __u32 pid, __u64 start_ns
 	return best <= slack_ns ? 0 : -ENOENT;
 }
 
-/* The holders of @sk in @in->holders: the first, and how many. */
-static const struct pl_ledger_row *holders_of(const struct pl_model_input *in, __u64 sk,
-					      size_t *n)
-{
-	size_t lo = 0, hi = in->n_holders, i;
-
-	while (lo < hi) { /* the first at or above sk */
-		i = (lo + hi) / 2;
-		if (in->holders[i].sk < sk)
-			lo = i + 1;
-		else
-			hi = i;
-	}
-	for (i = lo; i < in->n_holders && in->holders[i].sk == sk; i++)
-		;
-	*n = i - lo;
-	return *n ? &in->holders[lo] : NULL;
-}
-
 /* Whether @owner holds @a's socket (charged to it, or among its holders),
  * and who else does, into @h. */
 static bool held_by(const struct pl_model_input *in, const struct attrib *a,
@@ -1195,7 +1248,7 @@ static bool held_by(const struct pl_model_input *in, const struct attrib *a,
 {
 	const struct pl_ledger_row *rows;
 	bool mine = a->entry && !cmp_owner(&a->owner, owner);
-	size_t n, i, j;
+	size_t n, i;
 
 	h->others = 0;
 	rows = holders_of(in, a->rec->sk, &n);
@@ -1204,9 +1257,7 @@ static bool held_by(const struct pl_model_input *in, const struct attrib *a,
 			mine = true;
 			continue;
 		}
-		for (j = 0; j < i && cmp_owner(&rows[j].s.owner, &rows[i].s.owner); j++)
-			;
-		if (j < i)
+		if (listed_before(rows, i))
 			continue; /* another fd of a holder counted already */
 		if (!h->others++) {
 			h->other = rows[i].s.owner;

@@ -119,8 +119,8 @@ struct pl_model_input {
 	/* sk -> ledger row, when the reader made one on the way; NULL: the
 	 * model indexes ledger itself */
 	const struct pl_skindex *ledger_index;
-	/* Every (socket, holder) pair, sorted by socket; NULL: unknown (only
-	 * close lists them: a socket a forked child holds too) */
+	/* Every holder of each socket more than one process holds (fork, fd
+	 * passing), sorted by socket; its owner is among them */
 	const struct pl_ledger_row *holders;
 	size_t n_holders;
 	const struct pl_timewait_row *timewait;
@@ -204,6 +204,16 @@ struct pl_code_origin {
 	struct pl_frames frames;
 };
 
+#define PL_MAX_CO_HOLDERS 8
+
+/* Another process that holds sockets charged to a process (a forked child,
+ * a process an fd was passed to). */
+struct pl_co_holder {
+	struct pl_owner owner;
+	char comm[PL_COMM_LEN];
+	__u64 sockets;
+};
+
 struct pl_proc {
 	__u32 pid;
 	__u64 start_ns;
@@ -251,6 +261,8 @@ struct pl_proc {
 	size_t n_origins;
 	struct pl_origin_counts uncaptured; /* opened before capture */
 	bool origins_shallow; /* every stack stops after PL_SHALLOW_FRAMES */
+	struct pl_co_holder holders[PL_MAX_CO_HOLDERS]; /* most sockets first */
+	size_t n_holders;
 	enum pl_verdict verdict;
 	char reasons[PL_MAX_REASONS][PL_REASON_LEN];
 	size_t n_reasons;

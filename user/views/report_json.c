@@ -132,6 +132,23 @@ static void json_origins(struct pl_json *j, const struct pl_proc *p)
 		json__null(j, "origins_hint");
 }
 
+/* Other processes that hold this one's sockets too. */
+static void json_co_holders(struct pl_json *j, const struct pl_proc *p)
+{
+	size_t i;
+
+	json__array_begin(j, "holders");
+	for (i = 0; i < p->n_holders; i++) {
+		json__object_begin(j, NULL);
+		json__uint(j, "pid", p->holders[i].owner.tgid);
+		json__uint(j, "start_ns", p->holders[i].owner.start_ns);
+		json__string_n(j, "comm", p->holders[i].comm, sizeof(p->holders[i].comm));
+		json__uint(j, "sockets", p->holders[i].sockets);
+		json__object_end(j);
+	}
+	json__array_end(j);
+}
+
 static void json_proc(struct pl_json *j, const struct pl_proc *p)
 {
 	size_t i;
@@ -172,6 +189,7 @@ static void json_proc(struct pl_json *j, const struct pl_proc *p)
 	json_count(j, "fd_in_use", p->fd_in_use);
 	json_count(j, "fd_limit", p->fd_limit);
 	json_seconds(j, "fd_seconds_to_limit", p->fd_seconds_to_limit);
+	json_co_holders(j, p);
 	json_origins(j, p);
 	json__string(j, "verdict", model__verdict_name(p->verdict));
 	json__array_begin(j, "reasons");

@@ -252,6 +252,26 @@ void top__group_line(const struct pl_peer_group *g, char *buf, size_t len)
 		 (unsigned long long)g->count, age, idle);
 }
 
+bool top__holders_line(const struct pl_proc *p, char *buf, size_t len)
+{
+	char comm[4 * PL_COMM_LEN + 1];
+	size_t i, o;
+
+	if (!p->n_holders)
+		return false;
+	o = (size_t)snprintf(buf, len, "also held by");
+	for (i = 0; i < p->n_holders && o < len; i++) {
+		names__printable(p->holders[i].comm, sizeof(p->holders[i].comm), comm, sizeof(comm));
+		o += (size_t)snprintf(buf + o, len - o, "%s pid %u (%s) %llu socket%s",
+				      i ? "," : "", p->holders[i].owner.tgid, comm,
+				      (unsigned long long)p->holders[i].sockets,
+				      p->holders[i].sockets == 1 ? "" : "s");
+	}
+	if (o < len)
+		snprintf(buf + o, len - o, ": close --pid %u leaves them open without --shared", p->pid);
+	return true;
+}
+
 void top__fd_line(const struct pl_proc *p, char *buf, size_t len)
 {
 	char eta[32] = "";

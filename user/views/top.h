@@ -38,6 +38,10 @@ void top__proc_line(const struct pl_proc *p, char *buf, size_t len);
 const char *top__dest_columns(void);
 /* @bar: width of the utilization bar, 0 for none. */
 void top__dest_line(const struct pl_dest *d, int bar, char *buf, size_t len);
+/* The drill-down's line of the other processes that hold some of @p's
+ * sockets too ("also held by pid 4243 (java) 20 sockets, ..."); false
+ * when there are none. */
+bool top__holders_line(const struct pl_proc *p, char *buf, size_t len);
 /* The drill-down's fd budget ("fds 1010 of 1024, ..."), and its table of
  * failed calls. */
 void top__fd_line(const struct pl_proc *p, char *buf, size_t len);

@@ -309,6 +309,8 @@ static void draw_detail(struct pl_tui *u, int y)
 		put_line(y++, p->reasons[i], verdict_attr(p->verdict));
 	top__fd_line(p, line, sizeof(line));
 	put_line(y++, line, A_NORMAL);
+	if (p->n_holders && top__holders_line(p, line, sizeof(line)))
+		put_line(y++, line, A_NORMAL);
 	y++;
 	put_line(y++, top__group_columns(), A_REVERSE);
 	for (i = 0; i < p->n_groups && y < LINES - 1; i++) {
