@@ -64,14 +64,19 @@ healthz() {
 
 snapshot_json() { curl -sf -m 5 "http://$LISTEN/api/snapshot" >"$T/snap.json"; }
 
+# free_port: a loopback port no socket uses in any state, below the
+# ephemeral range (where a client's socket could take it meanwhile).
+free_port() {
+	local port
+	for port in $(shuf -i 20000-30000 -n 50); do
+		[ -z "$(ss -tanH "( sport = :$port )")" ] && { echo "$port"; return 0; }
+	done
+	fail "no free port in 20000-30000"
+}
+
 # serve_start ARGS...: serve on a free loopback port, until /healthz answers.
 serve_start() {
-	local port i
-	for ((i = 0; i < 20; i++)); do
-		port=$((20000 + RANDOM % 30000))
-		ss -tlnH "( sport = :$port )" | grep -q . || break
-	done
-	LISTEN=127.0.0.1:$port
+	LISTEN=127.0.0.1:$(free_port)
 	"$PL" serve --listen "$LISTEN" "$@" 2>"$T/serve.err" &
 	SERVE=$!
 	local end=$(($(now_s) + WAIT_S))
@@ -223,7 +228,7 @@ test_pin_dir_survives_kill_during_start() {
 	PINDIR=/sys/fs/bpf/portleak-hostile-$$
 	for d in 0.05 0.1 0.15 0.2 0.25 0.3 0.35 0.45; do
 		rm -rf "$PINDIR" # each kill on a first start, as on a new host
-		"$PL" serve --pin-dir "$PINDIR" --listen "127.0.0.1:$((20000 + RANDOM % 30000))" 2>/dev/null &
+		"$PL" serve --pin-dir "$PINDIR" --listen "127.0.0.1:$(free_port)" 2>/dev/null &
 		pid=$!
 		sleep "$d" # the instant of the kill is the test's point, not a wait
 		kill -9 "$pid"
