@@ -269,6 +269,48 @@ test_a_million_fds() {
 	note "fds on the host: $(awk '{ s += $1 } END { print s }' < <(for p in "${PIDS[@]}"; do ls "/proc/$p/fd" | wc -l; done))"
 }
 
+# A report that takes over a second (200,000 established connections, 400,000
+# sockets): /healthz answers from the last report meanwhile, so no answer
+# waits as long as the report takes. The bound is serve's own figure
+# (portleak_report_duration_seconds), not a fixed time.
+test_serve_answers_while_a_slow_report_builds() {
+	local i n=0 end lat max=0 dur
+	for ((i = 0; i < 10; i++)); do
+		(ulimit -n 20000 && exec "$TCPWORK" serve -m hold -r "$T/srv.$i") >/dev/null &
+		PIDS+=($!)
+	done
+	end=$(($(now_s) + WAIT_S))
+	until [ "$(cat "$T"/srv.* 2>/dev/null | wc -l)" -ge 10 ]; do
+		[ "$(now_s)" -lt "$end" ] || fail "servers not ready"
+		sleep 0.05
+	done
+	for ((i = 0; i < 10; i++)); do
+		(ulimit -n 20000 && exec "$TCPWORK" connect -p "$(cat "$T/srv.$i")" -n 10000 -m hold -r "$T/cli.$i") >/dev/null &
+		PIDS+=($!)
+	done
+	while [ "$n" -lt 10 ]; do
+		n=$(cat "$T"/cli.* 2>/dev/null | grep -c "connected=10000 ")
+		[ "$(now_s)" -lt "$end" ] || fail "only $n of 10 clients connected 10,000 times"
+		sleep 0.1
+	done
+	serve_start -i 0.5
+	until curl -sf -m 10 -o /dev/null "http://$LISTEN/api/snapshot"; do
+		[ "$(now_s)" -lt "$end" ] || fail "no report within $WAIT_S s"
+		sleep 0.2
+	done
+	for ((i = 0; i < 40; i++)); do
+		lat=$(curl -sf -m 10 -o /dev/null -w '%{time_total}' "http://$LISTEN/healthz") || fail "/healthz did not answer"
+		max=$(awk -v a="$max" -v b="$lat" 'BEGIN { print (b > a) ? b : a }')
+		sleep 0.1
+	done
+	dur=$(curl -sf -m 10 "http://$LISTEN/metrics" | awk '$1 == "portleak_report_duration_seconds" { print $2 }')
+	note "reports take ${dur:-?} s; the slowest of 40 /healthz answers took $max s"
+	[ -n "$dur" ] || fail "no portleak_report_duration_seconds"
+	awk -v d="$dur" 'BEGIN { exit !(d >= 0.3) }' || fail "a report took only $dur s: too fast to tell"
+	awk -v d="$dur" -v m="$max" 'BEGIN { exit !(m < d / 2) }' ||
+		fail "a /healthz answer took $max s, reports take $dur s: HTTP waits for the report"
+}
+
 # Without tracefs portleak mounts it for itself alone: the host's mount
 # table is the same after it.
 test_no_tracefs() {
