@@ -213,10 +213,10 @@ test-fuzz: $(FUZZERS)
 test-vm: all test-deps $(BENCH_TOOLS)
 	$(Q)scripts/vm-test.sh
 
-# Five minutes of churn, then portleak reconciled with /proc and ss
+# Ten minutes of churn, then portleak reconciled with /proc and ss
 # (the integration suite runs the same for a few seconds).
 soak: all
-	$(Q)tests/soak/soak.sh -t $(or $(SOAK_SECS),300)
+	$(Q)tests/soak/soak.sh -t $(or $(SOAK_SECS),600)
 
 # Benchmarks: never part of `make test` (timings depend on the machine).
 bench: all $(BENCH_TOOLS)

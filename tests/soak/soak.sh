@@ -1,7 +1,7 @@
 #!/bin/bash
 # portleak soak: mixed churn, then reconcile portleak with the kernel.
 #
-#   tests/soak/soak.sh [-t SECS] [-v]     (make soak: 300 s; the integration
+#   tests/soak/soak.sh [-t SECS] [-v]     (make soak: 600 s; the integration
 #                                          suite runs it for a few seconds)
 #
 # While `portleak snapshot -d SECS+settle --verify` traces, this runs at once:
@@ -14,6 +14,10 @@
 # counts equal /proc/net/tcp{,6}, and every socket in an fd table is charged
 # to a process that holds it. Finally portleak's host totals for this
 # namespace are compared with `ss -tan` at the same moment.
+# Beside it, for the whole run, a `portleak serve` as a fleet runs it: its
+# /healthz must answer every second within 2 s, no report may fail, and its
+# RSS at the end must be within 16 MiB of what it was after the first
+# tenth of the run (no growth with time).
 # Exit 0 only if everything reconciles. Run as root.
 set -u
 
@@ -32,11 +36,12 @@ done
 
 T=$(mktemp -d /tmp/portleak-soak.XXXXXX)
 NS=portleak-soak-$$
+WATCH=   # the loop that probes serve
 PIDS=()  # held until the end
 CHURN=() # the churn loops
 cleanup() {
 	{
-		kill -9 "${PIDS[@]}" "${CHURN[@]}"
+		kill -9 "${PIDS[@]}" "${CHURN[@]}" $WATCH
 		pkill -9 -f "$T/" # every workload writes its ready file there
 		wait
 		ip netns del "$NS"
@@ -78,6 +83,25 @@ ip netns add "$NS" && ip -n "$NS" link set lo up || { say "cannot create a netwo
 AGENT=$!
 for _ in $(seq 200); do grep -q tracing "$T/err" 2>/dev/null && break; sleep 0.05; done
 
+# serve on a loopback port below the ephemeral range, free in every state.
+for port in $(shuf -i 20000-30000 -n 50); do [ -z "$(ss -tanH "( sport = :$port )")" ] && break; done
+LISTEN=127.0.0.1:$port
+"$PL" serve --listen "$LISTEN" -i 1 2>"$T/serve.err" &
+SERVE=$!
+PIDS+=("$SERVE")
+for _ in $(seq 300); do curl -sf -m 2 -o /dev/null "http://$LISTEN/healthz" && break; sleep 0.1; done
+
+# watch_serve: one line a second, "RSS_KB OK|DOWN", until killed.
+watch_serve() {
+	while :; do
+		if curl -sf -m 2 -o /dev/null "http://$LISTEN/healthz"; then h=OK; else h=DOWN; fi
+		echo "$(awk '/^VmRSS:/ { print $2 }' "/proc/$SERVE/status" 2>/dev/null || echo 0) $h"
+		sleep 1
+	done
+}
+watch_serve >"$T/serve.log" &
+WATCH=$!
+
 leak=$(server leak hold)
 storm=$(server storm close)
 ns_leak=$(server nsleak hold "$NS")
@@ -98,12 +122,25 @@ for f in fork pass; do
 done
 wait "${CHURN[@]}" 2>/dev/null
 CHURN=()
+kill "$WATCH" 2>/dev/null
 
 wait $AGENT
 rc=$?
 cat "$T/verify"
 [ "$VERBOSE" = 1 ] && cat "$T/err"
 [ $rc -eq 0 ] || { say "portleak snapshot --verify exited with $rc"; exit 1; }
+
+# serve's run: never down, no failed report, no growth after the first tenth.
+failures=$(curl -sf -m 5 "http://$LISTEN/metrics" | awk '$1 == "portleak_report_failures_total" { print $2 }')
+kill -0 "$SERVE" 2>/dev/null || { say "serve is gone: $(tail -n 3 "$T/serve.err")"; exit 1; }
+down=$(grep -c DOWN "$T/serve.log")
+samples=$(wc -l <"$T/serve.log")
+early=$(awk -v n="$samples" 'NR == int(n / 10) + 1 { print $1 }' "$T/serve.log")
+late=$(tail -n 1 "$T/serve.log" | cut -d' ' -f1)
+say "serve: $samples /healthz probes, $down unanswered; ${failures:-?} failed reports; RSS ${early} kB early, ${late} kB at the end"
+[ "$down" = 0 ] || { say "serve did not answer /healthz within 2 s $down times"; exit 1; }
+[ "$failures" = 0 ] || { say "serve: ${failures:-no} failed reports"; exit 1; }
+[ "$late" -le $((early + 16384)) ] || { say "serve grew by $(((late - early) / 1024)) MiB"; exit 1; }
 
 # portleak's totals for this namespace against ss, taken back to back; the
 # kernel may move in between, so a few tries.
