@@ -165,6 +165,16 @@ int list_fds(struct pl_iter_task_file *ctx)
 	return pl_list_holder(ctx->meta->seq, task, bpf_sock_from_file(file), true);
 }
 
+/* Was this bind bucket made by bind() (or listen()'s autobind)? connect()
+ * makes its buckets with fastreuse and fastreuseport -1; bind() with 0 or
+ * 1. No bucket: the port is held by nothing. */
+static __always_inline __u8 pl_bucket_by_bind(struct inet_bind_bucket *tb)
+{
+	if (!tb)
+		return 0;
+	return BPF_CORE_READ(tb, fastreuse) >= 0 || BPF_CORE_READ(tb, fastreuseport) >= 0;
+}
+
 SEC("iter/tcp")
 int walk_tcp(struct pl_iter_tcp *ctx)
 {
@@ -181,6 +191,7 @@ int walk_tcp(struct pl_iter_tcp *ctx)
 	rec.clocks.now_ns = bpf_ktime_get_ns();
 	if (rec.state == PL_TCP_TIME_WAIT) {
 		rec.kind = PL_REC_TIMEWAIT;
+		rec.bound = pl_bucket_by_bind(BPF_CORE_READ((struct inet_timewait_sock *)skc, tw_tb));
 		rec.state = BPF_CORE_READ((struct inet_timewait_sock *)skc,
 					  tw_substate);
 		rec.clocks.tw_expires = pl_tw_expires((struct inet_timewait_sock *)skc);
@@ -194,8 +205,10 @@ int walk_tcp(struct pl_iter_tcp *ctx)
 		struct tcp_sock *tp = bpf_skc_to_tcp_sock(skc);
 		struct socket *sock = tp ? tp->inet_conn.icsk_inet.sk.sk_socket : NULL;
 
-		if (tp)
+		if (tp) {
 			pl_tcp_clocks(tp, &rec.clocks, true);
+			rec.bound = pl_bucket_by_bind(tp->inet_conn.icsk_bind_hash);
+		}
 		rec.held = sock != NULL;
 		/* The inode is a cache line of its own at 54,000 sockets: a
 		 * tenth of the walk, read only for those who name sockets by

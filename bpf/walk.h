@@ -36,7 +36,12 @@ struct pl_tcp_record {
 	__u8 state;     /* timewait sockets: their substate */
 	__u8 kind;      /* enum pl_record_kind */
 	__u8 held;      /* full sockets: 1 when a struct socket holds it (an fd may) */
-	__u8 pad[5];
+	/* 1 when the socket's local port is held by bind() (an explicit port,
+	 * port 0, listen()): its bind bucket was made by bind(), not by
+	 * connect(), so connect() may not take that port toward any
+	 * destination (DESIGN.md fact 13). Full and timewait sockets. */
+	__u8 bound;
+	__u8 pad[4];
 	__u64 ino;      /* held sockets, when walk_ino asks: socket:[ino]; else 0 */
 	struct pl_sock_clocks clocks;
 };

@@ -376,6 +376,7 @@ exhaust_in_netns() {
 	expect "destination range" "$(jq "$dest | .range" "$T/out.json")" 10
 	expect "destination failures" "$(jq "$dest | .connect_failures" "$T/out.json")" 15
 	expect "destination utilization" "$(jq "$dest | .utilization" "$T/out.json")" 1
+	expect "destination ports free" "$(jq "$dest | .ports_free" "$T/out.json")" 0
 }
 
 test_ephemeral_exhaustion_in_netns() {
@@ -840,6 +841,8 @@ test_doctor() {
 		fail "doctor --stacks: $(cat "$T/err")"
 }
 
+# shellcheck source=tests/integration/ports.sh
+. "$ROOT/tests/integration/ports.sh"
 # shellcheck source=tests/integration/reliability.sh
 . "$ROOT/tests/integration/reliability.sh"
 # shellcheck source=tests/integration/startup.sh

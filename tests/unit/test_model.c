@@ -362,6 +362,56 @@ static void test_destinations_and_exhaustion(void)
 	history__free(&hist);
 }
 
+/* The allocator's budget (DESIGN.md fact 13): a range of 200 with 20
+ * reserved, a listener inside it, 100 ports held by bind() toward A, 20
+ * IPv4-mapped connects toward B: 59 ports are left toward B, in one row. */
+static void test_port_budget_counts_bind_reserved_and_mapped(void)
+{
+	struct host h = { 0 };
+	__u64 reserved[PL_PORT_WORDS] = { 0 };
+	struct pl_netns ns = { .inum = NS, .port_low = 40000, .port_high = 40199,
+			       .reserved = reserved };
+	const struct pl_dest *b = NULL;
+	struct pl_tuple t;
+	struct pl_report r;
+	int i;
+
+	for (i = 40010; i < 40030; i++)
+		reserved[i / 64] |= 1ull << (i % 64);
+	add_sock(&h, 11, PL_TCP_LISTEN, tuple4(40190, 0, 0), 1);
+	h.tcp[h.n_tcp - 1].bound = 1;
+	for (i = 0; i < 100; i++) { /* bind(port 0), then connect() toward A */
+		add_sock(&h, 12, PL_TCP_ESTABLISHED, tuple4(40030 + i, 0x0100007f, 7001), 1);
+		h.tcp[h.n_tcp - 1].bound = 1;
+	}
+	for (i = 0; i < 20; i++) { /* ::ffff:127.0.0.1 toward B, ports from connect() */
+		t = tuple4(40140 + i, 0, 7002);
+		t.family = PL_AF_INET6;
+		memset(t.saddr, 0, sizeof(t.saddr));
+		t.saddr[10] = t.saddr[11] = t.daddr[10] = t.daddr[11] = 0xff;
+		t.saddr[12] = t.daddr[12] = 127;
+		t.saddr[15] = t.daddr[15] = 1;
+		add_sock(&h, 13, PL_TCP_ESTABLISHED, t, 1);
+	}
+	add_sock(&h, 14, PL_TCP_ESTABLISHED, tuple4(40160, 0x0100007f, 7002), 1);
+	struct pl_model_input in = input(&h);
+	in.netns = &ns;
+	in.n_netns = 1;
+	CHECK(model__build(&in, &r) == 0);
+	CHECK(r.n_budgets == 1 && r.budgets[0].usable == 180 && r.budgets[0].reserved == 20 &&
+	      r.budgets[0].bound == 101);
+	CHECK(r.n_dests == 2); /* A, and B once: the mapped and the plain IPv4 */
+	for (i = 0; i < (int)r.n_dests; i++)
+		if (r.dests[i].dst.port == 7002)
+			b = &r.dests[i];
+	CHECK(b && b->dst.family == PL_AF_INET && b->dst.addr[0] == 127 && b->in_use == 21);
+	CHECK(b && b->bound == 101 && b->ports_free == 180 - 101 - 21);
+	CHECK(find(&r, 12) && find(&r, 12)->ports_bound == 100);
+	CHECK(find(&r, 11) && find(&r, 11)->ports_bound == 0); /* listening */
+	CHECK(find(&r, 13) && find(&r, 13)->ports_bound == 0);
+	model__free(&r);
+}
+
 /* Two reports @dt_s apart of one process: held sockets, opened, closed. */
 static enum pl_verdict trend_verdict(__u64 held0, __u64 opened0, __u64 closed0,
 				     __u64 held1, __u64 opened1, __u64 closed1,
@@ -1209,6 +1259,7 @@ int main(void)
 	test_busy_healthy_process_is_ok();
 	test_filters();
 	test_destinations_and_exhaustion();
+	test_port_budget_counts_bind_reserved_and_mapped();
 	test_interleaved_destinations_are_counted_apart();
 	test_growing_verdict_over_time();
 	test_advice();

@@ -33,6 +33,33 @@ int sysinfo__port_range(__u16 *low, __u16 *high)
 	return ok ? 0 : -ENOENT;
 }
 
+int sysinfo__reserved_ports(__u64 *bits)
+{
+	FILE *f = fopen("/proc/sys/net/ipv4/ip_local_reserved_ports", "re");
+	unsigned int lo, hi, p;
+	int n = 0, c;
+
+	memset(bits, 0, 65536 / 8);
+	if (!f)
+		return -errno;
+	while (fscanf(f, "%u", &lo) == 1) {
+		hi = lo;
+		if ((c = fgetc(f)) == '-') {
+			if (fscanf(f, "%u", &hi) != 1)
+				break;
+			c = fgetc(f);
+		}
+		for (p = lo; p <= hi && p < 65536; p++) {
+			n += !(bits[p / 64] >> (p % 64) & 1);
+			bits[p / 64] |= 1ull << (p % 64);
+		}
+		if (c != ',')
+			break;
+	}
+	fclose(f);
+	return n;
+}
+
 int sysinfo__sysctl(const char *path, long *value)
 {
 	FILE *f = fopen(path, "re");

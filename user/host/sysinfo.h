@@ -14,6 +14,10 @@
 
 /* net.ipv4.ip_local_port_range of the calling thread's network namespace. */
 int sysinfo__port_range(__u16 *low, __u16 *high);
+/* net.ipv4.ip_local_reserved_ports of the calling thread's network
+ * namespace ("8080,9000-9100") as a bitmap of PL_PORT_WORDS words in
+ * @bits: the number of ports reserved, or negative errno. */
+int sysinfo__reserved_ports(__u64 *bits);
 /* The first integer of a /proc/sys file; negative errno. */
 int sysinfo__sysctl(const char *path, long *value);
 void sysinfo__kernel(char *buf, size_t len);

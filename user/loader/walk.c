@@ -248,6 +248,18 @@ bool walk__has_netns(const struct pl_tcp_walk *w, __u32 inum)
 	return false;
 }
 
+/* The reserved ports of the namespace the thread is in; NULL when none
+ * are (the usual case: no bitmap to keep) or they cannot be read. */
+static const __u64 *reserved_ports(void)
+{
+	__u64 *bits = malloc(PL_PORT_WORDS * sizeof(*bits));
+
+	if (bits && sysinfo__reserved_ports(bits) > 0)
+		return bits;
+	free(bits);
+	return NULL;
+}
+
 static int add_netns(struct pl_tcp_walk *w, __u32 inum, bool kernel_counts)
 {
 	struct pl_kernel_counts *kernel;
@@ -271,6 +283,7 @@ static int add_netns(struct pl_tcp_walk *w, __u32 inum, bool kernel_counts)
 	w->netns[w->n_netns] = (struct pl_netns){ .inum = inum };
 	sysinfo__port_range(&w->netns[w->n_netns].port_low,
 			    &w->netns[w->n_netns].port_high);
+	w->netns[w->n_netns].reserved = reserved_ports();
 	w->n_netns++;
 	return 0;
 }
@@ -351,6 +364,10 @@ int walk__tcp(struct portleak_bpf *skel, unsigned int flags, struct pl_tcp_walk 
 
 void walk__free(struct pl_tcp_walk *w)
 {
+	size_t i;
+
+	for (i = 0; i < w->n_netns; i++)
+		free((void *)w->netns[i].reserved);
 	free(w->recs);
 	free(w->netns);
 	free(w->kernel);

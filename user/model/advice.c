@@ -6,6 +6,7 @@
 #include "model/advice.h"
 #include "model/calls.h"
 #include "model/names.h"
+#include "model/verdict.h"
 
 #define TIMEWAIT_S 60
 #define MANY_TIME_WAIT 50
@@ -63,6 +64,13 @@ static void port_failures(struct out *o, const struct pl_proc *p, unsigned int r
 		    (unsigned long long)p->bind_failures, p->bind_port, names__errno(p->bind_err));
 }
 
+static void bound_ports(struct out *o, const struct pl_proc *p)
+{
+	say(o, "%llu ports held by bind() before connect() (a local address, port 0): each such port is gone for every destination of the namespace, not only this one.",
+	    (unsigned long long)p->ports_bound);
+	say(o, "  Set IP_BIND_ADDRESS_NO_PORT before bind() (the port is then chosen at connect(), per destination), or let connect() choose the source.");
+}
+
 static void fd_budget(struct out *o, const struct pl_proc *p)
 {
 	if (!calls__fds_exhausted(p))
@@ -93,24 +101,31 @@ static void call_failures(struct out *o, const struct pl_proc *p)
 		    names__errno(f->err));
 }
 
-static void tuning(struct out *o, const struct pl_host_facts *h, unsigned int range)
+static void tuning(struct out *o, const struct pl_host_facts *h, const struct pl_port_budget *b,
+		   unsigned int range)
 {
 	if (h->tw_reuse == 1)
 		say(o, "net.ipv4.tcp_tw_reuse = 1: outgoing connections may already reuse TIME_WAIT ports.");
 	else
 		say(o, "net.ipv4.tcp_tw_reuse = %ld (%s): setting it to 1 lets outgoing connect() reuse TIME_WAIT ports safely (TCP timestamps).",
 		    h->tw_reuse, h->tw_reuse == 2 ? "loopback only" : "off");
-	say(o, "net.ipv4.ip_local_port_range = %u %u gives %u ports per destination; 1024 65535 gives 64512 (reserve service ports with ip_local_reserved_ports).",
-	    h->port_low, h->port_high, range);
+	say(o, "net.ipv4.ip_local_port_range = %u %u gives %u ports per destination%s; 1024 65535 gives 64512 (reserve service ports with ip_local_reserved_ports).",
+	    b->low, b->high, range,
+	    b->reserved || b->bound ? ", less the reserved and bind() ones" : "");
 }
 
 size_t advice__lines(const struct pl_proc *p, const struct pl_host_facts *h,
 		     char (*lines)[PL_ADVICE_LEN], size_t max)
 {
 	struct out o = { .lines = lines, .max = max };
-	unsigned int range = h->port_high >= h->port_low ? h->port_high - h->port_low + 1u : 0;
+	/* The figures of the process's own namespace when it is known */
+	struct pl_port_budget b = p->budget.usable ? p->budget
+				  : (struct pl_port_budget){ .low = h->port_low, .high = h->port_high };
+	unsigned int range = p->budget.usable ? b.usable - (b.bound < b.usable ? b.bound : b.usable)
+			     : b.high >= b.low ? b.high - b.low + 1u : 0;
+	bool hoards = verdict__hoards_ports(p);
 	bool ports = p->connect_failures || p->bind_failures ||
-		     p->hot_dest_utilization >= PL_HOT_UTILIZATION;
+		     p->hot_dest_utilization >= PL_HOT_UTILIZATION || hoards;
 
 	fd_budget(&o, p);
 	if (p->states[PL_TCP_CLOSE_WAIT])
@@ -120,9 +135,11 @@ size_t advice__lines(const struct pl_proc *p, const struct pl_host_facts *h,
 	if (p->states[PL_TCP_TIME_WAIT] >= MANY_TIME_WAIT)
 		short_connections(&o, p, range);
 	port_failures(&o, p, range);
+	if (hoards)
+		bound_ports(&o, p);
 	call_failures(&o, p);
 	if (ports || p->states[PL_TCP_TIME_WAIT] >= MANY_TIME_WAIT)
-		tuning(&o, h, range);
+		tuning(&o, h, &b, range);
 	if (!o.n)
 		say(&o, "Nothing wrong seen for this process: its sockets are closed as fast as they are opened.");
 	return o.n;

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "model/budget.h"
 #include "model/calls.h"
 #include "model/model.h"
 #include "model/names.h"
@@ -390,6 +391,7 @@ static void endpoint_of(const struct pl_tuple *t, struct pl_endpoint *ep)
 	ep->family = t->family;
 	memcpy(ep->addr, t->daddr, sizeof(ep->addr));
 	ep->port = t->dport;
+	budget__unmap_v4(&ep->family, ep->addr);
 }
 
 /* The other end, as a person would group it: a client's sockets by the
@@ -894,6 +896,7 @@ static void dest_id_of(const struct pl_tuple *t, struct dest_id *id)
 	id->netns = t->netns;
 	id->src.family = t->family;
 	memcpy(id->src.addr, t->saddr, sizeof(id->src.addr));
+	budget__unmap_v4(&id->src.family, id->src.addr);
 	endpoint_of(t, &id->dst);
 }
 
@@ -1046,48 +1049,63 @@ static double timewait_births_per_s(const struct pl_dest *d)
  * connections keep closing at @births per second: the held ports stay,
  * each TIME_WAIT frees its port when its timer says, new ones come at that
  * rate. -1 when they do not run out. */
-static double timewait_exhaustion_s(const struct pl_dest *d, double births)
+static double timewait_exhaustion_s(const struct pl_dest *d, __u32 capacity, double births)
 {
-	__u64 held = d->in_use - d->time_wait, alive = d->time_wait;
+	__u64 alive = d->time_wait < d->ports_used ? d->time_wait : d->ports_used;
+	__u64 held = d->ports_used - alive;
 	unsigned int t;
 
 	for (t = 0; t < PL_TIMEWAIT_S; t++) {
-		if (held + alive + births * t >= d->range)
+		if (held + alive + births * t >= capacity)
 			return t;
 		alive -= d->expiring[t]; /* those with t..t+1 s left are gone at t+1 */
 	}
 	return -1;
 }
 
-static void dest_finish(const struct pl_model_input *in, struct pl_dest *d)
+/* The allocator's figures for @d (DESIGN.md fact 13): of the usable ports
+ * of its namespace, bind() holds some for no destination, and it uses some
+ * more; connect() may take the rest. When they run out at the rate ports
+ * are taken now. */
+static void dest_finish(const struct pl_model_input *in, const struct pl_budget_ns *ns,
+			struct pl_dest *d)
 {
+	__u32 usable = ns ? ns->sum.usable : 0, capacity;
 	double births, by_timewait;
-	__u16 low, high;
 
-	netns_range(in, d->netns, &low, &high);
-	d->range = high >= low ? high - low + 1u : 0;
-	d->utilization = d->range ? (double)d->in_use / d->range : 0;
+	d->range = ns && ns->sum.high >= ns->sum.low ? ns->sum.high - ns->sum.low + 1u : 0;
+	d->bound = ns ? ns->sum.bound : 0;
+	d->budget = ns ? ns->sum : (struct pl_port_budget){ .netns = d->netns };
+	capacity = usable > d->bound ? usable - d->bound : 0;
+	d->ports_free = capacity > d->ports_used ? capacity - d->ports_used : 0;
+	d->utilization = usable ? 1 - (double)d->ports_free / usable : 0;
 	d->growth_per_s = verdict__dest_growth(in, d);
 	births = timewait_births_per_s(d);
 	d->new_ports_per_s = (d->growth_per_s > 0 ? d->growth_per_s : 0) + births;
 	d->seconds_to_exhaustion = -1;
-	if (!d->range)
+	if (!usable)
 		return;
-	if (d->in_use >= d->range) {
+	if (!d->ports_free) {
 		d->seconds_to_exhaustion = 0;
 		return;
 	}
 	if (d->growth_per_s > 0)
-		d->seconds_to_exhaustion = (d->range - d->in_use) / d->growth_per_s;
-	by_timewait = d->time_wait_dated ? timewait_exhaustion_s(d, births) : -1;
+		d->seconds_to_exhaustion = d->ports_free / d->growth_per_s;
+	by_timewait = d->time_wait_dated ? timewait_exhaustion_s(d, capacity, births) : -1;
 	if (by_timewait >= 0 &&
 	    (d->seconds_to_exhaustion < 0 || by_timewait < d->seconds_to_exhaustion))
 		d->seconds_to_exhaustion = by_timewait;
 }
 
+/* Does @r take a port of @d's budget that bind() does not hold already? */
+static bool uses_free_port(const struct pl_budget_ns *ns, const struct pl_tcp_record *r)
+{
+	return ns && budget__in_range(ns, r->tuple.sport) && !budget__taken(ns, r->tuple.sport);
+}
+
 /* @attribs are still in the order of in->tcp here. */
-static int build_dests(const struct pl_model_input *in, const struct attrib *attribs,
-		       size_t n, struct pl_report *out)
+static int build_dests(const struct pl_model_input *in, const struct pl_budgets *budgets,
+		       const struct attrib *attribs, size_t n, struct pl_report *out)
 {
 	struct pl_dest *d;
 	size_t i;
@@ -1102,6 +1120,7 @@ static int build_dests(const struct pl_model_input *in, const struct attrib *att
 		if (!(d = find_dest(out, &in->tcp[i].tuple)))
 			continue;
 		d->in_use++;
+		d->ports_used += uses_free_port(budget__of(budgets, d->netns), &in->tcp[i]);
 		if (in->tcp[i].kind == PL_REC_TIMEWAIT && in->tcp[i].state == PL_TCP_TIME_WAIT) {
 			d->time_wait++;
 			dest_add_timewait(in, d, &in->tcp[i]);
@@ -1114,8 +1133,33 @@ static int build_dests(const struct pl_model_input *in, const struct attrib *att
 			d->connect_failures++;
 	}
 	for (i = 0; i < out->n_dests; i++)
-		dest_finish(in, &out->dests[i]);
+		dest_finish(in, budget__of(budgets, out->dests[i].netns), &out->dests[i]);
 	return 0;
+}
+
+/* Per process, its sockets past listening that hold a port of the range by
+ * bind(): not a listener's, nor those it accepted (they share its port). */
+static void count_bound_ports(const struct pl_budgets *budgets, const struct attrib *attribs,
+			      size_t n, struct pl_report *out)
+{
+	const struct pl_budget_ns *ns;
+	const struct pl_tcp_record *r;
+	struct pl_proc *p;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		r = attribs[i].rec;
+		if (!attribs[i].proc || !r->bound || r->state == PL_TCP_LISTEN ||
+		    r->kind == PL_REC_REQUEST || attribs[i].server_side)
+			continue;
+		ns = budget__of(budgets, r->tuple.netns);
+		if (!ns || !budget__in_range(ns, r->tuple.sport))
+			continue;
+		p = &out->procs[attribs[i].proc - 1];
+		p->ports_bound++;
+		if (!p->budget.usable)
+			p->budget = ns->sum;
+	}
 }
 
 /* For each process, the destination toward which it holds most local
@@ -1149,6 +1193,7 @@ static void find_hot_dests(const struct attrib *attribs, size_t n, struct pl_rep
 				p->hot_dest = top[k].d->dst;
 				p->hot_dest_ports = top[k].n;
 				p->hot_dest_utilization = top[k].d->utilization;
+				p->budget = top[k].d->budget;
 			}
 		}
 		i = j;
@@ -1167,6 +1212,7 @@ static int cmp_dest_usage(const void *a, const void *b)
 
 int model__build(const struct pl_model_input *in, struct pl_report *out)
 {
+	struct pl_budgets budgets = { 0 };
 	struct attrib *attribs;
 	struct index ix;
 	size_t i;
@@ -1190,7 +1236,12 @@ int model__build(const struct pl_model_input *in, struct pl_report *out)
 		if (in->tcp[i].state < PL_TCP_NR_STATES)
 			out->totals[in->tcp[i].state]++;
 	}
-	err = build_dests(in, attribs, in->n_tcp, out);
+	err = budget__build(in, &budgets);
+	if (!err)
+		err = build_dests(in, &budgets, attribs, in->n_tcp, out);
+	if (!err && !(out->budgets = budget__sums(&budgets)))
+		err = -ENOMEM;
+	out->n_budgets = out->budgets ? budgets.n : 0;
 	if (!err)
 		err = build_procs(in, &ix, attribs, in->n_tcp, out);
 	if (!err)
@@ -1198,6 +1249,7 @@ int model__build(const struct pl_model_input *in, struct pl_report *out)
 	if (err)
 		goto out;
 	find_hot_dests(attribs, in->n_tcp, out);
+	count_bound_ports(&budgets, attribs, in->n_tcp, out);
 	for (i = 0; i < out->n_procs; i++)
 		verdict__judge(in, &out->losses, &out->procs[i]);
 	qsort(out->procs, out->n_procs, sizeof(*out->procs), verdict__cmp_suspicion);
@@ -1205,6 +1257,7 @@ int model__build(const struct pl_model_input *in, struct pl_report *out)
 out:
 	if (attribs)
 		index_free(&ix);
+	budget__free(&budgets);
 	free(attribs);
 	if (err)
 		model__free(out);
@@ -1305,9 +1358,12 @@ void model__free(struct pl_report *report)
 		origins__free(&report->procs[i]);
 	free(report->procs);
 	free(report->dests);
+	free(report->budgets);
 	free(report->dest_failures);
 	report->procs = NULL;
 	report->dests = NULL;
+	report->budgets = NULL;
+	report->n_budgets = 0;
 	report->dest_failures = NULL;
 	report->n_procs = report->n_dests = report->n_dest_failures = 0;
 }

@@ -38,6 +38,8 @@
 #define PL_TREND_MIN_S 5.0      /* shorter than this says nothing */
 #define PL_GROWING_MIN 20       /* held sockets added before GROWING */
 #define PL_HOT_UTILIZATION 0.8  /* a destination this full is a PORTS verdict */
+#define PL_BOUND_SHARE 0.25     /* ports held by bind() past this share of a
+				 * namespace's usable ports: a PORTS verdict */
 #define PL_HISTORY_DESTS 512    /* fullest destinations whose growth is followed */
 #define PL_FREEING_S 10         /* "ports that free up in the next 10 s" */
 
@@ -81,11 +83,15 @@ struct pl_frames {
 	char names[PL_MAX_FRAMES][PL_FRAME_LEN];
 };
 
-/* A network namespace that was walked, with its ephemeral port range. */
+#define PL_PORT_WORDS (65536 / 64) /* a bitmap of every port, in __u64 words */
+
+/* A network namespace that was walked, with its ephemeral port range and
+ * the ports in it that connect() skips (net.ipv4.ip_local_reserved_ports). */
 struct pl_netns {
 	__u32 inum;
 	__u16 port_low;
 	__u16 port_high;
+	const __u64 *reserved; /* PL_PORT_WORDS, bit per port; NULL: none */
 };
 
 struct pl_filter {
@@ -214,6 +220,17 @@ struct pl_co_holder {
 	__u64 sockets;
 };
 
+/* The ports connect() may take in one network namespace, as the kernel's
+ * allocator counts them (DESIGN.md fact 13): the ephemeral range, less the
+ * reserved ports in it, less the ports in it that bind() holds. */
+struct pl_port_budget {
+	__u32 netns;
+	__u16 low, high; /* net.ipv4.ip_local_port_range */
+	__u32 usable;    /* ports in the range, less the reserved ones */
+	__u32 reserved;  /* ports in the range in ip_local_reserved_ports */
+	__u32 bound;     /* usable ports held by bind() (listeners too) */
+};
+
 struct pl_proc {
 	__u32 pid;
 	__u64 start_ns;
@@ -242,6 +259,12 @@ struct pl_proc {
 	double growth_per_min;             /* held sockets; 0 if not known */
 	struct pl_endpoint hot_dest;       /* most-used ephemeral destination */
 	__u64 hot_dest_ports;
+	/* sockets past listening whose port in the range it holds by bind():
+	 * each such port is lost to every destination of its namespace */
+	__u64 ports_bound;
+	/* the namespace of its hot destination, or else of its bound ports:
+	 * the budget its figures are about; usable 0: none seen */
+	struct pl_port_budget budget;
 	double hot_dest_utilization;
 	struct pl_peer_group groups[PL_MAX_GROUPS]; /* most sockets first */
 	size_t n_groups;
@@ -289,17 +312,25 @@ struct pl_dest {
 	__u32 expiring[PL_TIMEWAIT_S]; /* dated TIME_WAIT by whole seconds left */
 	__u64 connect_failures;
 	__u32 range; /* size of the netns's ephemeral range */
-	double utilization;
+	struct pl_port_budget budget; /* of its namespace */
+	__u32 bound; /* usable ports bind() holds in its netns: lost to it too */
+	__u32 ports_used; /* usable ports it uses, not held by bind() */
+	/* what connect() may still take toward it: usable - bound - ports_used */
+	__u32 ports_free;
+	double utilization; /* 1 - ports_free / usable */
 	double growth_per_s;          /* net new local ports per second */
 	double new_ports_per_s;       /* net growth + TIME_WAIT born per second */
 	double seconds_to_exhaustion; /* -1: not growing */
 };
+
 
 struct pl_report {
 	struct pl_proc *procs;
 	size_t n_procs;
 	struct pl_dest *dests;
 	size_t n_dests;
+	struct pl_port_budget *budgets; /* one per namespace walked, by netns */
+	size_t n_budgets;
 	struct pl_dest_failure *dest_failures; /* most first */
 	size_t n_dest_failures;
 	__u64 totals[PL_TCP_NR_STATES]; /* host-wide, before filters */

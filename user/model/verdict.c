@@ -190,6 +190,11 @@ static void judge_stale(const struct pl_model_input *in, struct pl_proc *p)
 		p->verdict = PL_VERDICT_STALE;
 }
 
+bool verdict__hoards_ports(const struct pl_proc *p)
+{
+	return p->budget.usable && p->ports_bound >= PL_BOUND_SHARE * p->budget.usable;
+}
+
 static void judge_ports(struct pl_proc *p, const struct trend *t)
 {
 	char dest[PL_ENDPOINT_LEN];
@@ -211,8 +216,13 @@ static void judge_ports(struct pl_proc *p, const struct trend *t)
 			   (unsigned long long)p->hot_dest_ports, dest,
 			   100 * p->hot_dest_utilization);
 	}
+	if (verdict__hoards_ports(p))
+		add_reason(p, "holds %llu ports by bind() before connect(): each is lost to every destination (%.0f%% of the namespace's %u usable ports)",
+			   (unsigned long long)p->ports_bound,
+			   100.0 * (double)p->ports_bound / p->budget.usable, p->budget.usable);
 	if (p->verdict == PL_VERDICT_OK &&
-	    (t->failures > 0 || p->hot_dest_utilization >= PL_HOT_UTILIZATION))
+	    (t->failures > 0 || p->hot_dest_utilization >= PL_HOT_UTILIZATION ||
+	     verdict__hoards_ports(p)))
 		p->verdict = PL_VERDICT_PORTS;
 }
 

@@ -22,4 +22,8 @@ int verdict__cmp_suspicion(const void *a, const void *b);
  * there is no earlier report to compare with. */
 double verdict__dest_growth(const struct pl_model_input *in, const struct pl_dest *d);
 
+/* Does @p hold a real share of its namespace's ports by bind() before
+ * connect() (PL_BOUND_SHARE)? */
+bool verdict__hoards_ports(const struct pl_proc *p);
+
 #endif

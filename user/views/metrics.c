@@ -75,6 +75,7 @@ static void sum_rest(const struct pl_report *r, size_t k, struct pl_proc *rest)
 		rest->opened += p->opened;
 		rest->closed += p->closed;
 		rest->bind_failures += p->bind_failures;
+		rest->ports_bound += p->ports_bound;
 		rest->connect_failures += p->connect_failures;
 		rest->established_idle += p->established_idle;
 		rest->stale += p->stale;
@@ -174,6 +175,15 @@ static void proc_failures(FILE *out, const struct pl_proc *p, const struct who *
 	}
 }
 
+static void proc_ports_bound(FILE *out, const struct pl_proc *p, const struct who *w)
+{
+	if (!p->ports_bound)
+		return;
+	fputs("portleak_process_ports_bound{", out);
+	who_labels(out, w);
+	fprintf(out, "} %llu\n", (unsigned long long)p->ports_bound);
+}
+
 static void proc_call_failures(FILE *out, const struct pl_proc *p, const struct who *w)
 {
 	size_t i;
@@ -231,6 +241,9 @@ static const struct {
 	{ "portleak_process_port_failures_total", "counter",
 	  "connect() without a free local port and failed bind()/listen(), by errno.",
 	  proc_failures },
+	{ "portleak_process_ports_bound", "gauge",
+	  "Ports of the ephemeral range a process holds by bind() on sockets past listening: each is lost to every destination of its namespace.",
+	  proc_ports_bound },
 	{ "portleak_process_failures_total", "counter",
 	  "Failed connect() and accept() calls, by call and errno (ECONNREFUSED, ETIMEDOUT, EMFILE, ...).",
 	  proc_call_failures },
@@ -273,14 +286,15 @@ static void write_destinations(FILE *out, const struct pl_report *r, size_t k)
 	static const char *const names[] = {
 		"portleak_destination_ports_in_use", "portleak_destination_time_wait",
 		"portleak_destination_utilization", "portleak_destination_seconds_to_exhaustion",
-		"portleak_destination_time_wait_oldest_seconds",
+		"portleak_destination_time_wait_oldest_seconds", "portleak_destination_ports_free",
 	};
 	static const char *const texts[] = {
 		"Local ports in use toward a destination (top-K, the rest as \"other\").",
 		"Of those, ports held by TIME_WAIT sockets.",
-		"Ports in use / size of the ephemeral range.",
+		"1 - ports free / usable ports of the namespace's range.",
 		"Seconds until the range is used up at the current rates (absent when it is not).",
 		"Age of the oldest TIME_WAIT toward the destination, from its timer.",
+		"Ports connect() may still take toward the destination: the usable range, less ports held by bind(), less ports in use toward it.",
 	};
 	__u64 rest_use = 0, rest_tw = 0;
 	size_t i, m;
@@ -294,7 +308,8 @@ static void write_destinations(FILE *out, const struct pl_report *r, size_t k)
 		for (i = 0; i < r->n_dests && i < k; i++) {
 			const struct pl_dest *d = &r->dests[i];
 			double v[] = { (double)d->in_use, (double)d->time_wait, d->utilization,
-				       d->seconds_to_exhaustion, d->time_wait_oldest_s };
+				       d->seconds_to_exhaustion, d->time_wait_oldest_s,
+				       (double)d->ports_free };
 
 			if (m >= 3 && v[m] < 0)
 				continue;
@@ -307,6 +322,22 @@ static void write_destinations(FILE *out, const struct pl_report *r, size_t k)
 			dest_labels(out, NULL);
 			fprintf(out, "} %llu\n", (unsigned long long)(m ? rest_tw : rest_use));
 		}
+	}
+}
+
+/* Each namespace's budget, the first @k by namespace (the host's first). */
+static void write_port_budgets(FILE *out, const struct pl_report *r, size_t k)
+{
+	size_t i;
+
+	help(out, "portleak_port_budget", "gauge",
+	     "Ports of a namespace's ephemeral range: usable (less reserved), reserved, and bound (usable ports bind() holds, lost to every destination).");
+	for (i = 0; i < r->n_budgets && i < k; i++) {
+		const struct pl_port_budget *b = &r->budgets[i];
+
+		fprintf(out, "portleak_port_budget{netns=\"%u\",kind=\"usable\"} %u\n", b->netns, b->usable);
+		fprintf(out, "portleak_port_budget{netns=\"%u\",kind=\"reserved\"} %u\n", b->netns, b->reserved);
+		fprintf(out, "portleak_port_budget{netns=\"%u\",kind=\"bound\"} %u\n", b->netns, b->bound);
 	}
 }
 
@@ -404,6 +435,7 @@ void metrics__write(FILE *out, const struct pl_report *r, const struct pl_report
 {
 	write_host(out, r, m, x);
 	write_processes(out, r, x->top_k);
+	write_port_budgets(out, r, x->top_k);
 	write_destinations(out, r, x->top_k);
 	write_destination_failures(out, r, x->top_k);
 	write_self(out, r, m, x);

@@ -177,6 +177,7 @@ static void json_proc(struct pl_json *j, const struct pl_proc *p)
 		json_endpoint(j, "idle_peer", &p->stale_peer);
 	json__uint(j, "opened", p->opened);
 	json__uint(j, "closed", p->closed);
+	json__uint(j, "ports_bound", p->ports_bound);
 	json__uint(j, "bind_failures", p->bind_failures);
 	if (p->bind_failures) {
 		json__uint(j, "bind_failure_port", p->bind_port);
@@ -215,11 +216,25 @@ static void json_dest(struct pl_json *j, const struct pl_dest *d)
 	json_seconds(j, "time_wait_oldest_s", d->time_wait_oldest_s);
 	json__uint(j, "time_wait_freeing_10s", d->time_wait_freeing);
 	json__uint(j, "range", d->range);
+	json__uint(j, "bound", d->bound);
+	json__uint(j, "ports_free", d->ports_free);
 	json__double(j, "utilization", d->utilization);
 	json__double(j, "growth_per_s", d->growth_per_s);
 	json__double(j, "new_ports_per_s", d->new_ports_per_s);
 	json_seconds(j, "seconds_to_exhaustion", d->seconds_to_exhaustion);
 	json__uint(j, "connect_failures", d->connect_failures);
+	json__object_end(j);
+}
+
+static void json_budget(struct pl_json *j, const struct pl_port_budget *b)
+{
+	json__object_begin(j, NULL);
+	json__uint(j, "netns", b->netns);
+	json__uint(j, "low", b->low);
+	json__uint(j, "high", b->high);
+	json__uint(j, "usable", b->usable);
+	json__uint(j, "reserved", b->reserved);
+	json__uint(j, "bound", b->bound);
 	json__object_end(j);
 }
 
@@ -249,6 +264,10 @@ void report__json(FILE *out, const struct pl_report *r, const struct pl_report_m
 	json__uint(&j, "low", r->port_low);
 	json__uint(&j, "high", r->port_high);
 	json__object_end(&j);
+	json__array_begin(&j, "port_budgets");
+	for (i = 0; i < r->n_budgets; i++)
+		json_budget(&j, &r->budgets[i]);
+	json__array_end(&j);
 	json_states(&j, "totals", r->totals);
 	json__array_begin(&j, "processes");
 	for (i = 0; i < r->n_procs; i++)

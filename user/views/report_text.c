@@ -9,6 +9,31 @@
 
 #define MAX_DEST_ROWS 20
 
+#define TEXT_BUDGETS 8 /* namespaces whose budget is shown */
+
+/* The budget of each namespace where it is not simply the range: reserved
+ * ports, ports held by bind(), or a range of its own. */
+static void text_budgets(FILE *out, const struct pl_report *r)
+{
+	size_t i, shown = 0, more = 0;
+
+	for (i = 0; i < r->n_budgets; i++) {
+		const struct pl_port_budget *b = &r->budgets[i];
+
+		if (!b->reserved && !b->bound && b->low == r->port_low && b->high == r->port_high)
+			continue;
+		if (shown++ == TEXT_BUDGETS) {
+			more++;
+			continue;
+		}
+		fprintf(out, "  netns %u: ports %u-%u, %u usable (%u reserved), %u held by bind(): %u for connect()\n",
+			b->netns, b->low, b->high, b->usable, b->reserved, b->bound,
+			b->usable > b->bound ? b->usable - b->bound : 0);
+	}
+	if (more)
+		fprintf(out, "  (%zu more namespaces: see --json port_budgets)\n", more);
+}
+
 static void text_header(FILE *out, const struct pl_report *r,
 			const struct pl_report_meta *m)
 {
@@ -23,6 +48,7 @@ static void text_header(FILE *out, const struct pl_report *r,
 	losses__text(&r->losses, ", ", lost, sizeof(lost));
 	fprintf(out, "ephemeral ports %u-%u (%u)   lost: %s\n", r->port_low, r->port_high, range,
 		lost);
+	text_budgets(out, r);
 	fputs("host:", out);
 	for (s = 0; s < PL_TCP_NR_STATES; s++)
 		if (r->totals[s])
@@ -95,18 +121,32 @@ static void text_proc(FILE *out, const struct pl_proc *p)
 	text_origins(out, p);
 }
 
+/* The destination table: its header and rows in one format, so that each
+ * value sits under its title. */
+#define DEST_COLUMNS "%-40s %-16s %7s %9s %6s %6s %6s %6s %8s %8s %10s %8s\n"
+
 static void text_dest(FILE *out, const struct pl_dest *d)
 {
-	char dst[PL_ENDPOINT_LEN], src[PL_ADDRSTR_LEN], eta[16] = "-";
+	char dst[PL_ENDPOINT_LEN], src[PL_ADDRSTR_LEN], eta[16] = "-", tw_old[16] = "-";
+	char ports[24], tw[24], freeing[24], free_now[24], used[16], growth[24], rate[24],
+		fails[24];
 
 	names__endpoint(d->dst.family, d->dst.addr, d->dst.port, dst, sizeof(dst));
 	names__addr(d->src.family, d->src.addr, src, sizeof(src));
 	if (d->seconds_to_exhaustion >= 0)
 		names__duration(d->seconds_to_exhaustion, eta, sizeof(eta));
-	fprintf(out, "%-40s %-16s %7llu %9llu %6.1f%% %8.1f %10s %9llu\n", dst, src,
-		(unsigned long long)d->in_use, (unsigned long long)d->time_wait,
-		100.0 * d->utilization, d->growth_per_s, eta,
-		(unsigned long long)d->connect_failures);
+	if (d->time_wait_oldest_s >= 0)
+		names__duration(d->time_wait_oldest_s, tw_old, sizeof(tw_old));
+	snprintf(ports, sizeof(ports), "%llu", (unsigned long long)d->in_use);
+	snprintf(tw, sizeof(tw), "%llu", (unsigned long long)d->time_wait);
+	snprintf(freeing, sizeof(freeing), "%llu", (unsigned long long)d->time_wait_freeing);
+	snprintf(free_now, sizeof(free_now), "%u", d->ports_free);
+	snprintf(used, sizeof(used), "%.1f%%", 100.0 * d->utilization);
+	snprintf(growth, sizeof(growth), "%.1f", d->growth_per_s);
+	snprintf(rate, sizeof(rate), "%.1f", d->new_ports_per_s);
+	snprintf(fails, sizeof(fails), "%llu", (unsigned long long)d->connect_failures);
+	fprintf(out, DEST_COLUMNS, dst, src, ports, tw, tw_old, freeing, free_now, used, growth,
+		rate, eta, fails);
 }
 
 void report__text(FILE *out, const struct pl_report *r, const struct pl_report_meta *m)
@@ -121,9 +161,9 @@ void report__text(FILE *out, const struct pl_report *r, const struct pl_report_m
 		text_proc(out, &r->procs[i]);
 	if (!r->n_procs)
 		fputs("(no process holds a TCP socket that matches)\n", out);
-	fprintf(out, "\n%-40s %-16s %7s %9s %6s %6s %7s %8s %8s %10s %9s\n", "DESTINATION",
-		"SOURCE", "PORTS", "TIME_WAIT", "TW_OLD", "FREE10", "RANGE", "GROWTH/S", "NEW/S",
-		"EXHAUSTED", "CONNFAIL");
+	fputc('\n', out);
+	fprintf(out, DEST_COLUMNS, "DESTINATION", "SOURCE", "PORTS", "TIME_WAIT", "TW_OLD",
+		"FREE10", "FREE", "USED", "GROWTH/S", "NEW/S", "EXHAUSTED", "CONNFAIL");
 	for (i = 0; i < r->n_dests && i < MAX_DEST_ROWS; i++)
 		text_dest(out, &r->dests[i]);
 	if (r->n_dests > MAX_DEST_ROWS)

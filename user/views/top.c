@@ -205,7 +205,7 @@ void top__proc_line(const struct pl_proc *p, char *buf, size_t len)
 
 const char *top__dest_columns(void)
 {
-	return "DESTINATION                              SOURCE           PORTS TIME_WAIT TW_OLD FREE10   USE%  NEW/s  EXHAUSTED CONNF";
+	return "DESTINATION                              SOURCE           PORTS TIME_WAIT TW_OLD FREE10   FREE   USE%  NEW/s  EXHAUSTED CONNF";
 }
 
 void top__dest_line(const struct pl_dest *d, int bar, char *buf, size_t len)
@@ -226,9 +226,9 @@ void top__dest_line(const struct pl_dest *d, int bar, char *buf, size_t len)
 		bars[bar + 1] = ']';
 		bars[bar + 2] = '\0';
 	}
-	snprintf(buf, len, "%-40s %-16s %5llu %9llu %6s %6llu %5.1f%% %6.1f %10s %5llu %s", dst, src,
-		 (unsigned long long)d->in_use, (unsigned long long)d->time_wait, tw_age,
-		 (unsigned long long)d->time_wait_freeing, 100 * d->utilization, d->new_ports_per_s, eta,
+	snprintf(buf, len, "%-40s %-16s %5llu %9llu %6s %6llu %6u %5.1f%% %6.1f %10s %5llu %s", dst,
+		 src, (unsigned long long)d->in_use, (unsigned long long)d->time_wait, tw_age,
+		 (unsigned long long)d->time_wait_freeing, d->ports_free, 100 * d->utilization, d->new_ports_per_s, eta,
 		 (unsigned long long)d->connect_failures, bars);
 }
 

@@ -11,10 +11,13 @@
  *       port to FILE. -H fork: a pre-fork server, whose child (named
  *       tcpwork-child, its pid in FILE.child) accepts while the parent
  *       only listens.
- *   tcpwork connect [-6] [-a ADDR] -p PORT [-P PORT2] -n N [-m hold|close|half] [-A] [-R] -r FILE
+ *   tcpwork connect [-6] [-a ADDR] -p PORT [-P PORT2] -n N [-m hold|close|half] [-A] [-B] [-M] [-R] -r FILE
  *       open N connections to loopback:PORT, or IPv4 ADDR:PORT (with -P,
  *       every other one to PORT2); -A: non-blocking connect() and poll()
- *       for the outcome. hold: keep them; close: close
+ *       for the outcome. -B: bind() to port 0 before each connect() (the
+ *       port is then held by bind(), lost to every destination). -M:
+ *       from AF_INET6 sockets to the IPv4-mapped ::ffff:ADDR (as Java
+ *       connects). hold: keep them; close: close
  *       each right away (the active closer); half: shut down the sending
  *       side (the peer sees a FIN) and keep them. -R: close with a RST (no
  *       TIME_WAIT left behind, also when killed). Writes
@@ -65,6 +68,8 @@ struct args {
 	bool stall; /* serve -m stall */
 	bool async; /* connect -A */
 	const char *addr; /* connect -a */
+	bool mapped;      /* connect -M */
+	bool bind_first;  /* connect -B */
 	bool half;
 	bool rst;
 	int keep_s; /* -k */
@@ -114,7 +119,26 @@ static socklen_t loopback(const struct args *a, int port, struct sockaddr_storag
 	s4->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	if (a->addr && inet_pton(AF_INET, a->addr, &s4->sin_addr) != 1)
 		die("-a: not an IPv4 address");
+	if (a->mapped) { /* ::ffff:a.b.c.d, from an AF_INET6 socket */
+		struct sockaddr_in6 s6 = { .sin6_family = AF_INET6, .sin6_port = s4->sin_port };
+
+		s6.sin6_addr.s6_addr[10] = s6.sin6_addr.s6_addr[11] = 0xff;
+		memcpy(&s6.sin6_addr.s6_addr[12], &s4->sin_addr, 4);
+		memcpy(ss, &s6, sizeof(s6));
+		return sizeof(s6);
+	}
 	return sizeof(*s4);
+}
+
+/* bind() to port 0 of the wildcard address: the kernel picks the port now,
+ * by bind()'s rules, and connect() keeps it. */
+static void bind_any_port(int fd, int family)
+{
+	struct sockaddr_storage ss = { .ss_family = (sa_family_t)family };
+
+	if (bind(fd, (struct sockaddr *)&ss, family == AF_INET6 ? sizeof(struct sockaddr_in6)
+								: sizeof(struct sockaddr_in)))
+		die("bind");
 }
 
 static int bound_port(int fd)
@@ -244,6 +268,8 @@ static void connect_into(const struct args *a, struct conns *c)
 		fd = socket(ss.ss_family, SOCK_STREAM, 0);
 		if (fd < 0)
 			die("socket");
+		if (a->bind_first)
+			bind_any_port(fd, ss.ss_family);
 		if (a->async ? connect_async(fd, (struct sockaddr *)&ss, len)
 			     : connect(fd, (struct sockaddr *)&ss, len)) {
 			c->last_errno = errno;
@@ -454,7 +480,7 @@ static int hold_fds(const struct args *a)
 
 static void usage(void)
 {
-	fputs("usage: tcpwork serve|connect|bind|fds [-6] [-a ADDR] [-p PORT] [-P PORT2] [-n N] [-A] [-R]\n"
+	fputs("usage: tcpwork serve|connect|bind|fds [-6] [-a ADDR] [-p PORT] [-P PORT2] [-n N] [-A] [-B] [-M] [-R]\n"
 	      "               [-m hold|close|half|drop|stall]\n"
 	      "               [-H fork|share|pass|thread] [-k SECS] [-N NAME] -r FILE\n",
 	      stderr);
@@ -470,7 +496,7 @@ int main(int argc, char **argv)
 		usage();
 	a.cmd = argv[1];
 	optind = 2;
-	while ((c = getopt(argc, argv, "6a:Ap:P:n:m:Rr:N:H:k:")) != -1) {
+	while ((c = getopt(argc, argv, "6a:ABMp:P:n:m:Rr:N:H:k:")) != -1) {
 		switch (c) {
 		case '6':
 			a.v6 = true;
@@ -480,6 +506,12 @@ int main(int argc, char **argv)
 			break;
 		case 'P':
 			a.port2 = atoi(optarg);
+			break;
+		case 'B':
+			a.bind_first = true;
+			break;
+		case 'M':
+			a.mapped = true;
 			break;
 		case 'a':
 			a.addr = optarg;

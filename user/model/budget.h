@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* The port allocator's arithmetic, per network namespace (DESIGN.md fact
+ * 13): which ports of the ephemeral range connect() may never take there —
+ * reserved ones, and those whose bind bucket bind() made (explicit ports,
+ * port 0, listeners) — and how many are left toward one destination.
+ * IPv4-mapped IPv6 addresses are IPv4 here: they share ports and
+ * 4-tuples with IPv4 sockets. Plain C. */
+#ifndef PORTLEAK_BUDGET_H
+#define PORTLEAK_BUDGET_H
+
+#include <stdbool.h>
+
+#include "model/types.h"
+
+/* One namespace's budget and the ports it may not give to connect(). */
+struct pl_budget_ns {
+	struct pl_port_budget sum;
+	__u64 taken[PL_PORT_WORDS]; /* reserved or bound, in the range */
+};
+
+struct pl_budgets {
+	struct pl_budget_ns *ns; /* sorted by netns */
+	size_t n;
+};
+
+/* Every namespace of @in (or portleak's own range when none was walked),
+ * with the bound ports of @in's sockets. 0, or -ENOMEM. */
+int budget__build(const struct pl_model_input *in, struct pl_budgets *b);
+void budget__free(struct pl_budgets *b);
+/* The budget of @netns; NULL when that namespace was not walked. */
+const struct pl_budget_ns *budget__of(const struct pl_budgets *b, __u32 netns);
+bool budget__in_range(const struct pl_budget_ns *ns, __u16 port);
+/* Is @port of the range one connect() may never take (reserved, bound)? */
+bool budget__taken(const struct pl_budget_ns *ns, __u16 port);
+/* A sum per namespace for the report: a new array of @b->n, or NULL. */
+struct pl_port_budget *budget__sums(const struct pl_budgets *b);
+/* An IPv4-mapped IPv6 address (::ffff:a.b.c.d) as the IPv4 address it is,
+ * in place; other addresses as they are. */
+void budget__unmap_v4(__u8 *family, __u8 *addr);
+
+#endif
