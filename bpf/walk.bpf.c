@@ -192,6 +192,8 @@ int walk_tcp(struct pl_iter_tcp *ctx)
 	if (rec.state == PL_TCP_TIME_WAIT) {
 		rec.kind = PL_REC_TIMEWAIT;
 		rec.bound = pl_bucket_by_bind(BPF_CORE_READ((struct inet_timewait_sock *)skc, tw_tb));
+		rec.tw_stamped = BPF_CORE_READ((struct tcp_timewait_sock *)skc,
+					       tw_ts_recent_stamp) != 0;
 		rec.state = BPF_CORE_READ((struct inet_timewait_sock *)skc,
 					  tw_substate);
 		rec.clocks.tw_expires = pl_tw_expires((struct inet_timewait_sock *)skc);

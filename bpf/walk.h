@@ -41,7 +41,10 @@ struct pl_tcp_record {
 	 * connect(), so connect() may not take that port toward any
 	 * destination (DESIGN.md fact 13). Full and timewait sockets. */
 	__u8 bound;
-	__u8 pad[4];
+	/* timewait sockets: 1 when the peer's TCP timestamps were seen
+	 * (tw_ts_recent_stamp), which tcp_tw_reuse needs (DESIGN.md fact 14) */
+	__u8 tw_stamped;
+	__u8 pad[3];
 	__u64 ino;      /* held sockets, when walk_ino asks: socket:[ino]; else 0 */
 	struct pl_sock_clocks clocks;
 };

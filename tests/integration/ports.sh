@@ -95,3 +95,112 @@ test_text_destination_columns_line_up() {
 		END { if (!checked) { print "no destination row"; bad = 1 }; exit bad }
 	' "$T/out.txt" >"$T/columns" || fail "$(cat "$T/columns")"
 }
+
+# tw_case REUSE WHERE [TIMESTAMPS]: a client namespace of 10 ports (40000-40009) with
+# tcp_tw_reuse REUSE makes 10 connections toward a server and closes each
+# first, on loopback (WHERE=lo) or across a veth pair to another namespace
+# (WHERE=veth). Once every TIME_WAIT is past the reuse delay by its own
+# timer, portleak's ports_free toward the server must be the number of
+# connect() calls that then succeed. TIMESTAMPS 0: the client sends no TCP
+# timestamps, and no TIME_WAIT may be reused.
+tw_case() {
+	local reuse=$1 where=$2 addr=127.0.0.1 inum free truth left i
+	local c=plc$$$reuse$where${3:-1} s=pls$$$reuse$where${3:-1}
+	ip netns add "$c" || fail "ip netns add"
+	NETNS+=("$c")
+	ip -n "$c" link set lo up
+	ip netns exec "$c" sysctl -q -w net.ipv4.ip_local_port_range="40000 40009" || fail "sysctl"
+	ip netns exec "$c" sysctl -q -w net.ipv4.tcp_tw_reuse="$reuse" || fail "sysctl"
+	ip netns exec "$c" sysctl -q -w net.ipv4.tcp_timestamps="${3:-1}" || fail "sysctl"
+	local srv=(ip netns exec "$c")
+	if [ "$where" = veth ]; then
+		ip netns add "$s" || fail "ip netns add"
+		NETNS+=("$s")
+		ip link add plv$$ netns "$c" type veth peer name plw$$ netns "$s" || fail "veth"
+		ip -n "$c" addr add 10.201.0.1/24 dev plv$$
+		ip -n "$s" addr add 10.201.0.2/24 dev plw$$
+		ip -n "$c" link set plv$$ up
+		ip -n "$s" link set plw$$ up
+		srv=(ip netns exec "$s")
+		addr=10.201.0.2
+	fi
+	start server "${srv[@]}" "$WORKLOAD" serve -a "$addr" -p 7003 -m close -r "$T/srv.$reuse.$where"
+	wait_for "$T/srv.$reuse.$where"
+	start closer ip netns exec "$c" "$WORKLOAD" connect -a "$addr" -p 7003 -n 10 -m close -r "$T/closer.$reuse.$where"
+	wait_for "$T/closer.$reuse.$where" "connected=10 "
+	# Every TIME_WAIT at least 2 s old (its timer shows 57 s or less), and
+	# nothing else left toward the server. Under load the closer's own
+	# connections may reuse a TIME_WAIT of its earlier ones: 10 or fewer.
+	for ((i = 0; i < TIMEOUT_STEPS; i++)); do
+		left=$(ip netns exec "$c" ss -tanoH "( dport = :7003 )" |
+			awk '$1 != "TIME-WAIT" { print "busy"; next }
+			     { sub(/.*timer:\(timewait,/, ""); sub(/sec.*/, "")
+			       print ($0 ~ /^[0-9]+$/) ? $0 : "busy" }' | sort -n)
+		[ -n "$left" ] && ! grep -q busy <<<"$left" && [ "$(tail -n 1 <<<"$left")" -le 57 ] && break
+		sleep 0.05
+	done
+	[ "$i" -lt "$TIMEOUT_STEPS" ] || fail "$where, tw_reuse $reuse: toward the server: $(ip netns exec "$c" ss -tanoH)"
+	snapshot_now
+	inum=$(stat -L -c %i "/run/netns/$c")
+	free=$(jq --argjson ns "$inum" --arg a "$addr" \
+		'[.destinations[] | select(.netns == $ns and .daddr == $a and .dport == 7003) | .ports_free] | first' "$T/out.json")
+	start again ip netns exec "$c" "$WORKLOAD" connect -a "$addr" -p 7003 -n 20 -m hold -r "$T/again.$reuse.$where"
+	wait_for "$T/again.$reuse.$where" "errno=99"
+	truth=$(sed -n 's/^connected=\([0-9]*\) .*/\1/p' "$T/again.$reuse.$where")
+	note_expect "$where, tcp_tw_reuse $reuse, timestamps ${3:-1}: ports free after $(wc -l <<<"$left") TIME_WAIT" "$free" "$truth"
+	{
+		kill -9 "$server" "$closer" "$again"
+		wait "$server" "$closer" "$again"
+	} 2>/dev/null
+	ip netns del "$c"
+	[ "$where" = veth ] && ip netns del "$s"
+	return 0
+}
+
+note_expect() { # WHAT ACTUAL EXPECTED, and a line saying it
+	expect "$1" "$2" "$3"
+	echo "    $1: $2 (the kernel: $3)"
+}
+
+test_time_wait_reuse_on_loopback_and_veth() {
+	local reuse where
+	for where in lo veth; do
+		for reuse in 0 1 2; do
+			tw_case "$reuse" "$where"
+		done
+	done
+	tw_case 1 veth 0
+}
+
+# A client that takes a port toward B 5 times a second, beside one that
+# holds 100 ports by bind(): a report at least 5 s before its first
+# EADDRNOTAVAIL predicts that instant within 25 % of the time left.
+test_forecast_meets_the_first_eaddrnotavail() {
+	local actual pick t eta predicted i
+	budget_case
+	start binder "${IN_NS[@]}" "$WORKLOAD" connect -B -p 7001 -n 100 -m hold -r "$T/binder"
+	wait_for "$T/binder" "connected=100 "
+	rm -f "$T/err"
+	"$PL" watch --json -i 1 --hooks "$HOOKS" \
+		> >(while read -r line; do echo "$EPOCHREALTIME $line"; done >"$T/watch") 2>"$T/err" &
+	AGENT=$!
+	wait_for "$T/err" "tracing"
+	start steady "${IN_NS[@]}" "$WORKLOAD" connect -p 7002 -n 300 -w 200 -m hold -r "$T/steady"
+	for ((i = 0; i < 4 * TIMEOUT_STEPS; i++)); do [ -s "$T/steady.failed" ] && break; sleep 0.05; done
+	[ -s "$T/steady.failed" ] || fail "no connect() failed: $(cat "$T/steady" 2>/dev/null)"
+	kill "$AGENT"
+	wait "$AGENT" 2>/dev/null
+	AGENT=
+	actual=$(cut -d' ' -f1 "$T/steady.failed")
+	grep -q "errno=99" "$T/steady.failed" || fail "the first failure: $(cat "$T/steady.failed")"
+	# The last report at least 5 s before, and its forecast toward B.
+	pick=$(awk -v a="$actual" '$1 <= a - 5 { t = $1; $1 = ""; line = $0 } END { if (t) print t, line }' "$T/watch")
+	[ -n "$pick" ] || fail "no report 5 s before the first failure"
+	t=${pick%% *}
+	eta=$(jq --argjson ns "$NS_INUM" '[.destinations[] | select(.netns == $ns and .dport == 7002) | .seconds_to_exhaustion] | first' <<<"${pick#* }")
+	[ "$eta" != null ] || fail "no forecast toward B $(awk -v a="$actual" 'BEGIN { print a }') s: ${pick#* }"
+	predicted=$(awk -v t="$t" -v e="$eta" 'BEGIN { printf "%.2f", t + e }')
+	echo "    forecast at $(awk -v a="$actual" -v t="$t" 'BEGIN { printf "%.1f", a - t }') s before: exhausted in $eta s, off by $(awk -v a="$actual" -v p="$predicted" 'BEGIN { printf "%.2f", p - a }') s"
+	awk -v a="$actual" -v t="$t" -v p="$predicted" 'BEGIN { d = p - a; if (d < 0) d = -d; exit !(d <= 0.25 * (a - t)) }' ||
+		fail "predicted $predicted, the first EADDRNOTAVAIL came at $actual (report at $t)"
+}

@@ -260,6 +260,19 @@ static const __u64 *reserved_ports(void)
 	return NULL;
 }
 
+/* tcp_tw_reuse of the namespace the thread is in (off when unreadable),
+ * and the age past which it applies (1 s before 6.13 made it a sysctl). */
+static void tw_reuse(struct pl_netns *ns)
+{
+	long v;
+
+	ns->tw_reuse = sysinfo__sysctl("/proc/sys/net/ipv4/tcp_tw_reuse", &v) ? 0 : (__s8)v;
+	ns->tw_reuse_delay_ms =
+		sysinfo__sysctl("/proc/sys/net/ipv4/tcp_tw_reuse_delay", &v) || v < 0 || v > 65535
+			? 1000
+			: (__u16)v;
+}
+
 static int add_netns(struct pl_tcp_walk *w, __u32 inum, bool kernel_counts)
 {
 	struct pl_kernel_counts *kernel;
@@ -284,6 +297,7 @@ static int add_netns(struct pl_tcp_walk *w, __u32 inum, bool kernel_counts)
 	sysinfo__port_range(&w->netns[w->n_netns].port_low,
 			    &w->netns[w->n_netns].port_high);
 	w->netns[w->n_netns].reserved = reserved_ports();
+	tw_reuse(&w->netns[w->n_netns]);
 	w->n_netns++;
 	return 0;
 }

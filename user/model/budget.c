@@ -22,12 +22,15 @@ static int cmp_ns(const void *a, const void *b)
 	return x->sum.netns < y->sum.netns ? -1 : x->sum.netns > y->sum.netns;
 }
 
-static void add_ns(struct pl_budget_ns *ns, __u32 inum, __u16 low, __u16 high,
-		   const __u64 *reserved)
+static void add_ns(struct pl_budget_ns *ns, const struct pl_netns *in)
 {
+	const __u64 *reserved = in->reserved;
+	__u16 low = in->port_low, high = in->port_high;
 	unsigned int p;
 
-	ns->sum = (struct pl_port_budget){ .netns = inum, .low = low, .high = high };
+	ns->sum = (struct pl_port_budget){ .netns = in->inum, .low = low, .high = high,
+					   .tw_reuse = in->tw_reuse,
+					   .tw_reuse_delay_ms = in->tw_reuse_delay_ms };
 	for (p = low; p <= high && low <= high; p++) {
 		if (reserved && bit(reserved, (__u16)p)) {
 			set_bit(ns->taken, (__u16)p);
@@ -47,10 +50,10 @@ int budget__build(const struct pl_model_input *in, struct pl_budgets *b)
 	if (!(b->ns = calloc(n, sizeof(*b->ns))))
 		return -ENOMEM;
 	if (!in->n_netns) /* no walk: the range portleak's namespace has */
-		add_ns(&b->ns[0], 0, in->port_low, in->port_high, NULL);
+		add_ns(&b->ns[0], &(struct pl_netns){ .port_low = in->port_low,
+						      .port_high = in->port_high });
 	for (i = 0; i < in->n_netns; i++)
-		add_ns(&b->ns[i], in->netns[i].inum, in->netns[i].port_low,
-		       in->netns[i].port_high, in->netns[i].reserved);
+		add_ns(&b->ns[i], &in->netns[i]);
 	b->n = n;
 	qsort(b->ns, b->n, sizeof(*b->ns), cmp_ns);
 	/* The walk lists one namespace after another: a one-entry cache. */
@@ -102,6 +105,37 @@ struct pl_port_budget *budget__sums(const struct pl_budgets *b)
 	for (i = 0; sums && i < b->n; i++)
 		sums[i] = b->ns[i].sum;
 	return sums;
+}
+
+static bool loopback(__u8 family, const __u8 *addr)
+{
+	static const __u8 v6_loopback[PL_ADDR_LEN] = { [15] = 1 };
+	__u8 f = family, a[PL_ADDR_LEN];
+
+	memcpy(a, addr, sizeof(a));
+	budget__unmap_v4(&f, a);
+	return f == PL_AF_INET ? a[0] == 127 : !memcmp(a, v6_loopback, sizeof(a));
+}
+
+bool budget__tw_reuse_applies(const struct pl_budget_ns *ns, const struct pl_endpoint *src,
+			      const struct pl_endpoint *dst)
+{
+	if (ns->sum.tw_reuse == 2)
+		return loopback(src->family, src->addr) || loopback(dst->family, dst->addr);
+	return ns->sum.tw_reuse == 1;
+}
+
+bool budget__tw_reusable(const struct pl_budget_ns *ns, const struct pl_tcp_record *r,
+			 double age_s)
+{
+	struct pl_endpoint src = { .family = r->tuple.family }, dst = { .family = r->tuple.family };
+
+	if (r->kind != PL_REC_TIMEWAIT || r->state != PL_TCP_TIME_WAIT || !r->tw_stamped ||
+	    age_s * 1000 < ns->sum.tw_reuse_delay_ms)
+		return false;
+	memcpy(src.addr, r->tuple.saddr, sizeof(src.addr));
+	memcpy(dst.addr, r->tuple.daddr, sizeof(dst.addr));
+	return budget__tw_reuse_applies(ns, &src, &dst);
 }
 
 void budget__unmap_v4(__u8 *family, __u8 *addr)

@@ -34,6 +34,15 @@ bool budget__in_range(const struct pl_budget_ns *ns, __u16 port);
 bool budget__taken(const struct pl_budget_ns *ns, __u16 port);
 /* A sum per namespace for the report: a new array of @b->n, or NULL. */
 struct pl_port_budget *budget__sums(const struct pl_budgets *b);
+/* May connect() reuse the port of timewait socket @r toward its peer
+ * (DESIGN.md fact 14)? tcp_tw_reuse 1, or 2 and a loopback address; the
+ * peer's timestamps seen; older than the reuse delay (@age_s: its age
+ * from its timer, negative when unknown). */
+bool budget__tw_reusable(const struct pl_budget_ns *ns, const struct pl_tcp_record *r,
+			 double age_s);
+/* Does tcp_tw_reuse apply toward @dst from @src in @ns? */
+bool budget__tw_reuse_applies(const struct pl_budget_ns *ns, const struct pl_endpoint *src,
+			      const struct pl_endpoint *dst);
 /* An IPv4-mapped IPv6 address (::ffff:a.b.c.d) as the IPv4 address it is,
  * in place; other addresses as they are. */
 void budget__unmap_v4(__u8 *family, __u8 *addr);

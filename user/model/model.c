@@ -1049,12 +1049,18 @@ static double timewait_births_per_s(const struct pl_dest *d)
  * connections keep closing at @births per second: the held ports stay,
  * each TIME_WAIT frees its port when its timer says, new ones come at that
  * rate. -1 when they do not run out. */
-static double timewait_exhaustion_s(const struct pl_dest *d, __u32 capacity, double births)
+static double timewait_exhaustion_s(const struct pl_dest *d, const struct pl_budget_ns *ns,
+				    __u32 capacity, double births)
 {
-	__u64 alive = d->time_wait < d->ports_used ? d->time_wait : d->ports_used;
+	__u64 young = d->time_wait - d->time_wait_reusable;
+	__u64 alive = young < d->ports_used ? young : d->ports_used;
 	__u64 held = d->ports_used - alive;
 	unsigned int t;
 
+	/* With tcp_tw_reuse a TIME_WAIT holds its port only for the delay:
+	 * the ports run out only if that many are born within it. */
+	if (d->tw_reuse)
+		return held + births * ns->sum.tw_reuse_delay_ms / 1000.0 >= capacity ? 0 : -1;
 	for (t = 0; t < PL_TIMEWAIT_S; t++) {
 		if (held + alive + births * t >= capacity)
 			return t;
@@ -1076,6 +1082,7 @@ static void dest_finish(const struct pl_model_input *in, const struct pl_budget_
 	d->range = ns && ns->sum.high >= ns->sum.low ? ns->sum.high - ns->sum.low + 1u : 0;
 	d->bound = ns ? ns->sum.bound : 0;
 	d->budget = ns ? ns->sum : (struct pl_port_budget){ .netns = d->netns };
+	d->tw_reuse = ns && budget__tw_reuse_applies(ns, &d->src, &d->dst);
 	capacity = usable > d->bound ? usable - d->bound : 0;
 	d->ports_free = capacity > d->ports_used ? capacity - d->ports_used : 0;
 	d->utilization = usable ? 1 - (double)d->ports_free / usable : 0;
@@ -1091,16 +1098,23 @@ static void dest_finish(const struct pl_model_input *in, const struct pl_budget_
 	}
 	if (d->growth_per_s > 0)
 		d->seconds_to_exhaustion = d->ports_free / d->growth_per_s;
-	by_timewait = d->time_wait_dated ? timewait_exhaustion_s(d, capacity, births) : -1;
+	by_timewait = d->time_wait_dated ? timewait_exhaustion_s(d, ns, capacity, births) : -1;
 	if (by_timewait >= 0 &&
 	    (d->seconds_to_exhaustion < 0 || by_timewait < d->seconds_to_exhaustion))
 		d->seconds_to_exhaustion = by_timewait;
 }
 
-/* Does @r take a port of @d's budget that bind() does not hold already? */
-static bool uses_free_port(const struct pl_budget_ns *ns, const struct pl_tcp_record *r)
+/* Does @r take a port of its destination's budget that bind() does not
+ * hold already, and that connect() may not reuse? */
+static void count_port(const struct pl_model_input *in, const struct pl_budget_ns *ns,
+		       const struct pl_tcp_record *r, struct pl_dest *d)
 {
-	return ns && budget__in_range(ns, r->tuple.sport) && !budget__taken(ns, r->tuple.sport);
+	if (!ns || !budget__in_range(ns, r->tuple.sport) || budget__taken(ns, r->tuple.sport))
+		return;
+	if (budget__tw_reusable(ns, r, clocks__timewait_age_s(&r->clocks, in->hz)))
+		d->time_wait_reusable++;
+	else
+		d->ports_used++;
 }
 
 /* @attribs are still in the order of in->tcp here. */
@@ -1120,7 +1134,7 @@ static int build_dests(const struct pl_model_input *in, const struct pl_budgets 
 		if (!(d = find_dest(out, &in->tcp[i].tuple)))
 			continue;
 		d->in_use++;
-		d->ports_used += uses_free_port(budget__of(budgets, d->netns), &in->tcp[i]);
+		count_port(in, budget__of(budgets, d->netns), &in->tcp[i], d);
 		if (in->tcp[i].kind == PL_REC_TIMEWAIT && in->tcp[i].state == PL_TCP_TIME_WAIT) {
 			d->time_wait++;
 			dest_add_timewait(in, d, &in->tcp[i]);

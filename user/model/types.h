@@ -92,6 +92,8 @@ struct pl_netns {
 	__u16 port_low;
 	__u16 port_high;
 	const __u64 *reserved; /* PL_PORT_WORDS, bit per port; NULL: none */
+	__s8 tw_reuse;             /* net.ipv4.tcp_tw_reuse: 0, 1, 2 (loopback only) */
+	__u16 tw_reuse_delay_ms;   /* net.ipv4.tcp_tw_reuse_delay (6.13+); else 1000 */
 };
 
 struct pl_filter {
@@ -229,6 +231,8 @@ struct pl_port_budget {
 	__u32 usable;    /* ports in the range, less the reserved ones */
 	__u32 reserved;  /* ports in the range in ip_local_reserved_ports */
 	__u32 bound;     /* usable ports held by bind() (listeners too) */
+	__s8 tw_reuse;   /* net.ipv4.tcp_tw_reuse of the namespace */
+	__u16 tw_reuse_delay_ms;
 };
 
 struct pl_proc {
@@ -315,6 +319,10 @@ struct pl_dest {
 	struct pl_port_budget budget; /* of its namespace */
 	__u32 bound; /* usable ports bind() holds in its netns: lost to it too */
 	__u32 ports_used; /* usable ports it uses, not held by bind() */
+	/* TIME_WAIT connect() may reuse toward it (tcp_tw_reuse, DESIGN.md
+	 * fact 14): not among ports_used */
+	__u64 time_wait_reusable;
+	bool tw_reuse; /* tcp_tw_reuse applies toward it */
 	/* what connect() may still take toward it: usable - bound - ports_used */
 	__u32 ports_free;
 	double utilization; /* 1 - ports_free / usable */

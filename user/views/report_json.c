@@ -215,6 +215,7 @@ static void json_dest(struct pl_json *j, const struct pl_dest *d)
 	json__uint(j, "time_wait", d->time_wait);
 	json_seconds(j, "time_wait_oldest_s", d->time_wait_oldest_s);
 	json__uint(j, "time_wait_freeing_10s", d->time_wait_freeing);
+	json__uint(j, "time_wait_reusable", d->time_wait_reusable);
 	json__uint(j, "range", d->range);
 	json__uint(j, "bound", d->bound);
 	json__uint(j, "ports_free", d->ports_free);
@@ -235,6 +236,7 @@ static void json_budget(struct pl_json *j, const struct pl_port_budget *b)
 	json__uint(j, "usable", b->usable);
 	json__uint(j, "reserved", b->reserved);
 	json__uint(j, "bound", b->bound);
+	json__uint(j, "tw_reuse", (__u64)b->tw_reuse);
 	json__object_end(j);
 }
 

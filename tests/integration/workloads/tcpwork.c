@@ -11,13 +11,14 @@
  *       port to FILE. -H fork: a pre-fork server, whose child (named
  *       tcpwork-child, its pid in FILE.child) accepts while the parent
  *       only listens.
- *   tcpwork connect [-6] [-a ADDR] -p PORT [-P PORT2] -n N [-m hold|close|half] [-A] [-B] [-M] [-R] -r FILE
+ *   tcpwork connect [-6] [-a ADDR] -p PORT [-P PORT2] -n N [-m hold|close|half] [-A] [-B] [-M] [-R] [-w MS] -r FILE
  *       open N connections to loopback:PORT, or IPv4 ADDR:PORT (with -P,
  *       every other one to PORT2); -A: non-blocking connect() and poll()
  *       for the outcome. -B: bind() to port 0 before each connect() (the
  *       port is then held by bind(), lost to every destination). -M:
  *       from AF_INET6 sockets to the IPv4-mapped ::ffff:ADDR (as Java
- *       connects). hold: keep them; close: close
+ *       connects). -w MS: one connect() every MS milliseconds, and
+ *       FILE.failed says when the first one failed. hold: keep them; close: close
  *       each right away (the active closer); half: shut down the sending
  *       side (the peer sees a FIN) and keep them. -R: close with a RST (no
  *       TIME_WAIT left behind, also when killed). Writes
@@ -73,6 +74,7 @@ struct args {
 	bool half;
 	bool rst;
 	int keep_s; /* -k */
+	int every_ms; /* connect -w */
 	const char *handover; /* NULL, "fork", "share", "pass" or "thread" */
 	const char *ready;
 };
@@ -257,6 +259,20 @@ static int connect_async(int fd, const struct sockaddr *sa, socklen_t len)
 	return err ? -1 : 0;
 }
 
+/* FILE.failed: when the first connect() failed, as CLOCK_REALTIME seconds
+ * (what bash's EPOCHREALTIME reads), and its errno. */
+static void first_failure(const char *ready, int err)
+{
+	char path[4096], text[64];
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	snprintf(path, sizeof(path), "%s.failed", ready);
+	snprintf(text, sizeof(text), "%lld.%06ld errno=%d\n", (long long)ts.tv_sec,
+		 ts.tv_nsec / 1000, err);
+	report(path, text);
+}
+
 static void connect_into(const struct args *a, struct conns *c)
 {
 	struct sockaddr_storage ss;
@@ -264,6 +280,8 @@ static void connect_into(const struct args *a, struct conns *c)
 	int i, fd;
 
 	for (i = 0; i < a->n && i < MAX_CONNS; i++) {
+		if (a->every_ms && i)
+			usleep((useconds_t)a->every_ms * 1000);
 		len = loopback(a, a->port2 && i % 2 ? a->port2 : a->port, &ss);
 		fd = socket(ss.ss_family, SOCK_STREAM, 0);
 		if (fd < 0)
@@ -273,7 +291,8 @@ static void connect_into(const struct args *a, struct conns *c)
 		if (a->async ? connect_async(fd, (struct sockaddr *)&ss, len)
 			     : connect(fd, (struct sockaddr *)&ss, len)) {
 			c->last_errno = errno;
-			c->failed++;
+			if (!c->failed++ && a->every_ms)
+				first_failure(a->ready, errno);
 			close(fd);
 			continue;
 		}
@@ -480,7 +499,7 @@ static int hold_fds(const struct args *a)
 
 static void usage(void)
 {
-	fputs("usage: tcpwork serve|connect|bind|fds [-6] [-a ADDR] [-p PORT] [-P PORT2] [-n N] [-A] [-B] [-M] [-R]\n"
+	fputs("usage: tcpwork serve|connect|bind|fds [-6] [-a ADDR] [-p PORT] [-P PORT2] [-n N] [-A] [-B] [-M] [-R] [-w MS]\n"
 	      "               [-m hold|close|half|drop|stall]\n"
 	      "               [-H fork|share|pass|thread] [-k SECS] [-N NAME] -r FILE\n",
 	      stderr);
@@ -496,7 +515,7 @@ int main(int argc, char **argv)
 		usage();
 	a.cmd = argv[1];
 	optind = 2;
-	while ((c = getopt(argc, argv, "6a:ABMp:P:n:m:Rr:N:H:k:")) != -1) {
+	while ((c = getopt(argc, argv, "6a:ABMp:P:n:m:Rr:N:H:k:w:")) != -1) {
 		switch (c) {
 		case '6':
 			a.v6 = true;
@@ -527,6 +546,9 @@ int main(int argc, char **argv)
 			a.half = strcmp(optarg, "half") == 0;
 			a.drop = strcmp(optarg, "drop") == 0;
 			a.stall = strcmp(optarg, "stall") == 0;
+			break;
+		case 'w':
+			a.every_ms = atoi(optarg);
 			break;
 		case 'k':
 			a.keep_s = atoi(optarg);
