@@ -204,3 +204,31 @@ test_forecast_meets_the_first_eaddrnotavail() {
 	awk -v a="$actual" -v t="$t" -v p="$predicted" 'BEGIN { d = p - a; if (d < 0) d = -d; exit !(d <= 0.25 * (a - t)) }' ||
 		fail "predicted $predicted, the first EADDRNOTAVAIL came at $actual (report at $t)"
 }
+
+# Started during an exhaustion: 6 TIME_WAIT older than portleak (no owner
+# can be known) and 4 connections a process holds fill a namespace of 10
+# ports toward B. The (unknown) row is PORTS, not ok, and names that
+# process as the probable owner.
+test_first_sight_during_an_exhaustion() {
+	local ns=plfs$$ inum
+	ip netns add "$ns" || fail "ip netns add"
+	NETNS+=("$ns")
+	ip -n "$ns" link set lo up
+	ip netns exec "$ns" sysctl -q -w net.ipv4.ip_local_port_range="40000 40009" || fail "sysctl"
+	ip netns exec "$ns" sysctl -q -w net.ipv4.tcp_tw_reuse=0 || fail "sysctl"
+	start b ip netns exec "$ns" "$WORKLOAD" serve -p 7002 -m close -r "$T/b"
+	wait_for "$T/b"
+	start closer ip netns exec "$ns" "$WORKLOAD" connect -p 7002 -n 6 -m close -r "$T/closer"
+	wait_for "$T/closer" "connected=6 "
+	start holder ip netns exec "$ns" "$WORKLOAD" connect -p 7002 -n 10 -m hold -r "$T/holder"
+	wait_for "$T/holder" "connected=4 failed=6 errno=99"
+	snapshot_now --port 7002 # this namespace's sockets alone, beside a busy host
+	inum=$(stat -L -c %i "/run/netns/$ns")
+	expect "ports free toward B" "$(jq --argjson ns "$inum" \
+		'[.destinations[] | select(.netns == $ns and .dport == 7002) | .ports_free] | first' "$T/out.json")" 0
+	expect "(unknown) TIME_WAIT" "$(proc 0 .sockets.TIME_WAIT)" 6
+	expect "(unknown) verdict" "$(proc 0 .verdict)" ports
+	expect "(unknown) probable owner" "$(proc 0 .probable_owner.pid)" "$holder"
+	proc 0 '.reasons | join(" ")' | grep -q "probably pid $holder (tcpwork): it holds connections toward 127.0.0.1:7002 now" ||
+		fail "(unknown) reasons: $(proc 0 .reasons)"
+}

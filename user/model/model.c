@@ -1266,6 +1266,7 @@ int model__build(const struct pl_model_input *in, struct pl_report *out)
 	count_bound_ports(&budgets, attribs, in->n_tcp, out);
 	for (i = 0; i < out->n_procs; i++)
 		verdict__judge(in, &out->losses, &out->procs[i]);
+	verdict__probable_owners(out->procs, out->n_procs);
 	qsort(out->procs, out->n_procs, sizeof(*out->procs), verdict__cmp_suspicion);
 	qsort(out->dests, out->n_dests, sizeof(*out->dests), cmp_dest_usage);
 out:

@@ -269,6 +269,11 @@ struct pl_proc {
 	/* the namespace of its hot destination, or else of its bound ports:
 	 * the budget its figures are about; usable 0: none seen */
 	struct pl_port_budget budget;
+	/* (unknown) rows whose destination has no port left: the process that
+	 * holds or fails most connections toward it now, probably the one
+	 * whose older sockets these are; pid 0: none */
+	__u32 probable_pid;
+	char probable_comm[PL_COMM_LEN];
 	double hot_dest_utilization;
 	struct pl_peer_group groups[PL_MAX_GROUPS]; /* most sockets first */
 	size_t n_groups;

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "model/calls.h"
 #include "model/names.h"
@@ -287,6 +288,63 @@ void verdict__judge(const struct pl_model_input *in, const struct pl_losses *los
 	judge_growth(p, &t);
 	judge_calls(p);
 	judge_losses(lost, p);
+}
+
+static bool same_dest(const struct pl_proc *a, const struct pl_endpoint *dst, __u32 netns,
+		      const struct pl_endpoint *b)
+{
+	return a->budget.netns == netns && b->family == dst->family && b->port == dst->port &&
+	       !memcmp(b->addr, dst->addr, sizeof(b->addr));
+}
+
+/* The known process that holds most ports toward @u's hot destination, or
+ * else fails most connect() calls toward it. */
+static const struct pl_proc *probable_owner(const struct pl_proc *u, const struct pl_proc *procs,
+					    size_t n, bool *holds)
+{
+	const struct pl_proc *best = NULL;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (!procs[i].unknown && procs[i].hot_dest_ports &&
+		    same_dest(u, &u->hot_dest, procs[i].budget.netns, &procs[i].hot_dest) &&
+		    (!best || procs[i].hot_dest_ports > best->hot_dest_ports))
+			best = &procs[i];
+	if ((*holds = best != NULL))
+		return best;
+	for (i = 0; i < n; i++)
+		if (!procs[i].unknown && procs[i].connect_failures &&
+		    same_dest(u, &u->hot_dest, procs[i].budget.netns, &procs[i].connect_dest) &&
+		    (!best || procs[i].connect_failures > best->connect_failures))
+			best = &procs[i];
+	return best;
+}
+
+void verdict__probable_owners(struct pl_proc *procs, size_t n)
+{
+	char dest[PL_ENDPOINT_LEN], comm[4 * PL_COMM_LEN + 1];
+	const struct pl_proc *owner;
+	struct pl_proc *u;
+	bool holds;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		u = &procs[i];
+		if (!u->unknown || u->hot_dest_utilization < 1 || u->verdict > PL_VERDICT_PORTS)
+			continue;
+		names__endpoint(u->hot_dest.family, u->hot_dest.addr, u->hot_dest.port, dest,
+				sizeof(dest));
+		add_reason(u, "holds %llu local ports toward %s, where no port is left",
+			   (unsigned long long)u->hot_dest_ports, dest);
+		u->verdict = PL_VERDICT_PORTS;
+		if (!(owner = probable_owner(u, procs, n, &holds)))
+			continue;
+		u->probable_pid = owner->pid;
+		memcpy(u->probable_comm, owner->comm, sizeof(u->probable_comm));
+		names__printable(owner->comm, strnlen(owner->comm, PL_COMM_LEN), comm, sizeof(comm));
+		add_reason(u, "probably pid %u (%s): it %s toward %s now", owner->pid, comm,
+			   holds ? "holds connections" : "fails to connect", dest);
+	}
 }
 
 static double growth(const struct pl_proc *p)

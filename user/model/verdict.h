@@ -22,6 +22,10 @@ int verdict__cmp_suspicion(const void *a, const void *b);
  * there is no earlier report to compare with. */
 double verdict__dest_growth(const struct pl_model_input *in, const struct pl_dest *d);
 
+/* After every process was judged: an (unknown) row whose hot destination
+ * has no port left is PORTS, with the process that holds or fails most
+ * connections toward it named as its probable owner. */
+void verdict__probable_owners(struct pl_proc *procs, size_t n);
 /* Does @p hold a real share of its namespace's ports by bind() before
  * connect() (PL_BOUND_SHARE)? */
 bool verdict__hoards_ports(const struct pl_proc *p);

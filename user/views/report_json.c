@@ -160,6 +160,14 @@ static void json_proc(struct pl_json *j, const struct pl_proc *p)
 	json__string(j, "cgroup", p->cgroup);
 	json_identity(j, &p->who);
 	json__bool(j, "unknown_owner", p->unknown);
+	if (p->probable_pid) {
+		json__object_begin(j, "probable_owner");
+		json__uint(j, "pid", p->probable_pid);
+		json__string_n(j, "comm", p->probable_comm, sizeof(p->probable_comm));
+		json__object_end(j);
+	} else if (p->unknown) {
+		json__null(j, "probable_owner");
+	}
 	json_states(j, "sockets", p->states);
 	json__uint(j, "sockets_total", p->total);
 	json__uint(j, "pending_accept", p->pending_accept);
