@@ -902,6 +902,48 @@ static void test_jiffies_clock(void)
 	}
 }
 
+/* tcp_tw_reuse (DESIGN.md fact 14): a TIME_WAIT older than the reuse delay
+ * whose peer sent timestamps frees its port toward that peer; with 2, only
+ * toward loopback. */
+static void test_time_wait_reuse_frees_ports(void)
+{
+	static const __s8 policy[] = { 0, 1, 2, 2 };
+	static const __u32 expect_free[] = { 95, 98, 98, 95 };
+	struct pl_netns ns = { .inum = NS, .port_low = 40000, .port_high = 40099,
+			       .tw_reuse_delay_ms = 1000 };
+	struct host h;
+	struct pl_report r;
+	size_t k;
+	int i;
+
+	for (k = 0; k < sizeof(policy); k++) {
+		memset(&h, 0, sizeof(h));
+		for (i = 0; i < 5; i++) {
+			struct pl_tuple t = tuple4((__u16)(40000 + i), 0x0500000a, 80);
+
+			if (k == 3) /* from 10.0.0.2: not loopback */
+				memcpy(t.saddr, &(__u32){ 0x0200000a }, 4);
+			add_timewait(&h, 60, t);
+			/* 3 in TIME_WAIT for 5 s with timestamps; one for 0.5 s;
+			 * one for 5 s without */
+			h.tcp[h.n_tcp - 1].clocks = (struct pl_sock_clocks){
+				.jiffies = J_NOW,
+				.tw_expires = J_NOW + (i == 3 ? 59500 : 55000) * HZ_TEST / 1000 };
+			h.tcp[h.n_tcp - 1].tw_stamped = i != 4;
+		}
+		ns.tw_reuse = policy[k];
+		struct pl_model_input in = input(&h);
+		in.netns = &ns;
+		in.n_netns = 1;
+		in.hz = HZ_TEST;
+		CHECK(model__build(&in, &r) == 0 && r.n_dests == 1);
+		CHECK(r.n_dests == 1 && r.dests[0].ports_free == expect_free[k] &&
+		      r.dests[0].time_wait == 5 &&
+		      r.dests[0].time_wait_reusable == (expect_free[k] == 98 ? 3u : 0u));
+		model__free(&r);
+	}
+}
+
 static void test_clocks_arithmetic(void)
 {
 	/* jiffies_64 = 2^32 - 300 HZ + HZ * uptime */
@@ -1260,6 +1302,7 @@ int main(void)
 	test_filters();
 	test_destinations_and_exhaustion();
 	test_port_budget_counts_bind_reserved_and_mapped();
+	test_time_wait_reuse_frees_ports();
 	test_interleaved_destinations_are_counted_apart();
 	test_growing_verdict_over_time();
 	test_advice();
