@@ -234,6 +234,30 @@ static __always_inline struct pl_socket *pl_ledger_find(const struct sock *sk)
 /* Where pl_ledger_put may write in place, besides a new map element. */
 #define PL_OVER_CLOSED 0x1 /* a closed entry: the last socket at this address */
 #define PL_OVER_LIVE 0x2   /* a live one: this socket's, or a missed close's */
+/* a closed entry of another socket: its 4-tuple is not this one's, and this
+ * one still has its port (a socket that closed gave its port back first) */
+#define PL_OVER_OTHERS_CLOSED 0x4
+
+static __always_inline bool pl_same_tuple(const struct pl_tuple *a, const struct pl_tuple *b)
+{
+	const __u32 *x = (const __u32 *)a, *y = (const __u32 *)b;
+	__u32 diff = 0;
+	int i;
+
+	for (i = 0; i < (int)(sizeof(*a) / sizeof(__u32)); i++)
+		diff |= x[i] ^ y[i];
+	return !diff;
+}
+
+/* May @entry, born now, take the place of @old (pl_ledger_put)? */
+static __always_inline bool pl_may_take(const struct pl_socket *old, bool closed,
+					const struct pl_socket *entry, __u8 over)
+{
+	if (over & (closed ? PL_OVER_CLOSED : PL_OVER_LIVE))
+		return true;
+	return closed && (over & PL_OVER_OTHERS_CLOSED) && entry->tuple.sport &&
+	       !pl_same_tuple(&old->tuple, &entry->tuple);
+}
 
 /* Copy @src over the entry @dst, all but the closed byte. */
 static __always_inline void pl_entry_copy(struct pl_socket *dst, const struct pl_socket *src)
@@ -262,9 +286,11 @@ static __always_inline void pl_entry_copy(struct pl_socket *dst, const struct pl
  * entry's place (connect, listen, the softirq that makes a listener's
  * child): one writer per new socket, so the claim needs no atomic. accept
  * may run beside that softirq on another CPU, and the fd walk may have
- * read a socket that closed since, so neither ever does (a closed entry
- * stays closed for them; the next walk after userspace deletes it
- * records the socket). The closed byte is cleared last: a reader that
+ * read a socket that closed since, so accept never does, and the fd walk
+ * only over another socket's closed entry (PL_OVER_OTHERS_CLOSED): when
+ * the creator's run was missed, the socket is recorded by the next walk,
+ * not only after userspace deleted that entry (a trace of minutes with no
+ * report left such sockets charged to no one). The closed byte is cleared last: a reader that
  * sees the entry live sees all of it (x86-64 keeps stores in order; the
  * barrier keeps the compiler from merging or moving them). */
 static __always_inline int pl_ledger_put(struct sock *sk, struct pl_socket *entry, __u8 over)
@@ -280,7 +306,7 @@ static __always_inline int pl_ledger_put(struct sock *sk, struct pl_socket *entr
 	if (old) {
 		/* Read once: a live entry that closes meanwhile stays closed. */
 		closed = *(volatile __u8 *)&old->closed;
-		if (!(over & (closed ? PL_OVER_CLOSED : PL_OVER_LIVE)))
+		if (!pl_may_take(old, closed, entry, over))
 			return -PL_EEXIST;
 		pl_entry_copy(old, entry);
 		barrier();

@@ -102,10 +102,13 @@ static __always_inline int pl_walk_socket(struct seq_file *seq, struct task_stru
 		return 0; /* not connected, bound or listening: nothing held */
 	e = pl_ledger_find(sk);
 	if (!e) {
-		/* Never over an entry: the socket may have closed since its
-		 * state was read (pl_ledger_put). */
+		/* Never over a live entry, nor over this socket's own closed
+		 * one: it may have closed since its state was read; over the
+		 * closed entry of the socket that had its address before, when
+		 * the hook that should have taken it missed (pl_ledger_put). */
 		if (walk_pass != PL_WALK_MARK ||
-		    pl_ledger_add(sk, task, state, PL_ORIGIN_WALK, 0, 0, btf, &found) ||
+		    pl_ledger_add(sk, task, state, PL_ORIGIN_WALK, 0, PL_OVER_OTHERS_CLOSED, btf,
+				  &found) ||
 		    !(e = pl_ledger_find(sk)))
 			return 0;
 		e->seen_walk = walk_gen;

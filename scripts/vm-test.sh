@@ -124,12 +124,13 @@ copy_binary() { # BINARY DESTDIR
 
 # The modules of TCP sock_diag (inet_diag, tcp_diag) of each kernel, which
 # Debian builds as modules: portleak close uses them where the kernel has
-# no bpf_sock_destroy(), and ss where it finds them. init loads them.
+# no bpf_sock_destroy(), and ss where it finds them; and veth, for the
+# port budget across a veth pair. init loads them.
 add_modules() {
 	local v dir ko mod release
 	for v in $KERNELS; do
 		dir=$(dirname "$(dirname "${VMLINUZ[$v]}")")
-		for mod in inet_diag tcp_diag; do
+		for mod in inet_diag tcp_diag veth; do
 			ko=$(find "$dir/lib/modules" "$dir/usr/lib/modules" -name "$mod.ko*" 2>/dev/null | head -n 1 || true)
 			[ -n "$ko" ] || continue
 			release=${ko#*/modules/}
