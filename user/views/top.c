@@ -67,10 +67,25 @@ void top__sort(struct pl_proc *procs, size_t n, enum pl_sort s)
 	qsort(procs, n, sizeof(*procs), cmp_procs);
 }
 
+/* The destination with the fewest free ports, in its own namespace's
+ * budget; NULL when there is none. */
+static const struct pl_dest *tightest(const struct pl_report *r)
+{
+	const struct pl_dest *best = NULL;
+	size_t i;
+
+	for (i = 0; i < r->n_dests; i++)
+		if (r->dests[i].budget.usable &&
+		    (!best || r->dests[i].ports_free < best->ports_free))
+			best = &r->dests[i];
+	return best;
+}
+
 void top__header(const struct pl_report *r, const struct pl_report_meta *m,
 		 char lines[3][PL_LINE_LEN])
 {
-	char host[64] = "?", up[32], lost[PL_LOSSES_TEXT_LEN];
+	char host[64] = "?", up[32], lost[PL_LOSSES_TEXT_LEN], dest[PL_ENDPOINT_LEN];
+	const struct pl_dest *d;
 	unsigned int s;
 	size_t o;
 
@@ -88,6 +103,11 @@ void top__header(const struct pl_report *r, const struct pl_report_meta *m,
 	losses__text(&r->losses, "  ", lost, sizeof(lost));
 	o = (size_t)snprintf(lines[2], PL_LINE_LEN, "lost: %s   ports %u-%u", lost, r->port_low,
 			     r->port_high);
+	if ((d = tightest(r)) && o < PL_LINE_LEN) {
+		names__endpoint(d->dst.family, d->dst.addr, d->dst.port, dest, sizeof(dest));
+		o += (size_t)snprintf(lines[2] + o, PL_LINE_LEN - o, " (least free: %u of %u toward %s)",
+				      d->ports_free, d->budget.usable, dest);
+	}
 	if (m->files_open >= 0 && o < PL_LINE_LEN)
 		o += (size_t)snprintf(lines[2] + o, PL_LINE_LEN - o, "   files %lld of %lld",
 				      m->files_open, m->files_max);
