@@ -1104,8 +1104,9 @@ static void dest_finish(const struct pl_model_input *in, const struct pl_budget_
 		d->seconds_to_exhaustion = by_timewait;
 }
 
-/* Does @r take a port of its destination's budget that bind() does not
- * hold already, and that connect() may not reuse? */
+/* Count @r's local port toward @d: used when it is in the range, not held
+ * by bind() already (that one counts as bound), and not a TIME_WAIT that
+ * connect() may reuse (counted apart). */
 static void count_port(const struct pl_model_input *in, const struct pl_budget_ns *ns,
 		       const struct pl_tcp_record *r, struct pl_dest *d)
 {
