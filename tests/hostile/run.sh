@@ -335,6 +335,13 @@ TESTS=${*:-$(declare -F | awk '$3 ~ /^test_/ { print $3 }')}
 passed=0
 failed=0
 for t in $TESTS; do
+	# A perf map left by a process that is gone (a JIT's, say) would stand
+	# in the way of a hostile process given its pid: /tmp is sticky.
+	for f in /tmp/perf-*.map; do
+		p=${f#/tmp/perf-}
+		p=${p%.map}
+		[ -e "$f" ] && [ "$p" -gt 0 ] 2>/dev/null && ! kill -0 "$p" 2>/dev/null && rm -f "$f"
+	done
 	T=$(mktemp -d /tmp/portleak-hostile.XXXXXX)
 	chmod 755 "$T"
 	mkdir -m 777 "$T/w"

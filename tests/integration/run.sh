@@ -35,6 +35,9 @@ cleanup() {
 		pkill -9 -f "$T/" # any workload left: each writes its ready file there
 		wait
 		for ns in "${NETNS[@]}"; do ip netns del "$ns"; done
+		# JIT perf maps (jcmd Compiler.perfmap): a later process given
+		# the same pid must not find one that is not its own
+		for p in "${PIDS[@]}"; do rm -f "/tmp/perf-$p.map"; done
 		[ -n "$PINDIR" ] && rm -rf "$PINDIR"
 		for cg in "${CGROUPS[@]}"; do rmdir "$cg"; done
 	} 2>/dev/null
