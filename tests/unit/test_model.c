@@ -405,7 +405,7 @@ static void test_port_budget_counts_bind_reserved_and_mapped(void)
 		if (r.dests[i].dst.port == 7002)
 			b = &r.dests[i];
 	CHECK(b && b->dst.family == PL_AF_INET && b->dst.addr[0] == 127 && b->in_use == 21);
-	CHECK(b && b->bound == 101 && b->ports_free == 180 - 101 - 21);
+	CHECK(b && b->budget.bound == 101 && b->ports_free == 180 - 101 - 21);
 	CHECK(find(&r, 12) && find(&r, 12)->ports_bound == 100);
 	CHECK(find(&r, 11) && find(&r, 11)->ports_bound == 0); /* listening */
 	CHECK(find(&r, 13) && find(&r, 13)->ports_bound == 0);

@@ -1080,10 +1080,9 @@ static void dest_finish(const struct pl_model_input *in, const struct pl_budget_
 	double births, by_timewait;
 
 	d->range = ns && ns->sum.high >= ns->sum.low ? ns->sum.high - ns->sum.low + 1u : 0;
-	d->bound = ns ? ns->sum.bound : 0;
 	d->budget = ns ? ns->sum : (struct pl_port_budget){ .netns = d->netns };
 	d->tw_reuse = ns && budget__tw_reuse_applies(ns, &d->src, &d->dst);
-	capacity = usable > d->bound ? usable - d->bound : 0;
+	capacity = usable > d->budget.bound ? usable - d->budget.bound : 0;
 	d->ports_free = capacity > d->ports_used ? capacity - d->ports_used : 0;
 	d->utilization = usable ? 1 - (double)d->ports_free / usable : 0;
 	d->growth_per_s = verdict__dest_growth(in, d);

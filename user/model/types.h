@@ -321,8 +321,7 @@ struct pl_dest {
 	__u32 expiring[PL_TIMEWAIT_S]; /* dated TIME_WAIT by whole seconds left */
 	__u64 connect_failures;
 	__u32 range; /* size of the netns's ephemeral range */
-	struct pl_port_budget budget; /* of its namespace */
-	__u32 bound; /* usable ports bind() holds in its netns: lost to it too */
+	struct pl_port_budget budget; /* of its namespace: its bound ports are lost to it too */
 	__u32 ports_used; /* usable ports it uses, not held by bind() */
 	/* TIME_WAIT connect() may reuse toward it (tcp_tw_reuse, DESIGN.md
 	 * fact 14): not among ports_used */

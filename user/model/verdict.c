@@ -290,11 +290,34 @@ void verdict__judge(const struct pl_model_input *in, const struct pl_losses *los
 	judge_losses(lost, p);
 }
 
-static bool same_dest(const struct pl_proc *a, const struct pl_endpoint *dst, __u32 netns,
-		      const struct pl_endpoint *b)
+/* Does @p's endpoint @ep, in @p's namespace, name @u's hot destination? */
+static bool toward_hot_dest(const struct pl_proc *u, const struct pl_proc *p,
+			    const struct pl_endpoint *ep)
 {
-	return a->budget.netns == netns && b->family == dst->family && b->port == dst->port &&
-	       !memcmp(b->addr, dst->addr, sizeof(b->addr));
+	return u->budget.netns == p->budget.netns && ep->family == u->hot_dest.family &&
+	       ep->port == u->hot_dest.port &&
+	       !memcmp(ep->addr, u->hot_dest.addr, sizeof(ep->addr));
+}
+
+/* The known process that holds most ports toward @u's hot destination
+ * (@failing false), or fails most connect() calls toward it (true). */
+static const struct pl_proc *most_toward(const struct pl_proc *u, const struct pl_proc *procs,
+					 size_t n, bool failing)
+{
+	const struct pl_proc *best = NULL;
+	__u64 count, most = 0;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		count = failing ? procs[i].connect_failures : procs[i].hot_dest_ports;
+		if (!procs[i].unknown && count > most &&
+		    toward_hot_dest(u, &procs[i],
+				    failing ? &procs[i].connect_dest : &procs[i].hot_dest)) {
+			best = &procs[i];
+			most = count;
+		}
+	}
+	return best;
 }
 
 /* The known process that holds most ports toward @u's hot destination, or
@@ -302,22 +325,11 @@ static bool same_dest(const struct pl_proc *a, const struct pl_endpoint *dst, __
 static const struct pl_proc *probable_owner(const struct pl_proc *u, const struct pl_proc *procs,
 					    size_t n, bool *holds)
 {
-	const struct pl_proc *best = NULL;
-	size_t i;
+	const struct pl_proc *best = most_toward(u, procs, n, false);
 
-	for (i = 0; i < n; i++)
-		if (!procs[i].unknown && procs[i].hot_dest_ports &&
-		    same_dest(u, &u->hot_dest, procs[i].budget.netns, &procs[i].hot_dest) &&
-		    (!best || procs[i].hot_dest_ports > best->hot_dest_ports))
-			best = &procs[i];
 	if ((*holds = best != NULL))
 		return best;
-	for (i = 0; i < n; i++)
-		if (!procs[i].unknown && procs[i].connect_failures &&
-		    same_dest(u, &u->hot_dest, procs[i].budget.netns, &procs[i].connect_dest) &&
-		    (!best || procs[i].connect_failures > best->connect_failures))
-			best = &procs[i];
-	return best;
+	return most_toward(u, procs, n, true);
 }
 
 void verdict__probable_owners(struct pl_proc *procs, size_t n)

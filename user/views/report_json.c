@@ -225,7 +225,7 @@ static void json_dest(struct pl_json *j, const struct pl_dest *d)
 	json__uint(j, "time_wait_freeing_10s", d->time_wait_freeing);
 	json__uint(j, "time_wait_reusable", d->time_wait_reusable);
 	json__uint(j, "range", d->range);
-	json__uint(j, "bound", d->bound);
+	json__uint(j, "bound", d->budget.bound); /* lost to it too */
 	json__uint(j, "ports_free", d->ports_free);
 	json__double(j, "utilization", d->utilization);
 	json__double(j, "growth_per_s", d->growth_per_s);
