@@ -53,8 +53,16 @@ FUZZ_SECS  ?= 15
 
 .DELETE_ON_ERROR:
 VERSION    := $(shell sed -n 's/.*PORTLEAK_VERSION "\(.*\)".*/\1/p' user/cmd/version.h)
+# What 'portleak version' reports besides VERSION: the commit, and a build
+# date that is the commit's (or SOURCE_DATE_EPOCH's), so that one commit
+# always builds the same binary.
+GIT_COMMIT := $(shell git rev-parse --short=12 HEAD 2>/dev/null)
+GIT_DIRTY  := $(if $(GIT_COMMIT),$(shell git diff --quiet HEAD -- 2>/dev/null || echo -dirty))
+SOURCE_DATE_EPOCH ?= $(or $(shell git log -1 --format=%ct 2>/dev/null),$(shell date +%s))
+BUILD_DATE := $(shell date -u -d @$(SOURCE_DATE_EPOCH) +%Y-%m-%dT%H:%M:%SZ)
+BUILD_INFO := $(or $(GIT_COMMIT),unknown)$(GIT_DIRTY) $(BUILD_DATE)
 
-.PHONY: all deps test-deps image test-k8s test test-unit test-integration test-hostile test-asan test-valgrind test-fuzz test-vm soak bench clean
+.PHONY: FORCE all deps deb test-deps image test-package test-k8s test test-unit test-integration test-hostile test-asan test-valgrind test-fuzz test-vm soak bench clean
 
 all: $(BUILD)/portleak $(WORKLOADS) $(BUILD)/tests/leaky-pie $(BUILD)/tests/leaky-stripped
 
@@ -94,6 +102,15 @@ $(BUILD)/user/%.o: user/%.c
 	$(Q)mkdir -p $(@D)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(USER_CPPFLAGS) $(USER_CFLAGS) -MMD -MP -c $< -o $@
+
+# Rewritten only when the commit or date changes: version.o is rebuilt then.
+$(BUILD)/build-info: FORCE
+	$(Q)mkdir -p $(@D)
+	$(Q)echo '$(BUILD_INFO)' | cmp -s - $@ || echo '$(BUILD_INFO)' >$@
+
+$(BUILD)/user/cmd/version.o: $(BUILD)/build-info
+$(BUILD)/user/cmd/version.o: USER_CPPFLAGS += -DPORTLEAK_COMMIT='"$(word 1,$(BUILD_INFO))"' \
+	-DPORTLEAK_BUILD_DATE='"$(BUILD_DATE)"'
 
 $(BUILD)/portleak: $(USER_OBJS)
 	$(call msg,LD,$@)
@@ -167,7 +184,22 @@ $(BUILD)/bpf $(BUILD)/tests $(BUILD)/bench $(BUILD)/fuzz:
 	$(Q)mkdir -p $@
 
 test: test-deps
-	$(Q)$(MAKE) --no-print-directory test-unit test-fuzz test-k8s test-integration test-hostile test-asan test-valgrind
+	$(Q)$(MAKE) --no-print-directory test-unit test-fuzz test-k8s test-package test-integration test-hostile test-asan test-valgrind
+
+# The Debian package: build/portleak_VERSION_ARCH.deb (dpkg-deb).
+DEB := $(BUILD)/portleak_$(VERSION)_$(shell dpkg --print-architecture 2>/dev/null).deb
+deb: $(DEB)
+
+$(DEB): $(BUILD)/portleak scripts/deb.sh $(wildcard scripts/debian/* scripts/completion/*) \
+	doc/portleak.8 scripts/systemd/portleak.service scripts/prometheus/portleak.rules.yml \
+	scripts/grafana/portleak-dashboard.json
+	$(call msg,DEB,$@)
+	$(Q)scripts/deb.sh $(VERSION) $(BUILD) >/dev/null
+
+# --help, the man page and the completions against the options each command
+# takes; the package through lintian, dpkg -i and dpkg --purge on this host.
+test-package: $(DEB)
+	$(Q)tests/package/run.sh $(DEB)
 
 # An OCI image of the static binary (umoci, skopeo: no container engine).
 image: $(BUILD)/portleak

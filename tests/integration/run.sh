@@ -826,6 +826,13 @@ test_usage_errors_exit_2() {
 		close --pid 1 --via magic
 		close --pid 1 --json
 		snapshot --yes
+		snapshot --delay 1
+		top --duration 1
+		doctor --leak-age 5
+		version --pid 1
+		help --options
+		help --options nosuch
+		help top extra
 	EOF
 }
 

@@ -6,21 +6,8 @@ set -u
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 VERSION=$1
 WORK=$ROOT/build/k8s
-passed=0
-failed=0
-
-check() { # WHAT CMD...: one result line
-	local what=$1
-	shift
-	if "$@" >"$WORK/out" 2>&1; then
-		echo "  ok   $what"
-		passed=$((passed + 1))
-	else
-		echo "  FAIL $what"
-		sed 's/^/    /' "$WORK/out"
-		failed=$((failed + 1))
-	fi
-}
+# shellcheck source=tests/check.sh
+. "$ROOT/tests/check.sh"
 
 mkdir -p "$WORK"
 cp "$ROOT/tests/k8s/package.json" "$ROOT/tests/k8s/validate.mjs" "$WORK/"
@@ -45,11 +32,10 @@ check "a privileged container refused" refused 's/privileged: false/privileged: 
 image_runs() {
 	rm -rf "$WORK/bundle"
 	umoci unpack --image "$ROOT/build/image:$VERSION" "$WORK/bundle" >/dev/null &&
-		[ "$(chroot "$WORK/bundle/rootfs" /portleak --version)" = "portleak $VERSION" ] &&
+		[ "$(chroot "$WORK/bundle/rootfs" /portleak version --json | jq -r .version)" = "$VERSION" ] &&
 		jq -e '.process.args == ["/portleak", "serve"]' "$WORK/bundle/config.json" >/dev/null &&
 		[ -s "$ROOT/build/portleak-image.tar" ]
 }
-check "the OCI image runs portleak --version from its root filesystem" image_runs
+check "the OCI image runs portleak version from its root filesystem" image_runs
 rm -rf "$WORK/bundle"
-echo "k8s: $passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+summary k8s

@@ -18,6 +18,8 @@ int cmd_serve(const struct pl_options *o);
 int cmd_doctor(const struct pl_options *o);
 /* portleak close: a dry run, or with --yes the close, of one process's sockets. */
 int cmd_close(const struct pl_options *o);
+/* portleak version [--json]. */
+int cmd_version(const struct pl_options *o);
 
 /* The session settings the command line asks for. */
 struct pl_tracker_config commands__config(const struct pl_options *o);

@@ -1,9 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* portleak: which process leaks TCP connections or eats the port space. */
-#include <stdio.h>
-
 #include "cmd/commands.h"
-#include "cmd/version.h"
 
 int main(int argc, char **argv)
 {
@@ -25,8 +22,7 @@ int main(int argc, char **argv)
 	case PL_CMD_CLOSE:
 		return cmd_close(&o);
 	case PL_CMD_VERSION:
-		printf("portleak %s\n", PORTLEAK_VERSION);
-		return 0;
+		return cmd_version(&o);
 	default:
 		return 0;
 	}

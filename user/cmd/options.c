@@ -38,8 +38,9 @@ static const char usage_main[] =
 "             the TCP sysctls and the port arithmetic of this host\n"
 "  close      give a leaking process's ports back: close its CLOSE_WAIT\n"
 "             (or long-idle) sockets from outside; a dry run unless --yes\n"
-"  help [COMMAND]   this text, or the options of COMMAND\n"
-"  version    print the version\n"
+"  help [COMMAND]   this text, or the options of COMMAND;\n"
+"             help --options COMMAND lists them one per line\n"
+"  version    the version, commit and build date (--json for inventories)\n"
 "\n"
 "Needs root, or CAP_BPF and CAP_PERFMON (plus CAP_SYS_ADMIN to walk other\n"
 "network namespaces).\n"
@@ -77,6 +78,7 @@ static const char usage_snapshot[] =
 "      --container NAME  only processes of this container (name, or id prefix)\n"
 "      --host-root DIR   the host's root, where the container runtimes keep\n"
 "                        their files (default /: portleak runs on the host)\n"
+"      --own-netns       only sockets of portleak's own network namespace\n"
 "      --leak-age SECS   CLOSE_WAIT older than this is a leak (default 60)\n"
 "      --idle-age SECS   ESTABLISHED with no data sent or received for this\n"
 "                        long is idle (default 600)\n"
@@ -135,9 +137,10 @@ static const char usage_top[] =
 "  -b, --batch           plain text, no screen control (like top -b)\n"
 "  -n, --iterations N    with -b: print N refreshes, then exit\n"
 "  -p, -c, --port, --cgroup, --namespace, --pod, --container, --host-root,\n"
-"  --leak-age, --idle-age, --stale-min, --hooks, --max-sockets,\n"
+"  --own-netns, --leak-age, --idle-age, --stale-min, --hooks, --max-sockets,\n"
 "  --event-buffer, --stacks, --no-stacks, -v\n"
-"                        as for snapshot (see 'portleak help snapshot')\n";
+"                        as for snapshot (see 'portleak help snapshot')\n"
+"  -h, --help            this text\n";
 
 static const char usage_watch[] =
 "usage: portleak watch [-i SECS] [-n N] [--json] [FILTERS] [OPTIONS]\n"
@@ -149,9 +152,10 @@ static const char usage_watch[] =
 "  -n, --iterations N    stop after N reports (default: never)\n"
 "      --json            JSON lines\n"
 "  -p, -c, --port, --cgroup, --namespace, --pod, --container, --host-root,\n"
-"  --leak-age, --idle-age, --stale-min, --hooks, --max-sockets,\n"
+"  --own-netns, --leak-age, --idle-age, --stale-min, --hooks, --max-sockets,\n"
 "  --event-buffer, --stacks, --no-stacks, -v\n"
-"                        as for snapshot (see 'portleak help snapshot')\n";
+"                        as for snapshot (see 'portleak help snapshot')\n"
+"  -h, --help            this text\n";
 
 static const char usage_serve[] =
 "usage: portleak serve [--listen ADDR:PORT] [--top-k N] [-i SECS] [--user USER]\n"
@@ -187,20 +191,36 @@ static const char usage_serve[] =
 "                          filesystem: a restarted serve (even after kill -9)\n"
 "                          continues them, socket ages included. Maps pinned\n"
 "                          by a portleak of another layout are refused, never\n"
-"                          misread; remove them with rm -r DIR\n"
+"                          misread; remove DIR to start afresh\n"
 "      --pin-dir DIR       where --pin keeps them (default " PL_PIN_DIR_DEFAULT ");\n"
 "                          implies --pin\n"
 "      --host-root, --leak-age, --idle-age, --stale-min, --hooks,\n"
 "      --max-sockets, --event-buffer, --stacks, --no-stacks, -v\n"
-"                          as for snapshot\n";
+"                          as for snapshot\n"
+"  -h, --help              this text\n";
 
 static const char usage_doctor[] =
-"usage: portleak doctor [--hooks MODE] [--stacks | --no-stacks] [-v]\n"
+"usage: portleak doctor [--hooks MODE] [--stacks | --no-stacks] [OPTIONS]\n"
 "\n"
 "Check BTF, BPF features and privileges; load portleak to show which hooks\n"
 "this kernel accepts and why the others were refused; say how leak origins\n"
 "(code paths) are recorded and what they cost; print the sysctls that\n"
-"decide port exhaustion and TIME_WAIT, and the resulting ceilings.\n";
+"decide port exhaustion and TIME_WAIT, and the resulting ceilings.\n"
+"The options load portleak as the other commands would with them.\n"
+"\n"
+"  --hooks, --stacks, --no-stacks, --own-netns, --max-sockets,\n"
+"  --event-buffer, -v    as for snapshot (see 'portleak help snapshot')\n"
+"  -h, --help            this text\n";
+
+static const char usage_version[] =
+"usage: portleak version [--json]\n"
+"\n"
+"Print the version, the commit it was built from, the build date (the\n"
+"commit's) and the libbpf it was linked with.\n"
+"\n"
+"      --json            one JSON object, with the kernel release and its BTF\n"
+"                        too: what a fleet inventory collects\n"
+"  -h, --help            this text\n";
 
 static const char usage_close[] =
 "usage: portleak close --pid PID [--peer ADDR[:PORT]] [--state STATE]\n"
@@ -241,10 +261,12 @@ static const char usage_close[] =
 "                        forked child, a process an fd was passed to) as well:\n"
 "                        without it they are listed with who else holds them\n"
 "                        and left open, since closing one breaks both\n"
+"      --hooks MODE      the hook path for finding the sockets, as for snapshot\n"
 "      --via MECH        auto (default): bpf_sock_destroy() (Linux 6.5+), else\n"
 "                        sock_diag SOCK_DESTROY (CONFIG_INET_DIAG_DESTROY, what\n"
 "                        'ss -K' uses); kfunc or sock-diag: only that one\n"
 "  -v, --verbose         show libbpf's messages\n"
+"  -h, --help            this text\n"
 "\n"
 "exit status: 0 listed or closed; 1 PID is gone or another process, or a\n"
 "socket could not be closed; 2 usage; 4 not permitted; 5 the kernel can\n"
@@ -264,6 +286,8 @@ void options__usage(FILE *out, enum pl_command cmd)
 		fputs(usage_doctor, out);
 	else if (cmd == PL_CMD_CLOSE)
 		fputs(usage_close, out);
+	else if (cmd == PL_CMD_VERSION)
+		fputs(usage_version, out);
 	else
 		fputs(usage_main, out);
 }
@@ -355,48 +379,116 @@ enum long_only {
 	OPT_VIA, /* close alone: keep together, OPT_VIA last */
 };
 
-static const struct option long_options[] = {
-	{ "duration", required_argument, NULL, 'd' },
-	{ "delay", required_argument, NULL, 'd' },
-	{ "interval", required_argument, NULL, 'i' },
-	{ "iterations", required_argument, NULL, 'n' },
-	{ "batch", no_argument, NULL, 'b' },
-	{ "json", no_argument, NULL, OPT_JSON },
-	{ "pid", required_argument, NULL, 'p' },
-	{ "comm", required_argument, NULL, 'c' },
-	{ "port", required_argument, NULL, OPT_PORT },
-	{ "cgroup", required_argument, NULL, OPT_CGROUP },
-	{ "namespace", required_argument, NULL, OPT_NAMESPACE },
-	{ "pod", required_argument, NULL, OPT_POD },
-	{ "container", required_argument, NULL, OPT_CONTAINER },
-	{ "host-root", required_argument, NULL, OPT_HOST_ROOT },
-	{ "hooks", required_argument, NULL, OPT_HOOKS },
-	{ "max-sockets", required_argument, NULL, OPT_MAX_SOCKETS },
-	{ "event-buffer", required_argument, NULL, OPT_EVENT_BUFFER },
-	{ "leak-age", required_argument, NULL, OPT_LEAK_AGE },
-	{ "idle-age", required_argument, NULL, OPT_IDLE_AGE },
-	{ "stale-min", required_argument, NULL, OPT_STALE_MIN },
-	{ "listen", required_argument, NULL, OPT_LISTEN },
-	{ "top-k", required_argument, NULL, OPT_TOP_K },
-	{ "user", required_argument, NULL, OPT_USER },
-	{ "config", required_argument, NULL, OPT_CONFIG },
-	{ "own-netns", no_argument, NULL, OPT_OWN_NETNS },
-	{ "verify", no_argument, NULL, OPT_VERIFY },
-	{ "pin", no_argument, NULL, OPT_PIN },
-	{ "pin-dir", required_argument, NULL, OPT_PIN_DIR },
-	{ "stacks", no_argument, NULL, OPT_STACKS },
-	{ "no-stacks", no_argument, NULL, OPT_NO_STACKS },
-	{ "peer", required_argument, NULL, OPT_PEER },
-	{ "state", required_argument, NULL, OPT_STATE },
-	{ "older", required_argument, NULL, OPT_OLDER },
-	{ "started", required_argument, NULL, OPT_STARTED },
-	{ "yes", no_argument, NULL, OPT_YES },
-	{ "shared", no_argument, NULL, OPT_SHARED },
-	{ "via", required_argument, NULL, OPT_VIA },
-	{ "verbose", no_argument, NULL, 'v' },
-	{ "help", no_argument, NULL, 'h' },
-	{ 0 },
+#define ON(cmd) (1u << (cmd))
+#define TRACING (ON(PL_CMD_SNAPSHOT) | ON(PL_CMD_TOP) | ON(PL_CMD_WATCH))
+#define AGENT (TRACING | ON(PL_CMD_SERVE))
+#define LOADS (AGENT | ON(PL_CMD_DOCTOR))
+#define EVERY (~0u)
+
+/* Every flag: its long name, the key getopt returns (the short letter, if
+ * it has one), the value it takes as --help names it, and the commands that
+ * take it. The parser, its checks and 'help --options' (what the shell
+ * completions offer) all read this table, and a test holds --help and the
+ * man page to it. */
+static const struct pl_flag {
+	const char *name;
+	int key;
+	const char *value; /* NULL: takes none */
+	unsigned int commands;
+} flags[] = {
+	{ "duration", 'd', "SECS", ON(PL_CMD_SNAPSHOT) },
+	{ "delay", 'd', "SECS", ON(PL_CMD_TOP) },
+	{ "interval", 'i', "SECS", ON(PL_CMD_WATCH) | ON(PL_CMD_SERVE) },
+	{ "iterations", 'n', "N", ON(PL_CMD_TOP) | ON(PL_CMD_WATCH) },
+	{ "batch", 'b', NULL, ON(PL_CMD_TOP) },
+	{ "json", OPT_JSON, NULL, ON(PL_CMD_SNAPSHOT) | ON(PL_CMD_WATCH) | ON(PL_CMD_VERSION) },
+	{ "verify", OPT_VERIFY, NULL, ON(PL_CMD_SNAPSHOT) },
+	{ "pid", 'p', "PID", TRACING | ON(PL_CMD_CLOSE) },
+	{ "comm", 'c', "COMM", TRACING },
+	{ "port", OPT_PORT, "PORT", TRACING },
+	{ "cgroup", OPT_CGROUP, "PATH", TRACING },
+	{ "namespace", OPT_NAMESPACE, "NS", TRACING },
+	{ "pod", OPT_POD, "POD", TRACING },
+	{ "container", OPT_CONTAINER, "NAME", TRACING },
+	{ "host-root", OPT_HOST_ROOT, "DIR", AGENT },
+	{ "leak-age", OPT_LEAK_AGE, "SECS", AGENT },
+	{ "idle-age", OPT_IDLE_AGE, "SECS", AGENT },
+	{ "stale-min", OPT_STALE_MIN, "N", AGENT },
+	{ "own-netns", OPT_OWN_NETNS, NULL, LOADS },
+	{ "hooks", OPT_HOOKS, "MODE", LOADS | ON(PL_CMD_CLOSE) },
+	{ "max-sockets", OPT_MAX_SOCKETS, "N", LOADS },
+	{ "event-buffer", OPT_EVENT_BUFFER, "KIB", LOADS },
+	{ "stacks", OPT_STACKS, NULL, LOADS },
+	{ "no-stacks", OPT_NO_STACKS, NULL, LOADS },
+	{ "listen", OPT_LISTEN, "ADDR:PORT", ON(PL_CMD_SERVE) },
+	{ "top-k", OPT_TOP_K, "N", ON(PL_CMD_SERVE) },
+	{ "user", OPT_USER, "USER", ON(PL_CMD_SERVE) },
+	{ "config", OPT_CONFIG, "FILE", ON(PL_CMD_SERVE) },
+	{ "pin", OPT_PIN, NULL, ON(PL_CMD_SERVE) },
+	{ "pin-dir", OPT_PIN_DIR, "DIR", ON(PL_CMD_SERVE) },
+	{ "peer", OPT_PEER, "ADDR[:PORT]", ON(PL_CMD_CLOSE) },
+	{ "state", OPT_STATE, "STATE", ON(PL_CMD_CLOSE) },
+	{ "older", OPT_OLDER, "SECS", ON(PL_CMD_CLOSE) },
+	{ "started", OPT_STARTED, "TICKS", ON(PL_CMD_CLOSE) },
+	{ "yes", OPT_YES, NULL, ON(PL_CMD_CLOSE) },
+	{ "shared", OPT_SHARED, NULL, ON(PL_CMD_CLOSE) },
+	{ "via", OPT_VIA, "MECH", ON(PL_CMD_CLOSE) },
+	{ "verbose", 'v', NULL, LOADS | ON(PL_CMD_CLOSE) },
+	{ "help", 'h', NULL, EVERY & ~ON(PL_CMD_HELP) },
 };
+
+#define N_FLAGS (sizeof(flags) / sizeof(flags[0]))
+
+/* getopt's view of the table; getopt_long's short letters come from it too. */
+static struct option long_options[N_FLAGS + 1];
+static char short_options[2 * N_FLAGS + 2];
+
+static void build_getopt_tables(void)
+{
+	size_t i, n = 0;
+
+	short_options[n++] = ':'; /* a missing value is ':', not '?' */
+	for (i = 0; i < N_FLAGS; i++) {
+		long_options[i] = (struct option){ flags[i].name,
+			flags[i].value ? required_argument : no_argument, NULL, flags[i].key };
+		if (flags[i].key < OPT_JSON && !strchr(short_options, flags[i].key)) {
+			short_options[n++] = (char)flags[i].key;
+			if (flags[i].value)
+				short_options[n++] = ':';
+		}
+	}
+	short_options[n] = '\0';
+}
+
+/* Does @cmd take the flag getopt returned as @key, given by its long name
+ * @index (or -1: by its short letter)? */
+static bool applies(enum pl_command cmd, int key, int index)
+{
+	size_t i;
+
+	if (index >= 0)
+		return flags[index].commands & ON(cmd);
+	for (i = 0; i < N_FLAGS; i++)
+		if (flags[i].key == key && (flags[i].commands & ON(cmd)))
+			return true;
+	return false;
+}
+
+/* help --options COMMAND: one flag per line, '--long -s VALUE', for the
+ * shell completions. */
+static void print_flags(FILE *out, enum pl_command cmd)
+{
+	size_t i;
+
+	for (i = 0; i < N_FLAGS; i++) {
+		if (!(flags[i].commands & ON(cmd)))
+			continue;
+		fprintf(out, "--%s", flags[i].name);
+		if (flags[i].key < OPT_JSON)
+			fprintf(out, " -%c", flags[i].key);
+		fprintf(out, "%s%s\n", flags[i].value ? " " : "", flags[i].value ? flags[i].value : "");
+	}
+}
 
 /* --namespace, --pod, --container: a name as Kubernetes allows it. */
 static int parse_name(int c, const char *arg, struct pl_options *o)
@@ -425,54 +517,6 @@ static int parse_name(int c, const char *arg, struct pl_options *o)
 static bool close_flag(int c)
 {
 	return c >= OPT_PEER && c <= OPT_VIA;
-}
-
-/* Which command takes which flag. */
-static bool applies(enum pl_command cmd, int c)
-{
-	bool tracing = cmd == PL_CMD_SNAPSHOT || cmd == PL_CMD_TOP || cmd == PL_CMD_WATCH;
-	bool filters = tracing;
-
-	if (close_flag(c))
-		return cmd == PL_CMD_CLOSE;
-	switch (c) {
-	case OPT_HOOKS:
-	case 'v':
-		return true;
-	case 'p':
-		return filters || cmd == PL_CMD_CLOSE;
-	case 'd':
-		return cmd == PL_CMD_SNAPSHOT || cmd == PL_CMD_TOP;
-	case 'b':
-		return cmd == PL_CMD_TOP;
-	case 'i':
-		return cmd == PL_CMD_WATCH || cmd == PL_CMD_SERVE;
-	case OPT_LISTEN:
-	case OPT_TOP_K:
-	case OPT_USER:
-	case OPT_CONFIG:
-	case OPT_PIN:
-	case OPT_PIN_DIR:
-		return cmd == PL_CMD_SERVE;
-	case OPT_OWN_NETNS:
-	case OPT_HOST_ROOT:
-	case OPT_LEAK_AGE:
-	case OPT_IDLE_AGE:
-	case OPT_STALE_MIN:
-	case OPT_MAX_SOCKETS:
-	case OPT_EVENT_BUFFER:
-	case OPT_STACKS:
-	case OPT_NO_STACKS:
-		return tracing || cmd == PL_CMD_SERVE || cmd == PL_CMD_DOCTOR;
-	case 'n':
-		return cmd == PL_CMD_TOP || cmd == PL_CMD_WATCH;
-	case OPT_JSON:
-		return cmd == PL_CMD_SNAPSHOT || cmd == PL_CMD_WATCH;
-	case OPT_VERIFY:
-		return cmd == PL_CMD_SNAPSHOT;
-	default: /* the filters */
-		return filters;
-	}
 }
 
 /* --peer ADDR[:PORT], IPv6 as [ADDR]:PORT or a bare ADDR. */
@@ -685,9 +729,31 @@ static int check_close(const struct pl_options *o)
 	return 0;
 }
 
+/* help [COMMAND], help --options COMMAND: @argv holds what follows 'help'. */
+static int parse_help(int argc, char **argv)
+{
+	enum pl_command topic = PL_CMD_HELP;
+	bool list = argc > 0 && !strcmp(argv[0], "--options");
+	int err;
+
+	argc -= list;
+	argv += list;
+	if (argc > 1)
+		return bad("unexpected argument '%s'", argv[1]);
+	if (list && !argc)
+		return bad("help --options needs a command");
+	if (argc && (err = parse_command(argv[0], &topic)))
+		return err;
+	if (list)
+		print_flags(stdout, topic);
+	else
+		options__usage(stdout, topic);
+	return 0;
+}
+
 int options__parse(int argc, char **argv, struct pl_options *o)
 {
-	int c, err;
+	int c, err, index = -1;
 
 	memset(o, 0, sizeof(*o));
 	o->duration_s = 1;
@@ -708,21 +774,16 @@ int options__parse(int argc, char **argv, struct pl_options *o)
 		return err;
 	if (o->cmd == PL_CMD_SERVE)
 		o->interval_s = 5;
-	if (o->cmd == PL_CMD_HELP) {
-		enum pl_command topic = PL_CMD_HELP;
-
-		if (argc > 2 && (err = parse_command(argv[2], &topic)))
-			return err;
-		options__usage(stdout, topic);
-		return 0;
-	}
+	if (o->cmd == PL_CMD_HELP)
+		return parse_help(argc - 2, argv + 2);
 	/* The flags follow the command: parse argv + 1 as if it were all.
 	 * optind = 0 resets getopt entirely (state of an earlier parse). */
 	argc--;
 	argv++;
 	optind = 0;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":d:i:n:bp:c:vh", long_options, NULL)) != -1) {
+	build_getopt_tables();
+	while ((c = getopt_long(argc, argv, short_options, long_options, &index)) != -1) {
 		if (c == '?' && optopt) /* a short one, maybe inside a cluster like -bx */
 			return bad("unknown option '-%c'", optopt);
 		if (c == '?')
@@ -734,10 +795,13 @@ int options__parse(int argc, char **argv, struct pl_options *o)
 			o->cmd = PL_CMD_HELP;
 			return 0;
 		}
-		if (!applies(o->cmd, c))
-			return bad("option '%s' does not apply to this command", argv[optind - 1]);
+		if (!applies(o->cmd, c, index) && index >= 0)
+			return bad("option '--%s' does not apply to %s", flags[index].name, argv[0]);
+		if (!applies(o->cmd, c, index))
+			return bad("option '-%c' does not apply to %s", c, argv[0]);
 		if ((err = parse_flag(c, optarg, o)))
 			return err;
+		index = -1;
 	}
 	if (optind < argc)
 		return bad("unexpected argument '%s'", argv[optind]);
