@@ -34,7 +34,7 @@ static __always_inline void pl_count_mine(__u32 call, __s32 err, const struct pl
 	__u64 cgroup_id;
 
 	pl_owner_of(task, &owner, &cgroup_id, comm, false);
-	pl_count_failure(&owner, comm, cgroup_id, call, err, peer);
+	pl_count_failure(&owner, comm, cgroup_id, call, err, PL_BY_KERNEL, peer, NULL);
 }
 
 static __always_inline int pl_on_accept_failure(long fd, long ret)

@@ -17,6 +17,7 @@
 #define PL_S_IFSOCK 0140000
 #define PL_EADDRINUSE 98
 #define PL_EADDRNOTAVAIL 99
+#define PL_ETIMEDOUT 110
 #define PL_E2BIG 7
 #define PL_EEXIST 17
 
@@ -406,12 +407,15 @@ static __always_inline void *pl_fail_slot(void *map, const void *key, const void
 	return bpf_map_lookup_elem(map, key);
 }
 
-/* Count one failed connect() or accept() of @owner, per peer too. */
+/* Count one failed connect() or accept() of @owner, per peer too; @a: the
+ * connect's SYNs and wait, when its socket was seen ending (or NULL). */
 static __always_inline void pl_count_failure(const struct pl_owner *owner, const char *comm,
-					     __u64 cgroup_id, __u32 call, __s32 err,
-					     const struct pl_tuple *peer)
+					     __u64 cgroup_id, __u32 call, __s32 err, __u32 by,
+					     const struct pl_tuple *peer,
+					     const struct pl_connect_try *a)
 {
-	struct pl_fail_key key = { .owner = *owner, .peer = *peer, .call = call, .err = err };
+	struct pl_fail_key key = { .owner = *owner, .peer = *peer, .call = call, .err = err,
+				   .by = by };
 	struct pl_dest_fail_key dkey = { .peer = *peer, .err = err };
 	struct pl_fail_count init = { .cgroup_id = cgroup_id };
 	struct pl_fail_count *f;
@@ -422,6 +426,11 @@ static __always_inline void pl_count_failure(const struct pl_owner *owner, const
 	if (f) {
 		__sync_fetch_and_add(&f->count, 1);
 		f->last_ns = bpf_ktime_get_ns();
+		if (a) {
+			__sync_fetch_and_add(&f->attempts, 1);
+			__sync_fetch_and_add(&f->sum.syns, a->syns);
+			__sync_fetch_and_add(&f->sum.waited_ns, a->waited_ns);
+		}
 	}
 	if (!peer->family)
 		return;

@@ -88,6 +88,33 @@ static __always_inline __u64 pl_tw_expires(struct inet_timewait_sock *tw)
 	return BPF_CORE_READ(tw, tw_timer.expires);
 }
 
+/* The packets a socket dropped: sk_drops, plus on 6.17+ the per-NUMA-node
+ * counters a socket may have beside it (sk_drop_counters, NULL for TCP
+ * listeners today; sk_drops_read() adds both). */
+struct numa_drop_counters___pl {
+	atomic_t drops0;
+	atomic_t drops1;
+} __attribute__((preserve_access_index));
+
+struct sock___drops {
+	struct numa_drop_counters___pl *sk_drop_counters;
+} __attribute__((preserve_access_index));
+
+static __always_inline __u64 pl_sk_drops(struct sock *sk)
+{
+	struct sock___drops *s = (void *)sk;
+	struct numa_drop_counters___pl *c;
+	__u64 drops = (__u32)BPF_CORE_READ(sk, sk_drops.counter);
+
+	if (!bpf_core_field_exists(s->sk_drop_counters))
+		return drops;
+	c = BPF_CORE_READ(s, sk_drop_counters);
+	if (c)
+		drops += (__u32)BPF_CORE_READ(c, drops0.counter) +
+			 (__u32)BPF_CORE_READ(c, drops1.counter);
+	return drops;
+}
+
 /* bpf_map_update_elem()'s result as an int: 0 or a negative errno on
  * every kernel (see above). */
 static __always_inline int pl_map_update(void *map, const void *key, const void *value,

@@ -30,6 +30,15 @@ enum pl_call {
 	PL_CALL_ACCEPT,
 };
 
+/* Who ended a failed call: the kernel (the call returned the errno, or a
+ * connect's socket closed with it), or the application, which closed a
+ * connecting socket before the kernel gave up (its own timeout; counted
+ * as ETIMEDOUT). */
+enum pl_fail_by {
+	PL_BY_KERNEL,
+	PL_BY_APPLICATION,
+};
+
 /* Key of the fails map. peer: netns, family, dport and daddr of the
  * destination (connect); all zero for accept. */
 struct pl_fail_key {
@@ -37,13 +46,23 @@ struct pl_fail_key {
 	struct pl_tuple peer;
 	__u32 call; /* enum pl_call */
 	__s32 err;  /* positive errno */
-	__u32 pad;
+	__u32 by;   /* enum pl_fail_by */
+};
+
+/* A connect that never completed: the SYNs it sent, how long it waited. */
+struct pl_connect_try {
+	__u64 syns;
+	__u64 waited_ns;
 };
 
 struct pl_fail_count {
 	__u64 count;
 	__u64 last_ns;
 	__u64 cgroup_id;
+	/* sums over the connects whose socket the state hook saw end in
+	 * SYN_SENT (attempts of them), for averages */
+	struct pl_connect_try sum;
+	__u64 attempts;
 	char comm[PL_COMM_LEN];
 };
 

@@ -27,27 +27,52 @@ static __always_inline void pl_on_connect_failure(struct sock *sk,
 			entry->comm, entry->cgroup_id, &tuple);
 }
 
-/* A connect that ends in CLOSE with an error: no local port (above), a
- * reset (ECONNREFUSED), the SYN retries spent (ETIMEDOUT), an ICMP error.
- * Counted for the owner toward the peer, and remembered for connect()'s
- * exit, which returns the same error when it was waiting for it. A close
- * without error is the process giving up (close() while connecting). */
+/* A connect that ends in CLOSE, counted for the owner toward the peer with
+ * @err and who ended it (@by), its SYNs and wait in @a. A kernel error is
+ * remembered for connect()'s exit, which returns the same error when it
+ * was waiting for it. */
 static __always_inline void pl_count_connect_error(struct sock *sk, const struct pl_socket *entry,
-						   __s32 err, bool btf)
+						   __s32 err, __u32 by, const struct pl_connect_try *a,
+						   bool btf)
 {
 	struct pl_tuple peer = {};
 	__u64 key = (__u64)sk, ino;
 
-	if (!err)
-		return;
 	pl_read_tuple(&sk->__sk_common, &peer, btf);
 	peer.sport = 0;
 	__builtin_memset(peer.saddr, 0, PL_ADDR_LEN);
-	pl_count_failure(&entry->owner, entry->comm, entry->cgroup_id, PL_CALL_CONNECT, err,
-			 &peer);
-	ino = pl_socket_ino(sk);
+	pl_count_failure(&entry->owner, entry->comm, entry->cgroup_id, PL_CALL_CONNECT, err, by,
+			 &peer, a);
+	ino = by == PL_BY_KERNEL ? pl_socket_ino(sk) : 0;
 	if (ino) /* an fd still refers to it: connect() may return the error */
 		bpf_map_update_elem(&connect_done, &key, &ino, BPF_ANY);
+}
+
+/* A connecting socket closes after its SYN went out. With an error, the
+ * kernel ended it: a reset (ECONNREFUSED), the SYN retries spent
+ * (ETIMEDOUT), an ICMP error. Without one, the application gave up before
+ * the kernel did (close() on its own timeout): ETIMEDOUT by the
+ * application, the commonest connect failure, which no call returns. No
+ * SYN out and no error: connect() itself failed before sending, and its
+ * exit counts that. Read with probe reads: a rare path, and tcp_sock lies
+ * beyond the struct sock a BTF pointer may reach. */
+static __always_inline void pl_on_connect_end(struct sock *sk, const struct pl_socket *entry,
+					      bool btf)
+{
+	struct tcp_sock *tp = (struct tcp_sock *)sk;
+	__s32 err = PL_READ(btf, sk, sk_err);
+	__u32 by = PL_BY_KERNEL;
+	struct pl_connect_try a;
+
+	if (!err) {
+		if (!BPF_CORE_READ(tp, packets_out))
+			return;
+		err = PL_ETIMEDOUT;
+		by = PL_BY_APPLICATION;
+	}
+	a.syns = 1 + BPF_CORE_READ(tp, inet_conn.icsk_retransmits);
+	a.waited_ns = entry->state == PL_TCP_SYN_SENT ? pl_now_ns() - entry->changed_ns : 0;
+	pl_count_connect_error(sk, entry, err, by, &a, btf);
 }
 
 /* The socket leaves a timewait socket behind with the same (netns, tuple):
@@ -128,9 +153,10 @@ static __always_inline void pl_on_close(struct sock *sk, int oldstate, bool btf)
 			pl_current_owner(&untracked.owner, &untracked.cgroup_id,
 					 untracked.comm, btf);
 		pl_on_connect_failure(sk, entry ? entry : &untracked, btf);
-		pl_count_connect_error(sk, entry ? entry : &untracked, PL_EADDRNOTAVAIL, btf);
+		pl_count_connect_error(sk, entry ? entry : &untracked, PL_EADDRNOTAVAIL,
+				       PL_BY_KERNEL, NULL, btf);
 	} else if (oldstate == PL_TCP_SYN_SENT && entry) {
-		pl_count_connect_error(sk, entry, PL_READ(btf, sk, sk_err), btf);
+		pl_on_connect_end(sk, entry, btf);
 	}
 	if (!entry)
 		return;

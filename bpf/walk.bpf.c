@@ -178,6 +178,21 @@ static __always_inline __u8 pl_bucket_by_bind(struct inet_bind_bucket *tb)
 	return BPF_CORE_READ(tb, fastreuse) >= 0 || BPF_CORE_READ(tb, fastreuseport) >= 0;
 }
 
+/* What a socket that is not yet a connection waits for: a listener's
+ * accept queue, a connect's unanswered SYNs. */
+static __always_inline void pl_read_connecting(struct tcp_sock *tp, struct pl_tcp_record *rec)
+{
+	struct sock *sk = &tp->inet_conn.icsk_inet.sk;
+
+	if (rec->state == PL_TCP_LISTEN) {
+		rec->queued = sk->sk_ack_backlog;
+		rec->backlog = sk->sk_max_ack_backlog;
+		rec->drops = pl_sk_drops(sk);
+	} else if (rec->state == PL_TCP_SYN_SENT) {
+		rec->syn_retransmits = tp->inet_conn.icsk_retransmits;
+	}
+}
+
 SEC("iter/tcp")
 int walk_tcp(struct pl_iter_tcp *ctx)
 {
@@ -213,6 +228,7 @@ int walk_tcp(struct pl_iter_tcp *ctx)
 		if (tp) {
 			pl_tcp_clocks(tp, &rec.clocks, true);
 			rec.bound = pl_bucket_by_bind(tp->inet_conn.icsk_bind_hash);
+			pl_read_connecting(tp, &rec);
 		}
 		rec.held = sock != NULL;
 		/* The inode is a cache line of its own at 54,000 sockets: a

@@ -44,8 +44,16 @@ struct pl_tcp_record {
 	/* timewait sockets: 1 when the peer's TCP timestamps were seen
 	 * (tw_ts_recent_stamp), which tcp_tw_reuse needs (DESIGN.md fact 14) */
 	__u8 tw_stamped;
-	__u8 pad[3];
+	__u8 syn_retransmits; /* SYN_SENT: SYNs sent again, unanswered (icsk_retransmits) */
+	__u8 pad[2];
 	__u64 ino;      /* held sockets, when walk_ino asks: socket:[ino]; else 0 */
+	/* LISTEN: the accept queue: connections waiting for accept()
+	 * (sk_ack_backlog), its size (sk_max_ack_backlog: listen()'s backlog
+	 * capped by net.core.somaxconn) and the SYNs and ACKs the listener
+	 * dropped since it listened, a full queue's among them (sk_drops) */
+	__u32 queued;
+	__u32 backlog;
+	__u64 drops;
 	struct pl_sock_clocks clocks;
 };
 

@@ -89,6 +89,9 @@ test_connect_failures_by_errno_process_and_peer() {
 	expect "no route" "$(failure "$noroute" connect EHOSTUNREACH "10.9.9.8:80")" 2
 	expect "timed out, blocking" "$(failure "$timedout" connect ETIMEDOUT "127.0.0.1:$stall")" 1
 	expect "timed out, non-blocking" "$(failure "$timedout_nb" connect ETIMEDOUT "127.0.0.1:$stall")" 1
+	expect "timed out: the kernel gave up, not the client" \
+		"$(proc "$timedout" '.failures[0].by') $(proc "$timedout_nb" '.failures[0].by')" "kernel kernel"
+	expect "refused: by the kernel" "$(proc "$refused" '.failures[0].by')" kernel
 	expect "refused client: nothing else" "$(proc "$refused" .failures_total)" 3
 	expect "refused client: no port failure" "$(proc "$refused" .connect_failures)" 0
 	expect "toward the dead port, every process" "$(jq --arg peer "127.0.0.1:$dead" \

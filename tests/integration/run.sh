@@ -869,6 +869,8 @@ test_doctor() {
 . "$ROOT/tests/integration/budgets.sh"
 # shellcheck source=tests/integration/origins.sh
 . "$ROOT/tests/integration/origins.sh"
+# shellcheck source=tests/integration/handshakes.sh
+. "$ROOT/tests/integration/handshakes.sh"
 
 # --- runner -------------------------------------------------------------------
 

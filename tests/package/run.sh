@@ -148,7 +148,7 @@ not_installed() {
 		{ echo "a portleak package is installed already: not touching it (dpkg --purge portleak first)"; return 1; }
 }
 check "no portleak package installed before the test" not_installed
-[ "$failed" -eq 0 ] || { summary package; exit 1; }
+not_installed >/dev/null || { summary package; exit 1; }
 VERSION=$(dpkg-deb -f "$DEB" Version)
 check "dpkg -i installs it" dpkg -i "$DEB"
 files_intact() { dpkg --verify portleak && [ "$(dpkg -L portleak | while read -r f; do [ -e "$f" ] || echo "$f"; done)" = "" ]; }

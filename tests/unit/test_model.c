@@ -491,7 +491,8 @@ static void test_growing_verdict_over_time(void)
 
 static void test_advice(void)
 {
-	struct pl_host_facts facts = { .port_low = 32768, .port_high = 60999, .tw_reuse = 2 };
+	struct pl_host_facts facts = { .port_low = 32768, .port_high = 60999, .tw_reuse = 2,
+				       .somaxconn = 4096 };
 	char lines[12][PL_ADVICE_LEN];
 	struct pl_proc p = { .pid = 1, .close_wait_oldest_s = 120 };
 	size_t n;
@@ -1054,6 +1055,92 @@ static void test_fd_budget_and_call_failures(void)
 	model__free(&r);
 }
 
+/* Does one of @p's reasons say @text? */
+static bool said(const struct pl_proc *p, const char *text)
+{
+	size_t i;
+
+	for (i = 0; i < p->n_reasons; i++)
+		if (strstr(p->reasons[i], text))
+			return true;
+	return false;
+}
+
+/* A full accept queue, the clients that time out on it (by the
+ * application) or wait unanswered, the floor of a walked connect's age,
+ * and both sides named to each other. */
+static void test_handshakes_full_queue_and_timeouts(void)
+{
+	struct host h = { 0 };
+	struct pl_fail_row fail = fail_row(801, PL_CALL_CONNECT, ETIMEDOUT, 7100, 7);
+	const struct pl_proc *srv, *cli, *wait;
+	struct pl_report r;
+
+	add_sock(&h, 800, PL_TCP_LISTEN, tuple4(7100, 0, 0), 100);
+	h.tcp[h.n_tcp - 1].queued = 3;
+	h.tcp[h.n_tcp - 1].backlog = 2;
+	h.tcp[h.n_tcp - 1].drops = 14;
+	add_sock(&h, 800, PL_TCP_LISTEN, tuple4(7101, 0, 0), 100); /* an idle one */
+	/* a walked connect (age unknown) that sent its SYN 3 more times */
+	add_sock(&h, 802, PL_TCP_SYN_SENT, tuple4(40001, 0x0100007f, 7100), 0);
+	h.ledger[h.n_ledger - 1].s.origin = PL_ORIGIN_WALK;
+	h.tcp[h.n_tcp - 1].syn_retransmits = 3;
+	add_sock(&h, 802, PL_TCP_SYN_SENT, tuple4(40002, 0x0100007f, 7100), 0.5);
+	fail.key.peer = tuple4(0, 0x0100007f, 7100);
+	fail.key.by = PL_BY_APPLICATION;
+	fail.v.attempts = 7;
+	fail.v.sum.syns = 14;
+	fail.v.sum.waited_ns = 7 * SEC;
+	fail.v.last_ns = NOW - SEC;
+	struct pl_model_input in = input(&h);
+
+	in.fails = &fail;
+	in.n_fails = 1;
+	CHECK(model__build(&in, &r) == 0);
+	srv = find(&r, 800);
+	cli = find(&r, 801);
+	wait = find(&r, 802);
+	CHECK(srv && srv->n_listeners == 2 && srv->listeners_full == 1 && srv->listen_drops == 14);
+	CHECK(srv && srv->listeners[0].addr.port == 7100 && srv->listeners[0].queued == 3);
+	CHECK(srv && srv->verdict == PL_VERDICT_BACKLOG && srv->n_reasons >= 3);
+	CHECK(srv && strstr(srv->reasons[0], "accept queue of 127.0.0.1:7100 is full (3 waiting, backlog 2), 14 SYNs dropped"));
+	CHECK(srv && said(srv, "pid 801 (proc801) waits on 127.0.0.1:7100: 7 connect() timed out"));
+	CHECK(srv && said(srv, "pid 802 (proc802) waits on 127.0.0.1:7100: 0 connect() timed out, 1 unanswered now"));
+	CHECK(cli && cli->verdict == PL_VERDICT_TIMEOUT);
+	CHECK(cli && strstr(cli->reasons[0], "7 connect() to 127.0.0.1:7100 timed out: the application gave up after 1.0s, 2.0 SYNs each"));
+	CHECK(cli && cli->n_reasons == 2 && strstr(cli->reasons[1], "pid 800 (proc800) does not accept()"));
+	CHECK(wait && wait->n_connecting == 1 && wait->connecting[0].count == 2);
+	CHECK(wait && wait->connecting[0].unanswered == 1 && wait->connecting[0].syn_retransmits == 3);
+	CHECK(wait && wait->connecting[0].oldest_s >= 3); /* 3 SYNs sent again: 3 s at least */
+	CHECK(wait && wait->verdict == PL_VERDICT_TIMEOUT);
+	if (srv) {
+		struct pl_host_facts facts = { .somaxconn = 4096 };
+		char lines[8][PL_ADVICE_LEN];
+		size_t i, n = advice__lines(srv, &facts, lines, 8);
+
+		for (i = 0; i < n && !strstr(lines[i], "capped by net.core.somaxconn = 4096"); i++)
+			;
+		CHECK(i < n);
+	}
+	model__free(&r);
+
+	/* Long ago: the failures are told, the verdict no longer says so; a
+	 * queue with room is no BACKLOG, whatever it dropped before. */
+	fail.v.last_ns = NOW - 400 * SEC;
+	h.tcp[0].queued = 1;
+	h.n_tcp -= 2;
+	h.n_ledger -= 2;
+	in = input(&h);
+	in.fails = &fail;
+	in.n_fails = 1;
+	CHECK(model__build(&in, &r) == 0);
+	srv = find(&r, 800);
+	cli = find(&r, 801);
+	CHECK(srv && srv->verdict == PL_VERDICT_OK && srv->listeners[0].drops == 14);
+	CHECK(cli && cli->verdict == PL_VERDICT_OK && cli->n_reasons == 1);
+	model__free(&r);
+}
+
 /* portleak close chooses among what model__held returns. */
 static void test_held_sockets_of_one_process(void)
 {
@@ -1291,6 +1378,7 @@ static void test_shared_socket_lists_its_other_holders(void)
 int main(void)
 {
 	test_shared_socket_lists_its_other_holders();
+	test_handshakes_full_queue_and_timeouts();
 	test_losses_age_out();
 	test_unknown_old_close_wait_is_a_leak();
 	test_attribution_and_aggregation();

@@ -204,6 +204,33 @@ static long reserved_in_range(unsigned int low, unsigned int high, char *list, s
 	return count;
 }
 
+/* How long a connect() the peer never answers waits before the kernel
+ * gives up: its SYN sent 1 + @retries times, the wait doubling from 1 s up
+ * to TCP_RTO_MAX (120 s). */
+static long syn_give_up_s(long retries)
+{
+	long total = 0, rto = 1, i;
+
+	for (i = 0; i <= retries && i < 64; i++, rto = rto * 2 > 120 ? 120 : rto * 2)
+		total += rto;
+	return total;
+}
+
+static void print_handshake_sysctls(void)
+{
+	long somaxconn = -1, syn_backlog = -1, syn_retries = -1;
+
+	sysinfo__sysctl("/proc/sys/net/core/somaxconn", &somaxconn);
+	sysinfo__sysctl(SYSCTL "tcp_max_syn_backlog", &syn_backlog);
+	sysinfo__sysctl(SYSCTL "tcp_syn_retries", &syn_retries);
+	row("net.core.somaxconn", "%ld: listen()'s backlog is capped to it; once backlog + 1 connections wait for accept(), SYNs are dropped (BACKLOG in top)",
+	    somaxconn);
+	row("net.ipv4.tcp_max_syn_backlog", "%ld half-open connections (SYN_RECV) a listener keeps",
+	    syn_backlog);
+	row("net.ipv4.tcp_syn_retries", "%ld: an unanswered connect() fails with ETIMEDOUT after ~%ld s; clients with their own timeout give up first (TIMEOUT in top)",
+	    syn_retries, syn_retries >= 0 ? syn_give_up_s(syn_retries) : -1);
+}
+
 static void print_sysctls(void)
 {
 	long reuse = -1, fin = -1, buckets = -1, usable;
@@ -230,6 +257,7 @@ static void print_sysctls(void)
 	sysinfo__files(&files, &files_max);
 	row("fs.file-nr / fs.file-max", "%lld open of %lld on the host (each process has its own RLIMIT_NOFILE too: FD%% in top)",
 	    files, files_max);
+	print_handshake_sysctls();
 	puts("\nport math");
 	row("concurrent connections", "%ld per (source address, destination address:port)", usable);
 	row("short-connection ceiling", "%ld / %d s = %.0f new connections per second per destination",

@@ -5,6 +5,7 @@
 
 #include "model/advice.h"
 #include "model/calls.h"
+#include "model/handshake.h"
 #include "model/names.h"
 #include "model/verdict.h"
 
@@ -94,11 +95,28 @@ static void call_failures(struct out *o, const struct pl_proc *p)
 		say(o, "connect() to %s was refused %llu times: nothing listens at that address and port (a service down, a wrong port, a listener bound to another address).",
 		    peer, (unsigned long long)f->count);
 	else if (f->err == ETIMEDOUT)
-		say(o, "connect() to %s timed out %llu times: no answer to the SYN. A firewall or security group drops it, or the host is down or unreachable.",
-		    peer, (unsigned long long)f->count);
+		say(o, "connect() to %s timed out %llu times (%s): no answer to the SYN. The peer's accept queue is full (its process does not call accept() fast enough: see its listeners), a firewall or security group drops the SYN, or the host is down or unreachable.",
+		    peer, (unsigned long long)f->count,
+		    f->by == PL_BY_APPLICATION ? "the application closed the socket on its own timeout" : "the kernel's SYN retries, net.ipv4.tcp_syn_retries, ran out");
 	else
 		say(o, "connect() to %s failed %llu times with %s.", peer, (unsigned long long)f->count,
 		    names__errno(f->err));
+}
+
+/* A listener whose accept queue is full or drops SYNs. */
+static void accept_queue(struct out *o, const struct pl_proc *p, const struct pl_host_facts *h)
+{
+	const struct pl_listen_queue *l = &p->listeners[0];
+	char addr[PL_ENDPOINT_LEN], cap[48] = "";
+
+	if (!p->n_listeners || (!handshake__full(l) && p->verdict != PL_VERDICT_BACKLOG))
+		return;
+	names__endpoint(l->addr.family, l->addr.addr, l->addr.port, addr, sizeof(addr));
+	if (h->somaxconn >= 0)
+		snprintf(cap, sizeof(cap), " = %ld", h->somaxconn);
+	say(o, "The accept queue of %s holds %u + 1 connections (listen()'s backlog, capped by net.core.somaxconn%s): past that, SYNs are dropped and clients time out.",
+	    addr, l->backlog, cap);
+	say(o, "A queue that stays full means accept() is not called: threads stuck (on a lock, a slow backend) or too few of them. Look at its threads (jstack, py-spy dump, /proc/PID/task/*/stack); a bigger backlog only buys time.");
 }
 
 static void tuning(struct out *o, const struct pl_host_facts *h, const struct pl_port_budget *b,
@@ -138,6 +156,7 @@ size_t advice__lines(const struct pl_proc *p, const struct pl_host_facts *h,
 	if (hoards)
 		bound_ports(&o, p);
 	call_failures(&o, p);
+	accept_queue(&o, p, h);
 	if (ports || p->states[PL_TCP_TIME_WAIT] >= MANY_TIME_WAIT)
 		tuning(&o, h, &b, range);
 	if (!o.n)

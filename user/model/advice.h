@@ -13,6 +13,7 @@
 struct pl_host_facts {
 	__u16 port_low, port_high;
 	long tw_reuse; /* -1: unknown */
+	long somaxconn; /* net.core.somaxconn; -1: unknown */
 };
 
 /* Fills up to @max lines; returns how many. */

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "model/budget.h"
 #include "model/calls.h"
 
 static int cmp_owner(const struct pl_owner *a, const struct pl_owner *b)
@@ -31,44 +32,65 @@ const struct pl_fail_row **calls__by_owner(const struct pl_model_input *in)
 	return sorted;
 }
 
+/* The destination, an IPv4-mapped address as the IPv4 one (Java's
+ * sockets), as the model names peers everywhere. */
 static void endpoint_of(const struct pl_tuple *t, struct pl_endpoint *ep)
 {
 	memset(ep, 0, sizeof(*ep));
 	ep->family = t->family;
 	memcpy(ep->addr, t->daddr, sizeof(ep->addr));
 	ep->port = t->dport;
+	budget__unmap_v4(&ep->family, ep->addr);
+}
+
+static struct pl_call_failure failure_of(const struct pl_fail_row *r)
+{
+	struct pl_call_failure f = { .call = (__u8)r->key.call, .err = r->key.err,
+				     .by = (__u8)r->key.by, .netns = r->key.peer.netns,
+				     .count = r->v.count, .last_ns = r->v.last_ns,
+				     .attempts = r->v.attempts, .sum = r->v.sum };
+
+	endpoint_of(&r->key.peer, &f.peer);
+	return f;
 }
 
 /* Keep the PL_MAX_CALL_FAILURES biggest, most first. */
-static void keep(struct pl_proc *p, const struct pl_fail_row *r)
+static void keep(struct pl_proc *p, const struct pl_call_failure *f)
 {
-	struct pl_call_failure f = { .call = (__u8)r->key.call, .err = r->key.err,
-				     .count = r->v.count };
 	size_t i;
 
-	endpoint_of(&r->key.peer, &f.peer);
 	if (p->n_call_failures == PL_MAX_CALL_FAILURES &&
-	    p->call_failures[PL_MAX_CALL_FAILURES - 1].count >= f.count)
+	    p->call_failures[PL_MAX_CALL_FAILURES - 1].count >= f->count)
 		return;
 	i = p->n_call_failures < PL_MAX_CALL_FAILURES ? p->n_call_failures++
 						       : PL_MAX_CALL_FAILURES - 1;
-	for (; i > 0 && p->call_failures[i - 1].count < f.count; i--)
+	for (; i > 0 && p->call_failures[i - 1].count < f->count; i--)
 		p->call_failures[i] = p->call_failures[i - 1];
-	p->call_failures[i] = f;
+	p->call_failures[i] = *f;
 }
 
-void calls__count_errno(struct pl_proc *p, __u8 call, __s32 err, __u64 count)
+void calls__count_errno(struct pl_proc *p, const struct pl_call_failure *f)
 {
+	struct pl_call_failure *e;
 	size_t i;
 
 	for (i = 0; i < p->n_call_errnos; i++)
-		if (p->call_errnos[i].call == call && p->call_errnos[i].err == err)
+		if (p->call_errnos[i].call == f->call && p->call_errnos[i].err == f->err &&
+		    p->call_errnos[i].by == f->by)
 			break;
 	if (i == PL_MAX_CALL_FAILURES)
 		return; /* more kinds of failure than anyone reads */
-	if (i == p->n_call_errnos)
-		p->call_errnos[p->n_call_errnos++] = (struct pl_call_failure){ .call = call, .err = err };
-	p->call_errnos[i].count += count;
+	e = &p->call_errnos[i];
+	if (i == p->n_call_errnos) {
+		*e = (struct pl_call_failure){ .call = f->call, .err = f->err, .by = f->by };
+		p->n_call_errnos++;
+	}
+	e->count += f->count;
+	e->attempts += f->attempts;
+	e->sum.syns += f->sum.syns;
+	e->sum.waited_ns += f->sum.waited_ns;
+	if (f->last_ns > e->last_ns)
+		e->last_ns = f->last_ns;
 }
 
 void calls__fill(const struct pl_fail_row **sorted, size_t n, struct pl_proc *p)
@@ -85,14 +107,13 @@ void calls__fill(const struct pl_fail_row **sorted, size_t n, struct pl_proc *p)
 			hi = mid;
 	}
 	for (i = lo; i < n && !cmp_owner(&sorted[i]->key.owner, &o); i++) {
-		const struct pl_fail_row *r = sorted[i];
+		struct pl_call_failure f = failure_of(sorted[i]);
 
-		p->call_failures_total += r->v.count;
-		calls__count_errno(p, (__u8)r->key.call, r->key.err, r->v.count);
-		if (r->key.call == PL_CALL_ACCEPT &&
-		    (r->key.err == EMFILE || r->key.err == ENFILE))
-			p->accept_fd_failures += r->v.count;
-		keep(p, r);
+		p->call_failures_total += f.count;
+		calls__count_errno(p, &f);
+		if (f.call == PL_CALL_ACCEPT && (f.err == EMFILE || f.err == ENFILE))
+			p->accept_fd_failures += f.count;
+		keep(p, &f);
 	}
 }
 
@@ -146,4 +167,9 @@ const struct pl_call_failure *calls__peer_failure(const struct pl_proc *p)
 const char *calls__name(unsigned int call)
 {
 	return call == PL_CALL_ACCEPT ? "accept" : "connect";
+}
+
+const char *calls__by(unsigned int by)
+{
+	return by == PL_BY_APPLICATION ? "application" : "kernel";
 }

@@ -11,8 +11,8 @@
 const struct pl_fail_row **calls__by_owner(const struct pl_model_input *in);
 /* Fill @p's call failures from rows sorted by calls__by_owner. */
 void calls__fill(const struct pl_fail_row **sorted, size_t n, struct pl_proc *p);
-/* Add @count to @p's failures of @call with @err (any peer). */
-void calls__count_errno(struct pl_proc *p, __u8 call, __s32 err, __u64 count);
+/* Add @f to @p's failures of its call, errno and ender (any peer). */
+void calls__count_errno(struct pl_proc *p, const struct pl_call_failure *f);
 /* The destinations with failed connects, most first, into @out. 0 or -ENOMEM. */
 int calls__dests(const struct pl_model_input *in, struct pl_report *out);
 /* Is @p out of fds, or nearly: PL_FD_FULL of its limit in use, or accept()
@@ -24,5 +24,7 @@ bool calls__fds_exhausted(const struct pl_proc *p);
 const struct pl_call_failure *calls__peer_failure(const struct pl_proc *p);
 /* "connect", "accept". */
 const char *calls__name(unsigned int call);
+/* "kernel", "application". */
+const char *calls__by(unsigned int by);
 
 #endif

@@ -19,6 +19,7 @@ struct pl_sample {
 	__u64 failures;       /* bind + connect, cumulative */
 	__u64 held;           /* sockets with an fd: ESTABLISHED, CLOSE_WAIT, SYN_SENT */
 	__s64 fds;            /* fds open; -1: unknown */
+	__u64 listen_drops;   /* SYNs its listeners dropped, as the kernel counts */
 };
 
 /* One series: a process (key = its pl_owner) or a destination (key = a

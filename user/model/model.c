@@ -8,6 +8,7 @@
 
 #include "model/budget.h"
 #include "model/calls.h"
+#include "model/handshake.h"
 #include "model/model.h"
 #include "model/names.h"
 #include "model/origins.h"
@@ -403,12 +404,6 @@ static void peer_of(const struct attrib *a, struct pl_endpoint *ep)
 		ep->port = 0;
 }
 
-static bool same_endpoint(const struct pl_endpoint *a, const struct pl_endpoint *b)
-{
-	return a->family == b->family && a->port == b->port &&
-	       memcmp(a->addr, b->addr, sizeof(a->addr)) == 0;
-}
-
 /* The peer holding most of this process's CLOSE_WAIT sockets. @group holds
  * its sockets in no order of peer, so count each distinct peer against it. */
 static void close_wait_peer(struct pl_proc *p, const struct attrib *group, size_t n)
@@ -422,13 +417,13 @@ static void close_wait_peer(struct pl_proc *p, const struct attrib *group, size_
 		if (!group[i].selected || group[i].rec->state != PL_TCP_CLOSE_WAIT)
 			continue;
 		peer_of(&group[i], &ep);
-		if (p->close_wait_peer_count && same_endpoint(&ep, &p->close_wait_peer))
+		if (p->close_wait_peer_count && pl_same_endpoint(&ep, &p->close_wait_peer))
 			continue;
 		for (j = i; j < n; j++) {
 			if (!group[j].selected || group[j].rec->state != PL_TCP_CLOSE_WAIT)
 				continue;
 			peer_of(&group[j], &other);
-			count += same_endpoint(&ep, &other);
+			count += pl_same_endpoint(&ep, &other);
 		}
 		if (count > p->close_wait_peer_count) {
 			p->close_wait_peer = ep;
@@ -497,7 +492,7 @@ static struct pl_peer_group *add_to_group(struct pl_proc *p, const struct attrib
 	}
 	for (i = 0; i < p->n_groups; i++) {
 		g = &p->groups[i];
-		if (g->state == a->rec->state && same_endpoint(&g->peer, &peer))
+		if (g->state == a->rec->state && pl_same_endpoint(&g->peer, &peer))
 			break;
 	}
 	if (i == p->n_groups) {
@@ -555,8 +550,18 @@ static void proc_add_socket(const struct pl_model_input *in, struct pl_proc *p,
 		p->close_wait_oldest_s = age;
 		p->close_wait_age_exact = exact;
 	}
-	if (state == PL_TCP_ESTABLISHED && a->rec->kind == PL_REC_FULL)
+	if (a->rec->kind != PL_REC_FULL)
+		return;
+	if (state == PL_TCP_ESTABLISHED) {
 		add_idle(in, p, g, a);
+	} else if (state == PL_TCP_SYN_SENT) {
+		struct pl_endpoint peer;
+
+		peer_of(a, &peer);
+		handshake__add_connect(p, a->rec, &peer, age);
+	} else if (state == PL_TCP_LISTEN) {
+		handshake__add_listener(p, a->rec);
+	}
 }
 
 /* The peer toward which most of the process's idle client connections go. */
@@ -1134,6 +1139,7 @@ static int build_dests(const struct pl_model_input *in, const struct pl_budgets 
 		if (!(d = find_dest(out, &in->tcp[i].tuple)))
 			continue;
 		d->in_use++;
+		d->connecting += in->tcp[i].state == PL_TCP_SYN_SENT;
 		count_port(in, budget__of(budgets, d->netns), &in->tcp[i], d);
 		if (in->tcp[i].kind == PL_REC_TIMEWAIT && in->tcp[i].state == PL_TCP_TIME_WAIT) {
 			d->time_wait++;
@@ -1267,6 +1273,7 @@ int model__build(const struct pl_model_input *in, struct pl_report *out)
 	for (i = 0; i < out->n_procs; i++)
 		verdict__judge(in, &out->losses, &out->procs[i]);
 	verdict__probable_owners(out->procs, out->n_procs);
+	verdict__join_handshakes(out->procs, out->n_procs);
 	qsort(out->procs, out->n_procs, sizeof(*out->procs), verdict__cmp_suspicion);
 	qsort(out->dests, out->n_dests, sizeof(*out->dests), cmp_dest_usage);
 out:

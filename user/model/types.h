@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <string.h>
 #include <linux/types.h>
 
 #include "failures.h"
@@ -170,6 +171,8 @@ enum pl_verdict {
 	PL_VERDICT_INCOMPLETE, /* nothing wrong seen, but portleak lost data */
 	PL_VERDICT_GROWING,
 	PL_VERDICT_PORTS,
+	PL_VERDICT_TIMEOUT,    /* its connects to a peer time out or go unanswered */
+	PL_VERDICT_BACKLOG,    /* its accept queue is full, or drops SYNs */
 	PL_VERDICT_STALE,      /* client connections idle, never closed */
 	PL_VERDICT_LEAK,
 };
@@ -179,6 +182,12 @@ struct pl_endpoint {
 	__u8 addr[PL_ADDR_LEN];
 	__u16 port;
 };
+
+static inline bool pl_same_endpoint(const struct pl_endpoint *a, const struct pl_endpoint *b)
+{
+	return a->family == b->family && a->port == b->port &&
+	       !memcmp(a->addr, b->addr, sizeof(a->addr));
+}
 
 /* This process's sockets toward one peer in one state. */
 struct pl_peer_group {
@@ -190,12 +199,42 @@ struct pl_peer_group {
 	__u64 stale;          /* ESTABLISHED it opened, idle past --idle-age */
 };
 
-/* Failed calls of one process: one kind of call, errno and peer. */
+#define PL_MAX_CONNECTING 8 /* peers with connects in flight kept per process */
+#define PL_MAX_LISTENERS 8  /* listeners kept per process, fullest first */
+
+/* A process's connects toward one peer that wait for its answer. */
+struct pl_connecting {
+	__u32 netns;
+	struct pl_endpoint peer;
+	__u64 count;
+	double oldest_s;         /* the longest waiting, as far as known */
+	__u64 syn_retransmits;   /* SYNs sent again, summed */
+	__u64 unanswered;        /* of them, the ones that sent a SYN again */
+};
+
+/* A listening socket and its accept queue. */
+struct pl_listen_queue {
+	__u32 netns;
+	struct pl_endpoint addr; /* its address (0.0.0.0 or ::: any) and port */
+	__u32 queued;            /* connections waiting for accept() */
+	__u32 backlog;           /* the queue's size */
+	__u64 drops;             /* SYNs and ACKs it dropped since it listened */
+};
+
+/* Failed calls of one process: one kind of call, errno, peer and who
+ * ended them. */
 struct pl_call_failure {
 	__u8 call;               /* enum pl_call */
 	__s32 err;               /* positive errno */
+	__u8 by;                 /* enum pl_fail_by */
+	__u32 netns;             /* connect: the destination's network namespace */
 	struct pl_endpoint peer; /* connect: the destination; accept: none (family 0) */
 	__u64 count;
+	__u64 last_ns;           /* the last one, CLOCK_MONOTONIC */
+	/* connects whose socket ended in SYN_SENT: how many, their SYNs and
+	 * waits summed */
+	__u64 attempts;
+	struct pl_connect_try sum;
 };
 
 /* A process's sockets of one origin, per state. */
@@ -285,6 +324,12 @@ struct pl_proc {
 	struct pl_call_failure call_errnos[PL_MAX_CALL_FAILURES]; /* per (call, errno), any peer */
 	size_t n_call_errnos;
 	__u64 call_failures_total; /* failed connect() and accept() calls */
+	struct pl_connecting connecting[PL_MAX_CONNECTING]; /* SYN_SENT, by peer */
+	size_t n_connecting;
+	struct pl_listen_queue listeners[PL_MAX_LISTENERS]; /* fullest first */
+	size_t n_listeners;
+	__u64 listen_drops;   /* of all its listeners */
+	__u32 listeners_full; /* listeners whose accept queue is full now */
 	__u64 accept_fd_failures;  /* accept() with EMFILE or ENFILE: no fd left */
 	__s64 fd_in_use, fd_limit; /* open fds, soft RLIMIT_NOFILE; -1: unknown */
 	double fd_per_min;          /* growth of fd_in_use; 0 if not known */
@@ -320,6 +365,7 @@ struct pl_dest {
 	__u64 time_wait_freeing;      /* ports leaving TIME_WAIT in PL_FREEING_S */
 	__u32 expiring[PL_TIMEWAIT_S]; /* dated TIME_WAIT by whole seconds left */
 	__u64 connect_failures;
+	__u64 connecting; /* of in_use, connects waiting for the peer's answer */
 	__u32 range; /* size of the netns's ephemeral range */
 	struct pl_port_budget budget; /* of its namespace: its bound ports are lost to it too */
 	__u32 ports_used; /* usable ports it uses, not held by bind() */

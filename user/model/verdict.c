@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "model/calls.h"
+#include "model/handshake.h"
 #include "model/names.h"
 #include "model/verdict.h"
 
@@ -42,7 +43,7 @@ static struct pl_sample proc_sample(const struct pl_proc *p, __u64 now_ns)
 	return (struct pl_sample){
 		.t_ns = now_ns, .opened = p->opened, .closed = p->closed,
 		.failures = p->bind_failures + p->connect_failures, .held = p->held,
-		.fds = p->fd_in_use };
+		.fds = p->fd_in_use, .listen_drops = p->listen_drops };
 }
 
 static double delta(__u64 now, __u64 then)
@@ -86,6 +87,9 @@ static void proc_rates(const struct pl_model_input *in, struct pl_proc *p)
  * started with nothing when portleak did: compare with zero. */
 struct trend {
 	double held, opened, closed, failures, span_s;
+	/* SYNs its listeners dropped; 0 without an earlier sample: the
+	 * kernel's count goes back to listen(), maybe days */
+	double listen_drops;
 };
 
 static struct trend proc_trend(const struct pl_model_input *in, const struct pl_proc *p)
@@ -105,6 +109,7 @@ static struct trend proc_trend(const struct pl_model_input *in, const struct pl_
 	t.opened = delta(now.opened, s->opened);
 	t.closed = delta(now.closed, s->closed);
 	t.failures = delta(now.failures, s->failures);
+	t.listen_drops = s == &zero ? 0 : delta(now.listen_drops, s->listen_drops);
 	t.span_s = s == &zero ? in->trace_s : (double)(in->now_ns - s->t_ns) / NS_PER_S;
 	return t;
 }
@@ -153,9 +158,73 @@ static void judge_fds(struct pl_proc *p)
 	p->verdict = PL_VERDICT_LEAK;
 }
 
+/* Connects toward a peer that time out, by the kernel's SYN retries or
+ * the application's own timeout: with how long they waited and the SYNs
+ * sent; not OK while the last is recent. */
+static void judge_timeouts(const struct pl_model_input *in, struct pl_proc *p,
+			   const struct pl_call_failure *f, const char *peer)
+{
+	char waited[32] = "?";
+
+	if (f->attempts) {
+		double s = (double)f->sum.waited_ns / 1e9 / (double)f->attempts;
+
+		if (s < 10)
+			snprintf(waited, sizeof(waited), "%.1fs", s);
+		else
+			names__duration(s, waited, sizeof(waited));
+	}
+	add_reason(p, "%llu connect() to %s timed out: %s gave up after %s, %.1f SYNs each: the peer does not answer (its accept queue is full, a filter drops the SYNs, or the host is down)",
+		   (unsigned long long)f->count, peer,
+		   f->by == PL_BY_APPLICATION ? "the application" : "the kernel", waited,
+		   f->attempts ? (double)f->sum.syns / (double)f->attempts : 1.0);
+	if (p->verdict == PL_VERDICT_OK &&
+	    (double)(in->now_ns - f->last_ns) <= PL_TREND_WINDOW_S * 1e9)
+		p->verdict = PL_VERDICT_TIMEOUT;
+}
+
+/* Connects in flight whose SYN went unanswered and was sent again (after
+ * 1 s, where a handshake takes milliseconds): seen at first sight, before
+ * any timeout. */
+static void judge_connecting(struct pl_proc *p)
+{
+	const struct pl_connecting *c = handshake__unanswered(p);
+	char peer[PL_ENDPOINT_LEN], oldest[32];
+
+	if (!c)
+		return;
+	names__endpoint(c->peer.family, c->peer.addr, c->peer.port, peer, sizeof(peer));
+	names__duration(c->oldest_s, oldest, sizeof(oldest));
+	add_reason(p, "%llu connect() to %s unanswered, the oldest for %s (%llu SYNs sent again): the peer does not answer",
+		   (unsigned long long)c->unanswered, peer, oldest,
+		   (unsigned long long)c->syn_retransmits);
+	if (p->verdict == PL_VERDICT_OK)
+		p->verdict = PL_VERDICT_TIMEOUT;
+}
+
+/* A server that does not accept() fast enough: an accept queue full now,
+ * or SYNs its listeners dropped over the trend window. */
+static void judge_listeners(struct pl_proc *p, const struct trend *t)
+{
+	const struct pl_listen_queue *l = p->n_listeners ? &p->listeners[0] : NULL;
+	char addr[PL_ENDPOINT_LEN];
+
+	if (!l || (!handshake__full(l) && t->listen_drops <= 0))
+		return;
+	names__endpoint(l->addr.family, l->addr.addr, l->addr.port, addr, sizeof(addr));
+	if (handshake__full(l))
+		add_reason(p, "the accept queue of %s is full (%u waiting, backlog %u), %llu SYNs dropped since it listened: this process does not call accept() fast enough",
+			   addr, l->queued, l->backlog, (unsigned long long)l->drops);
+	else
+		add_reason(p, "its listeners dropped %.0f SYNs in %.0f s (%s: %u waiting, backlog %u): accept() falls behind",
+			   t->listen_drops, t->span_s, addr, l->queued, l->backlog);
+	if (p->verdict == PL_VERDICT_OK)
+		p->verdict = PL_VERDICT_BACKLOG;
+}
+
 /* What its failed connects say about the peer (no local port is
  * judge_ports' story). */
-static void judge_calls(struct pl_proc *p)
+static void judge_calls(const struct pl_model_input *in, struct pl_proc *p)
 {
 	const struct pl_call_failure *f = calls__peer_failure(p);
 	char peer[PL_ENDPOINT_LEN];
@@ -163,10 +232,13 @@ static void judge_calls(struct pl_proc *p)
 
 	if (!f)
 		return;
-	why = f->err == ECONNREFUSED ? ": nothing listens there" :
-	      f->err == ETIMEDOUT ? ": no answer (a filter, or the host is down)" :
-	      f->err == EHOSTUNREACH || f->err == ENETUNREACH ? ": no route" : "";
 	names__endpoint(f->peer.family, f->peer.addr, f->peer.port, peer, sizeof(peer));
+	if (f->err == ETIMEDOUT) {
+		judge_timeouts(in, p, f, peer);
+		return;
+	}
+	why = f->err == ECONNREFUSED ? ": nothing listens there" :
+	      f->err == EHOSTUNREACH || f->err == ENETUNREACH ? ": no route" : "";
 	add_reason(p, "%llu connect() failures toward %s with %s%s", (unsigned long long)f->count,
 		   peer, names__errno(f->err), why);
 }
@@ -286,7 +358,9 @@ void verdict__judge(const struct pl_model_input *in, const struct pl_losses *los
 	judge_stale(in, p);
 	judge_ports(p, &t);
 	judge_growth(p, &t);
-	judge_calls(p);
+	judge_calls(in, p);
+	judge_connecting(p);
+	judge_listeners(p, &t);
 	judge_losses(lost, p);
 }
 
@@ -356,6 +430,53 @@ void verdict__probable_owners(struct pl_proc *procs, size_t n)
 		names__printable(owner->comm, strnlen(owner->comm, PL_COMM_LEN), comm, sizeof(comm));
 		add_reason(u, "probably pid %u (%s): it %s toward %s now", owner->pid, comm,
 			   holds ? "holds connections" : "fails to connect", dest);
+	}
+}
+
+/* The listener of this host that client @c's connects to @peer wait on,
+ * when it is full or drops: both sides are told of the other. */
+static void join_at_listener(struct pl_proc *c, __u32 netns, const struct pl_endpoint *peer,
+			     __u64 timeouts, __u64 unanswered, struct pl_proc *procs, size_t n)
+{
+	char addr[PL_ENDPOINT_LEN], comm[4 * PL_COMM_LEN + 1];
+	const struct pl_listen_queue *l = NULL;
+	struct pl_proc *s = NULL;
+	size_t i;
+
+	for (i = 0; i < n && !l; i++)
+		if (&procs[i] != c && !procs[i].unknown &&
+		    (l = handshake__listener_for(&procs[i], netns, peer)))
+			s = &procs[i];
+	if (!l)
+		return;
+	names__endpoint(peer->family, peer->addr, peer->port, addr, sizeof(addr));
+	names__printable(s->comm, strnlen(s->comm, PL_COMM_LEN), comm, sizeof(comm));
+	add_reason(c, "%s is a listener of this host that %s (%u waiting, backlog %u, %llu SYNs dropped): pid %u (%s) does not accept() fast enough",
+		   addr, handshake__full(l) ? "is full" : "drops", l->queued, l->backlog,
+		   (unsigned long long)l->drops, s->pid, comm);
+	names__printable(c->comm, strnlen(c->comm, PL_COMM_LEN), comm, sizeof(comm));
+	add_reason(s, "pid %u (%s) waits on %s: %llu connect() timed out, %llu unanswered now",
+		   c->pid, comm, addr, (unsigned long long)timeouts, (unsigned long long)unanswered);
+}
+
+void verdict__join_handshakes(struct pl_proc *procs, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		struct pl_proc *c = &procs[i];
+		const struct pl_call_failure *f = calls__peer_failure(c);
+		const struct pl_connecting *u = handshake__unanswered(c);
+
+		if (c->verdict != PL_VERDICT_TIMEOUT)
+			continue;
+		if (f && f->err == ETIMEDOUT)
+			join_at_listener(c, f->netns, &f->peer, f->count,
+					 u && pl_same_endpoint(&u->peer, &f->peer)
+						 ? u->unanswered : 0,
+					 procs, n);
+		else if (u)
+			join_at_listener(c, u->netns, &u->peer, 0, u->unanswered, procs, n);
 	}
 }
 
@@ -448,6 +569,10 @@ const char *model__verdict_name(enum pl_verdict verdict)
 		return "stale";
 	case PL_VERDICT_PORTS:
 		return "ports";
+	case PL_VERDICT_TIMEOUT:
+		return "timeout";
+	case PL_VERDICT_BACKLOG:
+		return "backlog";
 	case PL_VERDICT_GROWING:
 		return "growing";
 	case PL_VERDICT_INCOMPLETE:

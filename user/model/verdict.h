@@ -26,6 +26,9 @@ double verdict__dest_growth(const struct pl_model_input *in, const struct pl_des
  * has no port left is PORTS, with the process that holds or fails most
  * connections toward it named as its probable owner. */
 void verdict__probable_owners(struct pl_proc *procs, size_t n);
+/* A client whose connects time out toward a listener of this host that is
+ * full or drops, and that listener's process: each reason names the other. */
+void verdict__join_handshakes(struct pl_proc *procs, size_t n);
 /* Does @p hold a real share of its namespace's ports by bind() before
  * connect() (PL_BOUND_SHARE)? */
 bool verdict__hoards_ports(const struct pl_proc *p);

@@ -80,8 +80,7 @@ static void sum_rest(const struct pl_report *r, size_t k, struct pl_proc *rest)
 		rest->established_idle += p->established_idle;
 		rest->stale += p->stale;
 		for (s = 0; s < p->n_call_errnos; s++)
-			calls__count_errno(rest, p->call_errnos[s].call, p->call_errnos[s].err,
-					   p->call_errnos[s].count);
+			calls__count_errno(rest, &p->call_errnos[s]);
 		if (p->close_wait_oldest_s > rest->close_wait_oldest_s)
 			rest->close_wait_oldest_s = p->close_wait_oldest_s;
 	}
@@ -191,9 +190,9 @@ static void proc_call_failures(FILE *out, const struct pl_proc *p, const struct 
 	for (i = 0; i < p->n_call_errnos; i++) {
 		fputs("portleak_process_failures_total{", out);
 		who_labels(out, w);
-		fprintf(out, ",call=\"%s\",errno=\"%s\"} %llu\n", calls__name(p->call_errnos[i].call),
-			names__errno(p->call_errnos[i].err),
-			(unsigned long long)p->call_errnos[i].count);
+		fprintf(out, ",call=\"%s\",errno=\"%s\",by=\"%s\"} %llu\n",
+			calls__name(p->call_errnos[i].call), names__errno(p->call_errnos[i].err),
+			calls__by(p->call_errnos[i].by), (unsigned long long)p->call_errnos[i].count);
 	}
 }
 
@@ -209,6 +208,51 @@ static void proc_fds(FILE *out, const struct pl_proc *p, const struct who *w)
 	fputs("portleak_process_fds{", out);
 	who_labels(out, w);
 	fprintf(out, ",kind=\"limit\"} %lld\n", (long long)p->fd_limit);
+}
+
+/* Each listener kept for the process (at most PL_MAX_LISTENERS, fullest
+ * first): the bound of these series. */
+static void listener_labels(FILE *out, const struct who *w, const struct pl_listen_queue *l)
+{
+	char addr[PL_ADDRSTR_LEN];
+
+	names__addr(l->addr.family, l->addr.addr, addr, sizeof(addr));
+	who_labels(out, w);
+	fprintf(out, ",addr=\"%s\",port=\"%u\"", addr, l->addr.port);
+}
+
+static void proc_listen_queue(FILE *out, const struct pl_proc *p, const struct who *w)
+{
+	size_t i;
+
+	for (i = 0; i < p->n_listeners; i++) {
+		fputs("portleak_listener_queue{", out);
+		listener_labels(out, w, &p->listeners[i]);
+		fprintf(out, ",kind=\"queued\"} %u\n", p->listeners[i].queued);
+		fputs("portleak_listener_queue{", out);
+		listener_labels(out, w, &p->listeners[i]);
+		fprintf(out, ",kind=\"backlog\"} %u\n", p->listeners[i].backlog);
+	}
+}
+
+static void proc_listen_drops(FILE *out, const struct pl_proc *p, const struct who *w)
+{
+	size_t i;
+
+	for (i = 0; i < p->n_listeners; i++) {
+		fputs("portleak_listener_drops_total{", out);
+		listener_labels(out, w, &p->listeners[i]);
+		fprintf(out, "} %llu\n", (unsigned long long)p->listeners[i].drops);
+	}
+}
+
+static void proc_connecting(FILE *out, const struct pl_proc *p, const struct who *w)
+{
+	if (!p->states[PL_TCP_SYN_SENT])
+		return;
+	fputs("portleak_process_connecting{", out);
+	who_labels(out, w);
+	fprintf(out, "} %llu\n", (unsigned long long)p->states[PL_TCP_SYN_SENT]);
 }
 
 static void proc_verdict(FILE *out, const struct pl_proc *p, const struct who *w)
@@ -245,13 +289,22 @@ static const struct {
 	  "Ports of the ephemeral range a process holds by bind() on sockets past listening: each is lost to every destination of its namespace.",
 	  proc_ports_bound },
 	{ "portleak_process_failures_total", "counter",
-	  "Failed connect() and accept() calls, by call and errno (ECONNREFUSED, ETIMEDOUT, EMFILE, ...).",
+	  "Failed connect() and accept() calls, by call, errno (ECONNREFUSED, ETIMEDOUT, EMFILE, ...) and who ended them: by=kernel, or by=application for a connect it closed before the kernel gave up (ETIMEDOUT).",
 	  proc_call_failures },
+	{ "portleak_process_connecting", "gauge",
+	  "Connects of the process waiting for the peer's answer (SYN_SENT) now.",
+	  proc_connecting },
+	{ "portleak_listener_queue", "gauge",
+	  "A listener's accept queue: connections waiting for accept() (kind=queued) and the queue's size (kind=backlog); the kernel drops SYNs once queued exceeds backlog.",
+	  proc_listen_queue },
+	{ "portleak_listener_drops_total", "counter",
+	  "SYNs and ACKs a listener dropped since it listened (sk_drops: a full accept queue's among them).",
+	  proc_listen_drops },
 	{ "portleak_process_fds", "gauge",
 	  "File descriptors the process has open (kind=in_use) and its soft RLIMIT_NOFILE (kind=limit).",
 	  proc_fds },
 	{ "portleak_process_verdict", "gauge",
-	  "1 for the process's verdict: leak, stale, ports, growing, incomplete or ok.",
+	  "1 for the process's verdict: leak, stale, backlog, timeout, ports, growing, incomplete or ok.",
 	  proc_verdict },
 };
 

@@ -5,6 +5,7 @@
 
 #include "views/json.h"
 #include "model/calls.h"
+#include "model/handshake.h"
 #include "model/names.h"
 #include "model/origins.h"
 #include "views/report.h"
@@ -79,8 +80,51 @@ static void json_call_failures(struct pl_json *j, const struct pl_proc *p)
 		json__object_begin(j, NULL);
 		json__string(j, "call", calls__name(f->call));
 		json__string(j, "errno", names__errno(f->err));
+		json__string(j, "by", calls__by(f->by));
 		json__uint(j, "count", f->count);
 		json_peer(j, &f->peer);
+		if (f->attempts) { /* connects seen ending in SYN_SENT */
+			json__double(j, "syns_avg", (double)f->sum.syns / (double)f->attempts);
+			json__double(j, "waited_avg_s",
+				     (double)f->sum.waited_ns / 1e9 / (double)f->attempts);
+		}
+		json__object_end(j);
+	}
+	json__array_end(j);
+}
+
+/* Connections not started yet: its connects waiting for an answer, and
+ * its listeners' accept queues. */
+static void json_handshakes(struct pl_json *j, const struct pl_proc *p)
+{
+	char addr[PL_ADDRSTR_LEN];
+	size_t i;
+
+	json__array_begin(j, "connecting");
+	for (i = 0; i < p->n_connecting; i++) {
+		const struct pl_connecting *c = &p->connecting[i];
+
+		json__object_begin(j, NULL);
+		json_endpoint(j, "peer", &c->peer);
+		json__uint(j, "count", c->count);
+		json__double(j, "oldest_s", c->oldest_s);
+		json__uint(j, "syn_retransmits", c->syn_retransmits);
+		json__uint(j, "unanswered", c->unanswered);
+		json__object_end(j);
+	}
+	json__array_end(j);
+	json__array_begin(j, "listeners");
+	for (i = 0; i < p->n_listeners; i++) {
+		const struct pl_listen_queue *l = &p->listeners[i];
+
+		names__addr(l->addr.family, l->addr.addr, addr, sizeof(addr));
+		json__object_begin(j, NULL);
+		json__string(j, "addr", addr);
+		json__uint(j, "port", l->addr.port);
+		json__uint(j, "queued", l->queued);
+		json__uint(j, "backlog", l->backlog);
+		json__bool(j, "full", handshake__full(l));
+		json__uint(j, "drops", l->drops);
 		json__object_end(j);
 	}
 	json__array_end(j);
@@ -195,6 +239,7 @@ static void json_proc(struct pl_json *j, const struct pl_proc *p)
 	if (p->connect_failures)
 		json_endpoint(j, "connect_failure_destination", &p->connect_dest);
 	json_call_failures(j, p);
+	json_handshakes(j, p);
 	json_count(j, "fd_in_use", p->fd_in_use);
 	json_count(j, "fd_limit", p->fd_limit);
 	json_seconds(j, "fd_seconds_to_limit", p->fd_seconds_to_limit);
@@ -232,6 +277,7 @@ static void json_dest(struct pl_json *j, const struct pl_dest *d)
 	json__double(j, "new_ports_per_s", d->new_ports_per_s);
 	json_seconds(j, "seconds_to_exhaustion", d->seconds_to_exhaustion);
 	json__uint(j, "connect_failures", d->connect_failures);
+	json__uint(j, "connecting", d->connecting);
 	json__object_end(j);
 }
 

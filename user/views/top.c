@@ -157,6 +157,7 @@ static const char *verdict_label(enum pl_verdict v)
 	static const char *const labels[] = {
 		[PL_VERDICT_OK] = "OK", [PL_VERDICT_INCOMPLETE] = "INCOMPL",
 		[PL_VERDICT_GROWING] = "GROWING", [PL_VERDICT_PORTS] = "PORTS",
+		[PL_VERDICT_TIMEOUT] = "TIMEOUT", [PL_VERDICT_BACKLOG] = "BACKLOG",
 		[PL_VERDICT_STALE] = "STALE", [PL_VERDICT_LEAK] = "LEAK",
 	};
 
@@ -323,6 +324,7 @@ void top__call_failure_line(const struct pl_call_failure *f, char *buf, size_t l
 
 	if (f->peer.family)
 		names__endpoint(f->peer.family, f->peer.addr, f->peer.port, peer, sizeof(peer));
-	snprintf(buf, len, "%-12s %-14s %-40s %8llu", calls__name(f->call), names__errno(f->err),
-		 peer, (unsigned long long)f->count);
+	snprintf(buf, len, "%-12s %-14s %-40s %8llu%s", calls__name(f->call), names__errno(f->err),
+		 peer, (unsigned long long)f->count,
+		 f->by == PL_BY_APPLICATION ? "  (the application gave up)" : "");
 }

@@ -161,6 +161,8 @@ static attr_t verdict_attr(enum pl_verdict v)
 	case PL_VERDICT_GROWING:
 		return COLOR_PAIR(C_GROWING);
 	case PL_VERDICT_PORTS:
+	case PL_VERDICT_TIMEOUT:
+	case PL_VERDICT_BACKLOG:
 	case PL_VERDICT_INCOMPLETE:
 		return COLOR_PAIR(C_PORTS);
 	default:

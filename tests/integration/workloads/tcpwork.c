@@ -1,20 +1,24 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* tcpwork: the real workloads of portleak's integration tests.
  *
- *   tcpwork serve   [-6] [-p PORT] [-m hold|close|drop|stall] [-H fork] -r FILE
+ *   tcpwork serve   [-6] [-p PORT] [-m hold|close|drop|stall] [-b N] [-H fork] -r FILE
  *       listen on loopback; accept forever. hold: keep every accepted
  *       socket open (a CLOSE_WAIT leak once clients close); close: close
  *       each one when its peer does; drop: close each one at once (a
  *       client that holds its end is left in CLOSE_WAIT); stall: a backlog
- *       of 0 and no accept() (once one connection waits, SYNs are dropped).
+ *       of 0 (-b N: N) and no accept() (once the queue is full, SYNs are
+ *       dropped).
  *       A failed accept() (EMFILE) is tried again 100 ms later. Writes the
  *       port to FILE. -H fork: a pre-fork server, whose child (named
  *       tcpwork-child, its pid in FILE.child) accepts while the parent
  *       only listens.
- *   tcpwork connect [-6] [-a ADDR] -p PORT [-P PORT2] -n N [-m hold|close|half] [-A] [-B] [-M] [-R] [-w MS] -r FILE
+ *   tcpwork connect [-6] [-a ADDR] -p PORT [-P PORT2] -n N [-m hold|close|half] [-A [-T MS] [-F]] [-B] [-M] [-R] [-w MS] -r FILE
  *       open N connections to loopback:PORT, or IPv4 ADDR:PORT (with -P,
  *       every other one to PORT2); -A: non-blocking connect() and poll()
- *       for the outcome. -B: bind() to port 0 before each connect() (the
+ *       for the outcome; -T MS: give up after MS ms, closing the socket
+ *       while it connects (an application's connect timeout; errno
+ *       ETIMEDOUT in FILE); -F: all N in flight at once, FILE.inflight
+ *       written once every SYN is sent, then waited for together. -B: bind() to port 0 before each connect() (the
  *       port is then held by bind(), lost to every destination). -M:
  *       from AF_INET6 sockets to the IPv4-mapped ::ffff:ADDR (as Java
  *       connects). -w MS: one connect() every MS milliseconds, and
@@ -67,6 +71,9 @@ struct args {
 	bool hold;
 	bool drop; /* serve -m drop */
 	bool stall; /* serve -m stall */
+	int backlog; /* serve -b, with stall */
+	int timeout_ms; /* connect -T */
+	bool flight; /* connect -F */
 	bool async; /* connect -A */
 	const char *addr; /* connect -a */
 	bool mapped;      /* connect -M */
@@ -199,7 +206,7 @@ static void __attribute__((noreturn)) serve(const struct args *a)
 	if (fds[0].fd < 0)
 		die("socket");
 	setsockopt(fds[0].fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (bind(fds[0].fd, (struct sockaddr *)&ss, len) || listen(fds[0].fd, a->stall ? 0 : 4096))
+	if (bind(fds[0].fd, (struct sockaddr *)&ss, len) || listen(fds[0].fd, a->stall ? a->backlog : 4096))
 		die("bind/listen");
 	fds[0].events = POLLIN;
 	snprintf(buf, sizeof(buf), "%d\n", bound_port(fds[0].fd));
@@ -241,8 +248,9 @@ static void __attribute__((noreturn)) serve(const struct args *a)
 	}
 }
 
-/* A non-blocking connect(), then its outcome: 0 or -1 with errno. */
-static int connect_async(int fd, const struct sockaddr *sa, socklen_t len)
+/* A non-blocking connect(), then its outcome: 0 or -1 with errno; after
+ * @timeout_ms (0: 120 s), -1 with ETIMEDOUT. */
+static int connect_async(int fd, const struct sockaddr *sa, socklen_t len, int timeout_ms)
 {
 	struct pollfd p = { .fd = fd, .events = POLLOUT };
 	socklen_t elen = sizeof(int);
@@ -252,7 +260,10 @@ static int connect_async(int fd, const struct sockaddr *sa, socklen_t len)
 		return fcntl(fd, F_SETFL, flags);
 	if (errno != EINPROGRESS)
 		return -1;
-	if (poll(&p, 1, 120000) != 1 || getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &elen))
+	err = poll(&p, 1, timeout_ms ? timeout_ms : 120000);
+	if (err == 0)
+		errno = ETIMEDOUT;
+	if (err != 1 || getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &elen))
 		return -1;
 	fcntl(fd, F_SETFL, flags);
 	errno = err;
@@ -288,7 +299,7 @@ static void connect_into(const struct args *a, struct conns *c)
 			die("socket");
 		if (a->bind_first)
 			bind_any_port(fd, ss.ss_family);
-		if (a->async ? connect_async(fd, (struct sockaddr *)&ss, len)
+		if (a->async ? connect_async(fd, (struct sockaddr *)&ss, len, a->timeout_ms)
 			     : connect(fd, (struct sockaddr *)&ss, len)) {
 			c->last_errno = errno;
 			if (!c->failed++ && a->every_ms)
@@ -306,6 +317,59 @@ static void connect_into(const struct args *a, struct conns *c)
 			c->fds[c->n++] = fd;
 		else
 			close(fd);
+	}
+}
+
+/* -F: every connect non-blocking at once; FILE.inflight says how many
+ * wait; then their outcomes, together, until -T runs out (the rest are
+ * closed while connecting: ETIMEDOUT). */
+static void connect_in_flight(const struct args *a, struct conns *c)
+{
+	static struct pollfd p[MAX_CONNS];
+	struct sockaddr_storage ss;
+	char path[4096], text[32];
+	int i, n = a->n < MAX_CONNS ? a->n : MAX_CONNS, waiting = 0, err;
+	socklen_t len, elen = sizeof(err);
+
+	for (i = 0; i < n; i++) {
+		len = loopback(a, a->port, &ss);
+		p[i] = (struct pollfd){ .fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK, 0),
+					.events = POLLOUT };
+		if (p[i].fd < 0)
+			die("socket");
+		if (connect(p[i].fd, (struct sockaddr *)&ss, len) && errno != EINPROGRESS) {
+			c->failed++;
+			c->last_errno = errno;
+			close(p[i].fd);
+			p[i].fd = -1;
+		}
+		waiting += p[i].fd >= 0;
+	}
+	snprintf(path, sizeof(path), "%s.inflight", a->ready);
+	snprintf(text, sizeof(text), "inflight=%d\n", waiting);
+	report(path, text);
+	while (waiting && poll(p, (nfds_t)n, a->timeout_ms ? a->timeout_ms : -1) > 0) {
+		for (i = 0; i < n; i++) {
+			if (p[i].fd < 0 || !p[i].revents)
+				continue;
+			waiting--;
+			if (getsockopt(p[i].fd, SOL_SOCKET, SO_ERROR, &err, &elen) || err) {
+				c->failed++;
+				c->last_errno = err;
+				close(p[i].fd);
+			} else {
+				c->connected++;
+				c->fds[c->n++] = p[i].fd;
+			}
+			p[i].fd = -1;
+		}
+	}
+	for (i = 0; i < n; i++) {
+		if (p[i].fd < 0)
+			continue;
+		c->failed++;
+		c->last_errno = ETIMEDOUT;
+		close(p[i].fd);
 	}
 }
 
@@ -432,7 +496,9 @@ static int connect_many(const struct args *a)
 	static struct conns c;
 	char buf[160], extra[40] = "";
 
-	if (!a->handover) {
+	if (a->flight) {
+		connect_in_flight(a, &c);
+	} else if (!a->handover) {
 		connect_into(a, &c);
 	} else if (!strcmp(a->handover, "fork") || !strcmp(a->handover, "share")) {
 		connect_into(a, &c);
@@ -499,8 +565,8 @@ static int hold_fds(const struct args *a)
 
 static void usage(void)
 {
-	fputs("usage: tcpwork serve|connect|bind|fds [-6] [-a ADDR] [-p PORT] [-P PORT2] [-n N] [-A] [-B] [-M] [-R] [-w MS]\n"
-	      "               [-m hold|close|half|drop|stall]\n"
+	fputs("usage: tcpwork serve|connect|bind|fds [-6] [-a ADDR] [-p PORT] [-P PORT2] [-n N] [-A [-T MS] [-F]] [-B] [-M] [-R] [-w MS]\n"
+	      "               [-m hold|close|half|drop|stall] [-b BACKLOG]\n"
 	      "               [-H fork|share|pass|thread] [-k SECS] [-N NAME] -r FILE\n",
 	      stderr);
 	exit(2);
@@ -515,7 +581,7 @@ int main(int argc, char **argv)
 		usage();
 	a.cmd = argv[1];
 	optind = 2;
-	while ((c = getopt(argc, argv, "6a:ABMp:P:n:m:Rr:N:H:k:w:")) != -1) {
+	while ((c = getopt(argc, argv, "6a:ABFMp:P:n:m:Rr:N:H:k:w:T:b:")) != -1) {
 		switch (c) {
 		case '6':
 			a.v6 = true;
@@ -549,6 +615,15 @@ int main(int argc, char **argv)
 			break;
 		case 'w':
 			a.every_ms = atoi(optarg);
+			break;
+		case 'T':
+			a.timeout_ms = atoi(optarg);
+			break;
+		case 'F':
+			a.flight = true;
+			break;
+		case 'b':
+			a.backlog = atoi(optarg);
 			break;
 		case 'k':
 			a.keep_s = atoi(optarg);
