@@ -489,6 +489,31 @@ static void test_growing_verdict_over_time(void)
 	CHECK(trend_verdict(10, 0, 0, 50, 40, 0, 1, &rate) == PL_VERDICT_OK);
 }
 
+/* The first refresh after the start of top: 2 s after the first report,
+ * too soon for a trend of held sockets, but 146 failed connect() are 146
+ * failures already (PORTS, not OK). */
+static void test_failures_count_on_the_first_refresh(void)
+{
+	struct pl_history hist = { 0 };
+	struct pl_report r;
+	int step;
+
+	for (step = 0; step < 2; step++) {
+		struct host h = { 0 };
+
+		add_sock(&h, 20, PL_TCP_ESTABLISHED, tuple4(40000, 0x0100007f, 80), 1);
+		add_stats(&h, 20, 1, 0, 0, step ? 146 : 0);
+		struct pl_model_input in = input(&h);
+		in.history = &hist;
+		in.now_ns = NOW + (__u64)step * 2 * SEC;
+		CHECK(model__build(&in, &r) == 0);
+		CHECK(r.procs[0].verdict == (step ? PL_VERDICT_PORTS : PL_VERDICT_OK));
+		model__remember(&r, &hist, in.now_ns);
+		model__free(&r);
+	}
+	history__free(&hist);
+}
+
 static void test_advice(void)
 {
 	struct pl_host_facts facts = { .port_low = 32768, .port_high = 60999, .tw_reuse = 2,
@@ -1379,6 +1404,7 @@ int main(void)
 {
 	test_shared_socket_lists_its_other_holders();
 	test_handshakes_full_queue_and_timeouts();
+	test_failures_count_on_the_first_refresh();
 	test_losses_age_out();
 	test_unknown_old_close_wait_is_a_leak();
 	test_attribution_and_aggregation();

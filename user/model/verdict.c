@@ -95,14 +95,21 @@ struct trend {
 static struct trend proc_trend(const struct pl_model_input *in, const struct pl_proc *p)
 {
 	struct pl_sample now = proc_sample(p, in->now_ns), zero = { 0 };
-	const struct pl_sample *s;
+	const struct pl_sample *s, *first;
 	__u64 key[3];
 	struct trend t;
 
 	proc_hkey(p, key);
 	s = earlier(in, key, PL_TREND_WINDOW_S, PL_TREND_MIN_S);
-	if (!s && in->history && history__since(in->history, key, 1e9, 0, in->now_ns))
-		return (struct trend){ 0 }; /* known, but too recently to say */
+	if (!s && in->history && (first = history__since(in->history, key, 1e9, 0, in->now_ns))) {
+		/* Known, but too recently for held sockets to make a trend.
+		 * Failures and drops are events, each one real: those since it
+		 * was first seen count on the first screen already. */
+		return (struct trend){
+			.failures = delta(now.failures, first->failures),
+			.listen_drops = delta(now.listen_drops, first->listen_drops),
+			.span_s = (double)(in->now_ns - first->t_ns) / NS_PER_S };
+	}
 	if (!s)
 		s = &zero;
 	t.held = delta(now.held, s->held);
