@@ -64,10 +64,13 @@ test_full_accept_queue_and_timeouts_by_application() {
 }
 
 # ss's SYN retransmissions of the SYN_SENT sockets toward PORT in NS,
-# summed (tcp_info's retransmits: "retrans:N/M" with N the unanswered ones).
+# summed: "retrans:N/M", M the socket's retransmissions in all (N: those
+# not yet answered).
 syn_retransmits() { # NS PORT
 	ip netns exec "$1" ss -tinH state syn-sent "dport = :$2" |
-		awk 'match($0, /retrans:[0-9]+/) { n += substr($0, RSTART + 8, RLENGTH - 8) } END { print n + 0 }'
+		awk 'match($0, /retrans:[0-9]+\/[0-9]+/) {
+			split(substr($0, RSTART + 8, RLENGTH - 8), r, "/"); n += r[2] }
+		END { print n + 0 }'
 }
 
 # wait_syn_retransmits NS PORT N: until every connect toward PORT has sent
@@ -75,7 +78,8 @@ syn_retransmits() { # NS PORT
 wait_syn_retransmits() {
 	local i
 	for ((i = 0; i < TIMEOUT_STEPS; i++)); do
-		[ "$(ip netns exec "$1" ss -tinH state syn-sent "dport = :$2" | grep -c 'retrans:[1-9]')" -ge "$3" ] &&
+		[ "$(ip netns exec "$1" ss -tinH state syn-sent "dport = :$2" |
+			grep -c 'retrans:[0-9]*/[1-9]')" -ge "$3" ] &&
 			return 0
 		sleep 0.05
 	done
