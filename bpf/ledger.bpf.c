@@ -62,7 +62,8 @@ static __always_inline void pl_on_connect_end(struct sock *sk, const struct pl_s
 	struct tcp_sock *tp = (struct tcp_sock *)sk;
 	__s32 err = PL_READ(btf, sk, sk_err);
 	__u32 by = PL_BY_KERNEL;
-	struct pl_connect_try a;
+	struct pl_connect_try a = {};
+	__u64 now;
 
 	if (!err) {
 		if (!BPF_CORE_READ(tp, packets_out))
@@ -71,7 +72,9 @@ static __always_inline void pl_on_connect_end(struct sock *sk, const struct pl_s
 		by = PL_BY_APPLICATION;
 	}
 	a.syns = 1 + BPF_CORE_READ(tp, inet_conn.icsk_retransmits);
-	a.waited_ns = entry->state == PL_TCP_SYN_SENT ? pl_now_ns() - entry->changed_ns : 0;
+	now = pl_now_ns();
+	if (entry->state == PL_TCP_SYN_SENT && now > entry->changed_ns)
+		a.waited_ns = now - entry->changed_ns;
 	pl_count_connect_error(sk, entry, err, by, &a, btf);
 }
 
