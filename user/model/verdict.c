@@ -171,20 +171,22 @@ static void judge_fds(struct pl_proc *p)
 static void judge_timeouts(const struct pl_model_input *in, struct pl_proc *p,
 			   const struct pl_call_failure *f, const char *peer)
 {
-	char waited[32] = "?";
+	const char *who = f->by == PL_BY_APPLICATION ? "the application" : "the kernel";
+	char how[96], waited[32];
 
-	if (f->attempts) {
+	snprintf(how, sizeof(how), "%s gave up", who);
+	if (f->attempts) { /* the state hook saw them end */
 		double s = (double)f->sum.waited_ns / 1e9 / (double)f->attempts;
 
 		if (s < 10)
 			snprintf(waited, sizeof(waited), "%.1fs", s);
 		else
 			names__duration(s, waited, sizeof(waited));
+		snprintf(how, sizeof(how), "%s gave up after %s, %.1f SYNs each", who, waited,
+			 (double)f->sum.syns / (double)f->attempts);
 	}
-	add_reason(p, "%llu connect() to %s timed out: %s gave up after %s, %.1f SYNs each: the peer does not answer (its accept queue is full, a filter drops the SYNs, or the host is down)",
-		   (unsigned long long)f->count, peer,
-		   f->by == PL_BY_APPLICATION ? "the application" : "the kernel", waited,
-		   f->attempts ? (double)f->sum.syns / (double)f->attempts : 1.0);
+	add_reason(p, "%llu connect() to %s timed out: %s: the peer does not answer (its accept queue is full, a filter drops the SYNs, or the host is down)",
+		   (unsigned long long)f->count, peer, how);
 	if (p->verdict == PL_VERDICT_OK &&
 	    (double)(in->now_ns - f->last_ns) <= PL_TREND_WINDOW_S * 1e9)
 		p->verdict = PL_VERDICT_TIMEOUT;
