@@ -17,7 +17,8 @@ void handshake__add_connect(struct pl_proc *p, const struct pl_tcp_record *r,
 	size_t i;
 
 	for (i = 0; i < p->n_connecting; i++)
-		if (p->connecting[i].netns == r->tuple.netns && pl_same_endpoint(&p->connecting[i].peer, peer))
+		if (p->connecting[i].netns == r->tuple.netns &&
+		    pl_same_endpoint(&p->connecting[i].peer, peer))
 			break;
 	if (i == PL_MAX_CONNECTING)
 		return; /* more peers than a reader follows: counted in states[] */
