@@ -138,6 +138,15 @@ bool budget__tw_reusable(const struct pl_budget_ns *ns, const struct pl_tcp_reco
 	return budget__tw_reuse_applies(ns, &src, &dst);
 }
 
+void budget__dest_endpoint(const struct pl_tuple *t, struct pl_endpoint *ep)
+{
+	memset(ep, 0, sizeof(*ep));
+	ep->family = t->family;
+	memcpy(ep->addr, t->daddr, sizeof(ep->addr));
+	ep->port = t->dport;
+	budget__unmap_v4(&ep->family, ep->addr);
+}
+
 void budget__unmap_v4(__u8 *family, __u8 *addr)
 {
 	static const __u8 prefix[12] = { [10] = 0xff, [11] = 0xff };

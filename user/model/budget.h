@@ -46,5 +46,8 @@ bool budget__tw_reuse_applies(const struct pl_budget_ns *ns, const struct pl_end
 /* An IPv4-mapped IPv6 address (::ffff:a.b.c.d) as the IPv4 address it is,
  * in place; other addresses as they are. */
 void budget__unmap_v4(__u8 *family, __u8 *addr);
+/* The destination of @t as an endpoint, an IPv4-mapped address as the IPv4
+ * one (Java's sockets): one peer, as the model names peers everywhere. */
+void budget__dest_endpoint(const struct pl_tuple *t, struct pl_endpoint *ep);
 
 #endif

@@ -32,17 +32,6 @@ const struct pl_fail_row **calls__by_owner(const struct pl_model_input *in)
 	return sorted;
 }
 
-/* The destination, an IPv4-mapped address as the IPv4 one (Java's
- * sockets), as the model names peers everywhere. */
-static void endpoint_of(const struct pl_tuple *t, struct pl_endpoint *ep)
-{
-	memset(ep, 0, sizeof(*ep));
-	ep->family = t->family;
-	memcpy(ep->addr, t->daddr, sizeof(ep->addr));
-	ep->port = t->dport;
-	budget__unmap_v4(&ep->family, ep->addr);
-}
-
 static struct pl_call_failure failure_of(const struct pl_fail_row *r)
 {
 	struct pl_call_failure f = { .call = (__u8)r->key.call, .err = r->key.err,
@@ -50,7 +39,7 @@ static struct pl_call_failure failure_of(const struct pl_fail_row *r)
 				     .count = r->v.count, .last_ns = r->v.last_ns,
 				     .attempts = r->v.attempts, .sum = r->v.sum };
 
-	endpoint_of(&r->key.peer, &f.peer);
+	budget__dest_endpoint(&r->key.peer, &f.peer);
 	return f;
 }
 
@@ -139,7 +128,7 @@ int calls__dests(const struct pl_model_input *in, struct pl_report *out)
 		if (port >= 0 && r->key.peer.dport != port)
 			continue;
 		d->netns = r->key.peer.netns;
-		endpoint_of(&r->key.peer, &d->peer);
+		budget__dest_endpoint(&r->key.peer, &d->peer);
 		d->err = r->key.err;
 		d->count = r->count;
 		out->n_dest_failures++;
@@ -167,6 +156,16 @@ const struct pl_call_failure *calls__peer_failure(const struct pl_proc *p)
 const char *calls__name(unsigned int call)
 {
 	return call == PL_CALL_ACCEPT ? "accept" : "connect";
+}
+
+double calls__syns_avg(const struct pl_call_failure *f)
+{
+	return (double)f->sum.syns / (double)f->attempts;
+}
+
+double calls__waited_avg_s(const struct pl_call_failure *f)
+{
+	return (double)f->sum.waited_ns / 1e9 / (double)f->attempts;
 }
 
 const char *calls__by(unsigned int by)

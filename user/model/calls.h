@@ -24,6 +24,10 @@ bool calls__fds_exhausted(const struct pl_proc *p);
 const struct pl_call_failure *calls__peer_failure(const struct pl_proc *p);
 /* "connect", "accept". */
 const char *calls__name(unsigned int call);
+/* Per connect of @f that the state hook saw end in SYN_SENT (f->attempts
+ * of them, not 0): the SYNs it sent and how long it waited. */
+double calls__syns_avg(const struct pl_call_failure *f);
+double calls__waited_avg_s(const struct pl_call_failure *f);
 /* "kernel", "application". */
 const char *calls__by(unsigned int by);
 

@@ -59,7 +59,6 @@ void handshake__add_listener(struct pl_proc *p, const struct pl_tcp_record *r)
 	memcpy(l.addr.addr, r->tuple.saddr, sizeof(l.addr.addr));
 	l.addr.port = r->tuple.sport;
 	p->listen_drops += l.drops;
-	p->listeners_full += handshake__full(&l);
 	if (p->n_listeners == PL_MAX_LISTENERS && !worse(&l, &p->listeners[PL_MAX_LISTENERS - 1]))
 		return;
 	/* the fullest, then the most dropping, first */
@@ -85,8 +84,7 @@ static bool takes(const struct pl_listen_queue *l, const struct pl_endpoint *pee
 		return false;
 	if (any_addr(&l->addr))
 		return l->addr.family == peer->family || l->addr.family == PL_AF_INET6;
-	return l->addr.family == peer->family &&
-	       !memcmp(l->addr.addr, peer->addr, sizeof(peer->addr));
+	return pl_same_endpoint(&l->addr, peer);
 }
 
 const struct pl_listen_queue *handshake__listener_for(const struct pl_proc *p, __u32 netns,

@@ -387,19 +387,11 @@ static double age_s(const struct pl_model_input *in, __u64 since_ns)
 	return in->now_ns > since_ns ? (in->now_ns - since_ns) / NS_PER_S : 0;
 }
 
-static void endpoint_of(const struct pl_tuple *t, struct pl_endpoint *ep)
-{
-	ep->family = t->family;
-	memcpy(ep->addr, t->daddr, sizeof(ep->addr));
-	ep->port = t->dport;
-	budget__unmap_v4(&ep->family, ep->addr);
-}
-
 /* The other end, as a person would group it: a client's sockets by the
  * server's address and port, a server's by the client's address only. */
 static void peer_of(const struct attrib *a, struct pl_endpoint *ep)
 {
-	endpoint_of(&a->rec->tuple, ep);
+	budget__dest_endpoint(&a->rec->tuple, ep);
 	if (a->server_side)
 		ep->port = 0;
 }
@@ -600,7 +592,7 @@ static void add_failure_detail(struct pl_proc *p, const struct pl_failure *f)
 		p->bind_port = f->tuple.sport;
 		p->bind_err = f->err;
 	} else {
-		endpoint_of(&f->tuple, &p->connect_dest);
+		budget__dest_endpoint(&f->tuple, &p->connect_dest);
 	}
 }
 
@@ -902,7 +894,7 @@ static void dest_id_of(const struct pl_tuple *t, struct dest_id *id)
 	id->src.family = t->family;
 	memcpy(id->src.addr, t->saddr, sizeof(id->src.addr));
 	budget__unmap_v4(&id->src.family, id->src.addr);
-	endpoint_of(t, &id->dst);
+	budget__dest_endpoint(t, &id->dst);
 }
 
 static int cmp_ids(__u32 netns_a, const struct pl_endpoint *src_a, const struct pl_endpoint *dst_a,

@@ -329,7 +329,6 @@ struct pl_proc {
 	struct pl_listen_queue listeners[PL_MAX_LISTENERS]; /* fullest first */
 	size_t n_listeners;
 	__u64 listen_drops;   /* of all its listeners */
-	__u32 listeners_full; /* listeners whose accept queue is full now */
 	__u64 accept_fd_failures;  /* accept() with EMFILE or ENFILE: no fd left */
 	__s64 fd_in_use, fd_limit; /* open fds, soft RLIMIT_NOFILE; -1: unknown */
 	double fd_per_min;          /* growth of fd_in_use; 0 if not known */

@@ -176,14 +176,14 @@ static void judge_timeouts(const struct pl_model_input *in, struct pl_proc *p,
 
 	snprintf(how, sizeof(how), "%s gave up", who);
 	if (f->attempts) { /* the state hook saw them end */
-		double s = (double)f->sum.waited_ns / 1e9 / (double)f->attempts;
+		double s = calls__waited_avg_s(f);
 
 		if (s < 10)
 			snprintf(waited, sizeof(waited), "%.1fs", s);
 		else
 			names__duration(s, waited, sizeof(waited));
 		snprintf(how, sizeof(how), "%s gave up after %s, %.1f SYNs each", who, waited,
-			 (double)f->sum.syns / (double)f->attempts);
+			 calls__syns_avg(f));
 	}
 	add_reason(p, "%llu connect() to %s timed out: %s: the peer does not answer (its accept queue is full, a filter drops the SYNs, or the host is down)",
 		   (unsigned long long)f->count, peer, how);
@@ -377,9 +377,7 @@ void verdict__judge(const struct pl_model_input *in, const struct pl_losses *los
 static bool toward_hot_dest(const struct pl_proc *u, const struct pl_proc *p,
 			    const struct pl_endpoint *ep)
 {
-	return u->budget.netns == p->budget.netns && ep->family == u->hot_dest.family &&
-	       ep->port == u->hot_dest.port &&
-	       !memcmp(ep->addr, u->hot_dest.addr, sizeof(ep->addr));
+	return u->budget.netns == p->budget.netns && pl_same_endpoint(ep, &u->hot_dest);
 }
 
 /* The known process that holds most ports toward @u's hot destination

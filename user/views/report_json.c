@@ -84,9 +84,8 @@ static void json_call_failures(struct pl_json *j, const struct pl_proc *p)
 		json__uint(j, "count", f->count);
 		json_peer(j, &f->peer);
 		if (f->attempts) { /* connects seen ending in SYN_SENT */
-			json__double(j, "syns_avg", (double)f->sum.syns / (double)f->attempts);
-			json__double(j, "waited_avg_s",
-				     (double)f->sum.waited_ns / 1e9 / (double)f->attempts);
+			json__double(j, "syns_avg", calls__syns_avg(f));
+			json__double(j, "waited_avg_s", calls__waited_avg_s(f));
 		}
 		json__object_end(j);
 	}
