@@ -564,6 +564,20 @@ serve_start() {
 	SERVE=$!
 	PIDS+=("$SERVE")
 	wait_for "$T/serve.log" "serving"
+	wait_first_report
+}
+
+# Until serve has built its first report: it listens before (/metrics
+# answers 503 "no report yet" meanwhile), and a slow build (ASan) can take
+# longer than a test's first request.
+wait_first_report() {
+	local i
+	for ((i = 0; i < TIMEOUT_STEPS; i++)); do
+		[ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$SERVE_PORT/metrics")" = 200 ] &&
+			return 0
+		sleep 0.05
+	done
+	fail "serve built no report: $(tail -n 3 "$T/serve.log")"
 }
 
 metrics() {
