@@ -81,7 +81,7 @@ int BPF_KRETPROBE(accept_kretprobe, struct sock *sk)
 static __always_inline int pl_on_accept_exit(void *ctx, long ret)
 {
 	if (ret < 0)
-		return pl_on_accept_failure(pl_syscall_arg0(), ret);
+		return pl_on_accept_failure(ctx, pl_syscall_arg0(), ret);
 	if (!pl_wants_stack(bpf_get_current_pid_tgid() >> 32))
 		return 0;
 	return pl_on_accept(ctx, pl_sock_of_fd(ret), false);

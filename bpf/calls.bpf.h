@@ -5,7 +5,7 @@
 #ifndef PORTLEAK_CALLS_BPF_H
 #define PORTLEAK_CALLS_BPF_H
 
-#include "common.bpf.h"
+#include "origins.bpf.h"
 
 #define PL_EINTR 4
 #define PL_EAGAIN 11
@@ -25,19 +25,22 @@ static __always_inline int pl_not_a_failure(long ret)
 	       (err >= PL_ERESTARTSYS && err <= PL_ERESTART_RESTARTBLOCK);
 }
 
-/* Count a failure of the current process's call. */
-static __always_inline void pl_count_mine(__u32 call, __s32 err, const struct pl_tuple *peer)
+/* Count a failure of the current process's call; a failed connect's
+ * stack with it (origins.bpf.h). */
+static __always_inline void pl_count_mine(void *ctx, __u32 call, __s32 err,
+					  const struct pl_tuple *peer)
 {
 	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
 	struct pl_owner owner;
 	char comm[PL_COMM_LEN];
-	__u64 cgroup_id;
+	__u64 cgroup_id, stack;
 
 	pl_owner_of(task, &owner, &cgroup_id, comm, false);
-	pl_count_failure(&owner, comm, cgroup_id, call, err, PL_BY_KERNEL, peer, NULL);
+	stack = call == PL_CALL_CONNECT ? pl_capture_failure(ctx, owner.tgid) : 0;
+	pl_count_failure(&owner, comm, cgroup_id, call, err, PL_BY_KERNEL, peer, NULL, stack);
 }
 
-static __always_inline int pl_on_accept_failure(long fd, long ret)
+static __always_inline int pl_on_accept_failure(void *ctx, long fd, long ret)
 {
 	struct pl_tuple none = {};
 	struct sock *sk;
@@ -47,7 +50,7 @@ static __always_inline int pl_on_accept_failure(long fd, long ret)
 	sk = pl_sock_of_fd(fd);
 	if (!sk || !pl_is_tcp(sk))
 		return 0; /* a unix socket's accept, say */
-	pl_count_mine(PL_CALL_ACCEPT, (__s32)-ret, &none);
+	pl_count_mine(ctx, PL_CALL_ACCEPT, (__s32)-ret, &none);
 	return 0;
 }
 

@@ -408,11 +408,12 @@ static __always_inline void *pl_fail_slot(void *map, const void *key, const void
 }
 
 /* Count one failed connect() or accept() of @owner, per peer too; @a: the
- * connect's SYNs and wait, when its socket was seen ending (or NULL). */
+ * connect's SYNs and wait, when its socket was seen ending (or NULL);
+ * @stack: the failing call's user stack (0: none). */
 static __always_inline void pl_count_failure(const struct pl_owner *owner, const char *comm,
 					     __u64 cgroup_id, __u32 call, __s32 err, __u32 by,
 					     const struct pl_tuple *peer,
-					     const struct pl_connect_try *a)
+					     const struct pl_connect_try *a, __u64 stack)
 {
 	struct pl_fail_key key = { .owner = *owner, .peer = *peer, .call = call, .err = err,
 				   .by = by };
@@ -426,6 +427,8 @@ static __always_inline void pl_count_failure(const struct pl_owner *owner, const
 	if (f) {
 		__sync_fetch_and_add(&f->count, 1);
 		f->last_ns = bpf_ktime_get_ns();
+		if (stack)
+			f->stack = stack;
 		if (a) {
 			__sync_fetch_and_add(&f->attempts, 1);
 			__sync_fetch_and_add(&f->sum.syns, a->syns);

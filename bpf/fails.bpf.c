@@ -34,7 +34,7 @@ static __always_inline void pl_read_peer(const void *uaddr, struct sock *sk,
 		peer->family = 0;
 }
 
-static __always_inline int pl_on_connect_exit(long fd, const void *uaddr, long ret)
+static __always_inline int pl_on_connect_exit(void *ctx, long fd, const void *uaddr, long ret)
 {
 	struct pl_tuple peer = {};
 	struct sock *sk;
@@ -55,14 +55,14 @@ static __always_inline int pl_on_connect_exit(long fd, const void *uaddr, long r
 			return 0; /* the state hook counted it */
 	}
 	pl_read_peer(uaddr, sk, &peer);
-	pl_count_mine(PL_CALL_CONNECT, (__s32)-ret, &peer);
+	pl_count_mine(ctx, PL_CALL_CONNECT, (__s32)-ret, &peer);
 	return 0;
 }
 
 SEC("fexit/__sys_connect")
 int BPF_PROG(connect_fexit, int fd, void *uaddr, int addrlen, int ret)
 {
-	return pl_on_connect_exit(fd, uaddr, ret);
+	return pl_on_connect_exit(ctx, fd, uaddr, ret);
 }
 
 SEC("kprobe/__sys_connect")
@@ -78,7 +78,7 @@ int BPF_KRETPROBE(connect_kretprobe, int ret)
 	struct pl_call_args args;
 
 	if (pl_take_call(&args) == 0)
-		pl_on_connect_exit(args.fd, (void *)args.addr, ret);
+		pl_on_connect_exit(ctx, args.fd, (void *)args.addr, ret);
 	return 0;
 }
 
@@ -87,13 +87,13 @@ int connect_exit(struct trace_event_raw_sys_exit *ctx)
 {
 	if (pl_not_a_failure(ctx->ret))
 		return 0;
-	return pl_on_connect_exit(pl_syscall_arg0(), (void *)pl_syscall_arg1(), ctx->ret);
+	return pl_on_connect_exit(ctx, pl_syscall_arg0(), (void *)pl_syscall_arg1(), ctx->ret);
 }
 
 SEC("fexit/__sys_accept4")
 int BPF_PROG(accept_fail_fexit, int fd, void *upeer, int *upeer_len, int flags, int ret)
 {
-	return pl_on_accept_failure(fd, ret);
+	return pl_on_accept_failure(ctx, fd, ret);
 }
 
 SEC("kprobe/__sys_accept4")
@@ -109,6 +109,6 @@ int BPF_KRETPROBE(accept_fail_kretprobe, int ret)
 	struct pl_call_args args;
 
 	if (pl_take_call(&args) == 0)
-		pl_on_accept_failure(args.fd, ret);
+		pl_on_accept_failure(ctx, args.fd, ret);
 	return 0;
 }

@@ -63,6 +63,9 @@ struct pl_fail_count {
 	 * SYN_SENT (attempts of them), for averages */
 	struct pl_connect_try sum;
 	__u64 attempts;
+	/* the user stack of the latest failing call seen in its caller's
+	 * context (key of the stacks map; 0: none captured) */
+	__u64 stack;
 	char comm[PL_COMM_LEN];
 };
 

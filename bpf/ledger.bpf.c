@@ -31,18 +31,24 @@ static __always_inline void pl_on_connect_failure(struct sock *sk,
  * @err and who ended it (@by), its SYNs and wait in @a. A kernel error is
  * remembered for connect()'s exit, which returns the same error when it
  * was waiting for it. */
-static __always_inline void pl_count_connect_error(struct sock *sk, const struct pl_socket *entry,
-						   __s32 err, __u32 by, const struct pl_connect_try *a,
-						   bool btf)
+static __always_inline void pl_count_connect_error(void *ctx, struct sock *sk,
+						   const struct pl_socket *entry, __s32 err, __u32 by,
+						   const struct pl_connect_try *a, bool btf)
 {
 	struct pl_tuple peer = {};
-	__u64 key = (__u64)sk, ino;
+	__u64 key = (__u64)sk, ino, stack = 0;
 
 	pl_read_tuple(&sk->__sk_common, &peer, btf);
 	peer.sport = 0;
 	__builtin_memset(peer.saddr, 0, PL_ADDR_LEN);
+	/* In the owner's own context: connect() out of ports, or the close()
+	 * of an application that gave up. The kernel's own errors arrive in
+	 * softirq or timer context, where the user stack is no one's call. */
+	if ((err == PL_EADDRNOTAVAIL || by == PL_BY_APPLICATION) &&
+	    (__u32)(bpf_get_current_pid_tgid() >> 32) == entry->owner.tgid)
+		stack = pl_capture_failure(ctx, entry->owner.tgid);
 	pl_count_failure(&entry->owner, entry->comm, entry->cgroup_id, PL_CALL_CONNECT, err, by,
-			 &peer, a);
+			 &peer, a, stack);
 	ino = by == PL_BY_KERNEL ? pl_socket_ino(sk) : 0;
 	if (ino) /* an fd still refers to it: connect() may return the error */
 		bpf_map_update_elem(&connect_done, &key, &ino, BPF_ANY);
@@ -56,8 +62,8 @@ static __always_inline void pl_count_connect_error(struct sock *sk, const struct
  * SYN out and no error: connect() itself failed before sending, and its
  * exit counts that. Read with probe reads: a rare path, and tcp_sock lies
  * beyond the struct sock a BTF pointer may reach. */
-static __always_inline void pl_on_connect_end(struct sock *sk, const struct pl_socket *entry,
-					      bool btf)
+static __always_inline void pl_on_connect_end(void *ctx, struct sock *sk,
+					      const struct pl_socket *entry, bool btf)
 {
 	struct tcp_sock *tp = (struct tcp_sock *)sk;
 	__s32 err = PL_READ(btf, sk, sk_err);
@@ -75,7 +81,7 @@ static __always_inline void pl_on_connect_end(struct sock *sk, const struct pl_s
 	now = pl_now_ns();
 	if (entry->state == PL_TCP_SYN_SENT && now > entry->changed_ns)
 		a.waited_ns = now - entry->changed_ns;
-	pl_count_connect_error(sk, entry, err, by, &a, btf);
+	pl_count_connect_error(ctx, sk, entry, err, by, &a, btf);
 }
 
 /* The socket leaves a timewait socket behind with the same (netns, tuple):
@@ -140,7 +146,7 @@ static __always_inline int pl_on_child(struct sock *sk, bool btf)
 	return 0;
 }
 
-static __always_inline void pl_on_close(struct sock *sk, int oldstate, bool btf)
+static __always_inline void pl_on_close(void *ctx, struct sock *sk, int oldstate, bool btf)
 {
 	struct pl_socket *entry = pl_ledger_find(sk);
 	struct pl_socket untracked = {};
@@ -156,10 +162,10 @@ static __always_inline void pl_on_close(struct sock *sk, int oldstate, bool btf)
 			pl_current_owner(&untracked.owner, &untracked.cgroup_id,
 					 untracked.comm, btf);
 		pl_on_connect_failure(sk, entry ? entry : &untracked, btf);
-		pl_count_connect_error(sk, entry ? entry : &untracked, PL_EADDRNOTAVAIL,
+		pl_count_connect_error(ctx, sk, entry ? entry : &untracked, PL_EADDRNOTAVAIL,
 				       PL_BY_KERNEL, NULL, btf);
 	} else if (oldstate == PL_TCP_SYN_SENT && entry) {
-		pl_on_connect_end(sk, entry, btf);
+		pl_on_connect_end(ctx, sk, entry, btf);
 	}
 	if (!entry)
 		return;
@@ -208,7 +214,7 @@ static __always_inline int pl_on_state(void *ctx, struct sock *sk, int oldstate,
 			pl_listener_add(sk, &entry, btf);
 		pl_capture_origin_at(ctx, sk, entry.owner.tgid);
 	} else if (newstate == PL_TCP_CLOSE) {
-		pl_on_close(sk, oldstate, btf);
+		pl_on_close(ctx, sk, oldstate, btf);
 	} else if (oldstate == PL_TCP_LISTEN) {
 		return 0; /* a listener's child: entered once established */
 	} else if (oldstate != PL_TCP_SYN_RECV || newstate != PL_TCP_ESTABLISHED ||

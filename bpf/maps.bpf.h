@@ -150,10 +150,11 @@ PL_MAP struct {
 	__type(value, __u64);
 } connect_done SEC(".maps");
 
-/* User stacks that opened sockets: their hash -> struct pl_stack.
- * Inserted by origins.bpf.h when a socket's origin is captured (connect,
- * listen, accept). Deleted by userspace once no ledger, timewait or
- * origins entry refers to the hash (maps__gc in user/loader/maps.c). */
+/* User stacks that opened sockets or failed to: their hash -> struct
+ * pl_stack. Inserted by origins.bpf.h when a socket's origin is captured
+ * (connect, listen, accept) or a connect fails in its caller's context.
+ * Deleted by userspace once no ledger, timewait, fails or origins entry
+ * refers to the hash (maps__gc in user/loader/maps.c). */
 PL_MAP struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, PL_STACKS_DEFAULT);
@@ -175,8 +176,9 @@ PL_MAP struct {
 /* Processes whose origins are captured in armed mode: bit tgid % 64 of
  * word tgid / 64 (an array lookup the verifier inlines: a process that is
  * not armed pays a load and a test). Set by userspace when a process gets
- * a verdict other than OK (user/loader/tracker.c); cleared by userspace
- * when it exits (maps__gc in user/loader/maps.c). */
+ * a verdict other than OK (user/loader/tracker.c), and by origins.bpf.h
+ * when a connect of the process fails in its own context; cleared by
+ * userspace when it exits (maps__gc in user/loader/maps.c). */
 PL_MAP struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, PL_ARMED_WORDS);

@@ -77,29 +77,54 @@ static __always_inline bool pl_keep(void *map, const void *key, const void *init
 	return true;
 }
 
+/* The current user stack into the stacks map: its hash, or 0 when it
+ * could not be read or kept. */
+static __always_inline __u64 pl_capture_stack(void *ctx)
+{
+	struct pl_stack *s;
+	__u32 zero = 0;
+	__u64 hash;
+	long len;
+
+	s = bpf_map_lookup_elem(&stack_scratch, &zero);
+	if (!s)
+		return 0;
+	/* The kernel zeroes what the stack does not fill. */
+	len = bpf_get_stack(ctx, s->ips, sizeof(s->ips), BPF_F_USER_STACK);
+	if (len <= 0)
+		return 0;
+	s->nr = len / sizeof(s->ips[0]);
+	s->pad = 0;
+	s->caller = pl_stack_caller();
+	hash = pl_stack_hash(s);
+	return pl_keep(&stacks, &hash, s) ? hash : 0;
+}
+
+/* A connect of the current process (@tgid) failed, in its own context:
+ * in armed mode it is armed now, by the kernel, so that this failure and
+ * every later connect have their code path before userspace has judged
+ * it. The stack of the failing call, or 0. */
+static __always_inline __u64 pl_capture_failure(void *ctx, __u32 tgid)
+{
+	__u32 word = tgid / 64;
+	__u64 *bits;
+
+	if (pl_stacks_mode == PL_STACKS_ARMED && (bits = bpf_map_lookup_elem(&armed, &word)) &&
+	    !((*bits >> (tgid % 64)) & 1))
+		__sync_fetch_and_or(bits, 1ull << (tgid % 64));
+	return pl_wants_stack(tgid) ? pl_capture_stack(ctx) : 0;
+}
+
 /* Record the current user stack as the origin of @entry's socket. */
 static __always_inline void pl_capture_origin(void *ctx, struct pl_socket *entry)
 {
 	struct pl_origin_key key = { .owner = entry->owner };
-	struct pl_stack *s;
 	__u64 zero64 = 0, *opened;
-	__u32 zero = 0;
-	long len;
 
 	if (!pl_wants_stack(entry->owner.tgid))
 		return;
-	s = bpf_map_lookup_elem(&stack_scratch, &zero);
-	if (!s)
-		return;
-	/* The kernel zeroes what the stack does not fill. */
-	len = bpf_get_stack(ctx, s->ips, sizeof(s->ips), BPF_F_USER_STACK);
-	if (len <= 0)
-		return;
-	s->nr = len / sizeof(s->ips[0]);
-	s->pad = 0;
-	s->caller = pl_stack_caller();
-	key.stack = pl_stack_hash(s);
-	if (!pl_keep(&stacks, &key.stack, s) || !pl_keep(&origins, &key, &zero64))
+	key.stack = pl_capture_stack(ctx);
+	if (!key.stack || !pl_keep(&origins, &key, &zero64))
 		return;
 	opened = bpf_map_lookup_elem(&origins, &key);
 	if (opened)

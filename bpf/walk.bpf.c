@@ -10,7 +10,8 @@
  *                   the first process found holding it; a socket its owner
  *                   holds and another process too is written out, as two
  *                   struct pl_fd_record (the other holder, then the owner):
- *                   only shared sockets cost output.
+ *                   only shared sockets cost output, and dead ones (a
+ *                   connection gone, its fd still held: .dead).
  * list_fds:  every fd of every process, with no hooks attached (a one-shot
  *            snapshot, close), and so no ledger: every IP stream socket is
  *            written out with the process holding it, as struct
@@ -46,6 +47,18 @@ static __always_inline void pl_adopt(struct pl_socket *e, struct task_struct *ta
 		__sync_fetch_and_add(&stats->opened, 1);
 }
 
+/* Was @sock given a connection: accept() made it, or connect() was
+ * called on it? A non-blocking connect() leaves it SS_CONNECTING for
+ * good (Go, Java NIO, nginx): only a socket never connected, bound or
+ * listening is SS_UNCONNECTED. In TCP state CLOSE, such a socket's
+ * connection, or its attempt, is over. */
+static __always_inline bool pl_was_connected(struct socket *sock, bool btf)
+{
+	int state = PL_READ(btf, sock, state);
+
+	return state == SS_CONNECTING || state == SS_CONNECTED || state == SS_DISCONNECTING;
+}
+
 /* list_fds: who holds @sock, known from the struct socket alone: its type
  * and family tell a TCP socket from most others, and the TCP walk's record
  * of it has its state and tuple (MPTCP and SCTP sockets, and TCP sockets
@@ -57,6 +70,7 @@ static __always_inline int pl_list_holder(struct seq_file *seq, struct task_stru
 {
 	struct pl_fd_record rec = {};
 	const struct proto_ops *ops;
+	struct sock *sk;
 	int family;
 
 	if (!sock || PL_READ(btf, sock, type) != PL_SOCK_STREAM)
@@ -65,12 +79,26 @@ static __always_inline int pl_list_holder(struct seq_file *seq, struct task_stru
 	family = ops ? PL_READ(btf, ops, family) : 0;
 	if (family != PL_AF_INET && family != PL_AF_INET6)
 		return 0;
-	rec.sk = (__u64)PL_READ(btf, sock, sk);
-	if (!rec.sk)
+	sk = PL_READ(btf, sock, sk);
+	if (!sk)
 		return 0;
+	rec.sk = (__u64)sk;
+	/* the socket's state costs a cache miss, paid for connected ones only */
+	rec.dead = pl_was_connected(sock, btf) &&
+		   PL_READ(btf, sk, __sk_common.skc_state) == PL_TCP_CLOSE;
 	pl_owner_of(task, &rec.owner, &rec.cgroup_id, rec.comm, btf);
 	bpf_seq_write(seq, &rec, sizeof(rec));
 	return 0;
+}
+
+/* ADOPT: @task holds @sk, whose connection is gone. */
+static __always_inline void pl_write_dead(struct seq_file *seq, struct task_struct *task,
+					  struct sock *sk, bool btf)
+{
+	struct pl_fd_record rec = { .sk = (__u64)sk, .dead = 1 };
+
+	pl_owner_of(task, &rec.owner, &rec.cgroup_id, rec.comm, btf);
+	bpf_seq_write(seq, &rec, sizeof(rec));
 }
 
 /* ADOPT: @sk, charged to @e's owner who holds it, is held by @task too. */
@@ -89,7 +117,7 @@ static __always_inline void pl_write_shared(struct seq_file *seq, struct task_st
 
 /* One socket in @task's fd table; with @btf, both are BTF pointers. */
 static __always_inline int pl_walk_socket(struct seq_file *seq, struct task_struct *task,
-					  struct sock *sk, bool btf)
+					  struct socket *sock, struct sock *sk, bool btf)
 {
 	struct pl_socket *e, found;
 	struct pl_owner owner;
@@ -98,8 +126,11 @@ static __always_inline int pl_walk_socket(struct seq_file *seq, struct task_stru
 	if (!sk || !(btf ? pl_is_tcp_btf(sk) : pl_is_tcp(sk)))
 		return 0;
 	state = PL_READ(btf, sk, __sk_common.skc_state);
-	if (state == PL_TCP_CLOSE)
-		return 0; /* not connected, bound or listening: nothing held */
+	if (state == PL_TCP_CLOSE) { /* no port, no ledger entry */
+		if (walk_pass == PL_WALK_ADOPT && pl_was_connected(sock, btf))
+			pl_write_dead(seq, task, sk, btf);
+		return 0;
+	}
 	e = pl_ledger_find(sk);
 	if (!e) {
 		/* Never over a live entry, nor over this socket's own closed
@@ -136,7 +167,7 @@ static __always_inline int pl_walk_socket(struct seq_file *seq, struct task_stru
 static __always_inline int pl_walk_file(struct seq_file *seq, struct task_struct *task,
 					struct socket *sock, bool btf)
 {
-	return sock ? pl_walk_socket(seq, task, PL_READ(btf, sock, sk), btf) : 0;
+	return sock ? pl_walk_socket(seq, task, sock, PL_READ(btf, sock, sk), btf) : 0;
 }
 
 /* Both fd walks: bpf_sock_from_file() (5.11) gives the socket as a BTF

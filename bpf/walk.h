@@ -67,6 +67,14 @@ struct pl_fd_record {
 	struct pl_owner owner;
 	__u64 cgroup_id;
 	char comm[PL_COMM_LEN];
+	/* 1: a dead socket still held: its connection, or the attempt, is
+	 * over (reset, aborted, `portleak close`, closed both ways, refused)
+	 * and its TCP state is CLOSE, yet the process keeps the fd, which
+	 * only close() frees. Told by the struct socket (connect() called or
+	 * accept()ed) and the state of its struct sock. walk_fds writes these
+	 * records only (with the shared ones); list_fds writes every socket. */
+	__u8 dead;
+	__u8 pad[7];
 };
 
 #endif

@@ -14,7 +14,8 @@ build="make gcc clang llvm libbpf-dev libelf-dev zlib1g-dev pkg-config libncurse
 	libjansson-dev"
 test="iproute2 procps jq coreutils tmux curl prometheus util-linux bpftrace
 	qemu-system-x86 busybox-static cpio gzip xz-utils valgrind umoci skopeo
-	default-jdk-headless golang-go iptables lintian zsh man-db systemd"
+	default-jdk-headless golang-go iptables lintian zsh man-db systemd nginx
+	libhttpclient-java"
 
 case "${1:-}" in
 "") packages=$build ;;

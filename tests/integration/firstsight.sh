@@ -166,3 +166,166 @@ test_first_watch_line_and_serve_report_see_old_leak() {
 	metrics | grep -q "^portleak_process_close_wait_oldest_seconds{pid=\"$server\"" ||
 		fail "no CLOSE_WAIT age for the server in the first scrape"
 }
+
+# ss_clocks PORT FIELD: the largest FIELD (lastrcv, lastack: ms) of the
+# CLOSE_WAIT sockets toward PORT, as the kernel tells ss; seconds.
+ss_clocks() {
+	ss -tnoiH state close-wait "( dport = :$1 )" |
+		grep -o "$2:[0-9]*" | cut -d: -f2 | sort -n | tail -n 1 |
+		awk '{ printf "%.3f", $1 / 1000 }'
+}
+
+# socket_fds PID: the socket fds of PID, as /proc lists them.
+socket_fds() {
+	ls -l "/proc/$1/fd" 2>/dev/null | grep -c 'socket:\['
+}
+
+# dead_sockets PID: socket fds of PID whose TCP socket ss does not list
+# (it lists none in CLOSE), once every one of them is gone from ss.
+dead_sockets() {
+	local i
+	for ((i = 0; i < TIMEOUT_STEPS; i++)); do
+		[ "$(ss -tanpH | grep -c "pid=$1,")" -eq 0 ] && break
+		sleep 0.05
+	done
+	echo $(($(socket_fds "$1") - $(ss -tanpH | grep -c "pid=$1,")))
+}
+
+# A client holds 20 connections its server resets at once: 20 fds of
+# dead sockets, which ss no longer lists, found by the listing walk and
+# by the walk of a tracing agent.
+test_dead_sockets_held_after_a_reset() {
+	local dead
+	start server "$WORKLOAD" serve -m reset -r "$T/server"
+	wait_for "$T/server"
+	start client "$WORKLOAD" connect -p "$(cat "$T/server")" -n 20 -m hold -r "$T/client"
+	wait_for "$T/client" "connected=20"
+	dead=$(dead_sockets "$client")
+	expect "kernel: the client's dead sockets" "$dead" 20
+	snapshot_now
+	expect "snapshot: dead sockets held" "$(proc "$client" .dead_held)" "$dead"
+	expect "snapshot: verdict" "$(proc "$client" .verdict)" leak
+	proc "$client" '.reasons | join(" ")' |
+		grep -q "holds 20 sockets whose connections are gone (reset or aborted, state CLOSE): the fds leak" ||
+		fail "client reasons: $(proc "$client" .reasons)"
+	agent_start
+	agent_report
+	expect "tracing: dead sockets held" "$(proc "$client" .dead_held)" "$dead"
+	expect "tracing: verdict" "$(proc "$client" .verdict)" leak
+	expect "server: none" "$(proc "$server" .dead_held)" 0
+}
+
+# A Go client (keepalive on, every second here) holds 25 connections the
+# server closed: the ACKs to its probes keep the clock of the last ACK
+# young, so the age is a range whose top, since data last came, is what
+# ss calls lastrcv. Then the server resets them, as keepalive probes to a
+# peer that is gone do: the client keeps 25 fds of dead sockets.
+test_go_keepalive_close_wait_age_and_dead_sockets() {
+	local port born since_fin age max rcv1 rcv2 dead i
+	command -v go >/dev/null || fail "no go: make test-deps installs golang-go"
+	GOCACHE=$T/gocache HOME=$T go build -o "$T/keepalive" \
+		"$ROOT/tests/integration/workloads/go/keepalive.go" || fail "go build"
+	start server "$T/keepalive" server "$T/server"
+	wait_for "$T/server"
+	port=$(cat "$T/server")
+	start client "$T/keepalive" client "127.0.0.1:$port" 25 "$T/client"
+	wait_for "$T/client" "connected=25"
+	wait_for "$T/server.fin" "fin=25"
+	born=$EPOCHREALTIME
+	# until the kernel shows what keepalive does: data 6 s old, ACKs fresh
+	for ((i = 0; i < TIMEOUT_STEPS * 2; i++)); do
+		awk -v r="$(ss_clocks "$port" lastrcv)" -v a="$(ss_clocks "$port" lastack)" \
+			'BEGIN { exit !(r >= 6 && a < 3) }' && break
+		sleep 0.05
+	done
+	rcv1=$(ss_clocks "$port" lastrcv)
+	since_fin=$(age_since "$born")
+	"$PL" snapshot -d 0 --json --leak-age 5 --hooks "$HOOKS" >"$T/out.json" 2>"$T/err" || fail "snapshot"
+	rcv2=$(ss_clocks "$port" lastrcv)
+	age=$(proc "$client" .close_wait_oldest_s)
+	max=$(proc "$client" .close_wait_oldest_max_s)
+	within "sure CLOSE_WAIT age (keepalive ACKs)" "$age" 0 3
+	within "most CLOSE_WAIT age vs ss lastrcv" "$max" \
+		"$(awk -v a="$rcv1" 'BEGIN { print a - 0.1 }')" "$(awk -v a="$rcv2" 'BEGIN { print a + 0.1 }')"
+	within "most CLOSE_WAIT age vs the FIN" "$max" "$since_fin" 1000
+	expect "verdict on what is sure" "$(proc "$client" .verdict)" ok
+	proc "$client" '.reasons[0]' | grep -q "^25 CLOSE_WAIT, oldest [0-9]*s-[0-9]*s: the peer may have closed" ||
+		fail "client reason: $(proc "$client" .reasons)"
+	echo "    note: keepalive CLOSE_WAIT: portleak ${age}s-${max}s; ss lastrcv ${rcv1}s..${rcv2}s" >&2
+
+	# the server resets them: the Go client keeps 25 fds of dead sockets
+	kill -USR1 "$server"
+	wait_for "$T/server.reset" "reset=25"
+	dead=$(dead_sockets "$client")
+	expect "kernel: the client's dead sockets" "$dead" 25
+	"$PL" snapshot -d 0 --json --hooks "$HOOKS" >"$T/out.json" 2>"$T/err" || fail "snapshot"
+	expect "snapshot: dead sockets held" "$(proc "$client" .dead_held)" "$dead"
+	expect "snapshot: verdict" "$(proc "$client" .verdict)" leak
+}
+
+# nginx_start PORT...: nginx (Debian's) serving "ok" on each loopback
+# PORT, closing keep-alive connections idle for 2 s; its pid in $nginx.
+nginx_start() {
+	local port
+	command -v nginx >/dev/null || fail "no nginx: make test-deps installs it"
+	mkdir -p "$T/nginx"
+	{
+		echo "error_log $T/nginx/error.log;"
+		echo "pid $T/nginx/nginx.pid; events { worker_connections 256; }"
+		echo "http { access_log off; keepalive_timeout 2s;"
+		for port in "$@"; do
+			echo "server { listen 127.0.0.1:$port; location / { return 200 \"ok\\n\"; } }"
+		done
+		echo "}"
+	} >"$T/nginx/nginx.conf"
+	# one process (no workers): the test's cleanup kills it by its pid
+	start nginx nginx -p "$T/nginx/" -c "$T/nginx/nginx.conf" -g "daemon off; master_process off;"
+	for port in "$@"; do
+		wait_listen "$port"
+	done
+}
+
+# wait_listen PORT: until something listens on loopback PORT.
+wait_listen() {
+	local i
+	for ((i = 0; i < TIMEOUT_STEPS; i++)); do
+		[ -n "$(ss -ltnH "( sport = :$1 )")" ] && return 0
+		sleep 0.05
+	done
+	fail "nothing listens on port $1: $(cat "$T/nginx/error.log" 2>/dev/null)"
+}
+
+# Two Apache HttpClient pools on OpenJDK behind nginx, which closes
+# connections idle for 2 s. Pool A gives its connections back and keeps
+# using one: the others, closed by nginx, sit in CLOSE_WAIT, an idle pool
+# that still talks to its peer. Pool B never closes its responses: its
+# connections stay leased, in CLOSE_WAIT, and nothing else talks to that
+# peer. The first report tells the two apart, with the kernel's counts.
+test_java_pools_told_apart() {
+	local a b cp=/usr/share/java/httpclient.jar:/usr/share/java/httpcore.jar
+	cp+=:/usr/share/java/commons-logging.jar:/usr/share/java/commons-codec.jar
+	command -v javac >/dev/null || fail "no javac: make test-deps installs the JDK"
+	[ -r /usr/share/java/httpclient.jar ] || fail "no HttpClient: make test-deps installs libhttpclient-java"
+	javac -cp "$cp" -d "$T" "$ROOT/tests/integration/workloads/java/PoolClient.java" || fail "javac"
+	a=$(free_port 20000 29999)
+	b=$(free_port 30000 32000)
+	nginx_start "$a" "$b"
+	start idle java -cp "$T:$cp" PoolClient idle "http://127.0.0.1:$a/" 5 "$T/idle" 2>"$T/idle.err"
+	start leased java -cp "$T:$cp" PoolClient leased "http://127.0.0.1:$b/" 5 "$T/leased" 2>"$T/leased.err"
+	wait_long "$T/idle" "pooled=5" "$T/idle.err"
+	wait_long "$T/leased" "leased=5" "$T/leased.err"
+	wait_close_wait "$idle" 4
+	wait_close_wait "$leased" 5
+	sleep 1.5 # past --leak-age 1: measured from the kernel's clock of the last ACK
+	"$PL" snapshot -d 0 --json --leak-age 1 --hooks "$HOOKS" >"$T/out.json" 2>"$T/err" || fail "snapshot"
+	expect "pool A: CLOSE_WAIT, as the kernel counts" \
+		"$(proc "$idle" .sockets.CLOSE_WAIT)" "$(kernel_close_wait "$idle" "$a")"
+	expect "pool A: verdict" "$(proc "$idle" .verdict)" leak
+	proc "$idle" '.reasons[0]' | grep -q "it still talks to that peer on 1 others: an idle pool the peer closed" ||
+		fail "pool A reason: $(proc "$idle" .reasons)"
+	expect "pool B: CLOSE_WAIT, as the kernel counts" \
+		"$(proc "$leased" .sockets.CLOSE_WAIT)" "$(kernel_close_wait "$leased" "$b")"
+	expect "pool B: verdict" "$(proc "$leased" .verdict)" leak
+	proc "$leased" '.reasons[0]' | grep -q "no connection to that peer moves data: held, never read to the end or closed" ||
+		fail "pool B reason: $(proc "$leased" .reasons)"
+}

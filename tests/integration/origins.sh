@@ -10,7 +10,8 @@ LEAKY=$ROOT/build/tests/leaky
 origin_sockets() {
 	jq -r --argjson pid "$1" --arg fn "$2" --arg state "$3" '
 		[.processes[] | select(.pid == $pid) | .origins[] |
-		 select(any(.frames[]; startswith($fn + "+"))) | .states[$state] // 0] |
+		 select(any(.frames[]; startswith($fn + "+") or startswith($fn + " ("))) |
+		 .states[$state] // 0] |
 		add // 0' "$T/out.json"
 }
 
@@ -130,4 +131,29 @@ test_origins_name_the_leaking_java_method() {
 		"$(origin_sockets "$java" "void LeakyOrders.leakOrders(int)" CLOSE_WAIT)" 7
 	expect "CLOSE_WAIT from LeakyOrders.fetchAndClose" \
 		"$(origin_sockets "$java" "void LeakyOrders.fetchAndClose(int)" CLOSE_WAIT)" 0
+}
+
+# The seed's incident in the default mode: a client runs out of ports
+# (EADDRNOTAVAIL) before anyone asked for its stacks. The kernel arms it
+# at its first failure, and the failing connect() has its code path.
+test_failed_connect_has_its_origin_in_default_mode() {
+	local ns=portleak-test-$$ frames
+	ip netns add "$ns" || fail "cannot create network namespace"
+	NETNS+=("$ns")
+	ip -n "$ns" link set lo up
+	ip netns exec "$ns" sysctl -q -w net.ipv4.ip_local_port_range="40000 40009"
+	start server ip netns exec "$ns" "$WORKLOAD" serve -p 8080 -m hold -r "$T/server"
+	wait_for "$T/server"
+	agent_start
+	start client ip netns exec "$ns" "$LEAKY" -p 8080 -n 12 -r "$T/client"
+	wait_for "$T/client" "leaked=10 closed=0 failed=14"
+	agent_report
+	expect "failed connect: errno" "$(proc "$client" .failed_connect_origin.errno)" EADDRNOTAVAIL
+	expect "failed connect: count" "$(proc "$client" .failed_connect_origin.count)" 14
+	frames=$(proc "$client" '.failed_connect_origin.frames | join(" ")')
+	case $frames in *"open_connection+"*"fetch_and_close+"*) ;;
+	*) fail "failed connect frames: $frames" ;;
+	esac
+	expect "connect() origins before the failure" \
+		"$(proc "$client" '[.origins[] | select(.captured)] | length')" 0
 }

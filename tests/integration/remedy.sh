@@ -97,6 +97,9 @@ test_close_dry_run_then_exactly_the_process() {
 	"$PL" close --pid "$client" --yes --hooks "$HOOKS" >"$T/closed" 2>"$T/err" ||
 		fail "a second close exited with $?"
 	grep -q "^nothing to close" "$T/closed" || fail "second close said: $(cat "$T/closed")"
+	# What close leaves: 10 fds of dead sockets, still the client's.
+	snapshot_now
+	expect "snapshot after close: dead sockets held" "$(proc "$client" .dead_held)" 10
 }
 
 test_close_by_sock_diag_and_kfunc() {

@@ -292,6 +292,8 @@ test_established_growth_on_client() {
 	expect_count "client ESTABLISHED" "$(proc "$client" .sockets.ESTABLISHED)" 20
 	expect_count "client opened" "$(proc "$client" .opened)" 20
 	expect "client closed" "$(proc "$client" .closed)" 0
+	# 20 opened in a second and held: a pool filling up, not yet a trend
+	expect_ok "client verdict" "$(proc "$client" .verdict)"
 	expect_count "server ESTABLISHED" "$(proc "$server" .sockets.ESTABLISHED)" 20
 	expect "server LISTEN" "$(proc "$server" .sockets.LISTEN)" 1
 	expect "destination ports in use" "$(jq --argjson p "$(cat "$T/server")" \
@@ -753,13 +755,9 @@ test_ledger_overflow_is_visible() {
 	start client "$WORKLOAD" connect -p "$(cat "$T/server")" -n 20 -m hold -r "$T/client"
 	wait_for "$T/client"
 	lossy_views_check ledger_full "ledger full" portleak_ledger_full_total
-	# The fd walk names the holder of what the ledger lacks: the client
-	# holds its 20 (GROWING); where a view's walk has not run yet, the
-	# loss makes it INCOMPLETE. Never OK.
-	case $(proc "$client" .verdict) in
-	growing | incomplete) ;;
-	*) fail "client verdict: got '$(proc "$client" .verdict)', expected growing or incomplete" ;;
-	esac
+	# The fd walk names the holder of what the ledger lacks; the loss
+	# makes its verdict INCOMPLETE. Never OK.
+	expect "client verdict" "$(proc "$client" .verdict)" incomplete
 	expect "sockets dropped" "$(jq '[.processes[].sockets_total] | add >= 41' "$T/out.json")" true
 }
 

@@ -413,35 +413,49 @@ static void test_port_budget_counts_bind_reserved_and_mapped(void)
 	model__free(&r);
 }
 
-/* Two reports @dt_s apart of one process: held sockets, opened, closed. */
-static enum pl_verdict trend_verdict(__u64 held0, __u64 opened0, __u64 closed0,
-				     __u64 held1, __u64 opened1, __u64 closed1,
-				     double dt_s, double *opened_per_s)
+/* Reports of one process at times @t_s (from NOW): held sockets, opened,
+ * closed at each; the verdict of the last, and its reasons in @r0. */
+static enum pl_verdict series_verdict(int n, const double *t_s, const __u64 *held,
+				      const __u64 *opened, const __u64 *closed,
+				      double *opened_per_s, char *r0, size_t r0_len)
 {
 	struct pl_history hist = { 0 };
 	struct pl_report r;
 	enum pl_verdict v = PL_VERDICT_OK;
 	__u64 i;
 
-	for (int step = 0; step < 2; step++) {
+	for (int step = 0; step < n; step++) {
 		struct host h = { 0 };
-		__u64 held = step ? held1 : held0;
 
-		for (i = 0; i < held && i < 60; i++)
+		for (i = 0; i < held[step] && i < 60; i++)
 			add_sock(&h, 20, PL_TCP_ESTABLISHED, tuple4((__u16)(40000 + i), 0x0100007f, 80), 1);
-		add_stats(&h, 20, step ? opened1 : opened0, step ? closed1 : closed0, 0, 0);
+		add_stats(&h, 20, opened[step], closed[step], 0, 0);
 		struct pl_model_input in = input(&h);
 		in.history = &hist;
-		in.now_ns = NOW + (__u64)(step * dt_s * SEC);
+		in.now_ns = NOW + (__u64)(t_s[step] * SEC);
 		if (model__build(&in, &r))
 			return PL_VERDICT_OK;
 		v = r.procs[0].verdict;
 		*opened_per_s = r.procs[0].opened_per_s;
+		if (r0)
+			snprintf(r0, r0_len, "%s", r.procs[0].n_reasons ? r.procs[0].reasons[0] : "");
 		model__remember(&r, &hist, in.now_ns);
 		model__free(&r);
 	}
 	history__free(&hist);
 	return v;
+}
+
+/* Two reports @dt_s apart of one process: held sockets, opened, closed. */
+static enum pl_verdict trend_verdict(__u64 held0, __u64 opened0, __u64 closed0,
+				     __u64 held1, __u64 opened1, __u64 closed1,
+				     double dt_s, double *opened_per_s)
+{
+	const double t[] = { 0, dt_s };
+	const __u64 held[] = { held0, held1 }, opened[] = { opened0, opened1 },
+		    closed[] = { closed0, closed1 };
+
+	return series_verdict(2, t, held, opened, closed, opened_per_s, NULL, 0);
 }
 
 /* Sockets toward three destinations, interleaved as a walk lists them:
@@ -479,8 +493,21 @@ static void test_growing_verdict_over_time(void)
 {
 	double rate = 0;
 
-	/* 10 -> 50 held in 30 s, 45 opened, 5 closed: GROWING. */
-	CHECK(trend_verdict(10, 100, 90, 50, 145, 95, 30, &rate) == PL_VERDICT_GROWING);
+	static const double t[] = { 0, 5, 40, 100 };
+	static const __u64 none[] = { 0, 0, 0, 0 }, warm[] = { 5, 40, 40, 40 },
+			   leak[] = { 5, 20, 40, 60 };
+	char reason[PL_REASON_LEN];
+
+	/* 10 -> 50 held in 90 s, 45 opened, 5 closed: GROWING. */
+	CHECK(trend_verdict(10, 100, 90, 50, 145, 95, 90, &rate) == PL_VERDICT_GROWING);
+	/* The same in 30 s: too short to tell growth from a pool warming up. */
+	CHECK(trend_verdict(10, 100, 90, 50, 145, 95, 30, &rate) == PL_VERDICT_OK);
+	/* A pool that filled in 40 s and stayed full for a minute: OK. */
+	CHECK(series_verdict(4, t, warm, warm, none, &rate, reason, sizeof(reason)) == PL_VERDICT_OK);
+	/* Still growing over the last minute: GROWING, saying how long it watched. */
+	CHECK(series_verdict(4, t, leak, leak, none, &rate, reason, sizeof(reason)) == PL_VERDICT_GROWING);
+	CHECK(strstr(reason, "+55 held sockets in 1m40s of watching, +20 in the last 60 s") != NULL ||
+	      !fprintf(stderr, "reason: %s\n", reason));
 	/* Busy but healthy: 10000 opened and closed in 30 s, held steady. */
 	CHECK(trend_verdict(10, 1000, 990, 12, 11000, 10988, 30, &rate) == PL_VERDICT_OK);
 	/* Rates come from the 10 s window only. */
@@ -1276,6 +1303,65 @@ static void test_origins_group_held_sockets_by_stack(void)
 	model__free(&r);
 }
 
+/* Stacks of process 710: the tiers of one JIT method (C1, C2: other
+ * offsets), and the interpreter calling itself two or three times. */
+static int jit_frames(const struct pl_owner *o, __u64 stack, struct pl_frames *out, void *ctx)
+{
+	static const char *const paths[5][5] = {
+		{ "connect+0x4b (libc.so.6)", "void A.call()+0x54 ([jit])", "main+0x1 (java)" },
+		{ "connect+0x4b (libc.so.6)", "void A.call()+0x3f0 ([jit])", "main+0x1 (java)" },
+		{ "connect+0x4b (libc.so.6)", "Interpreter+0x7f4 ([jit])", "Interpreter+0x7f4 ([jit])",
+		  "main+0x1 (java)" },
+		{ "connect+0x4b (libc.so.6)", "Interpreter+0x7f4 ([jit])", "Interpreter+0x100 ([jit])",
+		  "Interpreter+0x7f4 ([jit])", "main+0x1 (java)" },
+		{ "syscall.connect+0x8e (client)", "net.(*netFD).connect+0x51 (client)",
+		  "net.(*Dialer).DialContext-fm+0x6a (client)" },
+	};
+	size_t i;
+
+	(void)ctx;
+	memset(out, 0, sizeof(*out));
+	if ((o->tgid != 710 || stack < 1 || stack > 4) && (o->tgid != 711 || stack != 5))
+		return -ENOENT;
+	for (i = 0; i < 5 && paths[stack - 1][i]; i++)
+		snprintf(out->names[out->n++], PL_FRAME_LEN, "%s", paths[stack - 1][i]);
+	out->depth = out->n;
+	return 0;
+}
+
+static void test_origins_merge_tiers_of_one_call_site(void)
+{
+	static struct host h;
+	const struct pl_proc *p;
+	struct pl_report r;
+	int i;
+
+	memset(&h, 0, sizeof(h));
+	for (i = 0; i < 10; i++) { /* stacks 1 2 3 4 1 2 3 4 1 2 */
+		add_sock(&h, 710, PL_TCP_CLOSE_WAIT, tuple4((__u16)(42000 + i), 0x0600000a, 8080), 90);
+		h.ledger[h.n_ledger - 1].s.stack = 1 + (__u64)i % 4;
+	}
+	add_sock(&h, 711, PL_TCP_CLOSE_WAIT, tuple4(42100, 0x0600000a, 8080), 90);
+	h.ledger[h.n_ledger - 1].s.stack = 5;
+	struct pl_model_input in = input(&h);
+
+	in.frames = jit_frames;
+	CHECK(model__build(&in, &r) == 0);
+	p = find(&r, 710);
+	CHECK(p && p->n_origins == 2);
+	if (p && p->n_origins == 2) {
+		CHECK(p->origins[0].held.sockets == 6 && p->origins[0].frames.n == 3 &&
+		      !strcmp(p->origins[0].frames.names[1], "void A.call() ([jit])"));
+		CHECK(p->origins[1].held.sockets == 4 && p->origins[1].frames.n == 3 &&
+		      !strcmp(p->origins[1].frames.names[1], "Interpreter ([jit])"));
+		CHECK(!strcmp(p->origins[1].frames.names[0], "connect+0x4b (libc.so.6)"));
+	}
+	CHECK(p && !origins__hint(p));
+	p = find(&r, 711); /* Go: the stack ends in the dialer's goroutine */
+	CHECK(p && p->n_origins == 1 && origins__hint(p) && strstr(origins__hint(p), "net/http dials"));
+	model__free(&r);
+}
+
 /* The socket index: every key found, the first row of a duplicate kept,
  * misses and 0 not found, a table filled past what it was sized for
  * refuses more rather than looping. */
@@ -1354,6 +1440,132 @@ static void test_losses_age_out(void)
 	history__free(&hist);
 }
 
+/* Keepalive: the peer closed 78 s ago, its ACKs to keepalive probes came
+ * until 14 s ago. The age is shown as the range it is, and judged on the
+ * sure end; a traced socket's age is exact at both ends. */
+static void test_close_wait_age_under_keepalive_is_a_range(void)
+{
+	static struct host h;
+	const struct pl_proc *p;
+	struct pl_report r;
+
+	memset(&h, 0, sizeof(h));
+	add_sock(&h, 70, PL_TCP_CLOSE_WAIT, tuple4(41000, 0x0500000a, 80), 0.5);
+	set_origin(&h, PL_ORIGIN_WALK);
+	set_clocks(&h, 78, 14);
+	add_sock(&h, 71, PL_TCP_CLOSE_WAIT, tuple4(41001, 0x0500000a, 80), 5);
+	set_origin(&h, PL_ORIGIN_CONNECT);
+	set_clocks(&h, 78, 14);
+	struct pl_model_input in = input(&h);
+
+	in.hz = HZ_TEST;
+	in.leak_age_s = 60;
+	CHECK(model__build(&in, &r) == 0);
+	p = find(&r, 70);
+	CHECK(p && p->close_wait_oldest_s > 13.9 && p->close_wait_oldest_s < 14.1);
+	CHECK(p && p->close_wait_oldest_max_s > 77.9 && p->close_wait_oldest_max_s < 78.1);
+	CHECK(p && p->verdict == PL_VERDICT_OK && p->n_reasons &&
+	      strstr(p->reasons[0], "oldest 14s-1m18s: the peer may have closed 1m18s ago") != NULL);
+	p = find(&r, 71);
+	CHECK(p && p->close_wait_age_exact && p->close_wait_oldest_max_s == p->close_wait_oldest_s);
+	model__free(&r);
+
+	in.leak_age_s = 10; /* what is sure is enough */
+	CHECK(model__build(&in, &r) == 0);
+	p = find(&r, 70);
+	CHECK(p && p->verdict == PL_VERDICT_LEAK && strstr(p->reasons[0], "oldest 14s-1m18s") != NULL);
+	model__free(&r);
+}
+
+/* Pools told apart: idle connections toward a peer that another of the
+ * process's connections still carries data to are a pool in use, not
+ * STALE; CLOSE_WAIT toward a peer the process still talks to is an idle
+ * pool the peer closed, else sockets held and never closed. */
+static void test_pools_told_apart(void)
+{
+	static struct host h;
+	const struct pl_proc *p;
+	struct pl_report r;
+	unsigned int i;
+
+	memset(&h, 0, sizeof(h));
+	for (i = 0; i < 26; i++) { /* 25 idle for 700 s, one used 2 s ago */
+		add_sock(&h, 90, PL_TCP_ESTABLISHED, tuple4((__u16)(40100 + i), 0x0500000a, 8080), 1);
+		set_origin(&h, PL_ORIGIN_WALK);
+		set_clocks(&h, i ? 700 : 2, i ? 700 : 2);
+	}
+	for (i = 0; i < 25; i++) { /* the same, and no connection in use */
+		add_sock(&h, 91, PL_TCP_ESTABLISHED, tuple4((__u16)(40200 + i), 0x0500000a, 8080), 1);
+		set_origin(&h, PL_ORIGIN_WALK);
+		set_clocks(&h, 700, 700);
+	}
+	for (i = 0; i < 3; i++) { /* pool A: closed by the server, still used */
+		add_sock(&h, 92, PL_TCP_CLOSE_WAIT, tuple4((__u16)(40300 + i), 0x0700000a, 80), 100);
+		add_sock(&h, 92, PL_TCP_ESTABLISHED, tuple4((__u16)(40400 + i), 0x0700000a, 80), 1);
+		set_clocks(&h, 1, 1);
+	}
+	for (i = 0; i < 3; i++) /* pool B: leased, never closed */
+		add_sock(&h, 93, PL_TCP_CLOSE_WAIT, tuple4((__u16)(40500 + i), 0x0700000a, 80), 100);
+	struct pl_model_input in = input(&h);
+
+	in.hz = HZ_TEST;
+	in.idle_age_s = 600;
+	in.stale_min = 20;
+	CHECK(model__build(&in, &r) == 0);
+	p = find(&r, 90);
+	CHECK(p && p->verdict == PL_VERDICT_OK && p->established_idle == 25 && p->stale == 0);
+	p = find(&r, 91);
+	CHECK(p && p->verdict == PL_VERDICT_STALE && p->stale == 25);
+	p = find(&r, 92);
+	CHECK(p && p->verdict == PL_VERDICT_LEAK && p->close_wait_peer_active == 3 &&
+	      strstr(p->reasons[0], "it still talks to that peer on 3 others: an idle pool the peer closed"));
+	p = find(&r, 93);
+	CHECK(p && p->verdict == PL_VERDICT_LEAK && p->close_wait_peer_active == 0 &&
+	      strstr(p->reasons[0], "no connection to that peer moves data"));
+	model__free(&r);
+}
+
+/* Dead sockets still held: counted per holder, listed when the process
+ * holds nothing else, a leak from --stale-min of them on; never matched
+ * by a port filter (they have no tuple). */
+static void test_dead_sockets_held_are_an_fd_leak(void)
+{
+	static struct host h;
+	struct pl_ledger_row dead[28];
+	const struct pl_proc *p;
+	struct pl_report r;
+	int i;
+
+	memset(&h, 0, sizeof(h));
+	memset(dead, 0, sizeof(dead));
+	for (i = 0; i < 28; i++) {
+		dead[i].sk = 0x1000 + (__u64)i;
+		dead[i].s.owner = owner(i % 2 && i < 6 ? 81 : 80); /* 81: 3, 80: 25 */
+		snprintf(dead[i].s.comm, sizeof(dead[i].s.comm), "proc%d", i % 2 && i < 6 ? 81 : 80);
+	}
+	add_sock(&h, 81, PL_TCP_ESTABLISHED, tuple4(41000, 0x0500000a, 80), 5);
+	struct pl_model_input in = input(&h);
+
+	in.dead = dead;
+	in.n_dead = 28;
+	in.stale_min = 20;
+	CHECK(model__build(&in, &r) == 0);
+	p = find(&r, 80);
+	CHECK(p && p->dead_held == 25 && p->total == 0 && p->verdict == PL_VERDICT_LEAK);
+	CHECK(p && p->n_reasons && strstr(p->reasons[0], "holds 25 sockets whose connections are gone") &&
+	      strstr(p->reasons[0], "the fds leak"));
+	p = find(&r, 81);
+	CHECK(p && p->dead_held == 3 && p->total == 1 && p->verdict == PL_VERDICT_OK);
+	model__free(&r);
+
+	in.filter.port = 80;
+	CHECK(model__build(&in, &r) == 0);
+	CHECK(find(&r, 80) == NULL);
+	p = find(&r, 81);
+	CHECK(p && p->dead_held == 0);
+	model__free(&r);
+}
+
 /* Sockets nobody can be named for are still judged: an old CLOSE_WAIT
  * under (unknown) is a leak, never OK. */
 static void test_unknown_old_close_wait_is_a_leak(void)
@@ -1409,6 +1621,9 @@ int main(void)
 	test_failures_count_on_the_first_refresh();
 	test_losses_age_out();
 	test_unknown_old_close_wait_is_a_leak();
+	test_close_wait_age_under_keepalive_is_a_range();
+	test_dead_sockets_held_are_an_fd_leak();
+	test_pools_told_apart();
 	test_attribution_and_aggregation();
 	test_accept_queue_and_request_sockets_go_to_listener();
 	test_children_charged_in_the_kernel_are_queued_until_accepted();
@@ -1436,6 +1651,7 @@ int main(void)
 	test_held_sockets_of_one_process();
 	test_fd_budget_and_call_failures();
 	test_origins_group_held_sockets_by_stack();
+	test_origins_merge_tiers_of_one_call_site();
 	test_socket_index();
 	test_socket_index_of_rows();
 	printf("unit: %d passed, %d failed\n", passed, failed);

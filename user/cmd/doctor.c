@@ -98,7 +98,7 @@ static void print_clocks(const struct pl_tracker *t, const struct pl_tcp_walk *w
 		row("HZ", "%u (jiffies_64 against CLOCK_MONOTONIC, from /proc/timer_list or the walk)", t->hz);
 	else
 		row("HZ", "UNKNOWN: no walked socket, or jiffies fit no HZ; ages only from what portleak saw");
-	row("connected sockets", "%zu of %zu with lastack/lastrcv/lastsnd: CLOSE_WAIT age (at least since the last ACK) and idle time on the first report",
+	row("connected sockets", "%zu of %zu with lastack/lastrcv/lastsnd: CLOSE_WAIT age (at least since the last ACK, at most since the last data) and idle time on the first report",
 	    stamped, full);
 	row("TIME_WAIT sockets", "%zu of %zu with their timer: birth = expiry - %d s, ports freeing, forecast",
 	    timed, tw, PL_TIMEWAIT_S);

@@ -83,7 +83,7 @@ static const char usage_snapshot[] =
 "      --idle-age SECS   ESTABLISHED with no data sent or received for this\n"
 "                        long is idle (default 600)\n"
 "      --stale-min N     a process holding N idle connections it opened as a\n"
-"                        client is STALE (default 20)\n"
+"                        client is STALE, N dead sockets a LEAK (default 20)\n"
 "      --hooks MODE      auto (default), fexit, kprobe, tracepoint or classic:\n"
 "                        force a hook path instead of the best one that works\n"
 "      --max-sockets N   size of the socket ledger (default 131072; from 6.1,\n"

@@ -278,6 +278,7 @@ void maps__free(struct pl_maps *m)
 	free(m->ledger);
 	skindex__free(&m->ledger_index);
 	free(m->holders);
+	free(m->dead);
 	free(m->closed);
 	free(m->timewait);
 	free(m->owners);
@@ -309,7 +310,9 @@ void maps__arm(struct portleak_bpf *skel, __u32 tgid)
 	__u32 word = tgid / 64;
 	__u64 bits;
 
-	/* Only userspace writes the words, one report at a time. */
+	/* The kernel sets bits too, at a failed connect (origins.bpf.h): one
+	 * it sets between this read and write is lost, and set again at the
+	 * process's next failure or non-OK report. */
 	if (word < PL_ARMED_WORDS && bpf_map_lookup_elem(fd, &word, &bits) == 0) {
 		bits |= 1ull << (tgid % 64);
 		bpf_map_update_elem(fd, &word, &bits, BPF_ANY);
@@ -401,11 +404,12 @@ static __u32 *referenced_tgids(const struct pl_maps *m, size_t *n)
 	return t;
 }
 
-/* Sorted stacks that a socket or a live process's origin refers to;
- * origins of exited processes are deleted on the way. */
+/* Sorted stacks that a socket, a failed call or a live process's origin
+ * refers to; origins of exited processes are deleted on the way. */
 static __u64 *used_stacks(struct portleak_bpf *skel, const struct pl_maps *m, size_t *n)
 {
-	__u64 *used = calloc(m->n_ledger + m->n_timewait + m->n_origins + 1, sizeof(*used));
+	__u64 *used = calloc(m->n_ledger + m->n_timewait + m->n_fails + m->n_origins + 1,
+			     sizeof(*used));
 	int origins = bpf_map__fd(skel->maps.origins);
 	__u32 dead = 0, alive = 0;
 	size_t i;
@@ -417,6 +421,8 @@ static __u64 *used_stacks(struct portleak_bpf *skel, const struct pl_maps *m, si
 		used[(*n)++] = m->ledger[i].s.stack;
 	for (i = 0; i < m->n_timewait; i++)
 		used[(*n)++] = m->timewait[i].v.stack;
+	for (i = 0; i < m->n_fails; i++)
+		used[(*n)++] = m->fails[i].v.stack;
 	for (i = 0; i < m->n_origins; i++) {
 		const struct pl_origin_key *k = &m->origins[i].key;
 

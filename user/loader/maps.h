@@ -22,6 +22,9 @@ struct pl_maps {
 	 * process holds (fork, fd passing), sorted by socket. */
 	struct pl_ledger_row *holders;
 	size_t n_holders;
+	/* Listing walk: dead sockets still held, one row per fd */
+	struct pl_ledger_row *dead;
+	size_t n_dead;
 	struct pl_closed_row *closed;
 	size_t n_closed;
 	struct pl_timewait_row *timewait;

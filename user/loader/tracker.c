@@ -102,8 +102,10 @@ static struct pl_model_input model_input(struct pl_tracker *t,
 		.ledger = m->ledger, .n_ledger = m->n_ledger,
 		.ledger_index = m->ledger_index.slots ? &m->ledger_index : NULL,
 		/* with hooks, from the last fd walk */
-		.holders = listing(t) ? m->holders : t->shared,
-		.n_holders = listing(t) ? m->n_holders : t->n_shared,
+		.holders = listing(t) ? m->holders : t->fd_rows.shared,
+		.n_holders = listing(t) ? m->n_holders : t->fd_rows.n_shared,
+		.dead = listing(t) ? m->dead : t->fd_rows.dead,
+		.n_dead = listing(t) ? m->n_dead : t->fd_rows.n_dead,
 		.timewait = m->timewait, .n_timewait = m->n_timewait,
 		.owners = m->owners, .n_owners = m->n_owners,
 		.failures = f->items, .n_failures = f->n,
@@ -143,7 +145,7 @@ static unsigned int netns_flags(const struct pl_tracker *t)
 static int read_kernel(struct pl_tracker *t, bool walk_fds, unsigned int walk_flags,
 		       struct pl_maps *m, struct pl_tcp_walk *w)
 {
-	int err = walk_fds && !listing(t) ? walk__fds(t->agent.skel, &t->shared, &t->n_shared) : 0;
+	int err = walk_fds && !listing(t) ? walk__fds(t->agent.skel, &t->fd_rows) : 0;
 
 	memset(m, 0, sizeof(*m));
 	memset(w, 0, sizeof(*w));
@@ -362,7 +364,7 @@ int tracker__start(struct pl_tracker *t, const struct pl_tracker_config *cfg, bo
 	t->started_ns = sysinfo__now_ns();
 	t->walk_every_ns = WALK_EVERY_NS;
 	/* With hooks, pinned maps may hold owners from an earlier run. */
-	err = listing(t) ? 0 : walk__fds(t->agent.skel, &t->shared, &t->n_shared);
+	err = listing(t) ? 0 : walk__fds(t->agent.skel, &t->fd_rows);
 	t->walked_ns = sysinfo__now_ns();
 	if (!err && trace)
 		err = tracker__report(t, &first);
@@ -439,8 +441,7 @@ void tracker__stop(struct pl_tracker *t)
 	cgroups__free(t->cgroups);
 	runtimes__free(t->runtimes);
 	symbols__free(t->symbols);
-	free(t->shared);
-	t->shared = NULL;
+	walk__free_fd_rows(&t->fd_rows);
 	t->cgroups = NULL;
 	t->runtimes = NULL;
 	t->symbols = NULL;

@@ -42,9 +42,7 @@ struct pl_tracker {
 	struct pl_symbols *symbols; /* names of the origins' frames */
 	__u64 started_ns;
 	__u64 walked_ns;     /* last fd walk (owners of sockets) */
-	/* Its holders of sockets more than one process holds, by socket. */
-	struct pl_ledger_row *shared;
-	size_t n_shared;
+	struct pl_fd_rows fd_rows; /* of the last fd walk */
 	__u64 walk_every_ns; /* a report walks the fds when the last walk is older */
 	size_t netns_failed; /* in the last walk */
 	unsigned int hz;     /* of the kernel's clocks, from the first walk; 0 unknown */

@@ -26,34 +26,45 @@
 struct fd_list {
 	struct pl_ledger_row *rows;
 	size_t n, cap;
+	struct fd_list *dead; /* NULL: dead sockets go with the others */
 	__u64 walked_ns;
 };
+
+/* @rec as the MARK pass would enter it in the ledger, but for its state
+ * (0, none): the model takes that from the TCP walk, and ages a walked
+ * socket from when the walk found it either way. */
+static int keep_fd_record(struct fd_list *l, const struct pl_fd_record *rec)
+{
+	struct pl_ledger_row *row;
+	struct pl_socket *s;
+
+	if (rec->dead && l->dead)
+		l = l->dead;
+	if (rows__grow((char **)&l->rows, &l->cap, l->n + 1, sizeof(*l->rows)))
+		return -ENOMEM;
+	row = &l->rows[l->n++];
+	memset(row, 0, sizeof(*row));
+	row->sk = rec->sk;
+	s = &row->s;
+	s->owner = rec->owner;
+	s->cgroup_id = rec->cgroup_id;
+	memcpy(s->comm, rec->comm, sizeof(s->comm));
+	s->origin = PL_ORIGIN_WALK;
+	s->created_ns = s->changed_ns = l->walked_ns;
+	return 0;
+}
 
 static int keep_fd_records(void *ctx, const char *buf, size_t len)
 {
 	const struct pl_fd_record *rec = (const void *)buf;
 	size_t i, n = len / sizeof(*rec);
-	struct fd_list *l = ctx;
+	int err = 0;
 
 	if (len % sizeof(*rec))
 		return -EPROTO; /* the walks write whole records: a layout mismatch */
-	if (rows__grow((char **)&l->rows, &l->cap, l->n + n, sizeof(*l->rows)))
-		return -ENOMEM;
-	/* As the MARK pass would enter it in the ledger, but for its state
-	 * (0, none): the model takes that from the TCP walk, and ages a
-	 * walked socket from when the walk found it either way. */
-	for (i = 0; i < n; i++, l->n++) {
-		struct pl_socket *s = &l->rows[l->n].s;
-
-		memset(&l->rows[l->n], 0, sizeof(l->rows[l->n]));
-		l->rows[l->n].sk = rec[i].sk;
-		s->owner = rec[i].owner;
-		s->cgroup_id = rec[i].cgroup_id;
-		memcpy(s->comm, rec[i].comm, sizeof(s->comm));
-		s->origin = PL_ORIGIN_WALK;
-		s->created_ns = s->changed_ns = l->walked_ns;
-	}
-	return 0;
+	for (i = 0; i < n && !err; i++)
+		err = keep_fd_record(ctx, &rec[i]);
+	return err;
 }
 
 static int cmp_row_sk(const void *a, const void *b)
@@ -69,9 +80,17 @@ static void sort_by_sk(struct fd_list *l)
 		qsort(l->rows, l->n, sizeof(*l->rows), cmp_row_sk);
 }
 
-int walk__fds(struct portleak_bpf *skel, struct pl_ledger_row **shared, size_t *n_shared)
+void walk__free_fd_rows(struct pl_fd_rows *rows)
 {
-	struct fd_list l = { .walked_ns = sysinfo__now_ns() };
+	free(rows->shared);
+	free(rows->dead);
+	memset(rows, 0, sizeof(*rows));
+}
+
+int walk__fds(struct portleak_bpf *skel, struct pl_fd_rows *out)
+{
+	__u64 now = sysinfo__now_ns();
+	struct fd_list dead = { .walked_ns = now }, l = { .dead = &dead, .walked_ns = now };
 	int err;
 
 	/* Generations count from the boot-time millisecond of the first walk,
@@ -87,12 +106,13 @@ int walk__fds(struct portleak_bpf *skel, struct pl_ledger_row **shared, size_t *
 	err = iter__run(skel->links.walk_fds, sizeof(struct pl_fd_record), keep_fd_records, &l);
 	if (err) {
 		free(l.rows);
+		free(dead.rows);
 		return err;
 	}
 	sort_by_sk(&l);
-	free(*shared);
-	*shared = l.rows;
-	*n_shared = l.n;
+	walk__free_fd_rows(out);
+	*out = (struct pl_fd_rows){ .shared = l.rows, .n_shared = l.n,
+				    .dead = dead.rows, .n_dead = dead.n };
 	return 0;
 }
 
@@ -131,7 +151,9 @@ static int first_holders(struct fd_list *l, struct pl_skindex *index, struct fd_
  * holders. */
 static int list_holders(struct portleak_bpf *skel, struct pl_maps *m)
 {
-	struct fd_list l = { .walked_ns = sysinfo__now_ns() }, shared = { 0 };
+	__u64 now = sysinfo__now_ns();
+	struct fd_list dead = { .walked_ns = now }, l = { .dead = &dead, .walked_ns = now };
+	struct fd_list shared = { 0 };
 	struct pl_skindex made;
 	int err;
 
@@ -141,16 +163,20 @@ static int list_holders(struct portleak_bpf *skel, struct pl_maps *m)
 	if (err) {
 		free(l.rows);
 		free(shared.rows);
+		free(dead.rows);
 		return err;
 	}
 	free(m->ledger);
 	skindex__free(&m->ledger_index);
 	free(m->holders);
+	free(m->dead);
 	m->ledger = l.rows;
 	m->n_ledger = l.n;
 	m->ledger_index = made;
 	m->holders = shared.rows;
 	m->n_holders = shared.n;
+	m->dead = dead.rows;
+	m->n_dead = dead.n;
 	return 0;
 }
 
@@ -171,6 +197,7 @@ int walk__fill_ledger_gaps(struct pl_agent *agent, struct pl_maps *m)
 	n = list.n_ledger;
 	skindex__free(&list.ledger_index);
 	free(list.holders);
+	free(list.dead);
 	if (!(err = skindex__of_rows(&have, m->ledger, m->n_ledger, sizeof(*m->ledger),
 				     offsetof(struct pl_ledger_row, sk)))) {
 		for (i = 0; i < n; i++)

@@ -33,17 +33,28 @@ enum pl_walk_flags {
 	PL_WALK_INODES = 4,        /* fill each held socket's pl_tcp_record.ino */
 };
 
+/* What an fd walk with hooks leaves beside the ledger. */
+struct pl_fd_rows {
+	/* every holder of each socket its owner and another process hold
+	 * (fork, fd passing), sorted by socket */
+	struct pl_ledger_row *shared;
+	size_t n_shared;
+	/* dead sockets still held: one row per fd (struct pl_fd_record.dead) */
+	struct pl_ledger_row *dead;
+	size_t n_dead;
+};
+
 /* Record the owner of every TCP socket held in an fd table: sockets the
  * ledger does not know yet, and sockets their owner no longer holds (they
- * go to a process that does). Every holder of a socket that its owner and
- * another process hold (fork, fd passing) into *@shared, sorted by socket
- * (replacing it). */
-int walk__fds(struct portleak_bpf *skel, struct pl_ledger_row **shared, size_t *n_shared);
+ * go to a process that does). Into @out, replacing what it held: shared
+ * sockets and dead ones. */
+int walk__fds(struct portleak_bpf *skel, struct pl_fd_rows *out);
+void walk__free_fd_rows(struct pl_fd_rows *rows);
 /* With no hooks attached, and so no ledger: the rows the ledger would hold
  * after walk__fds, for every TCP socket held in an fd table, each under
  * the first process found holding it, into @m's ledger and its index
  * (replacing what they held); every holder of a socket that more than
- * one process holds into @m's holders. Beside it, in another
+ * one process holds into @m's holders, dead sockets into @m's dead. Beside it, in another
  * thread, walk__tcp(): with no ledger to fill, neither waits for the
  * other. The fd walk's thread first gets its object from
  * agent__fd_walker(), which loads it the first time. */

@@ -39,7 +39,12 @@ static void not_closing(struct out *o, const struct pl_proc *p)
 	names__duration(p->close_wait_oldest_s, age, sizeof(age));
 	say(o, "Not closing after the peer closes: %llu sockets sit in CLOSE_WAIT (oldest %s, most to %s).",
 	    (unsigned long long)p->states[PL_TCP_CLOSE_WAIT], age, peer);
-	say(o, "  The peer has closed; only close() by this process frees them. Look for responses or streams left open on error paths, or a pool that never evicts dead connections.");
+	if (p->close_wait_peer_active)
+		say(o, "  The process still talks to %s on %llu other connections: these are idle connections of a pool that the peer closed and the pool never checks. Evict idle connections before the peer's idle timeout (HttpClient: evictIdleConnections; Go: Transport.IdleConnTimeout; a stale-connection check) so the pool closes them.",
+		    peer, (unsigned long long)p->close_wait_peer_active);
+	else
+		say(o, "  No other connection to %s moves data: the code holds them, never reading to the end or closing. Look for responses or streams left open on error paths (close the response, its body or stream in a finally block); only close() by this process frees them.",
+		    peer);
 }
 
 static void short_connections(struct out *o, const struct pl_proc *p, unsigned int range)

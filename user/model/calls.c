@@ -37,7 +37,8 @@ static struct pl_call_failure failure_of(const struct pl_fail_row *r)
 	struct pl_call_failure f = { .call = (__u8)r->key.call, .err = r->key.err,
 				     .by = (__u8)r->key.by, .netns = r->key.peer.netns,
 				     .count = r->v.count, .last_ns = r->v.last_ns,
-				     .attempts = r->v.attempts, .sum = r->v.sum };
+				     .attempts = r->v.attempts, .sum = r->v.sum,
+				     .stack = r->v.stack };
 
 	budget__dest_endpoint(&r->key.peer, &f.peer);
 	return f;

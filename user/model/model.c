@@ -377,7 +377,7 @@ static struct pl_proc *proc_new(const struct pl_model_input *in,
 		snprintf(p->cgroup, sizeof(p->cgroup), "%s", cgroup_of(in, cgroup_id));
 		identify(in, p->cgroup, &p->who);
 	}
-	p->close_wait_oldest_s = -1;
+	p->close_wait_oldest_s = p->close_wait_oldest_max_s = -1;
 	p->idle_oldest_s = -1;
 	return p;
 }
@@ -430,31 +430,42 @@ static void close_wait_peer(struct pl_proc *p, const struct attrib *group, size_
  * saw it enter that state, or from a timewait socket's timer. Otherwise
  * the longest of what is known for sure: since the walk found it and, in
  * CLOSE_WAIT, since the last ACK it received (the peer's FIN carried one;
- * a later ACK only makes the socket look younger, never older). */
-static double state_age_s(const struct pl_model_input *in, const struct attrib *a, bool *exact)
+ * a later ACK only makes the socket look younger, never older). *@max is
+ * the most it can be: the age itself when exact; in CLOSE_WAIT, since data
+ * last came (no data follows a FIN, and the ACKs that answer keepalive
+ * probes, which keep the sure clock young, do not move that one: DESIGN.md
+ * fact 16); -1 when unknown. */
+static double state_age_s(const struct pl_model_input *in, const struct attrib *a, bool *exact,
+			  double *max)
 {
 	const struct pl_tcp_record *r = a->rec;
 	const struct pl_socket *e = a->entry;
 	double age = 0, kernel;
-	bool in_state;
+	bool in_state, known = true;
 
 	*exact = false;
+	*max = -1;
 	if (r->kind == PL_REC_TIMEWAIT) {
 		kernel = clocks__timewait_age_s(&r->clocks, in->hz);
 		*exact = kernel >= 0;
-		if (*exact)
-			return kernel;
-		return a->tw ? age_s(in, a->tw->closed_ns) : 0;
+		age = *exact ? kernel : a->tw ? age_s(in, a->tw->closed_ns) : 0;
+		*max = *exact ? age : -1;
+		return age;
 	}
 	if (e) {
 		in_state = e->state == r->state;
 		age = age_s(in, in_state ? e->changed_ns : e->created_ns);
 		*exact = in_state && (e->origin != PL_ORIGIN_WALK || e->changed_ns != e->created_ns);
 	}
-	if (r->state == PL_TCP_CLOSE_WAIT && !*exact) {
+	if (*exact) {
+		*max = age;
+	} else if (r->state == PL_TCP_CLOSE_WAIT) {
 		kernel = clocks__age_s(&r->clocks, r->clocks.rcv_tstamp, in->hz, NULL);
 		if (kernel > age)
 			age = kernel;
+		kernel = clocks__age_s(&r->clocks, r->clocks.lrcvtime, in->hz, &known);
+		if (known && kernel >= 0)
+			*max = kernel > age ? kernel : age;
 	}
 	return age;
 }
@@ -492,7 +503,7 @@ static struct pl_peer_group *add_to_group(struct pl_proc *p, const struct attrib
 			return NULL; /* the busiest groups come first once sorted */
 		g = &p->groups[p->n_groups++];
 		*g = (struct pl_peer_group){ .peer = peer, .state = a->rec->state,
-					     .idle_oldest_s = -1 };
+					     .idle_oldest_s = -1, .idle_newest_s = -1 };
 	}
 	g->count++;
 	if (age > g->oldest_s)
@@ -512,8 +523,13 @@ static void add_idle(const struct pl_model_input *in, struct pl_proc *p,
 		p->idle_oldest_s = idle;
 	if (g && idle > g->idle_oldest_s)
 		g->idle_oldest_s = idle;
-	if (idle < in->idle_age_s)
+	if (g && (g->idle_newest_s < 0 || idle < g->idle_newest_s))
+		g->idle_newest_s = idle;
+	if (idle < in->idle_age_s) {
+		if (g)
+			g->active++;
 		return;
+	}
 	p->established_idle++;
 	if (!opened_as_client(a))
 		return;
@@ -522,13 +538,29 @@ static void add_idle(const struct pl_model_input *in, struct pl_proc *p,
 		g->stale++;
 }
 
+/* The oldest CLOSE_WAIT: the most that is sure, and the most it can be
+ * (unknown once one socket's is). */
+static void add_close_wait_age(struct pl_proc *p, double age, bool exact, double max)
+{
+	if (age > p->close_wait_oldest_s) {
+		p->close_wait_oldest_s = age;
+		p->close_wait_age_exact = exact;
+	}
+	if (max < 0)
+		p->close_wait_max_unknown = true;
+	if (max > p->close_wait_oldest_max_s)
+		p->close_wait_oldest_max_s = max;
+	if (p->close_wait_max_unknown)
+		p->close_wait_oldest_max_s = -1;
+}
+
 static void proc_add_socket(const struct pl_model_input *in, struct pl_proc *p,
 			    const struct attrib *a)
 {
 	unsigned int state = a->rec->state;
 	struct pl_peer_group *g;
 	bool exact;
-	double age = state_age_s(in, a, &exact);
+	double max, age = state_age_s(in, a, &exact, &max);
 
 	if (state < PL_TCP_NR_STATES)
 		p->states[state]++;
@@ -538,10 +570,8 @@ static void proc_add_socket(const struct pl_model_input *in, struct pl_proc *p,
 	p->pending_accept += a->pending_accept;
 	p->close_wait_fds += state == PL_TCP_CLOSE_WAIT && !a->pending_accept;
 	g = add_to_group(p, a, age);
-	if (state == PL_TCP_CLOSE_WAIT && age > p->close_wait_oldest_s) {
-		p->close_wait_oldest_s = age;
-		p->close_wait_age_exact = exact;
-	}
+	if (state == PL_TCP_CLOSE_WAIT)
+		add_close_wait_age(p, age, exact, max);
 	if (a->rec->kind != PL_REC_FULL)
 		return;
 	if (state == PL_TCP_ESTABLISHED) {
@@ -556,11 +586,35 @@ static void proc_add_socket(const struct pl_model_input *in, struct pl_proc *p,
 	}
 }
 
-/* The peer toward which most of the process's idle client connections go. */
+/* Does the process still talk to the peer of its CLOSE_WAIT sockets? */
+static void close_wait_peer_traffic(struct pl_proc *p)
+{
+	size_t i;
+
+	p->close_wait_peer_idle_s = -1;
+	for (i = 0; p->close_wait_peer_count && i < p->n_groups; i++) {
+		const struct pl_peer_group *g = &p->groups[i];
+
+		if (g->state == PL_TCP_ESTABLISHED && pl_same_endpoint(&g->peer, &p->close_wait_peer)) {
+			p->close_wait_peer_active = g->active;
+			p->close_wait_peer_idle_s = g->idle_newest_s;
+		}
+	}
+}
+
+/* The peer toward which most of the process's idle client connections go.
+ * Idle connections toward a peer that others of the process's still carry
+ * data to are a pool in use, not abandoned: they leave the count. */
 static void stale_peer(struct pl_proc *p)
 {
 	size_t i;
 
+	for (i = 0; i < p->n_groups; i++) {
+		if (p->groups[i].active && p->groups[i].stale) {
+			p->stale -= p->groups[i].stale;
+			p->groups[i].stale = 0;
+		}
+	}
 	for (i = 0; i < p->n_groups; i++) {
 		if (p->groups[i].stale > p->stale_peer_count) {
 			p->stale_peer = p->groups[i].peer;
@@ -630,8 +684,11 @@ static int add_call_failures(const struct pl_model_input *in, const struct pl_fa
 			return -ENOMEM;
 		proc_new(in, out, &r->key.owner, r->v.comm, r->v.cgroup_id);
 	}
-	for (i = 0; i < out->n_procs; i++)
+	for (i = 0; i < out->n_procs; i++) {
 		calls__fill(sorted, in->n_fails, &out->procs[i]);
+		if (origins__fill_failed(in, &out->procs[i]))
+			return -ENOMEM;
+	}
 	return 0;
 }
 
@@ -642,6 +699,43 @@ static void fd_budget(const struct pl_model_input *in, struct pl_proc *p)
 	if (p->unknown || !in->fd_budget ||
 	    in->fd_budget(p->pid, &p->fd_in_use, &p->fd_limit, in->fd_budget_ctx))
 		p->fd_in_use = p->fd_limit = -1;
+}
+
+static int cmp_row_owner(const void *a, const void *b)
+{
+	return cmp_owner(&(*(const struct pl_ledger_row *const *)a)->s.owner,
+			 &(*(const struct pl_ledger_row *const *)b)->s.owner);
+}
+
+/* Dead sockets still held, counted for each process that holds them
+ * (listed when it holds nothing else). They have no tuple: a port filter
+ * leaves them out. */
+static int add_dead_held(const struct pl_model_input *in, struct pl_report *out, size_t cap)
+{
+	const struct pl_ledger_row **sorted = calloc(in->n_dead + 1, sizeof(*sorted));
+	struct pl_proc *p = NULL;
+	size_t i, n = 0;
+
+	if (!sorted)
+		return -ENOMEM;
+	for (i = 0; in->filter.port < 0 && i < in->n_dead; i++)
+		if (owner_selected(in, in->dead[i].s.owner.tgid, in->dead[i].s.comm,
+				   in->dead[i].s.cgroup_id))
+			sorted[n++] = &in->dead[i];
+	qsort(sorted, n, sizeof(*sorted), cmp_row_owner);
+	for (i = 0; i < n; i++) {
+		const struct pl_socket *s = &sorted[i]->s;
+
+		if (!i || cmp_owner(&sorted[i - 1]->s.owner, &s->owner)) {
+			if (!(p = find_proc(out, &s->owner)) && out->n_procs == cap)
+				break;
+			if (!p)
+				p = proc_new(in, out, &s->owner, s->comm, s->cgroup_id);
+		}
+		p->dead_held++;
+	}
+	free(sorted);
+	return i < n ? -ENOMEM : 0;
 }
 
 /* Processes that hold no socket but failed to get a port, or whose
@@ -657,6 +751,8 @@ static int add_failing_procs(const struct pl_model_input *in, const struct index
 		return -ENOMEM;
 	err = add_call_failures(in, sorted, out, cap);
 	free(sorted);
+	if (!err)
+		err = add_dead_held(in, out, cap);
 	if (err)
 		return err;
 
@@ -793,6 +889,7 @@ static int add_proc(const struct pl_model_input *in, const struct pl_origin_row 
 		return 0;
 	proc_holders(in, p, run, n);
 	close_wait_peer(p, run, n);
+	close_wait_peer_traffic(p);
 	stale_peer(p);
 	qsort(p->groups, p->n_groups, sizeof(*p->groups), cmp_group);
 	return origins__fill(in, sorted, p, socks, n_socks);
@@ -857,7 +954,7 @@ static int group_by_owner(struct attrib *attribs, size_t n)
 static int build_procs(const struct pl_model_input *in, const struct index *ix,
 		       struct attrib *attribs, size_t n, struct pl_report *out)
 {
-	size_t cap = in->n_failures + in->n_fails + 1, i = 0, j;
+	size_t cap = in->n_failures + in->n_fails + in->n_dead + 1, i = 0, j;
 	const struct pl_origin_row **sorted = origins__sorted(in);
 	struct pl_socket_origin *socks = calloc(n + 1, sizeof(*socks));
 	int err = group_by_owner(attribs, n);
@@ -1354,7 +1451,7 @@ int model__held(const struct pl_model_input *in, const struct pl_owner *owner,
 		if (!held_by(in, &a, owner, &held[*n]))
 			continue;
 		held[*n].rec = in->tcp[i];
-		held[*n].age_s = state_age_s(in, &a, &held[*n].age_exact);
+		held[*n].age_s = state_age_s(in, &a, &held[*n].age_exact, &held[*n].age_max_s);
 		held[*n].idle_s = a.rec->state == PL_TCP_ESTABLISHED ?
 				  clocks__idle_s(&a.rec->clocks, in->hz, NULL) : -1;
 		(*n)++;

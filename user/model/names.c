@@ -57,6 +57,19 @@ void names__age(double seconds, bool exact, char *buf, size_t len)
 	names__duration(seconds > 1 ? seconds - 0.5 : 0, buf + (len > 1), len > 1 ? len - 1 : len);
 }
 
+void names__age_range(double seconds, bool exact, double max, char *buf, size_t len)
+{
+	char low[16], high[16];
+
+	if (exact || max < 0 || max - seconds < 1) {
+		names__age(exact || max < 0 ? seconds : max, exact || max >= 0, buf, len);
+		return;
+	}
+	names__duration(seconds, low, sizeof(low));
+	names__duration(max, high, sizeof(high));
+	snprintf(buf, len, "%s-%s", low, high);
+}
+
 const char *names__errno(int err)
 {
 #define PL_ERRNO(e) { e, #e }

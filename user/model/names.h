@@ -20,6 +20,9 @@ void names__duration(double seconds, char *buf, size_t len);
 /* An age: as names__duration when @exact, else a lower bound, rounded
  * down and marked ">" ("at least"): ">15m01s". */
 void names__age(double seconds, bool exact, char *buf, size_t len);
+/* An age known to lie between @seconds (sure) and @max: "14s-1m18s"; as
+ * names__age when exact, when @max is unknown (< 0) or within a second. */
+void names__age_range(double seconds, bool exact, double max, char *buf, size_t len);
 /* "ESTABLISHED", ... as the kernel names the TCP states, without TCP_. */
 const char *names__tcp_state(unsigned int state);
 /* "EADDRINUSE", "EACCES", ... or "errno 123". */

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -113,6 +114,79 @@ static size_t distinct_stacks(const struct pl_socket_origin *socks, size_t n)
 	return k;
 }
 
+/* A JIT frame without its offset: the tiers of one method (interpreted,
+ * C1, C2) are one code path, at different addresses. Native frames keep
+ * theirs: there the return address is the call site. */
+static void drop_jit_offset(char *frame)
+{
+	char *plus = strrchr(frame, '+'), *tail = strstr(frame, " ([jit])");
+
+	if (plus && tail && plus < tail && !strncmp(plus, "+0x", 3))
+		memmove(plus, tail, strlen(tail) + 1);
+}
+
+/* The code path @o's frames name: JIT offsets dropped, a run of the same
+ * frame (the interpreter calling itself) kept once. */
+static void name_path(struct pl_code_origin *o)
+{
+	size_t i, k = 0;
+
+	for (i = 0; i < o->frames.n; i++) {
+		drop_jit_offset(o->frames.names[i]);
+		if (k && !strcmp(o->frames.names[k - 1], o->frames.names[i]))
+			continue;
+		if (k != i)
+			memcpy(o->frames.names[k], o->frames.names[i], sizeof(o->frames.names[k]));
+		k++;
+	}
+	o->frames.n = k;
+}
+
+static bool same_path(const struct pl_code_origin *a, const struct pl_code_origin *b)
+{
+	size_t i;
+
+	if (!a->frames.n || a->frames.n != b->frames.n)
+		return false; /* a stack no longer known is a path of its own */
+	for (i = 0; i < a->frames.n; i++)
+		if (strcmp(a->frames.names[i], b->frames.names[i]))
+			return false;
+	return true;
+}
+
+/* Merge the origins of @o that name the same code path into the first of
+ * them, in place: how many are left. */
+static size_t merge_paths(struct pl_code_origin *o, size_t n)
+{
+	size_t i, j, k = 0;
+
+	for (i = 0; i < n; i++) {
+		for (j = 0; j < k && !same_path(&o[j], &o[i]); j++)
+			;
+		if (j < k) {
+			size_t s;
+
+			o[j].held.sockets += o[i].held.sockets;
+			for (s = 0; s < PL_TCP_NR_STATES; s++)
+				o[j].held.states[s] += o[i].held.states[s];
+			o[j].opened += o[i].opened;
+			continue;
+		}
+		if (k != i)
+			o[k] = o[i];
+		k++;
+	}
+	return k;
+}
+
+static int cmp_origin_held(const void *a, const void *b)
+{
+	__u64 x = ((const struct pl_code_origin *)a)->held.sockets;
+	__u64 y = ((const struct pl_code_origin *)b)->held.sockets;
+
+	return x > y ? -1 : x < y;
+}
+
 int origins__fill(const struct pl_model_input *in, const struct pl_origin_row **sorted,
 		  struct pl_proc *p, struct pl_socket_origin *socks, size_t n)
 {
@@ -127,14 +201,12 @@ int origins__fill(const struct pl_model_input *in, const struct pl_origin_row **
 		return -ENOMEM;
 	k = group(socks, n, groups);
 	qsort(groups, k, sizeof(*groups), cmp_held);
-	if (k > PL_MAX_ORIGINS)
-		k = PL_MAX_ORIGINS;
+	if (k > PL_NAMED_STACKS)
+		k = PL_NAMED_STACKS;
 	if (k && !(p->origins = calloc(k, sizeof(*p->origins)))) {
 		free(groups);
 		return -ENOMEM;
 	}
-	p->n_origins = k;
-	p->origins_shallow = k > 0;
 	for (i = 0; i < k; i++) {
 		struct pl_code_origin *o = &p->origins[i];
 
@@ -143,11 +215,57 @@ int origins__fill(const struct pl_model_input *in, const struct pl_origin_row **
 		o->opened = opened(in, sorted, p, o->stack);
 		if (in->frames)
 			in->frames(&owner, o->stack, &o->frames, in->frames_ctx);
-		if (o->frames.depth > PL_SHALLOW_FRAMES)
-			p->origins_shallow = false;
+		name_path(o);
 	}
 	free(groups);
+	if (!k)
+		return 0;
+	k = merge_paths(p->origins, k);
+	qsort(p->origins, k, sizeof(*p->origins), cmp_origin_held);
+	p->n_origins = k < PL_MAX_ORIGINS ? k : PL_MAX_ORIGINS;
+	if (p->n_origins < k) { /* the rest is never shown: give it back */
+		struct pl_code_origin *kept = realloc(p->origins, p->n_origins * sizeof(*kept));
+
+		if (kept)
+			p->origins = kept;
+	}
+	p->origins_shallow = p->n_origins > 0;
+	for (i = 0; i < p->n_origins; i++)
+		if (p->origins[i].frames.depth > PL_SHALLOW_FRAMES)
+			p->origins_shallow = false;
 	return 0;
+}
+
+int origins__fill_failed(const struct pl_model_input *in, struct pl_proc *p)
+{
+	struct pl_owner owner = { .tgid = p->pid, .start_ns = p->start_ns };
+	const struct pl_call_failure *f = NULL;
+	size_t i;
+
+	for (i = 0; !f && i < p->n_call_failures; i++)
+		if (p->call_failures[i].call == PL_CALL_CONNECT && p->call_failures[i].stack)
+			f = &p->call_failures[i];
+	if (!f)
+		return 0;
+	if (!(p->failed_origin = calloc(1, sizeof(*p->failed_origin))))
+		return -ENOMEM;
+	p->failed_call = *f;
+	p->failed_origin->stack = f->stack;
+	if (in->frames)
+		in->frames(&owner, f->stack, &p->failed_origin->frames, in->frames_ctx);
+	name_path(p->failed_origin);
+	return 0;
+}
+
+void origins__failed_title(const struct pl_proc *p, char *out, size_t len)
+{
+	const struct pl_call_failure *f = &p->failed_call;
+	char peer[PL_ENDPOINT_LEN];
+
+	names__endpoint(f->peer.family, f->peer.addr, f->peer.port, peer, sizeof(peer));
+	snprintf(out, len, "failed connect() to %s (%s%s, %llu times), the latest from:", peer,
+		 names__errno(f->err), f->by == PL_BY_APPLICATION ? " by the application" : "",
+		 (unsigned long long)f->count);
 }
 
 static void states_text(const struct pl_origin_counts *c, char *out, size_t len)
@@ -184,15 +302,37 @@ void origins__title(const struct pl_origin_counts *held, const struct pl_code_or
 			 (unsigned long long)held->sockets, states);
 }
 
+/* Does a kept origin end in Go's dialer (net/http dials from a goroutine
+ * of its own, so nothing above it is the code that asked)? */
+static bool ends_in_go_dialer(const struct pl_proc *p)
+{
+	size_t i;
+
+	for (i = 0; i < p->n_origins; i++) {
+		const struct pl_frames *f = &p->origins[i].frames;
+
+		if (f->n && (!strncmp(f->names[f->n - 1], "net.(*Dialer).DialContext", 25) ||
+			     !strncmp(f->names[f->n - 1], "net/http.(*Transport).", 22)))
+			return true;
+	}
+	return false;
+}
+
 const char *origins__hint(const struct pl_proc *p)
 {
-	if (!p->n_origins || !p->origins_shallow)
+	if (!p->n_origins)
 		return NULL;
-	return "its stacks stop after one or two frames: it runs without frame pointers; build it with -fno-omit-frame-pointer (Java: run it with -XX:+PreserveFramePointer)";
+	if (p->origins_shallow)
+		return "its stacks stop after one or two frames: it runs without frame pointers; build it with -fno-omit-frame-pointer (Java: run it with -XX:+PreserveFramePointer)";
+	if (ends_in_go_dialer(p))
+		return "Go's net/http dials in a goroutine of its own: the stack ends in the dialer, never in the code that sent the request; look for response bodies left unclosed (resp.Body.Close) and a Transport without IdleConnTimeout";
+	return NULL;
 }
 
 void origins__free(struct pl_proc *p)
 {
+	free(p->failed_origin);
+	p->failed_origin = NULL;
 	free(p->origins);
 	p->origins = NULL;
 	p->n_origins = 0;

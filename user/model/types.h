@@ -26,7 +26,8 @@
 #define PL_MAX_GROUPS 16 /* (peer, state) groups kept per process */
 #define PL_MAX_CALL_FAILURES 8 /* (call, errno, peer) rows kept per process */
 #define PL_MAX_ORIGINS 6  /* code paths kept per process, most sockets first */
-#define PL_MAX_FRAMES 16  /* frames shown per code path */
+#define PL_NAMED_STACKS 64 /* stacks named per process, to merge into code paths */
+#define PL_MAX_FRAMES 33  /* frames shown per code path: every one captured, and the caller */
 #define PL_FRAME_LEN 160
 #define PL_SHALLOW_FRAMES 2 /* a stack this short: no frame pointers */
 #define PL_FD_FULL 0.9  /* of the open-files limit: a LEAK verdict */
@@ -38,6 +39,7 @@
 #define PL_TREND_WINDOW_S 300.0 /* GROWING and PORTS verdicts */
 #define PL_TREND_MIN_S 5.0      /* shorter than this says nothing */
 #define PL_GROWING_MIN 20       /* held sockets added before GROWING */
+#define PL_GROWING_WATCH_S 60.0 /* GROWING: watched this long, and growing over the last of it */
 #define PL_HOT_UTILIZATION 0.8  /* a destination this full is a PORTS verdict */
 #define PL_BOUND_SHARE 0.25     /* ports held by bind() past this share of a
 				 * namespace's usable ports: a PORTS verdict */
@@ -132,6 +134,10 @@ struct pl_model_input {
 	 * passing), sorted by socket; its owner is among them */
 	const struct pl_ledger_row *holders;
 	size_t n_holders;
+	/* Dead sockets still held (their connection gone, state CLOSE), one
+	 * row per fd, with its holder: from the last fd walk */
+	const struct pl_ledger_row *dead;
+	size_t n_dead;
 	const struct pl_timewait_row *timewait;
 	size_t n_timewait;
 	const struct pl_owner_row *owners;
@@ -196,6 +202,8 @@ struct pl_peer_group {
 	__u64 count;
 	double oldest_s;      /* in this state, as far as known */
 	double idle_oldest_s; /* ESTABLISHED: longest since data moved; -1 unknown */
+	double idle_newest_s; /* ESTABLISHED: shortest since data moved; -1 unknown */
+	__u64 active;         /* ESTABLISHED that moved data within --idle-age */
 	__u64 stale;          /* ESTABLISHED it opened, idle past --idle-age */
 };
 
@@ -235,6 +243,7 @@ struct pl_call_failure {
 	 * waits summed */
 	__u64 attempts;
 	struct pl_connect_try sum;
+	__u64 stack; /* the latest failing call's user stack (stacks.h); 0: none */
 };
 
 /* A process's sockets of one origin, per state. */
@@ -286,10 +295,20 @@ struct pl_proc {
 	__u64 total;
 	__u64 pending_accept; /* counted for their listener's owner */
 	__u64 close_wait_fds; /* CLOSE_WAIT it holds an fd for (not still in an accept queue) */
+	__u64 dead_held; /* fds on sockets whose connection is gone (state CLOSE) */
 	double close_wait_oldest_s; /* -1: no CLOSE_WAIT; else the age or its lower bound */
 	bool close_wait_age_exact;  /* portleak saw the transition */
+	/* The most the oldest CLOSE_WAIT can be (since data last came, when
+	 * keepalive keeps the sure clock young); -1 unknown */
+	double close_wait_oldest_max_s;
+	bool close_wait_max_unknown; /* a socket's bound is unknown (model) */
 	struct pl_endpoint close_wait_peer; /* the peer with most CLOSE_WAIT */
 	__u64 close_wait_peer_count;
+	/* Its ESTABLISHED toward that peer that moved data within --idle-age,
+	 * and the newest data (-1: none): an idle pool the peer closed, where
+	 * the process still talks to it; else sockets held and never closed */
+	__u64 close_wait_peer_active;
+	double close_wait_peer_idle_s;
 	__u64 held; /* sockets with an fd: ESTABLISHED, CLOSE_WAIT, SYN_SENT */
 	__u64 established_idle; /* ESTABLISHED idle past --idle-age */
 	double idle_oldest_s;   /* the longest-idle ESTABLISHED; -1: none known */
@@ -337,6 +356,11 @@ struct pl_proc {
 	size_t n_origins;
 	struct pl_origin_counts uncaptured; /* opened before capture */
 	bool origins_shallow; /* every stack stops after PL_SHALLOW_FRAMES */
+	/* The code path of its commonest failed connect() whose stack was
+	 * captured (in its own context: out of ports, before the SYN, or
+	 * given up by the application), with that failure; NULL: none */
+	struct pl_code_origin *failed_origin;
+	struct pl_call_failure failed_call;
 	struct pl_co_holder holders[PL_MAX_CO_HOLDERS]; /* most sockets first */
 	size_t n_holders;
 	enum pl_verdict verdict;
@@ -436,6 +460,7 @@ struct pl_held {
 	struct pl_tcp_record rec;
 	double age_s;   /* in its state: exact, or a lower bound */
 	bool age_exact;
+	double age_max_s; /* the most it can be; -1 unknown */
 	double idle_s;  /* ESTABLISHED: since data last moved; -1 unknown */
 	/* Other processes that hold it too (fork, fd passing), and one of them */
 	__u32 others;

@@ -123,21 +123,35 @@ static struct trend proc_trend(const struct pl_model_input *in, const struct pl_
 
 static void judge_leak(const struct pl_model_input *in, struct pl_proc *p)
 {
-	char peer[PL_ENDPOINT_LEN], age[32];
+	char peer[PL_ENDPOINT_LEN], age[32], sure[16], upto[16], traffic[96];
 	__u64 cw = p->states[PL_TCP_CLOSE_WAIT];
 
 	if (!cw)
 		return;
-	names__age(p->close_wait_oldest_s, p->close_wait_age_exact, age, sizeof(age));
+	names__age_range(p->close_wait_oldest_s, p->close_wait_age_exact,
+			 p->close_wait_oldest_max_s, age, sizeof(age));
+	if (p->close_wait_oldest_s < in->leak_age_s && p->close_wait_oldest_max_s >= in->leak_age_s) {
+		/* judged on what is sure: the lower bound */
+		names__duration(in->leak_age_s, sure, sizeof(sure));
+		names__duration(p->close_wait_oldest_max_s, upto, sizeof(upto));
+		add_reason(p, "%llu CLOSE_WAIT, oldest %s: the peer may have closed %s ago, but keepalive ACKs keep the sure clock young (LEAK once %s are sure)",
+			   (unsigned long long)cw, age, upto, sure);
+		return;
+	}
 	if (p->close_wait_oldest_s < in->leak_age_s) {
 		add_reason(p, "%llu CLOSE_WAIT, oldest %s", (unsigned long long)cw, age);
 		return;
 	}
 	names__endpoint(p->close_wait_peer.family, p->close_wait_peer.addr,
 			p->close_wait_peer.port, peer, sizeof(peer));
-	add_reason(p, "%llu CLOSE_WAIT (%llu to %s), oldest %s: the process does not close after the peer does",
+	if (p->close_wait_peer_active)
+		snprintf(traffic, sizeof(traffic), "; it still talks to that peer on %llu others: an idle pool the peer closed",
+			 (unsigned long long)p->close_wait_peer_active);
+	else
+		snprintf(traffic, sizeof(traffic), "; no connection to that peer moves data: held, never read to the end or closed");
+	add_reason(p, "%llu CLOSE_WAIT (%llu to %s), oldest %s: the process does not close after the peer does%s",
 		   (unsigned long long)cw, (unsigned long long)p->close_wait_peer_count,
-		   peer, age);
+		   peer, age, traffic);
 	p->verdict = PL_VERDICT_LEAK;
 }
 
@@ -146,13 +160,16 @@ static void judge_leak(const struct pl_model_input *in, struct pl_proc *p)
 static void judge_fds(struct pl_proc *p)
 {
 	unsigned long long cw = p->close_wait_fds;
-	char used[96] = "", eta[32];
+	char used[128] = "", dead[40] = "", eta[32];
 
 	if (!calls__fds_exhausted(p))
 		return;
+	if (p->dead_held)
+		snprintf(dead, sizeof(dead), " and %llu dead ones",
+			 (unsigned long long)p->dead_held);
 	if (p->fd_in_use >= 0)
-		snprintf(used, sizeof(used), "%lld of %lld fds in use, %llu of them CLOSE_WAIT sockets: ",
-			 (long long)p->fd_in_use, (long long)p->fd_limit, cw);
+		snprintf(used, sizeof(used), "%lld of %lld fds in use, %llu of them CLOSE_WAIT sockets%s: ",
+			 (long long)p->fd_in_use, (long long)p->fd_limit, cw, dead);
 	if (p->accept_fd_failures) {
 		add_reason(p, "%saccept() failed %llu times with EMFILE (too many open files)", used,
 			   (unsigned long long)p->accept_fd_failures);
@@ -163,6 +180,20 @@ static void judge_fds(struct pl_proc *p)
 		add_reason(p, "%saccept() fails with EMFILE at %lld", used, (long long)p->fd_limit);
 	}
 	p->verdict = PL_VERDICT_LEAK;
+}
+
+/* Sockets whose connection is gone (a reset, an abort, `portleak close`)
+ * and whose fds the process keeps: no port is held, but the fds leak. As
+ * many as make STALE make a leak. */
+static void judge_dead(const struct pl_model_input *in, struct pl_proc *p)
+{
+	if (!p->dead_held)
+		return;
+	add_reason(p, "holds %llu sockets whose connections are gone (reset or aborted, state CLOSE)%s",
+		   (unsigned long long)p->dead_held,
+		   p->dead_held >= in->stale_min ? ": the fds leak; only close() frees them" : "");
+	if (p->dead_held >= in->stale_min)
+		p->verdict = PL_VERDICT_LEAK;
 }
 
 /* Connects toward a peer that time out, by the kernel's SYN retries or
@@ -308,15 +339,29 @@ static void judge_ports(struct pl_proc *p, const struct trend *t)
 		p->verdict = PL_VERDICT_PORTS;
 }
 
-static void judge_growth(struct pl_proc *p, const struct trend *t)
+/* Held sockets that grow while few close. A pool filling up is no leak:
+ * only after a minute of watching, and while it still grows over the last
+ * minute (a pool that filled has stopped). */
+static void judge_growth(const struct pl_model_input *in, struct pl_proc *p,
+			 const struct trend *t)
 {
-	char span[32];
+	const struct pl_sample *minute;
+	char span[32], recent[48] = "";
+	__u64 key[3];
 
-	if (t->held < PL_GROWING_MIN || t->closed * 2 >= t->opened)
+	if (t->held < PL_GROWING_MIN || t->closed * 2 >= t->opened ||
+	    t->span_s < PL_GROWING_WATCH_S)
 		return;
+	proc_hkey(p, key);
+	minute = earlier(in, key, 1.5 * PL_GROWING_WATCH_S, 0.5 * PL_GROWING_WATCH_S);
+	if (minute && p->held <= minute->held)
+		return;
+	if (minute)
+		snprintf(recent, sizeof(recent), ", +%.0f in the last %.0f s", delta(p->held, minute->held),
+			 (double)(in->now_ns - minute->t_ns) / NS_PER_S);
 	names__duration(t->span_s, span, sizeof(span));
-	add_reason(p, "+%.0f held sockets in %s (opened %.0f, closed %.0f): connections are opened and not closed",
-		   t->held, span, t->opened, t->closed);
+	add_reason(p, "+%.0f held sockets in %s of watching%s (opened %.0f, closed %.0f): connections are opened and not closed",
+		   t->held, span, recent, t->opened, t->closed);
 	if (p->verdict == PL_VERDICT_OK)
 		p->verdict = PL_VERDICT_GROWING;
 }
@@ -364,9 +409,10 @@ void verdict__judge(const struct pl_model_input *in, const struct pl_losses *los
 	t = proc_trend(in, p);
 	judge_fds(p);
 	judge_leak(in, p);
+	judge_dead(in, p);
 	judge_stale(in, p);
 	judge_ports(p, &t);
-	judge_growth(p, &t);
+	judge_growth(in, p, &t);
 	judge_calls(in, p);
 	judge_connecting(p);
 	judge_listeners(p, &t);

@@ -65,7 +65,7 @@ static void sum_rest(const struct pl_report *r, size_t k, struct pl_proc *rest)
 	size_t i, s;
 
 	memset(rest, 0, sizeof(*rest));
-	rest->close_wait_oldest_s = -1;
+	rest->close_wait_oldest_s = rest->close_wait_oldest_max_s = -1;
 	rest->fd_in_use = rest->fd_limit = -1;
 	for (i = k; i < r->n_procs; i++) {
 		const struct pl_proc *p = &r->procs[i];
@@ -76,6 +76,7 @@ static void sum_rest(const struct pl_report *r, size_t k, struct pl_proc *rest)
 		rest->closed += p->closed;
 		rest->bind_failures += p->bind_failures;
 		rest->ports_bound += p->ports_bound;
+		rest->dead_held += p->dead_held;
 		rest->connect_failures += p->connect_failures;
 		rest->established_idle += p->established_idle;
 		rest->stale += p->stale;
@@ -83,6 +84,8 @@ static void sum_rest(const struct pl_report *r, size_t k, struct pl_proc *rest)
 			calls__count_errno(rest, &p->call_errnos[s]);
 		if (p->close_wait_oldest_s > rest->close_wait_oldest_s)
 			rest->close_wait_oldest_s = p->close_wait_oldest_s;
+		if (p->close_wait_oldest_max_s > rest->close_wait_oldest_max_s)
+			rest->close_wait_oldest_max_s = p->close_wait_oldest_max_s;
 	}
 }
 
@@ -132,6 +135,15 @@ static void proc_close_wait_age(FILE *out, const struct pl_proc *p, const struct
 	fprintf(out, "} %.3f\n", p->close_wait_oldest_s);
 }
 
+static void proc_close_wait_age_max(FILE *out, const struct pl_proc *p, const struct who *w)
+{
+	if (p->close_wait_oldest_max_s < 0)
+		return;
+	fputs("portleak_process_close_wait_oldest_max_seconds{", out);
+	who_labels(out, w);
+	fprintf(out, "} %.3f\n", p->close_wait_oldest_max_s);
+}
+
 static void proc_idle(FILE *out, const struct pl_proc *p, const struct who *w)
 {
 	fputs("portleak_process_established_idle{", out);
@@ -172,6 +184,15 @@ static void proc_failures(FILE *out, const struct pl_proc *p, const struct who *
 			p->bind_err ? names__errno(p->bind_err) : "EADDRINUSE",
 			(unsigned long long)p->bind_failures);
 	}
+}
+
+static void proc_dead_held(FILE *out, const struct pl_proc *p, const struct who *w)
+{
+	if (!p->dead_held)
+		return;
+	fputs("portleak_process_dead_sockets{", out);
+	who_labels(out, w);
+	fprintf(out, "} %llu\n", (unsigned long long)p->dead_held);
 }
 
 static void proc_ports_bound(FILE *out, const struct pl_proc *p, const struct who *w)
@@ -274,6 +295,9 @@ static const struct {
 	{ "portleak_process_close_wait_oldest_seconds", "gauge",
 	  "Age of the process's oldest CLOSE_WAIT socket (or a lower bound, from the kernel's clock of its last ACK, for sockets older than portleak).",
 	  proc_close_wait_age },
+	{ "portleak_process_close_wait_oldest_max_seconds", "gauge",
+	  "The most the oldest CLOSE_WAIT socket's age can be: since data last came (keepalive ACKs make the lower bound young; no data follows the peer's FIN). Absent when unknown.",
+	  proc_close_wait_age_max },
 	{ "portleak_process_established_idle", "gauge",
 	  "ESTABLISHED sockets idle past --idle-age: side=client for those it opened (STALE counts them), server for accepted ones.",
 	  proc_idle },
@@ -288,6 +312,9 @@ static const struct {
 	{ "portleak_process_ports_bound", "gauge",
 	  "Ports of the ephemeral range a process holds by bind() on sockets past listening: each is lost to every destination of its namespace.",
 	  proc_ports_bound },
+	{ "portleak_process_dead_sockets", "gauge",
+	  "Socket fds a process keeps whose connection is gone (reset, aborted, closed both ways: state CLOSE): an fd leak that holds no port. From the last fd walk.",
+	  proc_dead_held },
 	{ "portleak_process_failures_total", "counter",
 	  "Failed connect() and accept() calls, by call, errno (ECONNREFUSED, ETIMEDOUT, EMFILE, ...) and who ended them: by=kernel, or by=application for a connect it closed before the kernel gave up (ETIMEDOUT).",
 	  proc_call_failures },

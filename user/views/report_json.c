@@ -138,21 +138,46 @@ static void json_count(struct pl_json *j, const char *key, __s64 v)
 		json__null(j, key);
 }
 
-static void json_origin(struct pl_json *j, const struct pl_origin_counts *held,
-			const struct pl_code_origin *o)
+static void json_frames(struct pl_json *j, const struct pl_code_origin *o)
 {
 	size_t i;
 
+	json__array_begin(j, "frames");
+	for (i = 0; o && i < o->frames.n; i++)
+		json__string(j, NULL, o->frames.names[i]);
+	json__array_end(j);
+}
+
+/* The code path of its commonest failed connect() with a stack, or null. */
+static void json_failed_origin(struct pl_json *j, const struct pl_proc *p)
+{
+	const struct pl_call_failure *f = &p->failed_call;
+	char peer[PL_ENDPOINT_LEN];
+
+	if (!p->failed_origin) {
+		json__null(j, "failed_connect_origin");
+		return;
+	}
+	names__endpoint(f->peer.family, f->peer.addr, f->peer.port, peer, sizeof(peer));
+	json__object_begin(j, "failed_connect_origin");
+	json__string(j, "peer", peer);
+	json__string(j, "errno", names__errno(f->err));
+	json__string(j, "by", calls__by(f->by));
+	json__uint(j, "count", f->count);
+	json_frames(j, p->failed_origin);
+	json__object_end(j);
+}
+
+static void json_origin(struct pl_json *j, const struct pl_origin_counts *held,
+			const struct pl_code_origin *o)
+{
 	json__object_begin(j, NULL);
 	json__uint(j, "sockets", held->sockets);
 	json_states(j, "states", held->states);
 	json__bool(j, "captured", o != NULL);
 	if (o)
 		json__uint(j, "opened", o->opened);
-	json__array_begin(j, "frames");
-	for (i = 0; o && i < o->frames.n; i++)
-		json__string(j, NULL, o->frames.names[i]);
-	json__array_end(j);
+	json_frames(j, o);
 	json__object_end(j);
 }
 
@@ -173,6 +198,7 @@ static void json_origins(struct pl_json *j, const struct pl_proc *p)
 		json__string(j, "origins_hint", hint);
 	else
 		json__null(j, "origins_hint");
+	json_failed_origin(j, p);
 }
 
 /* Other processes that hold this one's sockets too. */
@@ -214,13 +240,17 @@ static void json_proc(struct pl_json *j, const struct pl_proc *p)
 	json_states(j, "sockets", p->states);
 	json__uint(j, "sockets_total", p->total);
 	json__uint(j, "pending_accept", p->pending_accept);
+	json__uint(j, "dead_held", p->dead_held);
 	json_seconds(j, "close_wait_oldest_s", p->close_wait_oldest_s);
 	if (p->close_wait_oldest_s >= 0)
 		json__bool(j, "close_wait_age_exact", p->close_wait_age_exact);
 	else
 		json__null(j, "close_wait_age_exact");
-	if (p->close_wait_peer_count)
+	json_seconds(j, "close_wait_oldest_max_s", p->close_wait_oldest_max_s);
+	if (p->close_wait_peer_count) {
 		json_endpoint(j, "close_wait_peer", &p->close_wait_peer);
+		json__uint(j, "close_wait_peer_active", p->close_wait_peer_active);
+	}
 	json__uint(j, "established_idle", p->established_idle);
 	json_seconds(j, "idle_oldest_s", p->idle_oldest_s);
 	json__uint(j, "established_idle_opened", p->stale);

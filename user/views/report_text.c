@@ -59,13 +59,11 @@ static void text_header(FILE *out, const struct pl_report *r,
 
 #define TEXT_ORIGINS 3 /* code paths shown per suspicious process */
 
-static void text_origin(FILE *out, const struct pl_origin_counts *held,
-			const struct pl_code_origin *o)
+static void text_frames(FILE *out, const char *title, const struct pl_code_origin *o)
 {
-	char title[256], frame[4 * PL_FRAME_LEN + 1];
+	char frame[4 * PL_FRAME_LEN + 1];
 	size_t i;
 
-	origins__title(held, o, title, sizeof(title));
 	fprintf(out, "%9s%s\n", "", title);
 	for (i = 0; o && i < o->frames.n; i++) {
 		names__printable(o->frames.names[i], strlen(o->frames.names[i]), frame, sizeof(frame));
@@ -75,15 +73,30 @@ static void text_origin(FILE *out, const struct pl_origin_counts *held,
 		fprintf(out, "%11s(stack no longer known)\n", "");
 }
 
+static void text_origin(FILE *out, const struct pl_origin_counts *held,
+			const struct pl_code_origin *o)
+{
+	char title[256];
+
+	origins__title(held, o, title, sizeof(title));
+	text_frames(out, title, o);
+}
+
 /* Where a suspicious process's sockets come from, when it was recorded. */
 static void text_origins(FILE *out, const struct pl_proc *p)
 {
 	const char *hint = origins__hint(p);
 	size_t i;
 
-	if (p->verdict <= PL_VERDICT_INCOMPLETE || !p->n_origins)
+	if (p->verdict <= PL_VERDICT_INCOMPLETE || (!p->n_origins && !p->failed_origin))
 		return;
 	fprintf(out, "%7s origins:\n", "");
+	if (p->failed_origin) {
+		char title[256];
+
+		origins__failed_title(p, title, sizeof(title));
+		text_frames(out, title, p->failed_origin);
+	}
 	for (i = 0; i < p->n_origins && i < TEXT_ORIGINS; i++)
 		text_origin(out, &p->origins[i].held, &p->origins[i]);
 	if (p->uncaptured.sockets)
@@ -104,10 +117,11 @@ static void text_proc(FILE *out, const struct pl_proc *p)
 	identity__where(&p->who, p->cgroup, where, sizeof(where));
 	names__printable(where, strlen(where), printable, sizeof(printable));
 	if (p->close_wait_oldest_s >= 0)
-		names__age(p->close_wait_oldest_s, p->close_wait_age_exact, age, sizeof(age));
+		names__age_range(p->close_wait_oldest_s, p->close_wait_age_exact,
+				 p->close_wait_oldest_max_s, age, sizeof(age));
 	if (p->fd_in_use >= 0 && p->fd_limit > 0)
 		snprintf(fds, sizeof(fds), "%.0f%%", 100.0 * (double)p->fd_in_use / (double)p->fd_limit);
-	fprintf(out, "%7u %-16s %6llu %10llu %9llu %6llu %8s %5llu %7llu %7llu %6llu %6llu %6llu %7s  %-7s %s\n",
+	fprintf(out, "%7u %-16s %6llu %10llu %9llu %6llu %11s %5llu %7llu %7llu %6llu %6llu %6llu %7s  %-7s %s\n",
 		p->pid, comm, (unsigned long long)p->states[PL_TCP_ESTABLISHED],
 		(unsigned long long)p->states[PL_TCP_CLOSE_WAIT],
 		(unsigned long long)p->states[PL_TCP_TIME_WAIT],
@@ -154,7 +168,7 @@ void report__text(FILE *out, const struct pl_report *r, const struct pl_report_m
 	size_t i;
 
 	text_header(out, r, m);
-	fprintf(out, "%7s %-16s %6s %10s %9s %6s %8s %5s %7s %7s %6s %6s %6s %7s  %-7s %s\n",
+	fprintf(out, "%7s %-16s %6s %10s %9s %6s %11s %5s %7s %7s %6s %6s %6s %7s  %-7s %s\n",
 		"PID", "COMM", "ESTAB", "CLOSE_WAIT", "TIME_WAIT", "OTHER", "CW_AGE", "IDLE",
 		"OPENED", "CLOSED", "BINDF", "CONNF", "FAILS", "FD%", "VERDICT", "WHERE");
 	for (i = 0; i < r->n_procs; i++)

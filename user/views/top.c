@@ -120,7 +120,7 @@ void top__header(const struct pl_report *r, const struct pl_report_meta *m,
 
 const char *top__proc_columns(void)
 {
-	return "    PID COMM             WHERE                                ESTAB CLOSE_WAIT TIME_WAIT  OTHER  OPEN/s CLOSE/s NET/min   CW_AGE  IDLE FD%         FAILS             VERDICT";
+	return "    PID COMM             WHERE                                ESTAB CLOSE_WAIT TIME_WAIT  OTHER  OPEN/s CLOSE/s NET/min      CW_AGE  IDLE FD%         FAILS             VERDICT";
 }
 
 static void rate(double v, char *buf, size_t len)
@@ -213,10 +213,11 @@ void top__proc_line(const struct pl_proc *p, char *buf, size_t len)
 	rate(p->opened_per_s, opened, sizeof(opened));
 	rate(p->closed_per_s, closed, sizeof(closed));
 	if (p->close_wait_oldest_s >= 0)
-		names__age(p->close_wait_oldest_s, p->close_wait_age_exact, age, sizeof(age));
+		names__age_range(p->close_wait_oldest_s, p->close_wait_age_exact,
+				 p->close_wait_oldest_max_s, age, sizeof(age));
 	fd_share(p, fd, sizeof(fd));
 	fails(p, failed, sizeof(failed));
-	snprintf(buf, len, "%7u %-16.16s %-36s %5llu %10llu %9llu %6llu %7s %7s %+7.0f %8s %5llu %-11s %-17.17s %s",
+	snprintf(buf, len, "%7u %-16.16s %-36s %5llu %10llu %9llu %6llu %7s %7s %+7.0f %11s %5llu %-11s %-17.17s %s",
 		 p->pid, comm, cg, (unsigned long long)p->states[PL_TCP_ESTABLISHED],
 		 (unsigned long long)p->states[PL_TCP_CLOSE_WAIT],
 		 (unsigned long long)p->states[PL_TCP_TIME_WAIT], (unsigned long long)other,
@@ -305,6 +306,9 @@ void top__fd_line(const struct pl_proc *p, char *buf, size_t len)
 	o = (size_t)snprintf(buf, len, "fds %lld in use of %lld (soft RLIMIT_NOFILE), %llu of them CLOSE_WAIT sockets",
 			     (long long)p->fd_in_use, (long long)p->fd_limit,
 			     (unsigned long long)p->close_wait_fds);
+	if (p->dead_held && o < len)
+		o += (size_t)snprintf(buf + o, len - o, ", %llu dead (connection gone, fd kept)",
+				      (unsigned long long)p->dead_held);
 	if (p->fd_per_min && o < len)
 		o += (size_t)snprintf(buf + o, len - o, ", %+.0f/min", p->fd_per_min);
 	if (p->fd_seconds_to_limit >= 0 && o < len) {

@@ -258,19 +258,26 @@ static void put_wrapped(int *y, const char *text, attr_t attr)
 	}
 }
 
-static void draw_origin(int *y, const struct pl_origin_counts *held,
-			const struct pl_code_origin *o)
+static void draw_frames(int *y, const char *title, const struct pl_code_origin *o)
 {
 	char line[PL_LINE_LEN], frame[4 * PL_FRAME_LEN + 1];
 	size_t i;
 
-	origins__title(held, o, line, sizeof(line));
-	put_line((*y)++, line, A_BOLD);
+	put_line((*y)++, title, A_BOLD);
 	for (i = 0; o && i < o->frames.n && *y < LINES - 1; i++) {
 		names__printable(o->frames.names[i], strlen(o->frames.names[i]), frame, sizeof(frame));
 		snprintf(line, sizeof(line), "    %.400s", frame);
 		put_line((*y)++, line, A_NORMAL);
 	}
+}
+
+static void draw_origin(int *y, const struct pl_origin_counts *held,
+			const struct pl_code_origin *o)
+{
+	char title[PL_LINE_LEN];
+
+	origins__title(held, o, title, sizeof(title));
+	draw_frames(y, title, o);
 }
 
 /* The code paths that opened the sockets it holds, most first. */
@@ -279,10 +286,16 @@ static void draw_origins(const struct pl_proc *p, int y)
 	const char *hint = origins__hint(p);
 	size_t i;
 
-	if ((!p->n_origins && !p->uncaptured.sockets) || y >= LINES - 3)
+	if ((!p->n_origins && !p->uncaptured.sockets && !p->failed_origin) || y >= LINES - 3)
 		return;
 	y++;
 	put_line(y++, "ORIGINS: the code paths that opened its sockets", A_REVERSE);
+	if (p->failed_origin) {
+		char title[PL_LINE_LEN];
+
+		origins__failed_title(p, title, sizeof(title));
+		draw_frames(&y, title, p->failed_origin);
+	}
 	for (i = 0; i < p->n_origins && y < LINES - 1; i++)
 		draw_origin(&y, &p->origins[i].held, &p->origins[i]);
 	if (p->uncaptured.sockets && y < LINES - 1)

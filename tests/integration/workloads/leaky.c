@@ -6,8 +6,9 @@
  *       connect N times to 127.0.0.1:PORT from leak_orders(), which keeps
  *       every socket and never closes it (CLOSE_WAIT once the server
  *       closes), and N times from fetch_and_close(), which reads to the
- *       end and closes. Both connect through open_connection(). Writes
- *       "leaked=X closed=Y" to FILE; on SIGUSR1 does it all once more and
+ *       end and closes. Both connect through open_connection(); a connect
+ *       that fails is counted and the next one tried. Writes "leaked=X
+ *       closed=Y failed=Z" to FILE; on SIGUSR1 does it all once more and
  *       writes the new totals; waits until killed. */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -23,7 +24,7 @@
 
 static volatile sig_atomic_t again;
 static int leaked[MAX_LEAKED];
-static int n_leaked, n_closed;
+static int n_leaked, n_closed, n_failed;
 
 static void on_usr1(int sig)
 {
@@ -37,19 +38,25 @@ static __attribute__((noinline)) int open_connection(int port)
 	int fd = socket(AF_INET, SOCK_STREAM, 0);
 
 	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (fd < 0 || connect(fd, (struct sockaddr *)&a, sizeof(a))) {
-		perror("leaky: connect");
+	if (fd < 0) {
+		perror("leaky: socket");
 		exit(1);
+	}
+	if (connect(fd, (struct sockaddr *)&a, sizeof(a))) {
+		close(fd);
+		n_failed++;
+		return -1;
 	}
 	return fd;
 }
 
 static __attribute__((noinline)) void leak_orders(int port, int n)
 {
-	int i;
+	int i, fd;
 
 	for (i = 0; i < n && n_leaked < MAX_LEAKED; i++)
-		leaked[n_leaked++] = open_connection(port);
+		if ((fd = open_connection(port)) >= 0)
+			leaked[n_leaked++] = fd;
 }
 
 static __attribute__((noinline)) void fetch_and_close(int port, int n)
@@ -58,7 +65,8 @@ static __attribute__((noinline)) void fetch_and_close(int port, int n)
 	int i, fd;
 
 	for (i = 0; i < n; i++) {
-		fd = open_connection(port);
+		if ((fd = open_connection(port)) < 0)
+			continue;
 		while (read(fd, buf, sizeof(buf)) > 0)
 			;
 		close(fd);
@@ -72,7 +80,8 @@ static void report(const char *path)
 	FILE *f;
 
 	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	if (!(f = fopen(tmp, "w")) || fprintf(f, "leaked=%d closed=%d\n", n_leaked, n_closed) < 0 ||
+	if (!(f = fopen(tmp, "w")) ||
+	    fprintf(f, "leaked=%d closed=%d failed=%d\n", n_leaked, n_closed, n_failed) < 0 ||
 	    fclose(f) || rename(tmp, path)) {
 		perror("leaky: report");
 		exit(1);

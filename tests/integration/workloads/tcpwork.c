@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* tcpwork: the real workloads of portleak's integration tests.
  *
- *   tcpwork serve   [-6] [-p PORT] [-m hold|close|drop|stall] [-b N] [-H fork] -r FILE
+ *   tcpwork serve   [-6] [-p PORT] [-m hold|close|drop|reset|stall] [-b N] [-H fork] -r FILE
  *       listen on loopback; accept forever. hold: keep every accepted
  *       socket open (a CLOSE_WAIT leak once clients close); close: close
  *       each one when its peer does; drop: close each one at once (a
- *       client that holds its end is left in CLOSE_WAIT); stall: a backlog
+ *       client that holds its end is left in CLOSE_WAIT); reset: reset each
+ *       one at once (SO_LINGER 0: a client that holds its end keeps a dead
+ *       socket, state CLOSE); stall: a backlog
  *       of 0 (-b N: N) and no accept() (once the queue is full, SYNs are
  *       dropped).
  *       A failed accept() (EMFILE) is tried again 100 ms later. Writes the
@@ -70,6 +72,7 @@ struct args {
 	int n;
 	bool hold;
 	bool drop; /* serve -m drop */
+	bool reset; /* serve -m reset */
 	bool stall; /* serve -m stall */
 	int backlog; /* serve -b, with stall */
 	int timeout_ms; /* connect -T */
@@ -194,6 +197,15 @@ static void prefork(const struct args *a, const char *port)
 	wait_forever();
 }
 
+/* Close an accepted connection at once: with a FIN, or with @reset a RST. */
+static void close_now(int fd, bool reset)
+{
+	if (reset)
+		setsockopt(fd, SOL_SOCKET, SO_LINGER, &(struct linger){ 1, 0 },
+			   sizeof(struct linger));
+	close(fd);
+}
+
 static void __attribute__((noreturn)) serve(const struct args *a)
 {
 	static struct pollfd fds[MAX_CONNS + 1];
@@ -232,8 +244,8 @@ static void __attribute__((noreturn)) serve(const struct args *a)
 			fds[n].events = POLLIN;
 			if (fds[n].fd < 0)
 				usleep(100000); /* EMFILE, say: the connection waits */
-			else if (a->drop)
-				close(fds[n].fd);
+			else if (a->drop || a->reset)
+				close_now(fds[n].fd, a->reset);
 			else
 				n++;
 		}
@@ -566,7 +578,7 @@ static int hold_fds(const struct args *a)
 static void usage(void)
 {
 	fputs("usage: tcpwork serve|connect|bind|fds [-6] [-a ADDR] [-p PORT] [-P PORT2] [-n N] [-A [-T MS] [-F]] [-B] [-M] [-R] [-w MS]\n"
-	      "               [-m hold|close|half|drop|stall] [-b BACKLOG]\n"
+	      "               [-m hold|close|half|drop|reset|stall] [-b BACKLOG]\n"
 	      "               [-H fork|share|pass|thread] [-k SECS] [-N NAME] -r FILE\n",
 	      stderr);
 	exit(2);
@@ -611,6 +623,7 @@ int main(int argc, char **argv)
 			a.hold = strcmp(optarg, "close") != 0;
 			a.half = strcmp(optarg, "half") == 0;
 			a.drop = strcmp(optarg, "drop") == 0;
+			a.reset = strcmp(optarg, "reset") == 0;
 			a.stall = strcmp(optarg, "stall") == 0;
 			break;
 		case 'w':
