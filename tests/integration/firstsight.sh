@@ -1,7 +1,8 @@
 # portleak integration tests, sourced by run.sh: the first report is as
 # right as the hundredth, from the kernel's own clocks of each socket —
-# CLOSE_WAIT older than portleak, idle client pools (STALE), TIME_WAIT
-# birth times.
+# CLOSE_WAIT older than portleak (keepalive too), idle client pools
+# (STALE), TIME_WAIT birth times, dead sockets still held — and for real
+# software: a Go client, Apache HttpClient pools on OpenJDK, nginx.
 
 # wait_state STATE PORT N: until the kernel has N sockets in STATE with
 # local port PORT; prints nothing, fails on timeout.
@@ -263,36 +264,60 @@ test_go_keepalive_close_wait_age_and_dead_sockets() {
 	expect "snapshot: verdict" "$(proc "$client" .verdict)" leak
 }
 
-# nginx_start PORT...: nginx (Debian's) serving "ok" on each loopback
-# PORT, closing keep-alive connections idle for 2 s; its pid in $nginx.
-nginx_start() {
-	local port
+# nginx_run NAME WORKERS HTTP PORT...: Debian's nginx with the http block
+# HTTP, its files in $T/NAME, until each PORT listens; WORKERS 0: one
+# process (its pid in $NAME), else a master (in $NAME) and that many
+# workers (in $NAME_workers), all of them killed by the test's cleanup.
+nginx_run() {
+	local name=$1 workers=$2 http=$3 dir=$T/$1 port pid i
+	shift 3
 	command -v nginx >/dev/null || fail "no nginx: make test-deps installs it"
-	mkdir -p "$T/nginx"
+	mkdir -p "$dir"
 	{
-		echo "error_log $T/nginx/error.log;"
-		echo "pid $T/nginx/nginx.pid; events { worker_connections 256; }"
-		echo "http { access_log off; keepalive_timeout 2s;"
-		for port in "$@"; do
-			echo "server { listen 127.0.0.1:$port; location / { return 200 \"ok\\n\"; } }"
-		done
-		echo "}"
-	} >"$T/nginx/nginx.conf"
-	# one process (no workers): the test's cleanup kills it by its pid
-	start nginx nginx -p "$T/nginx/" -c "$T/nginx/nginx.conf" -g "daemon off; master_process off;"
+		[ "$workers" -gt 0 ] && echo "user nobody nogroup; worker_processes $workers;"
+		echo "error_log $dir/error.log; pid $dir/nginx.pid;"
+		echo "events { worker_connections 256; }"
+		echo "http { access_log off; $http }"
+	} >"$dir/nginx.conf"
+	if [ "$workers" -gt 0 ]; then
+		start "$name" nginx -p "$dir/" -c "$dir/nginx.conf" -g "daemon off;"
+	else
+		start "$name" nginx -p "$dir/" -c "$dir/nginx.conf" -g "daemon off; master_process off;"
+	fi
 	for port in "$@"; do
-		wait_listen "$port"
+		wait_listen "$port" "$dir"
 	done
+	if [ "$workers" -gt 0 ]; then
+		for ((i = 0; i < TIMEOUT_STEPS; i++)); do
+			[ "$(pgrep -c -P "${!name}")" -ge "$workers" ] && break
+			sleep 0.05
+		done
+		for pid in $(pgrep -P "${!name}"); do
+			PIDS+=("$pid")
+		done
+		printf -v "${name}_workers" '%s' "$(pgrep -P "${!name}" | tr '\n' ' ')"
+	fi
 }
 
-# wait_listen PORT: until something listens on loopback PORT.
+# nginx_start PORT...: nginx serving "ok" on each loopback PORT, closing
+# keep-alive connections idle for 2 s; its pid in $nginx.
+nginx_start() {
+	local port http="keepalive_timeout 2s;"
+	for port in "$@"; do
+		http+=" server { listen 127.0.0.1:$port; location / { return 200 \"ok\\n\"; } }"
+	done
+	nginx_run nginx 0 "$http" "$@"
+}
+
+# wait_listen PORT DIR: until something listens on loopback PORT (nginx's
+# files in DIR, for the error).
 wait_listen() {
 	local i
 	for ((i = 0; i < TIMEOUT_STEPS; i++)); do
 		[ -n "$(ss -ltnH "( sport = :$1 )")" ] && return 0
 		sleep 0.05
 	done
-	fail "nothing listens on port $1: $(cat "$T/nginx/error.log" 2>/dev/null)"
+	fail "nothing listens on port $1: $(cat "$2/error.log" 2>/dev/null)"
 }
 
 # Two Apache HttpClient pools on OpenJDK behind nginx, which closes
@@ -328,4 +353,34 @@ test_java_pools_told_apart() {
 	expect "pool B: verdict" "$(proc "$leased" .verdict)" leak
 	proc "$leased" '.reasons[0]' | grep -q "no connection to that peer moves data: held, never read to the end or closed" ||
 		fail "pool B reason: $(proc "$leased" .reasons)"
+}
+
+# nginx as a reverse proxy (a master, 2 workers) without upstream
+# keep-alive, in front of another nginx: each request opens a connection
+# to the backend, and one side closes it first. Every TIME_WAIT is
+# charged to the nginx process that closed first: toward the backend's
+# port to the proxy's workers, from it to the backend, as the kernel's
+# tuples say.
+test_nginx_proxy_time_wait_per_worker() {
+	local front back i toward from workers_tw
+	front=$(free_port 20000 29999)
+	back=$(free_port 30000 32000)
+	nginx_run backend 0 "server { listen 127.0.0.1:$back; location / { return 200 \"ok\\n\"; } }" "$back"
+	nginx_run proxy 2 "server { listen 127.0.0.1:$front; location / { proxy_pass http://127.0.0.1:$back; } }" "$front"
+	agent_start
+	for ((i = 0; i < 40; i++)); do
+		curl -fsS "http://127.0.0.1:$front/" >/dev/null || fail "request $i through the proxy"
+	done
+	toward=$(ss -tanH state time-wait "( dport = :$back )" | wc -l)
+	from=$(ss -tanH state time-wait "( sport = :$back )" | wc -l)
+	[ $((toward + from)) -ge 40 ] || fail "kernel: $toward + $from TIME_WAIT for 40 requests"
+	agent_report
+	workers_tw=0
+	for pid in $proxy_workers; do
+		workers_tw=$((workers_tw + $(proc "$pid" '.sockets.TIME_WAIT // 0')))
+	done
+	expect_count "proxy workers: TIME_WAIT toward the backend" "$workers_tw" "$toward"
+	expect_count "backend: TIME_WAIT it closed first" "$(proc "$backend" '.sockets.TIME_WAIT // 0')" "$from"
+	expect "proxy master: none" "$(proc "$proxy" '.sockets.TIME_WAIT // 0')" 0
+	echo "    note: 40 requests: $toward TIME_WAIT on the proxy's side, $from on the backend's" >&2
 }
