@@ -320,29 +320,37 @@ wait_listen() {
 	fail "nothing listens on port $1: $(cat "$2/error.log" 2>/dev/null)"
 }
 
-# Two Apache HttpClient pools on OpenJDK behind nginx, which closes
-# connections idle for 2 s. Pool A gives its connections back and keeps
-# using one: the others, closed by nginx, sit in CLOSE_WAIT, an idle pool
-# that still talks to its peer. Pool B never closes its responses: its
-# connections stay leased, in CLOSE_WAIT, and nothing else talks to that
-# peer. The first report tells the two apart, with the kernel's counts.
+# Three Apache HttpClient pools on OpenJDK behind nginx. Pool A gives its
+# connections back and keeps using one: the others, closed by nginx after
+# 2 s idle, sit in CLOSE_WAIT, an idle pool that still talks to its peer.
+# Pool B never closes its responses: its connections stay leased, in
+# CLOSE_WAIT, and nothing else talks to that peer. Pool C is A toward an
+# nginx that keeps idle connections a minute: idle, but a pool in use, not
+# STALE. The first report tells them apart, with the kernel's counts.
 test_java_pools_told_apart() {
-	local a b cp=/usr/share/java/httpclient.jar:/usr/share/java/httpcore.jar
+	local a b c http cp=/usr/share/java/httpclient.jar:/usr/share/java/httpcore.jar
 	cp+=:/usr/share/java/commons-logging.jar:/usr/share/java/commons-codec.jar
 	command -v javac >/dev/null || fail "no javac: make test-deps installs the JDK"
 	[ -r /usr/share/java/httpclient.jar ] || fail "no HttpClient: make test-deps installs libhttpclient-java"
 	javac -cp "$cp" -d "$T" "$ROOT/tests/integration/workloads/java/PoolClient.java" || fail "javac"
-	a=$(free_port 20000 29999)
-	b=$(free_port 30000 32000)
-	nginx_start "$a" "$b"
+	a=$(free_port 20000 24999)
+	b=$(free_port 25000 29999)
+	c=$(free_port 30000 32000)
+	http="server { listen 127.0.0.1:$a; keepalive_timeout 2s; location / { return 200 \"ok\\n\"; } }"
+	http+=" server { listen 127.0.0.1:$b; keepalive_timeout 2s; location / { return 200 \"ok\\n\"; } }"
+	http+=" server { listen 127.0.0.1:$c; keepalive_timeout 60s; location / { return 200 \"ok\\n\"; } }"
+	nginx_run nginx 0 "$http" "$a" "$b" "$c"
 	start idle java -cp "$T:$cp" PoolClient idle "http://127.0.0.1:$a/" 5 "$T/idle" 2>"$T/idle.err"
 	start leased java -cp "$T:$cp" PoolClient leased "http://127.0.0.1:$b/" 5 "$T/leased" 2>"$T/leased.err"
+	start used java -cp "$T:$cp" PoolClient idle "http://127.0.0.1:$c/" 5 "$T/used" 2>"$T/used.err"
 	wait_long "$T/idle" "pooled=5" "$T/idle.err"
 	wait_long "$T/leased" "leased=5" "$T/leased.err"
+	wait_long "$T/used" "pooled=5" "$T/used.err"
 	wait_close_wait "$idle" 4
 	wait_close_wait "$leased" 5
-	sleep 1.5 # past --leak-age 1: measured from the kernel's clock of the last ACK
-	"$PL" snapshot -d 0 --json --leak-age 1 --hooks "$HOOKS" >"$T/out.json" 2>"$T/err" || fail "snapshot"
+	sleep 2.5 # past --leak-age 1 from the kernel's clock of the last ACK, and --idle-age 2
+	"$PL" snapshot -d 0 --json --leak-age 1 --idle-age 2 --stale-min 3 --hooks "$HOOKS" \
+		>"$T/out.json" 2>"$T/err" || fail "snapshot"
 	expect "pool A: CLOSE_WAIT, as the kernel counts" \
 		"$(proc "$idle" .sockets.CLOSE_WAIT)" "$(kernel_close_wait "$idle" "$a")"
 	expect "pool A: verdict" "$(proc "$idle" .verdict)" leak
@@ -353,6 +361,9 @@ test_java_pools_told_apart() {
 	expect "pool B: verdict" "$(proc "$leased" .verdict)" leak
 	proc "$leased" '.reasons[0]' | grep -q "no connection to that peer moves data: held, never read to the end or closed" ||
 		fail "pool B reason: $(proc "$leased" .reasons)"
+	expect "pool C: idle connections" "$(proc "$used" .established_idle)" 4
+	expect "pool C: none abandoned" "$(proc "$used" .established_idle_opened)" 0
+	expect_ok "pool C: verdict" "$(proc "$used" .verdict)"
 }
 
 # nginx as a reverse proxy (a master, 2 workers) without upstream
