@@ -131,6 +131,10 @@ test_origins_name_the_leaking_java_method() {
 		"$(origin_sockets "$java" "void LeakyOrders.leakOrders(int)" CLOSE_WAIT)" 7
 	expect "CLOSE_WAIT from LeakyOrders.fetchAndClose" \
 		"$(origin_sockets "$java" "void LeakyOrders.fetchAndClose(int)" CLOSE_WAIT)" 0
+	expect "one origin for the leaking call site" "$(jq -r --argjson pid "$java" '
+		[.processes[] | select(.pid == $pid) | .origins[] |
+		 select(any(.frames[]; startswith("void LeakyOrders.leakOrders(int)")))] | length' \
+		"$T/out.json")" 1
 }
 
 # The seed's incident in the default mode: a client runs out of ports
