@@ -6,16 +6,9 @@
 #include "model/budget.h"
 #include "model/calls.h"
 
-static int cmp_owner(const struct pl_owner *a, const struct pl_owner *b)
-{
-	if (a->tgid != b->tgid)
-		return a->tgid < b->tgid ? -1 : 1;
-	return a->start_ns < b->start_ns ? -1 : a->start_ns > b->start_ns;
-}
-
 static int cmp_row(const void *a, const void *b)
 {
-	return cmp_owner(&(*(const struct pl_fail_row *const *)a)->key.owner,
+	return pl_cmp_owner(&(*(const struct pl_fail_row *const *)a)->key.owner,
 			 &(*(const struct pl_fail_row *const *)b)->key.owner);
 }
 
@@ -91,12 +84,12 @@ void calls__fill(const struct pl_fail_row **sorted, size_t n, struct pl_proc *p)
 	while (lo < hi) { /* the first row of @o */
 		size_t mid = lo + (hi - lo) / 2;
 
-		if (cmp_owner(&sorted[mid]->key.owner, &o) < 0)
+		if (pl_cmp_owner(&sorted[mid]->key.owner, &o) < 0)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
-	for (i = lo; i < n && !cmp_owner(&sorted[i]->key.owner, &o); i++) {
+	for (i = lo; i < n && !pl_cmp_owner(&sorted[i]->key.owner, &o); i++) {
 		struct pl_call_failure f = failure_of(sorted[i]);
 
 		p->call_failures_total += f.count;

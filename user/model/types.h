@@ -189,6 +189,20 @@ struct pl_endpoint {
 	__u16 port;
 };
 
+/* Orders for qsort and bsearch: -1, 0 or 1. */
+static inline int pl_cmp_u64(__u64 a, __u64 b)
+{
+	return a < b ? -1 : a > b;
+}
+
+/* Processes by pid, then start time. */
+static inline int pl_cmp_owner(const struct pl_owner *a, const struct pl_owner *b)
+{
+	int c = pl_cmp_u64(a->tgid, b->tgid);
+
+	return c ? c : pl_cmp_u64(a->start_ns, b->start_ns);
+}
+
 static inline bool pl_same_endpoint(const struct pl_endpoint *a, const struct pl_endpoint *b)
 {
 	return a->family == b->family && a->port == b->port &&

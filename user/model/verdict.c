@@ -12,11 +12,6 @@
 
 #define NS_PER_S 1e9
 
-static int cmp_u64(__u64 a, __u64 b)
-{
-	return a < b ? -1 : a > b;
-}
-
 static void add_reason(struct pl_proc *p, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
@@ -547,18 +542,18 @@ int verdict__cmp_suspicion(const void *a, const void *b)
 
 	if (x->verdict != y->verdict)
 		return x->verdict < y->verdict ? 1 : -1;
-	if ((c = cmp_u64(y->states[PL_TCP_CLOSE_WAIT], x->states[PL_TCP_CLOSE_WAIT])))
+	if ((c = pl_cmp_u64(y->states[PL_TCP_CLOSE_WAIT], x->states[PL_TCP_CLOSE_WAIT])))
 		return c;
 	if (x->close_wait_oldest_s != y->close_wait_oldest_s)
 		return x->close_wait_oldest_s < y->close_wait_oldest_s ? 1 : -1;
 	if (growth(x) != growth(y))
 		return growth(x) < growth(y) ? 1 : -1;
-	if ((c = cmp_u64(y->connect_failures + y->bind_failures,
+	if ((c = pl_cmp_u64(y->connect_failures + y->bind_failures,
 			 x->connect_failures + x->bind_failures)))
 		return c;
-	if ((c = cmp_u64(y->total, x->total)))
+	if ((c = pl_cmp_u64(y->total, x->total)))
 		return c;
-	return cmp_u64(x->pid, y->pid);
+	return pl_cmp_u64(x->pid, y->pid);
 }
 
 static void dest_hkey(const struct pl_dest *d, __u64 key[3])

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
-/* The leak model over time, for model.c: rates and trends from the history
+/* The leak model over time, for model.c (after procs.c): rates and trends from the history
  * of earlier reports, verdicts with their reasons, the order of suspicion.
  * Plain C. */
 #ifndef PORTLEAK_VERDICT_H
