@@ -192,7 +192,7 @@ dead_sockets() {
 	echo $(($(socket_fds "$1") - $(ss -tanpH | grep -c "pid=$1,")))
 }
 
-# A client holds 20 connections its server resets at once: 20 fds of
+# A client holds 20 connections its server then resets at once: 20 fds of
 # dead sockets, which ss no longer lists, found by the listing walk and
 # by the walk of a tracing agent.
 test_dead_sockets_held_after_a_reset() {
@@ -201,6 +201,8 @@ test_dead_sockets_held_after_a_reset() {
 	wait_for "$T/server"
 	start client "$WORKLOAD" connect -p "$(cat "$T/server")" -n 20 -m hold -r "$T/client"
 	wait_for "$T/client" "connected=20"
+	kill -USR1 "$server"
+	wait_for "$T/server.reset" "reset=20"
 	dead=$(dead_sockets "$client")
 	expect "kernel: the client's dead sockets" "$dead" 20
 	snapshot_now

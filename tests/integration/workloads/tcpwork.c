@@ -5,9 +5,10 @@
  *       listen on loopback; accept forever. hold: keep every accepted
  *       socket open (a CLOSE_WAIT leak once clients close); close: close
  *       each one when its peer does; drop: close each one at once (a
- *       client that holds its end is left in CLOSE_WAIT); reset: reset each
- *       one at once (SO_LINGER 0: a client that holds its end keeps a dead
- *       socket, state CLOSE); stall: a backlog
+ *       client that holds its end is left in CLOSE_WAIT); reset: hold each
+ *       one until SIGUSR1, then reset them all (SO_LINGER 0: a client that
+ *       holds its end keeps a dead socket, state CLOSE) and write
+ *       "reset=N" to FILE.reset; stall: a backlog
  *       of 0 (-b N: N) and no accept() (once the queue is full, SYNs are
  *       dropped).
  *       A failed accept() (EMFILE) is tried again 100 ms later. Writes the
@@ -206,12 +207,36 @@ static void close_now(int fd, bool reset)
 	close(fd);
 }
 
+static volatile sig_atomic_t reset_asked;
+
+static void ask_reset(int sig)
+{
+	(void)sig;
+	reset_asked = 1;
+}
+
+/* serve -m reset, at SIGUSR1: every held connection reset at once; only
+ * then, so that no client's connect() can see the RST before it returns. */
+static void reset_held(const struct args *a, struct pollfd *fds, int *n)
+{
+	char path[4096], text[32];
+
+	reset_asked = 0;
+	for (int i = 1; i < *n; i++)
+		close_now(fds[i].fd, true);
+	snprintf(path, sizeof(path), "%s.reset", a->ready);
+	snprintf(text, sizeof(text), "reset=%d\n", *n - 1);
+	*n = 1;
+	report(path, text);
+}
+
 static void __attribute__((noreturn)) serve(const struct args *a)
 {
 	static struct pollfd fds[MAX_CONNS + 1];
 	struct sockaddr_storage ss;
 	socklen_t len = loopback(a, a->port, &ss);
 	int n = 1, i, one = 1;
+	sigset_t usr1, polling;
 	char buf[64];
 
 	fds[0].fd = socket(ss.ss_family, SOCK_STREAM, 0);
@@ -228,10 +253,22 @@ static void __attribute__((noreturn)) serve(const struct args *a)
 		report(a->ready, buf);
 	if (a->stall)
 		wait_forever();
+	/* SIGUSR1 is taken only inside ppoll(): none is lost between polls. */
+	sigemptyset(&usr1);
+	sigaddset(&usr1, SIGUSR1);
+	if (a->reset && (signal(SIGUSR1, ask_reset) == SIG_ERR ||
+			 sigprocmask(SIG_BLOCK, &usr1, &polling)))
+		die("SIGUSR1");
 	for (;;) {
 		/* Held sockets are never polled: nothing is read from them. */
-		int ready = poll(fds, a->hold ? 1 : (nfds_t)n, a->keep_s ? a->keep_s * 1000 : -1);
+		struct timespec every = { .tv_sec = a->keep_s };
+		int ready = ppoll(fds, a->hold ? 1 : (nfds_t)n, a->keep_s ? &every : NULL,
+				  a->reset ? &polling : NULL);
 
+		if (reset_asked)
+			reset_held(a, fds, &n);
+		if (ready < 0 && errno == EINTR)
+			continue;
 		if (ready < 0)
 			die("poll");
 		if (ready == 0) { /* -k: the time to write */
@@ -244,8 +281,8 @@ static void __attribute__((noreturn)) serve(const struct args *a)
 			fds[n].events = POLLIN;
 			if (fds[n].fd < 0)
 				usleep(100000); /* EMFILE, say: the connection waits */
-			else if (a->drop || a->reset)
-				close_now(fds[n].fd, a->reset);
+			else if (a->drop)
+				close_now(fds[n].fd, false);
 			else
 				n++;
 		}
