@@ -103,7 +103,11 @@ static __always_inline __u64 pl_capture_stack(void *ctx)
 /* A connect of the current process (@tgid) failed, in its own context:
  * in armed mode it is armed now, by the kernel, so that this failure and
  * every later connect have their code path before userspace has judged
- * it. The stack of the failing call, or 0. */
+ * it. The stack of the failing call, or 0.
+ * A plain load and store, not an atomic OR: kernels before 5.12 refuse a
+ * program holding any atomic but add, even one never reached. A bit set
+ * at the same instant for another process of the word may be lost; that
+ * process is armed again at its next failure. */
 static __always_inline __u64 pl_capture_failure(void *ctx, __u32 tgid)
 {
 	__u32 word = tgid / 64;
@@ -111,7 +115,7 @@ static __always_inline __u64 pl_capture_failure(void *ctx, __u32 tgid)
 
 	if (pl_stacks_mode == PL_STACKS_ARMED && (bits = bpf_map_lookup_elem(&armed, &word)) &&
 	    !((*bits >> (tgid % 64)) & 1))
-		__sync_fetch_and_or(bits, 1ull << (tgid % 64));
+		*bits |= 1ull << (tgid % 64);
 	return pl_wants_stack(tgid) ? pl_capture_stack(ctx) : 0;
 }
 

@@ -1,13 +1,13 @@
 #!/bin/bash
 # make test-vm: the integration suite inside Debian kernels booted under
-# qemu (TCG), once per hook mode each kernel supports.
+# qemu (TCG), one boot per kernel and hook mode.
 #
 #   scripts/vm-test.sh [KERNEL...]       5.10 6.1 6.12 by default
 #   PORTLEAK_VM_CACHE=DIR                where kernels are kept (default
 #                                        /var/cache/portleak-vm)
 #   PORTLEAK_VM_MODES="auto kprobe ..."  hook modes (default: auto kprobe
 #                                        tracepoint; classic runs on the host)
-#   PORTLEAK_VM_TIMEOUT=SECS             per kernel (default 1200)
+#   PORTLEAK_VM_TIMEOUT=SECS             per boot (default 1200)
 #   PORTLEAK_VM_JOBS=N                   VMs at a time (default: host CPUs;
 #                                        each runs on one host thread)
 #   PORTLEAK_VM_TESTS="test_a test_b"     a subset of the tests below
@@ -254,7 +254,7 @@ report() {
 	grep 'VM-RESULT' "$logfile" | tr -d '\r' | while read -r _ kernel hooks passed _ nfailed _; do
 		echo "kernel ${kernel#kernel=}$label  ${hooks}  ${passed} passed, ${nfailed} failed"
 	done
-	log "$v$label took ${took}s"
+	log "$(basename "$logfile" .log)$label took ${took}s"
 	grep -q 'VM-RESULT.* [1-9][0-9]* failed' "$logfile" || return 0
 	# What the failed tests printed, with the mode each ran in.
 	tr -d '\r' <"$logfile" | sed -n 's/^suite: //p' | grep -v '^  ok ' | head -n 120 | sed 's/^/  | /'
@@ -281,8 +281,12 @@ if [ -n "${PORTLEAK_VM_SCRIPT:-}" ]; then
 	cat "$BUILD"/vm/*.log | tr -d '\r' | grep '^probe:'
 	exit 0
 fi
+# One boot per kernel and hook mode: JOBS VMs stay busy to the end, where
+# one boot per kernel left a slot idle while the last kernel ran alone.
 for v in $KERNELS; do
-	boot_job "${VMLINUZ[$v]}" "$BUILD/vm/$v.log" "$MODES" "${PORTLEAK_VM_APPEND:-}" "${TESTS[@]}"
+	for mode in $MODES; do
+		boot_job "${VMLINUZ[$v]}" "$BUILD/vm/$v-$mode.log" "$mode" "${PORTLEAK_VM_APPEND:-}" "${TESTS[@]}"
+	done
 done
 [ "${PORTLEAK_VM_LOCKDOWN:-1}" = 1 ] &&
 	boot_job "${VMLINUZ[$newest]}" "$BUILD/vm/$newest-lockdown.log" auto "lockdown=confidentiality" \
@@ -290,10 +294,12 @@ done
 wait
 failed=0
 for v in $KERNELS; do
-	logfile=$BUILD/vm/$v.log
-	default=$(sed -n 's/.*VM-DEFAULT kernel=[^ ]* hooks=\([^ \r]*\).*/\1/p' "$logfile" | tr -d '\r')
-	report "$v" "$logfile" "  default hooks ${default:-none}" || failed=1
-	[ "$default" = fexit ] || { echo "kernel $v: default hooks are '$default', not fexit"; failed=1; }
+	for mode in $MODES; do
+		logfile=$BUILD/vm/$v-$mode.log
+		default=$(sed -n 's/.*VM-DEFAULT kernel=[^ ]* hooks=\([^ \r]*\).*/\1/p' "$logfile" | tr -d '\r')
+		report "$v" "$logfile" "  default hooks ${default:-none}" || failed=1
+		[ "$default" = fexit ] || { echo "kernel $v: default hooks are '$default', not fexit"; failed=1; }
+	done
 done
 if [ "${PORTLEAK_VM_LOCKDOWN:-1}" = 1 ]; then
 	report "$newest" "$BUILD/vm/$newest-lockdown.log" "  lockdown=confidentiality" || failed=1
