@@ -152,7 +152,7 @@ $(BUILD)/tests/asan-test_%: tests/unit/test_%.c $(MODEL_OBJS:$(BUILD)/user/%.o=u
 
 FUZZ_HEADERS := $(wildcard user/*/*.h bpf/*.h)
 
-$(BUILD)/fuzz/fuzz_options: tests/fuzz/fuzz_options.c user/cmd/options.c user/loader/hooks.c user/loader/kernel_btf.c $(FUZZ_HEADERS) | $(SKEL) $(BUILD)/fuzz
+$(BUILD)/fuzz/fuzz_options: tests/fuzz/fuzz_options.c user/cmd/options.c user/cmd/usage.c user/loader/hooks.c user/loader/kernel_btf.c $(FUZZ_HEADERS) | $(SKEL) $(BUILD)/fuzz
 	$(call msg,FUZZ,$@)
 	$(Q)$(CLANG) $(USER_CPPFLAGS) -std=gnu11 $(WARN) $(FUZZ_FLAGS) $(filter %.c,$^) -o $@ -lbpf -lelf -lz
 

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <stddef.h>
 #include <string.h>
 
 #include "failures.h"
@@ -59,42 +60,65 @@ static void who_labels(FILE *out, const struct who *w)
 	label(out, "container", w->id ? w->id->name : "");
 }
 
-/* The processes past the top K, summed into one series. */
-static void sum_rest(const struct pl_report *r, size_t k, struct pl_proc *rest)
+/* How a plain family takes its value from struct pl_proc. */
+enum proc_value {
+	PROC_CUSTOM, /* its own emitter writes its series */
+	PROC_COUNT,  /* a __u64; "other" is the sum */
+	PROC_SECS,   /* a double, -1 when unknown (no series); "other" is the most */
+};
+
+struct proc_metric;
+typedef void proc_metric_fn(FILE *out, const struct proc_metric *m, const struct pl_proc *p,
+			    const struct who *w);
+
+/* A per-process metric family: one row. A plain one names a field of
+ * struct pl_proc, its series has the process's labels alone, and the
+ * "other" series follows from the field's kind; a family with labels of
+ * its own has an emitter (its "other" values are summed in sum_rest). */
+struct proc_metric {
+	const char *name, *type, *text;
+	enum proc_value value;
+	size_t at;       /* PROC_COUNT, PROC_SECS: offsetof(struct pl_proc, field) */
+	bool skip_zero;  /* PROC_COUNT: no series while 0 */
+	proc_metric_fn *fn; /* PROC_CUSTOM */
+};
+
+static __u64 count_of(const struct proc_metric *m, const struct pl_proc *p)
 {
-	size_t i, s;
+	return *(const __u64 *)((const char *)p + m->at);
+}
 
-	memset(rest, 0, sizeof(*rest));
-	rest->close_wait_oldest_s = rest->close_wait_oldest_max_s = -1;
-	rest->fd_in_use = rest->fd_limit = -1;
-	for (i = k; i < r->n_procs; i++) {
-		const struct pl_proc *p = &r->procs[i];
+static double secs_of(const struct proc_metric *m, const struct pl_proc *p)
+{
+	return *(const double *)((const char *)p + m->at);
+}
 
-		for (s = 0; s < PL_TCP_NR_STATES; s++)
-			rest->states[s] += p->states[s];
-		rest->opened += p->opened;
-		rest->closed += p->closed;
-		rest->bind_failures += p->bind_failures;
-		rest->ports_bound += p->ports_bound;
-		rest->dead_held += p->dead_held;
-		rest->connect_failures += p->connect_failures;
-		rest->established_idle += p->established_idle;
-		rest->stale += p->stale;
-		for (s = 0; s < p->n_call_errnos; s++)
-			calls__count_errno(rest, &p->call_errnos[s]);
-		if (p->close_wait_oldest_s > rest->close_wait_oldest_s)
-			rest->close_wait_oldest_s = p->close_wait_oldest_s;
-		if (p->close_wait_oldest_max_s > rest->close_wait_oldest_max_s)
-			rest->close_wait_oldest_max_s = p->close_wait_oldest_max_s;
+/* The start of one series: the family's name and the process's labels;
+ * the caller adds its own labels, then "} VALUE\n". */
+static void series(FILE *out, const struct proc_metric *m, const struct who *w)
+{
+	fprintf(out, "%s{", m->name);
+	who_labels(out, w);
+}
+
+/* The one series of a plain row. */
+static void proc_plain(FILE *out, const struct proc_metric *m, const struct pl_proc *p,
+		       const struct who *w)
+{
+	if (m->value == PROC_SECS && secs_of(m, p) >= 0) {
+		series(out, m, w);
+		fprintf(out, "} %.3f\n", secs_of(m, p));
+	} else if (m->value == PROC_COUNT && (count_of(m, p) || !m->skip_zero)) {
+		series(out, m, w);
+		fprintf(out, "} %llu\n", (unsigned long long)count_of(m, p));
 	}
 }
 
-typedef void (*proc_metric_fn)(FILE *out, const struct pl_proc *p, const struct who *w);
-
 /* One metric family over the top K processes and the "other" series. */
 static void per_proc(FILE *out, const struct pl_report *r, size_t k,
-		     const struct pl_proc *rest, proc_metric_fn fn)
+		     const struct pl_proc *rest, const struct proc_metric *m)
 {
+	proc_metric_fn *fn = m->value == PROC_CUSTOM ? m->fn : proc_plain;
 	char pid[16];
 	size_t i;
 
@@ -103,237 +127,227 @@ static void per_proc(FILE *out, const struct pl_report *r, size_t k,
 		struct who w = { pid, p->comm, sizeof(p->comm), p->cgroup, &p->who };
 
 		snprintf(pid, sizeof(pid), "%u", p->pid);
-		fn(out, p, &w);
+		fn(out, m, p, &w);
 	}
 	if (r->n_procs > k) {
 		struct who w = { "other", "other", 5, "", NULL };
 
-		fn(out, rest, &w);
+		fn(out, m, rest, &w);
 	}
 }
 
-static void proc_sockets(FILE *out, const struct pl_proc *p, const struct who *w)
+static void proc_sockets(FILE *out, const struct proc_metric *m, const struct pl_proc *p,
+			 const struct who *w)
 {
 	unsigned int s;
 
 	for (s = 0; s < PL_TCP_NR_STATES; s++) {
 		if (!p->states[s])
 			continue;
-		fputs("portleak_process_sockets{", out);
-		who_labels(out, w);
+		series(out, m, w);
 		fprintf(out, ",state=\"%s\"} %llu\n", names__tcp_state(s),
 			(unsigned long long)p->states[s]);
 	}
 }
 
-static void proc_close_wait_age(FILE *out, const struct pl_proc *p, const struct who *w)
+static void proc_idle(FILE *out, const struct proc_metric *m, const struct pl_proc *p,
+		      const struct who *w)
 {
-	if (p->close_wait_oldest_s < 0)
-		return;
-	fputs("portleak_process_close_wait_oldest_seconds{", out);
-	who_labels(out, w);
-	fprintf(out, "} %.3f\n", p->close_wait_oldest_s);
-}
-
-static void proc_close_wait_age_max(FILE *out, const struct pl_proc *p, const struct who *w)
-{
-	if (p->close_wait_oldest_max_s < 0)
-		return;
-	fputs("portleak_process_close_wait_oldest_max_seconds{", out);
-	who_labels(out, w);
-	fprintf(out, "} %.3f\n", p->close_wait_oldest_max_s);
-}
-
-static void proc_idle(FILE *out, const struct pl_proc *p, const struct who *w)
-{
-	fputs("portleak_process_established_idle{", out);
-	who_labels(out, w);
+	series(out, m, w);
 	fprintf(out, ",side=\"client\"} %llu\n", (unsigned long long)p->stale);
-	fputs("portleak_process_established_idle{", out);
-	who_labels(out, w);
+	series(out, m, w);
 	fprintf(out, ",side=\"server\"} %llu\n",
 		(unsigned long long)(p->established_idle - p->stale));
 }
 
-static void proc_opened(FILE *out, const struct pl_proc *p, const struct who *w)
-{
-	fputs("portleak_process_opened_total{", out);
-	who_labels(out, w);
-	fprintf(out, "} %llu\n", (unsigned long long)p->opened);
-}
-
-static void proc_closed(FILE *out, const struct pl_proc *p, const struct who *w)
-{
-	fputs("portleak_process_closed_total{", out);
-	who_labels(out, w);
-	fprintf(out, "} %llu\n", (unsigned long long)p->closed);
-}
-
-static void proc_failures(FILE *out, const struct pl_proc *p, const struct who *w)
+static void proc_failures(FILE *out, const struct proc_metric *m, const struct pl_proc *p,
+			  const struct who *w)
 {
 	if (p->connect_failures) {
-		fputs("portleak_process_port_failures_total{", out);
-		who_labels(out, w);
+		series(out, m, w);
 		fprintf(out, ",kind=\"connect\",errno=\"EADDRNOTAVAIL\"} %llu\n",
 			(unsigned long long)p->connect_failures);
 	}
 	if (p->bind_failures) {
-		fputs("portleak_process_port_failures_total{", out);
-		who_labels(out, w);
+		series(out, m, w);
 		fprintf(out, ",kind=\"bind\",errno=\"%s\"} %llu\n",
 			p->bind_err ? names__errno(p->bind_err) : "EADDRINUSE",
 			(unsigned long long)p->bind_failures);
 	}
 }
 
-static void proc_dead_held(FILE *out, const struct pl_proc *p, const struct who *w)
-{
-	if (!p->dead_held)
-		return;
-	fputs("portleak_process_dead_sockets{", out);
-	who_labels(out, w);
-	fprintf(out, "} %llu\n", (unsigned long long)p->dead_held);
-}
-
-static void proc_ports_bound(FILE *out, const struct pl_proc *p, const struct who *w)
-{
-	if (!p->ports_bound)
-		return;
-	fputs("portleak_process_ports_bound{", out);
-	who_labels(out, w);
-	fprintf(out, "} %llu\n", (unsigned long long)p->ports_bound);
-}
-
-static void proc_call_failures(FILE *out, const struct pl_proc *p, const struct who *w)
+static void proc_call_failures(FILE *out, const struct proc_metric *m, const struct pl_proc *p,
+			       const struct who *w)
 {
 	size_t i;
 
 	for (i = 0; i < p->n_call_errnos; i++) {
-		fputs("portleak_process_failures_total{", out);
-		who_labels(out, w);
+		series(out, m, w);
 		fprintf(out, ",call=\"%s\",errno=\"%s\",by=\"%s\"} %llu\n",
 			calls__name(p->call_errnos[i].call), names__errno(p->call_errnos[i].err),
 			calls__by(p->call_errnos[i].by), (unsigned long long)p->call_errnos[i].count);
 	}
 }
 
-static void proc_fds(FILE *out, const struct pl_proc *p, const struct who *w)
+static void proc_fds(FILE *out, const struct proc_metric *m, const struct pl_proc *p,
+		     const struct who *w)
 {
 	if (p->fd_in_use < 0)
 		return; /* unknown, or the "other" sum */
-	fputs("portleak_process_fds{", out);
-	who_labels(out, w);
+	series(out, m, w);
 	fprintf(out, ",kind=\"in_use\"} %lld\n", (long long)p->fd_in_use);
 	if (p->fd_limit < 0)
 		return;
-	fputs("portleak_process_fds{", out);
-	who_labels(out, w);
+	series(out, m, w);
 	fprintf(out, ",kind=\"limit\"} %lld\n", (long long)p->fd_limit);
 }
 
 /* Each listener kept for the process (at most PL_MAX_LISTENERS, fullest
  * first): the bound of these series. */
-static void listener_labels(FILE *out, const struct who *w, const struct pl_listen_queue *l)
+static void listener_series(FILE *out, const struct proc_metric *m, const struct who *w,
+			    const struct pl_listen_queue *l)
 {
 	char addr[PL_ADDRSTR_LEN];
 
 	names__addr(l->addr.family, l->addr.addr, addr, sizeof(addr));
-	who_labels(out, w);
+	series(out, m, w);
 	fprintf(out, ",addr=\"%s\",port=\"%u\"", addr, l->addr.port);
 }
 
-static void proc_listen_queue(FILE *out, const struct pl_proc *p, const struct who *w)
+static void proc_listen_queue(FILE *out, const struct proc_metric *m, const struct pl_proc *p,
+			      const struct who *w)
 {
 	size_t i;
 
 	for (i = 0; i < p->n_listeners; i++) {
-		fputs("portleak_listener_queue{", out);
-		listener_labels(out, w, &p->listeners[i]);
+		listener_series(out, m, w, &p->listeners[i]);
 		fprintf(out, ",kind=\"queued\"} %u\n", p->listeners[i].queued);
-		fputs("portleak_listener_queue{", out);
-		listener_labels(out, w, &p->listeners[i]);
+		listener_series(out, m, w, &p->listeners[i]);
 		fprintf(out, ",kind=\"backlog\"} %u\n", p->listeners[i].backlog);
 	}
 }
 
-static void proc_listen_drops(FILE *out, const struct pl_proc *p, const struct who *w)
+static void proc_listen_drops(FILE *out, const struct proc_metric *m, const struct pl_proc *p,
+			      const struct who *w)
 {
 	size_t i;
 
 	for (i = 0; i < p->n_listeners; i++) {
-		fputs("portleak_listener_drops_total{", out);
-		listener_labels(out, w, &p->listeners[i]);
+		listener_series(out, m, w, &p->listeners[i]);
 		fprintf(out, "} %llu\n", (unsigned long long)p->listeners[i].drops);
 	}
 }
 
-static void proc_connecting(FILE *out, const struct pl_proc *p, const struct who *w)
+static void proc_connecting(FILE *out, const struct proc_metric *m, const struct pl_proc *p,
+			    const struct who *w)
 {
 	if (!p->states[PL_TCP_SYN_SENT])
 		return;
-	fputs("portleak_process_connecting{", out);
-	who_labels(out, w);
+	series(out, m, w);
 	fprintf(out, "} %llu\n", (unsigned long long)p->states[PL_TCP_SYN_SENT]);
 }
 
-static void proc_verdict(FILE *out, const struct pl_proc *p, const struct who *w)
+static void proc_verdict(FILE *out, const struct proc_metric *m, const struct pl_proc *p,
+			 const struct who *w)
 {
-	if (!strcmp(w->pid, "other"))
+	if (!w->id)
 		return; /* a sum has no verdict */
-	fputs("portleak_process_verdict{", out);
-	who_labels(out, w);
+	series(out, m, w);
 	fprintf(out, ",verdict=\"%s\"} 1\n", model__verdict_name(p->verdict));
 }
 
-static const struct {
-	const char *name, *type, *text;
-	proc_metric_fn fn;
-} proc_metrics[] = {
+/* The offset of @field, which must be of @type (else the build fails). */
+#define FIELD_OF(field, type)                                                              \
+	(offsetof(struct pl_proc, field) +                                                 \
+	 0 * sizeof(char[__builtin_types_compatible_p(__typeof__(((struct pl_proc *)0)->field), \
+						      type) ? 1 : -1]))
+#define CUSTOM(emitter) .value = PROC_CUSTOM, .fn = (emitter)
+#define COUNT(field) .value = PROC_COUNT, .at = FIELD_OF(field, __u64)
+#define COUNT_NONZERO(field) COUNT(field), .skip_zero = true
+#define SECS(field) .value = PROC_SECS, .at = FIELD_OF(field, double)
+
+static const struct proc_metric proc_metrics[] = {
 	{ "portleak_process_sockets", "gauge",
 	  "TCP sockets held by a process, by state (top-K processes, the rest as pid=\"other\").",
-	  proc_sockets },
+	  CUSTOM(proc_sockets) },
 	{ "portleak_process_close_wait_oldest_seconds", "gauge",
 	  "Age of the process's oldest CLOSE_WAIT socket (or a lower bound, from the kernel's clock of its last ACK, for sockets older than portleak).",
-	  proc_close_wait_age },
+	  SECS(close_wait_oldest_s) },
 	{ "portleak_process_close_wait_oldest_max_seconds", "gauge",
 	  "The most the oldest CLOSE_WAIT socket's age can be: since data last came (keepalive ACKs make the lower bound young; no data follows the peer's FIN). Absent when unknown.",
-	  proc_close_wait_age_max },
+	  SECS(close_wait_oldest_max_s) },
 	{ "portleak_process_established_idle", "gauge",
 	  "ESTABLISHED sockets idle past --idle-age: side=client for those it opened (STALE counts them), server for accepted ones.",
-	  proc_idle },
+	  CUSTOM(proc_idle) },
 	{ "portleak_process_opened_total", "counter",
 	  "Connections the process established (connect or accept) since portleak started.",
-	  proc_opened },
+	  COUNT(opened) },
 	{ "portleak_process_closed_total", "counter",
-	  "Of those, connections that reached CLOSE.", proc_closed },
+	  "Of those, connections that reached CLOSE.", COUNT(closed) },
 	{ "portleak_process_port_failures_total", "counter",
 	  "connect() without a free local port and failed bind()/listen(), by errno.",
-	  proc_failures },
+	  CUSTOM(proc_failures) },
 	{ "portleak_process_ports_bound", "gauge",
 	  "Ports of the ephemeral range a process holds by bind() on sockets past listening: each is lost to every destination of its namespace.",
-	  proc_ports_bound },
+	  COUNT_NONZERO(ports_bound) },
 	{ "portleak_process_dead_sockets", "gauge",
 	  "Socket fds a process keeps whose connection is gone (reset, aborted, closed both ways: state CLOSE): an fd leak that holds no port. From the last fd walk.",
-	  proc_dead_held },
+	  COUNT_NONZERO(dead_held) },
 	{ "portleak_process_failures_total", "counter",
 	  "Failed connect() and accept() calls, by call, errno (ECONNREFUSED, ETIMEDOUT, EMFILE, ...) and who ended them: by=kernel, or by=application for a connect it closed before the kernel gave up (ETIMEDOUT).",
-	  proc_call_failures },
+	  CUSTOM(proc_call_failures) },
 	{ "portleak_process_connecting", "gauge",
 	  "Connects of the process waiting for the peer's answer (SYN_SENT) now.",
-	  proc_connecting },
+	  CUSTOM(proc_connecting) },
 	{ "portleak_listener_queue", "gauge",
 	  "A listener's accept queue: connections waiting for accept() (kind=queued) and the queue's size (kind=backlog); the kernel drops SYNs once queued exceeds backlog.",
-	  proc_listen_queue },
+	  CUSTOM(proc_listen_queue) },
 	{ "portleak_listener_drops_total", "counter",
 	  "SYNs and ACKs a listener dropped since it listened (sk_drops: a full accept queue's among them).",
-	  proc_listen_drops },
+	  CUSTOM(proc_listen_drops) },
 	{ "portleak_process_fds", "gauge",
 	  "File descriptors the process has open (kind=in_use) and its soft RLIMIT_NOFILE (kind=limit).",
-	  proc_fds },
+	  CUSTOM(proc_fds) },
 	{ "portleak_process_verdict", "gauge",
 	  "1 for the process's verdict: leak, stale, backlog, timeout, ports, growing, incomplete or ok.",
-	  proc_verdict },
+	  CUSTOM(proc_verdict) },
 };
+
+static const size_t n_proc_metrics = sizeof(proc_metrics) / sizeof(proc_metrics[0]);
+
+/* The processes past the top K, summed into one series: the plain rows by
+ * their kind, the fields of the custom ones here. */
+static void sum_rest(const struct pl_report *r, size_t k, struct pl_proc *rest)
+{
+	size_t i, s;
+
+	memset(rest, 0, sizeof(*rest));
+	rest->fd_in_use = rest->fd_limit = -1;
+	for (s = 0; s < n_proc_metrics; s++)
+		if (proc_metrics[s].value == PROC_SECS)
+			*(double *)((char *)rest + proc_metrics[s].at) = -1;
+	for (i = k; i < r->n_procs; i++) {
+		const struct pl_proc *p = &r->procs[i];
+
+		for (s = 0; s < PL_TCP_NR_STATES; s++)
+			rest->states[s] += p->states[s];
+		rest->bind_failures += p->bind_failures;
+		rest->connect_failures += p->connect_failures;
+		rest->established_idle += p->established_idle;
+		rest->stale += p->stale;
+		for (s = 0; s < p->n_call_errnos; s++)
+			calls__count_errno(rest, &p->call_errnos[s]);
+		for (s = 0; s < n_proc_metrics; s++) {
+			const struct proc_metric *m = &proc_metrics[s];
+			void *sum = (char *)rest + m->at;
+
+			if (m->value == PROC_COUNT)
+				*(__u64 *)sum += count_of(m, p);
+			else if (m->value == PROC_SECS && secs_of(m, p) > *(double *)sum)
+				*(double *)sum = secs_of(m, p);
+		}
+	}
+}
 
 static void write_processes(FILE *out, const struct pl_report *r, size_t k)
 {
@@ -341,9 +355,9 @@ static void write_processes(FILE *out, const struct pl_report *r, size_t k)
 	size_t i;
 
 	sum_rest(r, k, &rest);
-	for (i = 0; i < sizeof(proc_metrics) / sizeof(proc_metrics[0]); i++) {
+	for (i = 0; i < n_proc_metrics; i++) {
 		help(out, proc_metrics[i].name, proc_metrics[i].type, proc_metrics[i].text);
-		per_proc(out, r, k, &rest, proc_metrics[i].fn);
+		per_proc(out, r, k, &rest, &proc_metrics[i]);
 	}
 }
 

@@ -218,6 +218,21 @@ static void json_co_holders(struct pl_json *j, const struct pl_proc *p)
 	json__array_end(j);
 }
 
+/* The oldest CLOSE_WAIT: its sure age, the most it may be, its peer. */
+static void json_close_wait(struct pl_json *j, const struct pl_proc *p)
+{
+	json_seconds(j, "close_wait_oldest_s", p->close_wait_oldest_s);
+	if (p->close_wait_oldest_s >= 0)
+		json__bool(j, "close_wait_age_exact", p->close_wait_age_exact);
+	else
+		json__null(j, "close_wait_age_exact");
+	json_seconds(j, "close_wait_oldest_max_s", p->close_wait_oldest_max_s);
+	if (p->close_wait_peer_count) {
+		json_endpoint(j, "close_wait_peer", &p->close_wait_peer);
+		json__uint(j, "close_wait_peer_active", p->close_wait_peer_active);
+	}
+}
+
 static void json_proc(struct pl_json *j, const struct pl_proc *p)
 {
 	size_t i;
@@ -241,16 +256,7 @@ static void json_proc(struct pl_json *j, const struct pl_proc *p)
 	json__uint(j, "sockets_total", p->total);
 	json__uint(j, "pending_accept", p->pending_accept);
 	json__uint(j, "dead_held", p->dead_held);
-	json_seconds(j, "close_wait_oldest_s", p->close_wait_oldest_s);
-	if (p->close_wait_oldest_s >= 0)
-		json__bool(j, "close_wait_age_exact", p->close_wait_age_exact);
-	else
-		json__null(j, "close_wait_age_exact");
-	json_seconds(j, "close_wait_oldest_max_s", p->close_wait_oldest_max_s);
-	if (p->close_wait_peer_count) {
-		json_endpoint(j, "close_wait_peer", &p->close_wait_peer);
-		json__uint(j, "close_wait_peer_active", p->close_wait_peer_active);
-	}
+	json_close_wait(j, p);
 	json__uint(j, "established_idle", p->established_idle);
 	json_seconds(j, "idle_oldest_s", p->idle_oldest_s);
 	json__uint(j, "established_idle_opened", p->stale);
@@ -323,6 +329,47 @@ static void json_budget(struct pl_json *j, const struct pl_port_budget *b)
 	json__object_end(j);
 }
 
+/* What the report is of: the version, time, kernel, hooks, clocks and
+ * the port range. */
+static void json_head(struct pl_json *j, const struct pl_report *r, const struct pl_report_meta *m)
+{
+	json__uint(j, "version", PL_JSON_VERSION);
+	json__string(j, "time", m->time);
+	json__string(j, "kernel", m->kernel);
+	json__double(j, "trace_s", r->trace_s);
+	json__object_begin(j, "hooks");
+	json__string(j, "state", m->hook_state);
+	json__string(j, "accept", m->hook_accept);
+	json__string(j, "bind", m->hook_bind);
+	json__object_end(j);
+	json__object_begin(j, "clocks");
+	if (r->hz)
+		json__uint(j, "hz", r->hz);
+	else
+		json__null(j, "hz");
+	json__object_end(j);
+	json__object_begin(j, "ephemeral_ports");
+	json__uint(j, "low", r->port_low);
+	json__uint(j, "high", r->port_high);
+	json__object_end(j);
+}
+
+static void json_dest_failures(struct pl_json *j, const struct pl_report *r)
+{
+	size_t i;
+
+	json__array_begin(j, "destination_failures");
+	for (i = 0; i < r->n_dest_failures; i++) {
+		json__object_begin(j, NULL);
+		json_endpoint(j, "peer", &r->dest_failures[i].peer);
+		json__uint(j, "netns", r->dest_failures[i].netns);
+		json__string(j, "errno", names__errno(r->dest_failures[i].err));
+		json__uint(j, "count", r->dest_failures[i].count);
+		json__object_end(j);
+	}
+	json__array_end(j);
+}
+
 void report__json(FILE *out, const struct pl_report *r, const struct pl_report_meta *m)
 {
 	struct pl_json j;
@@ -330,25 +377,7 @@ void report__json(FILE *out, const struct pl_report *r, const struct pl_report_m
 
 	json__init(&j, out);
 	json__object_begin(&j, NULL);
-	json__uint(&j, "version", PL_JSON_VERSION);
-	json__string(&j, "time", m->time);
-	json__string(&j, "kernel", m->kernel);
-	json__double(&j, "trace_s", r->trace_s);
-	json__object_begin(&j, "hooks");
-	json__string(&j, "state", m->hook_state);
-	json__string(&j, "accept", m->hook_accept);
-	json__string(&j, "bind", m->hook_bind);
-	json__object_end(&j);
-	json__object_begin(&j, "clocks");
-	if (r->hz)
-		json__uint(&j, "hz", r->hz);
-	else
-		json__null(&j, "hz");
-	json__object_end(&j);
-	json__object_begin(&j, "ephemeral_ports");
-	json__uint(&j, "low", r->port_low);
-	json__uint(&j, "high", r->port_high);
-	json__object_end(&j);
+	json_head(&j, r, m);
 	json__array_begin(&j, "port_budgets");
 	for (i = 0; i < r->n_budgets; i++)
 		json_budget(&j, &r->budgets[i]);
@@ -362,16 +391,7 @@ void report__json(FILE *out, const struct pl_report *r, const struct pl_report_m
 	for (i = 0; i < r->n_dests; i++)
 		json_dest(&j, &r->dests[i]);
 	json__array_end(&j);
-	json__array_begin(&j, "destination_failures");
-	for (i = 0; i < r->n_dest_failures; i++) {
-		json__object_begin(&j, NULL);
-		json_endpoint(&j, "peer", &r->dest_failures[i].peer);
-		json__uint(&j, "netns", r->dest_failures[i].netns);
-		json__string(&j, "errno", names__errno(r->dest_failures[i].err));
-		json__uint(&j, "count", r->dest_failures[i].count);
-		json__object_end(&j);
-	}
-	json__array_end(&j);
+	json_dest_failures(&j, r);
 	json__object_begin(&j, "report");
 	json__double(&j, "duration_s", m->report_duration_s);
 	json__uint(&j, "failures", m->report_failures);

@@ -427,10 +427,26 @@ static void open_view(struct pl_tui *u, enum view v)
 }
 
 /* Returns false to quit. */
-static bool handle_key(struct pl_tui *u, int ch)
+/* The keys that move the selection; false for any other key. */
+static bool move_key(struct pl_tui *u, int ch)
 {
 	int page = LINES > 10 ? LINES - 10 : 1;
 
+	if (ch == KEY_UP || ch == 'k')
+		move_selection(u, -1);
+	else if (ch == KEY_DOWN || ch == 'j')
+		move_selection(u, 1);
+	else if (ch == KEY_PPAGE)
+		move_selection(u, -page);
+	else if (ch == KEY_NPAGE)
+		move_selection(u, page);
+	else
+		return false;
+	return true;
+}
+
+static bool handle_key(struct pl_tui *u, int ch)
+{
 	if (u->editing) {
 		edit_key(u, ch);
 		return true;
@@ -439,6 +455,8 @@ static bool handle_key(struct pl_tui *u, int ch)
 		u->view = u->back;
 		return true;
 	}
+	if (move_key(u, ch))
+		return true;
 	switch (ch) {
 	case 'q':
 		if (u->view == VIEW_PROCS || u->view == VIEW_DESTS)
@@ -448,20 +466,6 @@ static bool handle_key(struct pl_tui *u, int ch)
 	case KEY_ESC:
 	case KEY_LEFT:
 		u->view = u->back;
-		break;
-	case KEY_UP:
-	case 'k':
-		move_selection(u, -1);
-		break;
-	case KEY_DOWN:
-	case 'j':
-		move_selection(u, 1);
-		break;
-	case KEY_PPAGE:
-		move_selection(u, -page);
-		break;
-	case KEY_NPAGE:
-		move_selection(u, page);
 		break;
 	case '\n':
 	case KEY_ENTER:
