@@ -109,6 +109,12 @@ test_no_btf_is_exit_5() {
 test_not_root_is_exit_4() {
 	refused_start "not root" 4 "needs root, or CAP_BPF and CAP_PERFMON \(effective uid [0-9]+\)" \
 		setpriv --reuid nobody --clear-groups "$PL" snapshot -d 0
+	# a JSON stream says it too, on stdout, with the exit status
+	setpriv --reuid nobody --clear-groups "$PL" watch --json >"$T/out" 2>"$T/err"
+	expect "watch --json exit status when not root" $? 4
+	expect "watch --json: one JSON error on stdout" \
+		"$(jq -r '.error | "\(.errno) \(.exit_status) \(.message | test("needs root"))"' "$T/out")" \
+		"EPERM 4 true"
 	setpriv --reuid nobody --clear-groups "$PL" doctor >"$T/doctor" 2>"$T/err"
 	expect "doctor exit status when not root" $? 4
 	grep -qE "privileges +MISSING CAP_BPF and CAP_PERFMON" "$T/doctor" ||

@@ -345,7 +345,7 @@ static int close_them(const struct pl_options *o, const struct pl_process *p, co
 	}
 	err = remedy__close(mech, p->pid, c->doom, c->n, &why);
 	if (err)
-		return commands__fail(err, &why, "close sockets");
+		return commands__fail(o, err, &why, "close sockets");
 	return report_closes(p, comm, c, mech);
 }
 
@@ -359,7 +359,7 @@ static int take_process(const struct pl_options *o, struct pl_process *p)
 		return PL_EXIT_RUNTIME;
 	}
 	if (err)
-		return commands__fail(err, NULL, "read /proc of that process");
+		return commands__fail(o, err, NULL, "read /proc of that process");
 	if (o->started && o->started != p->started) {
 		fprintf(stderr, "portleak: pid %u is another process now (started at %llu, not %llu): nothing closed\n",
 			o->filter.pid, p->started, o->started);
@@ -398,14 +398,14 @@ int cmd_close(const struct pl_options *o)
 		goto out_process;
 	err = remedy__choose(o->via, &mech, &no_mech);
 	if (err && o->yes) {
-		status = commands__fail(err, &no_mech, "find a way to close sockets");
+		status = commands__fail(o, err, &no_mech, "find a way to close sockets");
 		goto out;
 	}
 	err = held_sockets(&t, &p, &owner, &held, &n);
 	if (!err)
 		err = choose(o, held, n, &c);
 	if (err)
-		status = commands__fail(err, NULL, "list the sockets of that process");
+		status = commands__fail(o, err, NULL, "list the sockets of that process");
 	else if (!o->yes)
 		dry_run(o, &p, comm, &c, mech, &no_mech);
 	else

@@ -27,11 +27,15 @@ struct pl_tracker_config commands__config(const struct pl_options *o);
  * (the tracker is stopped then). */
 int commands__start(struct pl_tracker *t, const struct pl_options *o, bool trace);
 /* Print "portleak: <why>", or "portleak: failed to <doing>: <errno>" when
- * @why is empty or NULL, and return the exit status for negative @err. */
-int commands__fail(int err, const struct pl_why *why, const char *doing);
-/* A report of a running loop (top, watch) failed: one line, and the loop
- * goes on. */
-void commands__report_failed(int err, double retry_s);
+ * @why is empty or NULL, and return the exit status for negative @err.
+ * With @o->json, {"error": {message, errno, exit_status}} on stdout too.
+ * @o may be NULL (before the options are known). */
+int commands__fail(const struct pl_options *o, int err, const struct pl_why *why,
+		   const char *doing);
+/* A report of a running loop (top, watch) failed: one line (and with
+ * --json an {"error": {message, errno, retry_s}} line), and the loop goes
+ * on. */
+void commands__report_failed(const struct pl_options *o, int err, double retry_s);
 /* The exit status for a negative errno. */
 int commands__status(int err);
 

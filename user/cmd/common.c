@@ -5,6 +5,8 @@
 #include <string.h>
 
 #include "cmd/commands.h"
+#include "model/names.h"
+#include "views/json.h"
 
 struct pl_tracker_config commands__config(const struct pl_options *o)
 {
@@ -41,19 +43,51 @@ int commands__status(int err)
 	}
 }
 
-int commands__fail(int err, const struct pl_why *why, const char *doing)
+/* The one printer of errors: a line on stderr and, for a JSON stream
+ * (--json), {"error": {...}} on stdout too, so that a script reading the
+ * stream learns why it ended (exit_status) or why a report is missing
+ * (retry_s: the next one is tried then). */
+static void say_error(const struct pl_options *o, int err, const char *text, double retry_s)
 {
-	if (why && why->text[0])
-		fprintf(stderr, "portleak: %s\n", why->text);
+	struct pl_json j;
+
+	fprintf(stderr, "portleak: %s\n", text);
+	if (!o || !o->json)
+		return;
+	json__init(&j, stdout);
+	json__object_begin(&j, NULL);
+	json__object_begin(&j, "error");
+	json__string(&j, "message", text);
+	json__string(&j, "errno", names__errno(-err));
+	if (retry_s >= 0)
+		json__double(&j, "retry_s", retry_s);
 	else
-		fprintf(stderr, "portleak: failed to %s: %s\n", doing, strerror(-err));
+		json__uint(&j, "exit_status", (__u64)commands__status(err));
+	json__object_end(&j);
+	json__object_end(&j);
+	fflush(stdout);
+}
+
+int commands__fail(const struct pl_options *o, int err, const struct pl_why *why,
+		   const char *doing)
+{
+	char text[PL_WHY_LEN + 64];
+
+	if (why && why->text[0])
+		snprintf(text, sizeof(text), "%s", why->text);
+	else
+		snprintf(text, sizeof(text), "failed to %s: %s", doing, strerror(-err));
+	say_error(o, err, text, -1);
 	return commands__status(err);
 }
 
-void commands__report_failed(int err, double retry_s)
+void commands__report_failed(const struct pl_options *o, int err, double retry_s)
 {
-	fprintf(stderr, "portleak: failed to build the report: %s; trying again in %.1fs\n",
-		strerror(-err), retry_s);
+	char text[128];
+
+	snprintf(text, sizeof(text), "failed to build the report: %s; trying again in %.1fs",
+		 strerror(-err), retry_s);
+	say_error(o, err, text, retry_s);
 }
 
 int commands__start(struct pl_tracker *t, const struct pl_options *o, bool trace)
@@ -65,5 +99,5 @@ int commands__start(struct pl_tracker *t, const struct pl_options *o, bool trace
 	if (!err)
 		return 0;
 	tracker__stop(t);
-	return commands__fail(err, &why, "start");
+	return commands__fail(o, err, &why, "start");
 }

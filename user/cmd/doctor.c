@@ -277,7 +277,7 @@ int cmd_doctor(const struct pl_options *o)
 	fflush(stdout);
 	err = tracker__start(&t, &cfg, true, &why);
 	if (err)
-		status = commands__fail(err, &why, "start");
+		status = commands__fail(o, err, &why, "start");
 	print_hooks(&t.agent);
 	print_walk(&t);
 	print_origins(&t);

@@ -277,7 +277,7 @@ int cmd_serve(const struct pl_options *o)
 	http = http__new(fd);
 	if (!http) {
 		close(fd);
-		return commands__fail(-ENOMEM, NULL, "start the HTTP server");
+		return commands__fail(o, -ENOMEM, NULL, "start the HTTP server");
 	}
 	if ((status = commands__start(&s.tracker, &s.opts, true))) {
 		http__free(http);

@@ -31,13 +31,13 @@ static int step(const struct pl_options *o, struct pl_tracker *t, double seconds
 	int err = tracker__trace(t, seconds);
 
 	if (err)
-		return commands__fail(err, NULL, "trace");
+		return commands__fail(o, err, NULL, "trace");
 	if ((err = tracker__report(t, &r)) && again) {
-		commands__report_failed(err, seconds);
+		commands__report_failed(o, err, seconds);
 		return 0;
 	}
 	if (err)
-		return commands__fail(err, NULL, "build the report");
+		return commands__fail(o, err, NULL, "build the report");
 	print(o, t, &r);
 	model__free(&r);
 	return 0;

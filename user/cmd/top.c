@@ -40,7 +40,7 @@ static int run_batch(struct pl_tracker *t, const struct pl_options *o)
 		if ((err = tracker__trace(t, o->interval_s)))
 			break;
 		if ((err = tracker__report(t, &r))) {
-			commands__report_failed(err, o->interval_s);
+			commands__report_failed(o, err, o->interval_s);
 			err = 0;
 			continue;
 		}
@@ -48,7 +48,7 @@ static int run_batch(struct pl_tracker *t, const struct pl_options *o)
 		print_batch(&r, &meta);
 		model__free(&r);
 	}
-	return err ? commands__fail(err, NULL, "build the report") : 0;
+	return err ? commands__fail(o, err, NULL, "build the report") : 0;
 }
 
 static int run_screen(struct pl_tracker *t, const struct pl_options *o)
@@ -81,7 +81,7 @@ static int run_screen(struct pl_tracker *t, const struct pl_options *o)
 		err = tracker__trace(t, 0);
 	}
 	tui__close(u);
-	return err ? commands__fail(err, NULL, "refresh") : 0;
+	return err ? commands__fail(o, err, NULL, "refresh") : 0;
 }
 
 int cmd_top(const struct pl_options *o)

@@ -235,7 +235,7 @@ int cmd_verify(const struct pl_options *o)
 	}
 	tracker__stop(&t);
 	if (err)
-		return commands__fail(err, NULL, "verify");
+		return commands__fail(o, err, NULL, "verify");
 	print(&kept, &now, i);
 	return kept.n_found || kept.n_more ? PL_EXIT_MISMATCH : 0;
 }
