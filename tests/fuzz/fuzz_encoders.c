@@ -188,10 +188,10 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 {
 	struct pl_proc procs[3];
 	struct pl_dest dest;
-	struct pl_report r = { .procs = procs, .n_procs = 3, .dests = &dest, .n_dests = 1 };
-	struct pl_report_meta m = { .time = "2026-01-01T00:00:00Z", .kernel = "6.1.0",
-				    .hook_state = "tp_btf", .hook_accept = "syscall",
-				    .hook_bind = "syscall", .bpf_stats_enabled = -1 };
+	struct pl_report r = { .procs = procs, .n_procs = 3, .dests = &dest, .n_dests = 1,
+			       .meta = { .time = "2026-01-01T00:00:00Z", .kernel = "6.1.0",
+					 .hook_state = "tp_btf", .hook_accept = "syscall",
+					 .hook_bind = "syscall", .bpf_stats_enabled = -1 } };
 	struct pl_metrics_extra x = { .version = "fuzz", .top_k = 2 };
 	char *out = NULL;
 	size_t len = 0, i;
@@ -215,19 +215,19 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 	dest.src.family = dest.dst.family;
 
 	f = open_memstream(&out, &len);
-	report__json(f, &r, &m);
+	report__json(f, &r);
 	fclose(f);
 	check_json(out, len);
 	free(out);
 
 	f = open_memstream(&out, &len);
-	metrics__write(f, &r, &m, &x);
+	metrics__write(f, &r, &x);
 	fclose(f);
 	check_metrics(out, len);
 	free(out);
 
 	f = open_memstream(&out, &len);
-	report__text(f, &r, &m);
+	report__text(f, &r);
 	fclose(f);
 	check_text(out, len);
 	free(out);

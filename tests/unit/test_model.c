@@ -655,7 +655,8 @@ static void test_json_report_is_complete(void)
 	snprintf(h.ledger[0].s.comm, PL_COMM_LEN, "a\"b\nc");
 	struct pl_model_input in = input(&h);
 	CHECK(model__build(&in, &r) == 0);
-	report__json(f, &r, &meta);
+	r.meta = meta;
+	report__json(f, &r);
 	fclose(f);
 	CHECK(strstr(doc, "\"version\":1") != NULL);
 	CHECK(strstr(doc, "\"hooks\":{\"state\":\"tp_btf\",\"accept\":\"syscall\",\"bind\":\"syscall\"}") != NULL);
@@ -686,7 +687,8 @@ static void test_metrics_escaping_and_top_k(void)
 	snprintf(h.ledger[0].s.comm, PL_COMM_LEN, "a\"b\\c\nd\xff");
 	struct pl_model_input in = input(&h);
 	CHECK(model__build(&in, &r) == 0 && r.n_procs == 5);
-	metrics__write(f, &r, &meta, &x);
+	r.meta = meta;
+	metrics__write(f, &r, &x);
 	fclose(f);
 	CHECK(strstr(doc, "comm=\"a\\\"b\\\\c\\nd\xef\xbf\xbd\"") != NULL);
 	CHECK(strstr(doc, "portleak_process_sockets{pid=\"other\",comm=\"other\",cgroup=\"\",namespace=\"\",pod=\"\",container=\"\",state=\"ESTABLISHED\"} 3\n") != NULL);
@@ -709,12 +711,15 @@ static void render_all(const struct pl_report *r, char **doc)
 	size_t len = 0;
 	FILE *f = open_memstream(doc, &len);
 
-	report__json(f, r, &meta);
+	struct pl_report with_meta = *r;
+
+	with_meta.meta = meta;
+	report__json(f, &with_meta);
 	fputs("\n--text--\n", f);
-	report__text(f, r, &meta);
+	report__text(f, &with_meta);
 	fputs("\n--metrics--\n", f);
-	metrics__write(f, r, &meta, &x);
-	top__header(r, &meta, head);
+	metrics__write(f, &with_meta, &x);
+	top__header(&with_meta, head);
 	fprintf(f, "\n--top--\n%s\n", head[2]);
 	fclose(f);
 }

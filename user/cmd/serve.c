@@ -25,13 +25,10 @@
 
 #define HTTP_WAIT_MS 100
 
-/* What HTTP answers from: one report and the meta of its instant, the
- * meta's strings and tallies copied out of the tracker. */
+/* What HTTP answers from: one report, the agent's meta of its instant in
+ * it, and how it stands (failures since). */
 struct published {
 	struct pl_report report;
-	struct pl_report_meta meta;
-	char time[32], kernel[128];
-	__u64 tally[PL_FAIL_BIND + 1][PL_ERRNO_MAX];
 	__u64 reported_ns;
 	size_t top_k; /* of the settings at its instant: SIGHUP may change them */
 	bool has_report;
@@ -75,7 +72,7 @@ static void write_metrics(struct server *s, FILE *out, __u64 started)
 	struct pl_metrics_extra x = { .version = PORTLEAK_VERSION, .top_k = s->pub->top_k };
 
 	x.scrape_s = (double)(sysinfo__now_ns() - started) / 1e9;
-	metrics__write(out, &s->pub->report, &s->pub->meta, &x);
+	metrics__write(out, &s->pub->report, &x);
 }
 
 /* Called with s->lock held. */
@@ -89,11 +86,12 @@ static void answer(struct server *s, const char *path, struct pl_http_response *
 		fputs("no report yet\n", res->body);
 	} else if (!strcmp(path, "/metrics")) {
 		res->content_type = PL_METRICS_CONTENT_TYPE;
-		s->pub->meta.report_age_s = (double)(started - s->pub->reported_ns) / 1e9;
+		s->pub->report.meta.standing.report_age_s =
+			(double)(started - s->pub->reported_ns) / 1e9;
 		write_metrics(s, res->body, started);
 	} else if (!strcmp(path, "/api/snapshot")) {
 		res->content_type = "application/json";
-		report__json(res->body, &s->pub->report, &s->pub->meta);
+		report__json(res->body, &s->pub->report);
 	} else {
 		res->status = 404;
 		fputs("not found: try /metrics, /api/snapshot or /healthz\n", res->body);
@@ -123,22 +121,6 @@ static void return_memory_after_reports(void)
 	mallopt(M_TRIM_THRESHOLD, 256 * 1024);
 }
 
-/* The meta of the report just built, with what it points into the
- * tracker copied: the engine goes on changing those. */
-static void take_meta(const struct pl_tracker *t, struct published *p)
-{
-	tracker__meta(t, &p->meta);
-	snprintf(p->time, sizeof(p->time), "%s", p->meta.time);
-	snprintf(p->kernel, sizeof(p->kernel), "%s", p->meta.kernel);
-	p->meta.time = p->time;
-	p->meta.kernel = p->kernel;
-	if (p->meta.failure_tally) {
-		memcpy(p->tally, p->meta.failure_tally, sizeof(p->tally));
-		p->meta.failure_tally = (const __u64(*)[PL_ERRNO_MAX])p->tally;
-	}
-	p->reported_ns = sysinfo__now_ns();
-}
-
 /* Hand a new report (or, with @r NULL, the news that one failed: the
  * last report stays) to the HTTP side. */
 static int publish(struct server *s, struct pl_report *r)
@@ -150,7 +132,7 @@ static int publish(struct server *s, struct pl_report *r)
 			model__free(r);
 		return -ENOMEM;
 	}
-	take_meta(&s->tracker, p);
+	p->reported_ns = sysinfo__now_ns();
 	p->top_k = s->opts.top_k;
 	pthread_mutex_lock(&s->lock);
 	old = s->pub;
@@ -162,6 +144,7 @@ static int publish(struct server *s, struct pl_report *r)
 		p->has_report = true;
 		p->reported_ns = old->reported_ns;
 		old->has_report = false;
+		tracker__standing(&s->tracker, &p->report.meta.standing);
 	}
 	s->pub = p;
 	pthread_mutex_unlock(&s->lock);

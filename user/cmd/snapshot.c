@@ -7,20 +7,16 @@
 #include "cmd/commands.h"
 #include "views/report.h"
 
-static void print(const struct pl_options *o, const struct pl_tracker *t,
-		  const struct pl_report *r)
+static void print(const struct pl_options *o, const struct pl_report *r)
 {
-	struct pl_report_meta meta;
-
-	tracker__meta(t, &meta);
 	if (o->json)
-		report__json(stdout, r, &meta);
+		report__json(stdout, r);
 	else
-		report__text(stdout, r, &meta);
+		report__text(stdout, r);
 	fflush(stdout);
-	if (t->netns_failed)
+	if (r->meta.netns_failed)
 		fprintf(stderr, "portleak: %zu network namespaces could not be entered: their sockets are missing\n",
-			t->netns_failed);
+			r->meta.netns_failed);
 }
 
 /* One interval: trace, then report. An exit status; with @again, a failed
@@ -38,7 +34,7 @@ static int step(const struct pl_options *o, struct pl_tracker *t, double seconds
 	}
 	if (err)
 		return commands__fail(o, err, NULL, "build the report");
-	print(o, t, &r);
+	print(o, &r);
 	model__free(&r);
 	return 0;
 }

@@ -7,12 +7,12 @@
 #include "host/sysinfo.h"
 #include "views/top.h"
 
-static void print_batch(const struct pl_report *r, const struct pl_report_meta *m)
+static void print_batch(const struct pl_report *r)
 {
 	char head[3][PL_LINE_LEN], line[PL_LINE_LEN];
 	size_t i, j;
 
-	top__header(r, m, head);
+	top__header(r, head);
 	printf("%s\n%s\n%s\n\n%s\n", head[0], head[1], head[2], top__proc_columns());
 	for (i = 0; i < r->n_procs; i++) {
 		top__proc_line(&r->procs[i], line, sizeof(line));
@@ -31,7 +31,6 @@ static void print_batch(const struct pl_report *r, const struct pl_report_meta *
 
 static int run_batch(struct pl_tracker *t, const struct pl_options *o)
 {
-	struct pl_report_meta meta;
 	struct pl_report r;
 	unsigned long n;
 	int err = 0;
@@ -44,8 +43,7 @@ static int run_batch(struct pl_tracker *t, const struct pl_options *o)
 			err = 0;
 			continue;
 		}
-		tracker__meta(t, &meta);
-		print_batch(&r, &meta);
+		print_batch(&r);
 		model__free(&r);
 	}
 	return err ? commands__fail(o, err, NULL, "build the report") : 0;
@@ -56,7 +54,7 @@ static int run_screen(struct pl_tracker *t, const struct pl_options *o)
 	struct pl_tui_settings s = { .interval_s = o->interval_s, .facts.tw_reuse = -1,
 				     .facts.somaxconn = -1 };
 	__u64 interval = (__u64)(o->interval_s * 1e9), next = 0, now;
-	struct pl_report_meta meta;
+	struct pl_report_standing standing;
 	struct pl_report r;
 	struct pl_tui *u;
 	bool running = true;
@@ -70,9 +68,9 @@ static int run_screen(struct pl_tracker *t, const struct pl_options *o)
 		now = sysinfo__now_ns();
 		if (!tui__paused(u) && now >= next) {
 			err = tracker__report(t, &r);
-			tracker__meta(t, &meta);
+			tracker__standing(t, &standing);
 			/* A failed report: the last one stays, its header says so. */
-			err = err ? tui__failed(u, &meta) : tui__show(u, &r, &meta);
+			err = err ? tui__failed(u, &standing) : tui__show(u, &r);
 			if (err)
 				break;
 			next = now + interval;

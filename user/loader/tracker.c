@@ -20,6 +20,9 @@
 /* Sockets change hands (fork, fd passing) without a hook seeing it; the fd
  * walk finds the new holder. It costs a pass over every fd of the host. */
 #define WALK_EVERY_NS (10 * 1000000000ull)
+/* Collecting the maps, expiring failures and forgetting the symbols of
+ * processes gone: at most this often, however often a view refreshes. */
+#define UPKEEP_EVERY_NS (2 * 1000000000ull)
 
 /* The kernel's tick, once known (0: not yet), and with it the BPF side's
  * clock for socket times (maps__set_clock): until then, or if that fails,
@@ -224,6 +227,20 @@ static int note_report(struct pl_tracker *t, int err, __u64 began_ns)
 	return 0;
 }
 
+/* What the agent needs kept in order, from a report's read of the maps
+ * and sockets (@m, @w): the ledger and the maps collected, old failures
+ * expired, the symbols of processes gone forgotten. */
+static void upkeep(struct pl_tracker *t, const struct pl_maps *m, const struct pl_tcp_walk *w,
+		   __u64 now)
+{
+	if (!listing(t))
+		maps__gc(t->agent.skel, m, w, now);
+	if (now > FAILURES_KEPT_NS)
+		failures__expire(&t->agent.failures, now - FAILURES_KEPT_NS);
+	symbols__forget_exited(t->symbols);
+	t->upkept_ns = now;
+}
+
 int tracker__report(struct pl_tracker *t, struct pl_report *out)
 {
 	__u64 began = sysinfo__now_ns(), now;
@@ -236,21 +253,20 @@ int tracker__report(struct pl_tracker *t, struct pl_report *out)
 		now = sysinfo__now_ns();
 		struct pl_model_input in = model_input(t, &w, &m, now);
 
-		sysinfo__rfc3339(t->time, sizeof(t->time));
 		err = model__build(&in, out);
 		if (!err && (err = model__remember(out, &t->history, now)))
 			model__free(out);
 		if (!err)
 			arm_suspects(t, out);
-		if (!err && !listing(t))
-			maps__gc(t->agent.skel, &m, &w, now);
-		if (now > FAILURES_KEPT_NS)
-			failures__expire(&t->agent.failures, now - FAILURES_KEPT_NS);
-		symbols__forget_exited(t->symbols);
+		if (!err && now - t->upkept_ns >= UPKEEP_EVERY_NS)
+			upkeep(t, &m, &w, now);
 	}
 	walk__free(&w);
 	maps__free(&m);
-	return note_report(t, err, began);
+	if ((err = note_report(t, err, began)))
+		return err;
+	tracker__meta(t, &out->meta);
+	return 0;
 }
 
 /* Fill @ac->ledger_size from the pinned ledger, unless the user asked for
@@ -413,25 +429,29 @@ void tracker__meta(const struct pl_tracker *t, struct pl_report_meta *m)
 	const struct pl_hook_plan *plan = t->agent.plan;
 
 	memset(m, 0, sizeof(*m));
-	m->time = t->time;
-	m->kernel = t->kernel;
+	sysinfo__rfc3339(m->time, sizeof(m->time));
+	snprintf(m->kernel, sizeof(m->kernel), "%s", t->kernel);
 	m->hook_state = hooks__state_name(plan);
 	m->hook_accept = hooks__accept_name(plan);
 	m->hook_bind = hooks__bind_name(plan);
 	m->netns_failed = t->netns_failed;
-	m->hz = t->hz;
 	m->bpf_stats_enabled = -1;
 	sysinfo__sysctl("/proc/sys/kernel/bpf_stats_enabled", &m->bpf_stats_enabled);
 	sysinfo__files(&m->files_open, &m->files_max);
-	m->report_failures = t->report_failures;
-	m->last_failure = t->last_failure;
-	m->last_report_failed = t->last_failure != 0;
 	m->report_duration_s = (double)t->report_took_ns / 1e9;
-	m->report_age_s = t->reported_ns ? (double)(sysinfo__now_ns() - t->reported_ns) / 1e9 : -1;
+	tracker__standing(t, &m->standing);
 	if (!t->agent.skel)
 		return;
 	m->n_progs = agent__prog_stats(&t->agent, m->progs);
-	m->failure_tally = t->agent.failures.tally;
+	memcpy(m->failure_tally, t->agent.failures.tally, sizeof(m->failure_tally));
+}
+
+void tracker__standing(const struct pl_tracker *t, struct pl_report_standing *s)
+{
+	s->report_failures = t->report_failures;
+	s->last_failure = t->last_failure;
+	s->last_report_failed = t->last_failure != 0;
+	s->report_age_s = t->reported_ns ? (double)(sysinfo__now_ns() - t->reported_ns) / 1e9 : -1;
 }
 
 void tracker__stop(struct pl_tracker *t)

@@ -42,12 +42,12 @@ struct pl_tracker {
 	struct pl_symbols *symbols; /* names of the origins' frames */
 	__u64 started_ns;
 	__u64 walked_ns;     /* last fd walk (owners of sockets) */
+	__u64 upkept_ns;     /* last upkeep (map collection, expiry) */
 	struct pl_fd_rows fd_rows; /* of the last fd walk */
 	__u64 walk_every_ns; /* a report walks the fds when the last walk is older */
 	size_t netns_failed; /* in the last walk */
 	unsigned int hz;     /* of the kernel's clocks, from the first walk; 0 unknown */
-	char kernel[128];
-	char time[32];       /* of the last report */
+	char kernel[PL_KERNEL_LEN];
 	__u64 reported_ns;   /* when the last good report was built; 0: none yet */
 	__u64 report_took_ns;
 	__u64 report_failures;
@@ -67,9 +67,10 @@ int tracker__start(struct pl_tracker *t, const struct pl_tracker_config *cfg, bo
 int tracker__trace(struct pl_tracker *t, double seconds);
 void tracker__catch_signals(void);
 bool tracker__interrupted(void);
-/* Build a report. A failure (negative errno) is counted in the meta, and
- * the loops of top, watch and serve keep their last report and try again
- * at the next interval: nothing on the host ends them. */
+/* Build a report, with the meta of the agent at its instant (out->meta).
+ * A failure (negative errno) is counted, and the loops of top, watch and
+ * serve keep their last report (tracker__standing says how it stands) and
+ * try again at the next interval: nothing on the host ends them. */
 int tracker__report(struct pl_tracker *t, struct pl_report *out);
 /* The raw material of a report, without the model: walk the fds, read the
  * maps, walk the TCP sockets (@walk_flags: enum pl_walk_flags). Free both
@@ -81,8 +82,11 @@ int tracker__look(struct pl_tracker *t, unsigned int walk_flags, struct pl_maps 
  * it), -ENOENT when that process holds no socket portleak knows. */
 int tracker__held(struct pl_tracker *t, __u32 pid, __u64 start_ns, __u64 slack_ns,
 		  struct pl_owner *owner, struct pl_held **held, size_t *n);
-/* About the last report and the agent; valid until the next report. */
+/* The agent's meta now (what tracker__report puts in each report): the
+ * hooks, the kernel, program statistics, tallies. */
 void tracker__meta(const struct pl_tracker *t, struct pl_report_meta *m);
+/* How the last good report stands now: failures since, its age. */
+void tracker__standing(const struct pl_tracker *t, struct pl_report_standing *s);
 void tracker__stop(struct pl_tracker *t);
 
 #endif

@@ -419,6 +419,50 @@ struct pl_dest {
 };
 
 
+#define PL_MAX_PROGS 32  /* BPF programs whose statistics are shown */
+#define PL_ERRNO_MAX 134 /* errno values tallied per kind of failure */
+
+/* What the kernel counts for one loaded program. run_ns and runs grow only
+ * while kernel.bpf_stats_enabled is 1; missed are runs it skipped because
+ * another BPF program was running on that CPU (5.12+): their transitions
+ * are lost. */
+struct pl_prog_stat {
+	const char *name;
+	__u64 run_ns, runs, missed;
+};
+
+#define PL_TIME_LEN 32    /* RFC 3339 */
+#define PL_KERNEL_LEN 128 /* a kernel release */
+
+/* How the report shown stands: the reports that failed since start (a
+ * walk that may pass, a process gone: the view keeps the last good one and
+ * the next interval tries again), the last one's error, whether the newest
+ * try failed (what is shown is older) and the report's age as it is shown. */
+struct pl_report_standing {
+	__u64 report_failures;
+	int last_failure;        /* negative errno; 0: none */
+	bool last_report_failed;
+	double report_age_s;     /* -1: not known */
+};
+
+/* What views show beside a report, about the agent that made it, taken
+ * at the report's instant: nothing in it points into the agent but the
+ * static names of hooks and programs. */
+struct pl_report_meta {
+	char time[PL_TIME_LEN];     /* RFC 3339, of the report */
+	char kernel[PL_KERNEL_LEN]; /* release */
+	const char *hook_state, *hook_accept, *hook_bind;
+	struct pl_prog_stat progs[PL_MAX_PROGS];
+	size_t n_progs;
+	long bpf_stats_enabled; /* kernel.bpf_stats_enabled, -1 unknown */
+	/* failure events by [kind][errno] since start */
+	__u64 failure_tally[PL_FAIL_BIND + 1][PL_ERRNO_MAX];
+	size_t netns_failed; /* namespaces that could not be entered */
+	long long files_open, files_max; /* host-wide fs.file-nr, fs.file-max; -1: unknown */
+	double report_duration_s; /* how long the report took to build */
+	struct pl_report_standing standing;
+};
+
 struct pl_report {
 	struct pl_proc *procs;
 	size_t n_procs;
@@ -433,41 +477,9 @@ struct pl_report {
 	unsigned int hz; /* of the kernel's clocks; 0: unknown */
 	double trace_s;
 	__u16 port_low, port_high;
+	struct pl_report_meta meta; /* the agent's, at the same instant */
 };
 
-#define PL_MAX_PROGS 32  /* BPF programs whose statistics are shown */
-#define PL_ERRNO_MAX 134 /* errno values tallied per kind of failure */
-
-/* What the kernel counts for one loaded program. run_ns and runs grow only
- * while kernel.bpf_stats_enabled is 1; missed are runs it skipped because
- * another BPF program was running on that CPU (5.12+): their transitions
- * are lost. */
-struct pl_prog_stat {
-	const char *name;
-	__u64 run_ns, runs, missed;
-};
-
-/* What views show beside a report, about the agent that made it. */
-struct pl_report_meta {
-	const char *time;   /* RFC 3339, of the report */
-	const char *kernel; /* release */
-	const char *hook_state, *hook_accept, *hook_bind;
-	struct pl_prog_stat progs[PL_MAX_PROGS];
-	size_t n_progs;
-	long bpf_stats_enabled; /* kernel.bpf_stats_enabled, -1 unknown */
-	/* failure events by [kind][errno] since start; NULL: none */
-	const __u64 (*failure_tally)[PL_ERRNO_MAX];
-	size_t netns_failed; /* namespaces that could not be entered */
-	unsigned int hz;     /* of the kernel's clocks, as derived; 0: unknown */
-	long long files_open, files_max; /* host-wide fs.file-nr, fs.file-max; -1: unknown */
-	/* Reports that failed (a walk that may pass, a process gone): the
-	 * view keeps the last good one and the next interval tries again. */
-	__u64 report_failures;
-	int last_failure;         /* negative errno of the last failed report */
-	bool last_report_failed;  /* the newest try failed: what is shown is older */
-	double report_duration_s; /* how long the last good report took to build */
-	double report_age_s;      /* since the last good report was built */
-};
 
 /* One full socket a process holds (portleak close chooses among them). */
 struct pl_held {

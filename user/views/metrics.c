@@ -479,7 +479,7 @@ static void write_host(FILE *out, const struct pl_report *r, const struct pl_rep
 	}
 	help(out, "portleak_port_failures_total", "counter",
 	     "Port-allocation failures on the host since portleak started, by errno.");
-	for (k = PL_FAIL_CONNECT; m->failure_tally && k <= PL_FAIL_BIND; k++)
+	for (k = PL_FAIL_CONNECT; k <= PL_FAIL_BIND; k++)
 		for (e = 0; e < PL_ERRNO_MAX; e++)
 			if (m->failure_tally[k][e])
 				fprintf(out, "portleak_port_failures_total{kind=\"%s\",errno=\"%s\"} %llu\n",
@@ -513,20 +513,21 @@ static void write_self(FILE *out, const struct pl_report *r, const struct pl_rep
 	help(out, "portleak_report_failures_total", "counter",
 	     "Reports that failed; the last good one is served meanwhile.");
 	fprintf(out, "portleak_report_failures_total %llu\n",
-		(unsigned long long)m->report_failures);
+		(unsigned long long)m->standing.report_failures);
 	help(out, "portleak_report_duration_seconds", "gauge",
 	     "Time to build the report served (walks, maps and model).");
 	fprintf(out, "portleak_report_duration_seconds %.6f\n", m->report_duration_s);
 	help(out, "portleak_report_age_seconds", "gauge", "Age of the report served.");
-	fprintf(out, "portleak_report_age_seconds %.3f\n", m->report_age_s);
+	fprintf(out, "portleak_report_age_seconds %.3f\n", m->standing.report_age_s);
 	help(out, "portleak_scrape_duration_seconds", "gauge",
 	     "Time to write this response from the report served (no walk).");
 	fprintf(out, "portleak_scrape_duration_seconds %.6f\n", x->scrape_s);
 }
 
-void metrics__write(FILE *out, const struct pl_report *r, const struct pl_report_meta *m,
-		    const struct pl_metrics_extra *x)
+void metrics__write(FILE *out, const struct pl_report *r, const struct pl_metrics_extra *x)
 {
+	const struct pl_report_meta *m = &r->meta;
+
 	write_host(out, r, m, x);
 	write_processes(out, r, x->top_k);
 	write_port_budgets(out, r, x->top_k);

@@ -17,7 +17,7 @@ struct pl_metrics_extra {
 	double scrape_s;
 };
 
-void metrics__write(FILE *out, const struct pl_report *r, const struct pl_report_meta *m,
+void metrics__write(FILE *out, const struct pl_report *r,
 		    const struct pl_metrics_extra *x);
 /* A label value: backslash, double quote and newline escaped, invalid
  * UTF-8 replaced by U+FFFD. */

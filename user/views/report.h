@@ -9,7 +9,7 @@
 
 #define PL_JSON_VERSION 1
 
-void report__json(FILE *out, const struct pl_report *r, const struct pl_report_meta *m);
-void report__text(FILE *out, const struct pl_report *r, const struct pl_report_meta *m);
+void report__json(FILE *out, const struct pl_report *r);
+void report__text(FILE *out, const struct pl_report *r);
 
 #endif

@@ -370,8 +370,10 @@ static void json_dest_failures(struct pl_json *j, const struct pl_report *r)
 	json__array_end(j);
 }
 
-void report__json(FILE *out, const struct pl_report *r, const struct pl_report_meta *m)
+void report__json(FILE *out, const struct pl_report *r)
 {
+	const struct pl_report_meta *m = &r->meta;
+
 	struct pl_json j;
 	size_t i;
 
@@ -394,9 +396,9 @@ void report__json(FILE *out, const struct pl_report *r, const struct pl_report_m
 	json_dest_failures(&j, r);
 	json__object_begin(&j, "report");
 	json__double(&j, "duration_s", m->report_duration_s);
-	json__uint(&j, "failures", m->report_failures);
-	if (m->last_failure)
-		json__string(&j, "last_failure", strerror(-m->last_failure));
+	json__uint(&j, "failures", m->standing.report_failures);
+	if (m->standing.last_failure)
+		json__string(&j, "last_failure", strerror(-m->standing.last_failure));
 	else
 		json__null(&j, "last_failure");
 	json__object_end(&j);

@@ -163,8 +163,10 @@ static void text_dest(FILE *out, const struct pl_dest *d)
 		rate, eta, fails);
 }
 
-void report__text(FILE *out, const struct pl_report *r, const struct pl_report_meta *m)
+void report__text(FILE *out, const struct pl_report *r)
 {
+	const struct pl_report_meta *m = &r->meta;
+
 	size_t i;
 
 	text_header(out, r, m);

@@ -81,9 +81,9 @@ static const struct pl_dest *tightest(const struct pl_report *r)
 	return best;
 }
 
-void top__header(const struct pl_report *r, const struct pl_report_meta *m,
-		 char lines[3][PL_LINE_LEN])
+void top__header(const struct pl_report *r, char lines[3][PL_LINE_LEN])
 {
+	const struct pl_report_meta *m = &r->meta;
 	char host[64] = "?", up[32], lost[PL_LOSSES_TEXT_LEN], dest[PL_ENDPOINT_LEN];
 	const struct pl_dest *d;
 	unsigned int s;
@@ -111,11 +111,11 @@ void top__header(const struct pl_report *r, const struct pl_report_meta *m,
 	if (m->files_open >= 0 && o < PL_LINE_LEN)
 		o += (size_t)snprintf(lines[2] + o, PL_LINE_LEN - o, "   files %lld of %lld",
 				      m->files_open, m->files_max);
-	if (m->last_report_failed && o < PL_LINE_LEN)
+	if (m->standing.last_report_failed && o < PL_LINE_LEN)
 		snprintf(lines[2] + o, PL_LINE_LEN - o,
 			 "   REPORT FAILED (%s, %llu so far): showing the one of %.0fs ago",
-			 strerror(-m->last_failure), (unsigned long long)m->report_failures,
-			 m->report_age_s);
+			 strerror(-m->standing.last_failure),
+			 (unsigned long long)m->standing.report_failures, m->standing.report_age_s);
 }
 
 const char *top__proc_columns(void)

@@ -31,8 +31,7 @@ const char *top__sort_name(enum pl_sort s);
 void top__sort(struct pl_proc *procs, size_t n, enum pl_sort s);
 
 /* Three header lines: who/where, totals per state, losses. */
-void top__header(const struct pl_report *r, const struct pl_report_meta *m,
-		 char lines[3][PL_LINE_LEN]);
+void top__header(const struct pl_report *r, char lines[3][PL_LINE_LEN]);
 const char *top__proc_columns(void);
 void top__proc_line(const struct pl_proc *p, char *buf, size_t len);
 const char *top__dest_columns(void);
@@ -61,12 +60,12 @@ struct pl_tui_settings {
 
 /* 0, or negative errno; *out is NULL then. */
 int tui__open(struct pl_tui **out, const struct pl_tui_settings *s);
-/* Draw @r, which the screen takes over (and frees), beside @m; negative
- * errno when it cannot. */
-int tui__show(struct pl_tui *u, struct pl_report *r, const struct pl_report_meta *m);
-/* The newest report failed (@m says how): the last one stays on screen,
- * its header saying so. 0, or negative errno. */
-int tui__failed(struct pl_tui *u, const struct pl_report_meta *m);
+/* Draw @r, which the screen takes over (and frees); negative errno when
+ * it cannot. */
+int tui__show(struct pl_tui *u, struct pl_report *r);
+/* The newest report failed (@standing says how): the last one stays on
+ * screen, its header saying so. 0, or negative errno. */
+int tui__failed(struct pl_tui *u, const struct pl_report_standing *standing);
 /* Wait a moment for a key and act on it; false once the user quits. */
 bool tui__key(struct pl_tui *u);
 /* The user paused refreshing (tracing goes on). */

@@ -23,7 +23,6 @@ enum color { C_LEAK = 1, C_GROWING, C_PORTS, C_TITLE };
 struct pl_tui {
 	struct pl_tui_settings settings;
 	struct pl_report report;
-	struct pl_report_meta meta;
 	bool have_report;
 	struct pl_proc *rows; /* filtered and sorted copy of report.procs */
 	size_t n_rows;
@@ -117,7 +116,7 @@ static void build_rows(struct pl_tui *u)
 	select_row(u, u->n_rows && u->sel >= u->n_rows ? u->n_rows - 1 : u->sel);
 }
 
-static int take_report(struct pl_tui *u, struct pl_report *r, const struct pl_report_meta *m)
+static int take_report(struct pl_tui *u, struct pl_report *r)
 {
 	struct pl_proc *rows = calloc(r->n_procs + 1, sizeof(*rows));
 
@@ -129,7 +128,6 @@ static int take_report(struct pl_tui *u, struct pl_report *r, const struct pl_re
 		model__free(&u->report);
 	free(u->rows);
 	u->report = *r;
-	u->meta = *m;
 	u->rows = rows;
 	u->have_report = true;
 	build_rows(u);
@@ -175,7 +173,7 @@ static int draw_header(const struct pl_tui *u)
 	char head[3][PL_LINE_LEN], status[PL_LINE_LEN];
 	int i;
 
-	top__header(&u->report, &u->meta, head);
+	top__header(&u->report, head);
 	for (i = 0; i < 3; i++)
 		put_line(i, head[i], i == 0 ? A_BOLD : A_NORMAL);
 	if (u->editing)
@@ -538,19 +536,19 @@ int tui__open(struct pl_tui **out, const struct pl_tui_settings *s)
 	return 0;
 }
 
-int tui__show(struct pl_tui *u, struct pl_report *r, const struct pl_report_meta *m)
+int tui__show(struct pl_tui *u, struct pl_report *r)
 {
-	int err = take_report(u, r, m);
+	int err = take_report(u, r);
 
 	if (!err)
 		draw(u);
 	return err;
 }
 
-int tui__failed(struct pl_tui *u, const struct pl_report_meta *m)
+int tui__failed(struct pl_tui *u, const struct pl_report_standing *standing)
 {
 	if (u->have_report) {
-		u->meta = *m;
+		u->report.meta.standing = *standing;
 		draw(u);
 	}
 	return 0;
