@@ -38,7 +38,7 @@ USER_OBJS := $(patsubst user/%.c,$(BUILD)/user/%.o,$(USER_SRCS))
 # the views that render it, and the host readers the tests feed files to.
 MODEL_OBJS := $(patsubst user/%.c,$(BUILD)/user/%.o,$(wildcard user/model/*.c)) \
               $(addprefix $(BUILD)/user/views/,json.o metrics.o report_json.o report_text.o top.o) \
-              $(addprefix $(BUILD)/user/host/,cgroups.o sysinfo.o)
+              $(addprefix $(BUILD)/user/host/,cgroups.o conntrack.o sysinfo.o)
 WORKLOADS := $(patsubst tests/integration/workloads/%.c,$(BUILD)/tests/%,\
              $(wildcard tests/integration/workloads/*.c))
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/*.c))
@@ -167,6 +167,10 @@ $(BUILD)/fuzz/fuzz_perfmap: tests/fuzz/fuzz_perfmap.c user/host/perfmap.c $(FUZZ
 $(BUILD)/fuzz/fuzz_runtimes: tests/fuzz/fuzz_runtimes.c user/host/runtimes.c user/host/sysinfo.c user/host/untrusted.c $(FUZZ_HEADERS) | $(BUILD)/fuzz
 	$(call msg,FUZZ,$@)
 	$(Q)$(CLANG) $(USER_CPPFLAGS) -std=gnu11 $(WARN) $(FUZZ_FLAGS) $(filter %.c,$^) -o $@ -ljansson
+
+$(BUILD)/fuzz/fuzz_conntrack: tests/fuzz/fuzz_conntrack.c user/host/conntrack.c user/host/sysinfo.c $(FUZZ_HEADERS) | $(BUILD)/fuzz
+	$(call msg,FUZZ,$@)
+	$(Q)$(CLANG) $(USER_CPPFLAGS) -std=gnu11 $(WARN) $(FUZZ_FLAGS) $(filter %.c,$^) -o $@
 
 $(BUILD)/fuzz/fuzz_sockdiag: tests/fuzz/fuzz_sockdiag.c user/host/sockdiag.c $(FUZZ_HEADERS) | $(BUILD)/fuzz
 	$(call msg,FUZZ,$@)

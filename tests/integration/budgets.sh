@@ -100,3 +100,49 @@ test_connect_failures_by_errno_process_and_peer() {
 	proc "$refused" '.reasons | join(" ")' | grep -q "ECONNREFUSED: nothing listens there" ||
 		fail "reason: $(proc "$refused" .reasons)"
 }
+
+# ct_counter NS COLUMN: the kernel's own sum over every CPU of one column
+# of the namespace's conntrack statistics, found by its header name.
+ct_counter() {
+	ip netns exec "$1" cat /proc/net/stat/nf_conntrack | {
+		local head row i col sum=0
+		read -r -a head
+		for i in "${!head[@]}"; do
+			[ "${head[$i]}" = "$2" ] && col=$i
+		done
+		while read -r -a row; do
+			sum=$((sum + 16#${row[$col]}))
+		done
+		echo "$sum"
+	}
+}
+
+# A namespace whose firewall tracks new connections (the host's tables
+# untouched): its conntrack table in the report, as the kernel counts it
+# there: entries, the most it may hold, and the counters of what it had
+# to drop.
+test_conntrack_table_per_namespace() {
+	local ns=plct$$ count inum row c
+	ip netns add "$ns" || fail "ip netns add"
+	NETNS+=("$ns")
+	ip -n "$ns" link set lo up
+	ip netns exec "$ns" iptables -A INPUT -m conntrack --ctstate NEW -j ACCEPT ||
+		fail "iptables in the namespace (make test-deps installs iptables)"
+	start server ip netns exec "$ns" "$WORKLOAD" serve -m hold -r "$T/server"
+	wait_for "$T/server"
+	start client ip netns exec "$ns" "$WORKLOAD" connect -p "$(cat "$T/server")" -n 12 -m hold \
+		-r "$T/client"
+	wait_for "$T/client" "connected=12"
+	count=$(ip netns exec "$ns" cat /proc/sys/net/netfilter/nf_conntrack_count)
+	[ "$count" -ge 12 ] || fail "the kernel tracks $count connections in $ns, not 12"
+	snapshot_now
+	inum=$(stat -L -c %i "/run/netns/$ns")
+	row=".conntrack[] | select(.netns == $inum)"
+	expect "conntrack entries of the namespace" "$(jq "$row | .count" "$T/out.json")" "$count"
+	expect "conntrack max" "$(jq "$row | .max" "$T/out.json")" \
+		"$(cat /proc/sys/net/netfilter/nf_conntrack_max)"
+	for c in drop:drops early_drop:early_drops insert_failed:insert_failed; do
+		expect "conntrack ${c#*:}" "$(jq "$row | .${c#*:}" "$T/out.json")" \
+			"$(ct_counter "$ns" "${c%%:*}")"
+	done
+}

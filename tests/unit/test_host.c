@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* Unit tests for the host readers that take a file: where cgroup v2 is
  * mounted, on each layout a host may have. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "host/cgroups.h"
+#include "host/conntrack.h"
 
 static int passed, failed;
 
@@ -59,9 +61,33 @@ static void test_cgroup2_mount_on_every_layout(void)
 	CHECK(mount_of("- cgroup2\n\n - \nx - cgroup2\n", buf, sizeof(buf)) == -2);
 }
 
+/* /proc/net/stat/nf_conntrack: columns found by name, summed over CPUs,
+ * as 6.18 writes it and as 5.10 did (other columns, other order). */
+static void test_conntrack_counters_by_column_name(void)
+{
+	static const char now[] =
+		"entries  clashres found new invalid ignore delete chainlength insert insert_failed drop early_drop icmp_error  expect_new expect_create expect_delete search_restart\n"
+		"00000005  00000000 00000000 00000000 00000000 00000000 00000000 00000000 00000000 00000002 0000000a 00000001 00000000  00000000 00000000 00000000 00000000\n"
+		"00000005  00000000 00000000 00000000 00000000 00000000 00000000 00000000 00000000 00000001 00000010 00000000 00000000  00000000 00000000 00000000 00000000\n";
+	static const char old[] =
+		"entries  searched found new invalid ignore delete delete_list insert insert_failed drop early_drop icmp_error  expect_new expect_create expect_delete search_restart\n"
+		"00000009  00000000 00000003 00000000 00000000 00000000 00000000 00000000 00000000 00000000 000000ff 00000000 00000000  00000000 00000000 00000000 00000000\n";
+	struct pl_conntrack_counters c;
+
+	CHECK(conntrack__parse_counters(now, sizeof(now) - 1, &c) == 0);
+	CHECK(c.drop == 0x1a && c.early_drop == 1 && c.insert_failed == 3);
+	CHECK(conntrack__parse_counters(old, sizeof(old) - 1, &c) == 0);
+	CHECK(c.drop == 0xff && c.early_drop == 0 && c.insert_failed == 0);
+	/* a header without the columns, or a row that is not hex */
+	CHECK(conntrack__parse_counters("a b c\n1 2 3\n", 12, &c) == -EINVAL);
+	CHECK(conntrack__parse_counters("drop\nzz\n", 8, &c) == -EINVAL);
+	CHECK(conntrack__parse_counters("", 0, &c) == -EINVAL);
+}
+
 int main(void)
 {
 	test_cgroup2_mount_on_every_layout();
+	test_conntrack_counters_by_column_name();
 	printf("unit: %d passed, %d failed\n", passed, failed);
 	return failed ? 1 : 0;
 }

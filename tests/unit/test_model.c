@@ -1124,6 +1124,40 @@ static bool said(const struct pl_proc *p, const char *text)
 	return false;
 }
 
+/* Connects that time out while their namespace's conntrack table is full:
+ * the reason names the table, not the peer; with room in it and nothing
+ * dropped, the peer's story again. The table is in the report too. */
+static void test_timeouts_with_a_full_conntrack_table(void)
+{
+	struct host h = { 0 };
+	struct pl_fail_row fail = fail_row(803, PL_CALL_CONNECT, ETIMEDOUT, 80, 6);
+	struct pl_netns ns = { .inum = NS, .port_low = 40000, .port_high = 40099,
+			       .conntrack = { .present = true, .count = 150, .max = 150, .drop = 12 } };
+	const struct pl_proc *p;
+	struct pl_report r;
+
+	add_sock(&h, 803, PL_TCP_ESTABLISHED, tuple4(40001, 0x0500000a, 80), 5);
+	fail.v.last_ns = NOW - SEC;
+	struct pl_model_input in = input(&h);
+
+	in.fails = &fail;
+	in.n_fails = 1;
+	in.netns = &ns;
+	in.n_netns = 1;
+	CHECK(model__build(&in, &r) == 0);
+	p = find(&r, 803);
+	CHECK(p && p->verdict == PL_VERDICT_TIMEOUT);
+	CHECK(p && said(p, "6 connect() to 10.0.0.5:80 timed out: the kernel gave up: the conntrack table of namespace"));
+	CHECK(p && said(p, "holds 150 of 150 entries and dropped 12 new connections for want of room"));
+	CHECK(r.n_budgets == 1 && r.budgets[0].conntrack.present && r.budgets[0].conntrack.drop == 12);
+	model__free(&r);
+	ns.conntrack = (struct pl_conntrack){ .present = true, .count = 10, .max = 150 };
+	CHECK(model__build(&in, &r) == 0);
+	p = find(&r, 803);
+	CHECK(p && !said(p, "conntrack") && said(p, "the peer does not answer"));
+	model__free(&r);
+}
+
 /* A full accept queue, the clients that time out on it (by the
  * application) or wait unanswered, the floor of a walked connect's age,
  * and both sides named to each other. */
@@ -1623,6 +1657,7 @@ int main(void)
 {
 	test_shared_socket_lists_its_other_holders();
 	test_handshakes_full_queue_and_timeouts();
+	test_timeouts_with_a_full_conntrack_table();
 	test_failures_count_on_the_first_refresh();
 	test_losses_age_out();
 	test_unknown_old_close_wait_is_a_leak();

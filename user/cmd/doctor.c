@@ -10,6 +10,7 @@
 
 #include "cmd/commands.h"
 #include "host/cgroups.h"
+#include "host/conntrack.h"
 #include "host/sysinfo.h"
 
 #define TCP_TIMEWAIT_LEN_S 60 /* include/net/tcp.h: compiled in */
@@ -266,6 +267,42 @@ static void print_sysctls(void)
 	    reuse == 1 ? "; tcp_tw_reuse=1 lifts it for outgoing connections" : "");
 }
 
+#define CONNTRACK_SYSCTL "/proc/sys/net/netfilter/nf_conntrack_"
+#define NAT_PORTS 64512 /* 1024-65535: what MASQUERADE takes without --to-ports */
+
+/* The connection-tracking table of portleak's namespace, and what it
+ * bounds: new connections per second the table can carry while each
+ * closed one stays tracked in TIME_WAIT, and a NAT's ports toward one
+ * destination. */
+static void print_conntrack(void)
+{
+	struct pl_conntrack_counters c;
+	long tw = -1, est = -1;
+	__u64 count, max;
+
+	puts("\nconnection tracking (portleak's network namespace)");
+	if (conntrack__size(&count, &max)) {
+		row("conntrack", "not in use here (no nf_conntrack): no table to fill, no NAT");
+		return;
+	}
+	sysinfo__sysctl(CONNTRACK_SYSCTL "tcp_timeout_time_wait", &tw);
+	sysinfo__sysctl(CONNTRACK_SYSCTL "tcp_timeout_established", &est);
+	row("table", "%llu entries of %llu (nf_conntrack_max, one for the host); at max new connections are dropped",
+	    (unsigned long long)count, (unsigned long long)max);
+	if (!conntrack__counters(&c))
+		row("dropped", "%llu new connections (table full), %llu entries evicted, %llu inserts failed, since the namespace began",
+		    (unsigned long long)c.drop, (unsigned long long)c.early_drop,
+		    (unsigned long long)c.insert_failed);
+	row("tcp_timeout_time_wait", "%ld s: a closed connection stays tracked this long", tw);
+	row("tcp_timeout_established", "%ld s: an idle connection stays tracked this long", est);
+	if (tw <= 0)
+		return;
+	row("table ceiling", "%llu / %ld s = %.0f new short connections per second",
+	    (unsigned long long)max, tw, (double)max / (double)tw);
+	row("NAT ceiling", "%d ports / %ld s = %.0f new connections per second toward one destination through MASQUERADE (1024-65535; --to-ports narrows it)",
+	    NAT_PORTS, tw, (double)NAT_PORTS / (double)tw);
+}
+
 int cmd_doctor(const struct pl_options *o)
 {
 	struct pl_tracker_config cfg = commands__config(o);
@@ -283,6 +320,7 @@ int cmd_doctor(const struct pl_options *o)
 	print_origins(&t);
 	print_remedy();
 	print_sysctls();
+	print_conntrack();
 	tracker__stop(&t);
 	return status;
 }

@@ -13,6 +13,7 @@
 #include <bpf/libbpf.h>
 
 #include "portleak.skel.h"
+#include "host/conntrack.h"
 #include "host/netns.h"
 #include "host/procnet.h"
 #include "host/sysinfo.h"
@@ -300,6 +301,19 @@ static void tw_reuse(struct pl_netns *ns)
 			: (__u16)v;
 }
 
+/* The conntrack table of the namespace the thread is in, if it has one. */
+static void conntrack(struct pl_conntrack *ct)
+{
+	struct pl_conntrack_counters c;
+
+	ct->present = conntrack__size(&ct->count, &ct->max) == 0;
+	if (ct->present && conntrack__counters(&c) == 0) {
+		ct->drop = c.drop;
+		ct->early_drop = c.early_drop;
+		ct->insert_failed = c.insert_failed;
+	}
+}
+
 static int add_netns(struct pl_tcp_walk *w, __u32 inum, bool kernel_counts)
 {
 	struct pl_kernel_counts *kernel;
@@ -325,6 +339,7 @@ static int add_netns(struct pl_tcp_walk *w, __u32 inum, bool kernel_counts)
 			    &w->netns[w->n_netns].port_high);
 	w->netns[w->n_netns].reserved = reserved_ports();
 	tw_reuse(&w->netns[w->n_netns]);
+	conntrack(&w->netns[w->n_netns].conntrack);
 	w->n_netns++;
 	return 0;
 }

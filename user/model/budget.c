@@ -30,7 +30,8 @@ static void add_ns(struct pl_budget_ns *ns, const struct pl_netns *in)
 
 	ns->sum = (struct pl_port_budget){ .netns = in->inum, .low = low, .high = high,
 					   .tw_reuse = in->tw_reuse,
-					   .tw_reuse_delay_ms = in->tw_reuse_delay_ms };
+					   .tw_reuse_delay_ms = in->tw_reuse_delay_ms,
+					   .conntrack = in->conntrack };
 	for (p = low; p <= high && low <= high; p++) {
 		if (reserved && bit(reserved, (__u16)p)) {
 			set_bit(ns->taken, (__u16)p);

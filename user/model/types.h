@@ -90,6 +90,18 @@ struct pl_frames {
 
 /* A network namespace that was walked, with its ephemeral port range and
  * the ports in it that connect() skips (net.ipv4.ip_local_reserved_ports). */
+/* A network namespace's connection-tracking table (netfilter), where the
+ * kernel keeps one: its entries now, the most it may hold
+ * (nf_conntrack_max, one for the host; 0: unknown), and what the kernel
+ * counted for it since the namespace began: new connections dropped for
+ * want of room (drop), entries evicted to make room (early_drop), entries
+ * that could not be inserted (insert_failed). */
+struct pl_conntrack {
+	bool present;
+	__u64 count, max;
+	__u64 drop, early_drop, insert_failed;
+};
+
 struct pl_netns {
 	__u32 inum;
 	__u16 port_low;
@@ -97,6 +109,7 @@ struct pl_netns {
 	const __u64 *reserved; /* PL_PORT_WORDS, bit per port; NULL: none */
 	__s8 tw_reuse;             /* net.ipv4.tcp_tw_reuse: 0, 1, 2 (loopback only) */
 	__u16 tw_reuse_delay_ms;   /* net.ipv4.tcp_tw_reuse_delay (6.13+); else 1000 */
+	struct pl_conntrack conntrack;
 };
 
 struct pl_filter {
@@ -295,6 +308,7 @@ struct pl_port_budget {
 	__u32 bound;     /* usable ports held by bind() (listeners too) */
 	__s8 tw_reuse;   /* net.ipv4.tcp_tw_reuse of the namespace */
 	__u16 tw_reuse_delay_ms;
+	struct pl_conntrack conntrack; /* the namespace's other budget */
 };
 
 struct pl_proc {

@@ -191,6 +191,23 @@ static void judge_dead(const struct pl_model_input *in, struct pl_proc *p)
 		p->verdict = PL_VERDICT_LEAK;
 }
 
+/* The conntrack table of namespace @netns when it explains connects that
+ * time out: full now, or it dropped new connections for want of room
+ * (netfilter drops their SYNs, and no errno says so). NULL otherwise. */
+static const struct pl_conntrack *conntrack_short(const struct pl_model_input *in, __u32 netns)
+{
+	size_t i;
+
+	for (i = 0; i < in->n_netns; i++) {
+		const struct pl_conntrack *c = &in->netns[i].conntrack;
+
+		if (in->netns[i].inum == netns && c->present &&
+		    ((c->max && c->count >= c->max) || c->drop))
+			return c;
+	}
+	return NULL;
+}
+
 /* Connects toward a peer that time out, by the kernel's SYN retries or
  * the application's own timeout: with how long they waited and the SYNs
  * sent; not OK while the last is recent. */
@@ -198,6 +215,7 @@ static void judge_timeouts(const struct pl_model_input *in, struct pl_proc *p,
 			   const struct pl_call_failure *f, const char *peer)
 {
 	const char *who = f->by == PL_BY_APPLICATION ? "the application" : "the kernel";
+	const struct pl_conntrack *ct = conntrack_short(in, f->netns);
 	char how[96], waited[32];
 
 	snprintf(how, sizeof(how), "%s gave up", who);
@@ -211,8 +229,14 @@ static void judge_timeouts(const struct pl_model_input *in, struct pl_proc *p,
 		snprintf(how, sizeof(how), "%s gave up after %s, %.1f SYNs each", who, waited,
 			 calls__syns_avg(f));
 	}
-	add_reason(p, "%llu connect() to %s timed out: %s: the peer does not answer (its accept queue is full, a filter drops the SYNs, or the host is down)",
-		   (unsigned long long)f->count, peer, how);
+	if (ct)
+		add_reason(p, "%llu connect() to %s timed out: %s: the conntrack table of namespace %u holds %llu of %llu entries and dropped %llu new connections for want of room: netfilter drops the SYNs (raise nf_conntrack_max, or shorten nf_conntrack_tcp_timeout_time_wait)",
+			   (unsigned long long)f->count, peer, how, f->netns,
+			   (unsigned long long)ct->count, (unsigned long long)ct->max,
+			   (unsigned long long)ct->drop);
+	else
+		add_reason(p, "%llu connect() to %s timed out: %s: the peer does not answer (its accept queue is full, a filter drops the SYNs, or the host is down)",
+			   (unsigned long long)f->count, peer, how);
 	if (p->verdict == PL_VERDICT_OK &&
 	    (double)(in->now_ns - f->last_ns) <= PL_TREND_WINDOW_S * 1e9)
 		p->verdict = PL_VERDICT_TIMEOUT;

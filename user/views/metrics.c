@@ -435,6 +435,43 @@ static void write_port_budgets(FILE *out, const struct pl_report *r, size_t k)
 	}
 }
 
+/* The conntrack table of each namespace that has one, the first @k by
+ * namespace (the host's first). */
+static void write_conntrack(FILE *out, const struct pl_report *r, size_t k)
+{
+	size_t i, shown;
+
+	help(out, "portleak_conntrack_entries", "gauge",
+	     "A namespace's connection-tracking table: entries now (kind=count) and the most it may hold (kind=max, nf_conntrack_max); at max, new connections are dropped.");
+	for (i = shown = 0; i < r->n_budgets && shown < k; i++) {
+		const struct pl_conntrack *c = &r->budgets[i].conntrack;
+
+		if (!c->present)
+			continue;
+		shown++;
+		fprintf(out, "portleak_conntrack_entries{netns=\"%u\",kind=\"count\"} %llu\n",
+			r->budgets[i].netns, (unsigned long long)c->count);
+		if (c->max)
+			fprintf(out, "portleak_conntrack_entries{netns=\"%u\",kind=\"max\"} %llu\n",
+				r->budgets[i].netns, (unsigned long long)c->max);
+	}
+	help(out, "portleak_conntrack_drops_total", "counter",
+	     "What the kernel counted for a namespace's conntrack table: new connections dropped for want of room (kind=drop), entries evicted (kind=early_drop), inserts that failed (kind=insert_failed).");
+	for (i = shown = 0; i < r->n_budgets && shown < k; i++) {
+		const struct pl_conntrack *c = &r->budgets[i].conntrack;
+
+		if (!c->present)
+			continue;
+		shown++;
+		fprintf(out, "portleak_conntrack_drops_total{netns=\"%u\",kind=\"drop\"} %llu\n",
+			r->budgets[i].netns, (unsigned long long)c->drop);
+		fprintf(out, "portleak_conntrack_drops_total{netns=\"%u\",kind=\"early_drop\"} %llu\n",
+			r->budgets[i].netns, (unsigned long long)c->early_drop);
+		fprintf(out, "portleak_conntrack_drops_total{netns=\"%u\",kind=\"insert_failed\"} %llu\n",
+			r->budgets[i].netns, (unsigned long long)c->insert_failed);
+	}
+}
+
 static void write_destination_failures(FILE *out, const struct pl_report *r, size_t k)
 {
 	char dst[PL_ADDRSTR_LEN];
@@ -531,6 +568,7 @@ void metrics__write(FILE *out, const struct pl_report *r, const struct pl_metric
 	write_host(out, r, m, x);
 	write_processes(out, r, x->top_k);
 	write_port_budgets(out, r, x->top_k);
+	write_conntrack(out, r, x->top_k);
 	write_destinations(out, r, x->top_k);
 	write_destination_failures(out, r, x->top_k);
 	write_self(out, r, m, x);

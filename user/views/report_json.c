@@ -329,6 +329,32 @@ static void json_budget(struct pl_json *j, const struct pl_port_budget *b)
 	json__object_end(j);
 }
 
+/* The conntrack table of each namespace that has one. */
+static void json_conntrack(struct pl_json *j, const struct pl_report *r)
+{
+	size_t i;
+
+	json__array_begin(j, "conntrack");
+	for (i = 0; i < r->n_budgets; i++) {
+		const struct pl_conntrack *c = &r->budgets[i].conntrack;
+
+		if (!c->present)
+			continue;
+		json__object_begin(j, NULL);
+		json__uint(j, "netns", r->budgets[i].netns);
+		json__uint(j, "count", c->count);
+		if (c->max)
+			json__uint(j, "max", c->max);
+		else
+			json__null(j, "max");
+		json__uint(j, "drops", c->drop);
+		json__uint(j, "early_drops", c->early_drop);
+		json__uint(j, "insert_failed", c->insert_failed);
+		json__object_end(j);
+	}
+	json__array_end(j);
+}
+
 /* What the report is of: the version, time, kernel, hooks, clocks and
  * the port range. */
 static void json_head(struct pl_json *j, const struct pl_report *r, const struct pl_report_meta *m)
@@ -384,6 +410,7 @@ void report__json(FILE *out, const struct pl_report *r)
 	for (i = 0; i < r->n_budgets; i++)
 		json_budget(&j, &r->budgets[i]);
 	json__array_end(&j);
+	json_conntrack(&j, r);
 	json_states(&j, "totals", r->totals);
 	json__array_begin(&j, "processes");
 	for (i = 0; i < r->n_procs; i++)

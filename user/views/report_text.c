@@ -34,6 +34,25 @@ static void text_budgets(FILE *out, const struct pl_report *r)
 		fprintf(out, "  (%zu more namespaces: see --json port_budgets)\n", more);
 }
 
+/* A conntrack table at 90% or more, or that dropped connections: the
+ * other budget a namespace can run out of. */
+static void text_conntrack(FILE *out, const struct pl_report *r)
+{
+	size_t i;
+
+	for (i = 0; i < r->n_budgets; i++) {
+		const struct pl_conntrack *c = &r->budgets[i].conntrack;
+
+		if (!c->present || (c->count * 10 < c->max * 9 && !c->drop) || (!c->max && !c->drop))
+			continue;
+		fprintf(out, "  netns %u: conntrack table %llu/%llu%s, %llu new connections dropped, %llu entries evicted, %llu inserts failed\n",
+			r->budgets[i].netns, (unsigned long long)c->count,
+			(unsigned long long)c->max, c->max && c->count >= c->max ? " (full)" : "",
+			(unsigned long long)c->drop, (unsigned long long)c->early_drop,
+			(unsigned long long)c->insert_failed);
+	}
+}
+
 static void text_header(FILE *out, const struct pl_report *r,
 			const struct pl_report_meta *m)
 {
@@ -49,6 +68,7 @@ static void text_header(FILE *out, const struct pl_report *r,
 	fprintf(out, "ephemeral ports %u-%u (%u)   lost: %s\n", r->port_low, r->port_high, range,
 		lost);
 	text_budgets(out, r);
+	text_conntrack(out, r);
 	fputs("host:", out);
 	for (s = 0; s < PL_TCP_NR_STATES; s++)
 		if (r->totals[s])
