@@ -435,40 +435,41 @@ static void write_port_budgets(FILE *out, const struct pl_report *r, size_t k)
 	}
 }
 
+/* The next namespace from *@i on that has a conntrack table; NULL after
+ * the last. */
+static const struct pl_port_budget *next_table(const struct pl_report *r, size_t *i)
+{
+	while (*i < r->n_budgets && !r->budgets[*i].conntrack.present)
+		(*i)++;
+	return *i < r->n_budgets ? &r->budgets[(*i)++] : NULL;
+}
+
 /* The conntrack table of each namespace that has one, the first @k by
  * namespace (the host's first). */
 static void write_conntrack(FILE *out, const struct pl_report *r, size_t k)
 {
-	size_t i, shown;
+	static const char *const drops[] = { "drop", "early_drop", "insert_failed" };
+	const struct pl_port_budget *b;
+	size_t i, shown, d;
 
 	help(out, "portleak_conntrack_entries", "gauge",
 	     "A namespace's connection-tracking table: entries now (kind=count) and the most it may hold (kind=max, nf_conntrack_max); at max, new connections are dropped.");
-	for (i = shown = 0; i < r->n_budgets && shown < k; i++) {
-		const struct pl_conntrack *c = &r->budgets[i].conntrack;
-
-		if (!c->present)
-			continue;
-		shown++;
+	for (i = shown = 0; shown < k && (b = next_table(r, &i)); shown++) {
 		fprintf(out, "portleak_conntrack_entries{netns=\"%u\",kind=\"count\"} %llu\n",
-			r->budgets[i].netns, (unsigned long long)c->count);
-		if (c->max)
+			b->netns, (unsigned long long)b->conntrack.count);
+		if (b->conntrack.max)
 			fprintf(out, "portleak_conntrack_entries{netns=\"%u\",kind=\"max\"} %llu\n",
-				r->budgets[i].netns, (unsigned long long)c->max);
+				b->netns, (unsigned long long)b->conntrack.max);
 	}
 	help(out, "portleak_conntrack_drops_total", "counter",
 	     "What the kernel counted for a namespace's conntrack table: new connections dropped for want of room (kind=drop), entries evicted (kind=early_drop), inserts that failed (kind=insert_failed).");
-	for (i = shown = 0; i < r->n_budgets && shown < k; i++) {
-		const struct pl_conntrack *c = &r->budgets[i].conntrack;
+	for (i = shown = 0; shown < k && (b = next_table(r, &i)); shown++) {
+		const __u64 counts[] = { b->conntrack.drop, b->conntrack.early_drop,
+					 b->conntrack.insert_failed };
 
-		if (!c->present)
-			continue;
-		shown++;
-		fprintf(out, "portleak_conntrack_drops_total{netns=\"%u\",kind=\"drop\"} %llu\n",
-			r->budgets[i].netns, (unsigned long long)c->drop);
-		fprintf(out, "portleak_conntrack_drops_total{netns=\"%u\",kind=\"early_drop\"} %llu\n",
-			r->budgets[i].netns, (unsigned long long)c->early_drop);
-		fprintf(out, "portleak_conntrack_drops_total{netns=\"%u\",kind=\"insert_failed\"} %llu\n",
-			r->budgets[i].netns, (unsigned long long)c->insert_failed);
+		for (d = 0; d < sizeof(drops) / sizeof(drops[0]); d++)
+			fprintf(out, "portleak_conntrack_drops_total{netns=\"%u\",kind=\"%s\"} %llu\n",
+				b->netns, drops[d], (unsigned long long)counts[d]);
 	}
 }
 
