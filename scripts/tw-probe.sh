@@ -115,7 +115,7 @@ start_arm() {
 		(while :; do "$PL" snapshot -d 0 >/dev/null 2>&1; done) & AGENT=$! ;;
 	hooks)
 		"$PL" watch -i 3600 >/dev/null 2>"$T/agent.log" & AGENT=$!
-		until grep -q tracing "$T/agent.log" 2>/dev/null; do sleep 0.1; done ;;
+		until grep -q "^portleak: tracing," "$T/agent.log" 2>/dev/null; do sleep 0.1; done ;;
 	*) echo "tw-probe: no arm '$1'" >&2; exit 2 ;;
 	esac
 }

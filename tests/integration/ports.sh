@@ -181,7 +181,7 @@ test_forecast_meets_the_first_eaddrnotavail() {
 	"$PL" watch --json -i 1 --hooks "$HOOKS" \
 		> >(while read -r line; do echo "$EPOCHREALTIME $line"; done >"$T/watch") 2>"$T/err" &
 	AGENT=$!
-	wait_for "$T/err" "tracing"
+	wait_for "$T/err" "$READY_LINE"
 	start steady "${IN_NS[@]}" "$WORKLOAD" connect -p 7002 -n 300 -w 200 -m hold -r "$T/steady"
 	for ((i = 0; i < 4 * TIMEOUT_STEPS; i++)); do [ -s "$T/steady.failed" ] && break; sleep 0.05; done
 	[ -s "$T/steady.failed" ] || fail "no connect() failed: $(cat "$T/steady" 2>/dev/null)"

@@ -158,7 +158,7 @@ test_closed_entries_are_reused_or_collected() {
 	"$PL" watch -i 1 --hooks "$HOOKS" >"$T/watch.txt" 2>"$T/watch.err" &
 	PIDS+=($!)
 	local watch=$!
-	wait_for "$T/watch.err" tracing
+	wait_for "$T/watch.err" "$READY_LINE"
 	before=$(ledger_entries "$watch")
 	start server "$WORKLOAD" serve -m close -r "$T/server"
 	wait_for "$T/server"

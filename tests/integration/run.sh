@@ -19,6 +19,9 @@ SETTLE=${PORTLEAK_TEST_SETTLE:-1} # scales the waits for softirq work (slow VMs:
 # Waits end after 200 x 0.05 s, times SETTLE: an emulated kernel on a busy
 # host can take several seconds to load the agent or run a workload.
 TIMEOUT_STEPS=$(awk -v f="$SETTLE" 'BEGIN { print int(200 * (f < 1 ? 1 : f)) }')
+# The line portleak prints once its programs are attached. Only this line:
+# the notes before it (a file system mounted, say) may name "tracing" too.
+READY_LINE='^portleak: tracing,'
 
 # --- per-test helpers (each test runs in its own subshell) -------------------
 
@@ -189,7 +192,7 @@ agent_start() {
 	rm -f "$T/err" # a line from an earlier agent is no sign of this one
 	"$PL" snapshot -d 600 --json --hooks "$HOOKS" "$@" >"$T/out.json" 2>"$T/err" &
 	AGENT=$!
-	wait_for "$T/err" "tracing"
+	wait_for "$T/err" "$READY_LINE"
 }
 
 agent_report() {
@@ -709,7 +712,7 @@ lossy_views_start() {
 	TOP=$!
 	PIDS+=("$TOP")
 	serve_start "$@"
-	wait_for "$T/watch.err" tracing
+	wait_for "$T/watch.err" "$READY_LINE"
 	wait_for "$T/top.txt" "lost: "
 }
 

@@ -81,7 +81,7 @@ ip netns add "$NS" && ip -n "$NS" link set lo up || { say "cannot create a netwo
 
 "$PL" snapshot -d "$((SECS + 3))" --verify >"$T/verify" 2>"$T/err" &
 AGENT=$!
-for _ in $(seq 200); do grep -q tracing "$T/err" 2>/dev/null && break; sleep 0.05; done
+for _ in $(seq 200); do grep -q "^portleak: tracing," "$T/err" 2>/dev/null && break; sleep 0.05; done
 
 # serve on a loopback port below the ephemeral range, free in every state.
 for port in $(shuf -i 20000-30000 -n 50); do [ -z "$(ss -tanH "( sport = :$port )")" ] && break; done
