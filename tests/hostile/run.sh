@@ -37,6 +37,7 @@ cleanup() {
 		for p in "${PIDS[@]}"; do rm -f "/tmp/perf-$p.map" "/tmp/hostile-$p.so" "/tmp/hostile-$p.so (deleted)"; done
 		[ -n "${CGROUP:-}" ] && rmdir "$CGROUP"
 		[ -n "${PINDIR:-}" ] && rm -rf "$PINDIR"
+		mountpoint -q "$T/bpffs" && umount "$T/bpffs"
 	} 2>/dev/null
 	rm -rf "$T"
 }
@@ -224,8 +225,10 @@ test_host_root_config_of_100_mib_garbage() { host_root_case garbage; }
 # load takes about 0.3 s here): the next start is healthy every time.
 test_pin_dir_survives_kill_during_start() {
 	local d pid
-	mountpoint -q /sys/fs/bpf || mount -t bpf bpf /sys/fs/bpf
-	PINDIR=/sys/fs/bpf/portleak-hostile-$$
+	# A BPF filesystem of the test's own: the host's is left alone.
+	mkdir -p "$T/bpffs"
+	mount -t bpf bpf "$T/bpffs" || fail "mount -t bpf bpf $T/bpffs"
+	PINDIR=$T/bpffs/portleak
 	for d in 0.05 0.1 0.15 0.2 0.25 0.3 0.35 0.45; do
 		rm -rf "$PINDIR" # each kill on a first start, as on a new host
 		"$PL" serve --pin-dir "$PINDIR" --listen "127.0.0.1:$(free_port)" 2>/dev/null &

@@ -42,6 +42,7 @@ cleanup() {
 		# the same pid must not find one that is not its own
 		for p in "${PIDS[@]}"; do rm -f "/tmp/perf-$p.map"; done
 		[ -n "$PINDIR" ] && rm -rf "$PINDIR"
+		mountpoint -q "$T/bpffs" && umount "$T/bpffs"
 		for cg in "${CGROUPS[@]}"; do rmdir "$cg"; done
 	} 2>/dev/null
 	rm -rf "$T"

@@ -206,20 +206,31 @@ static void mount_privately(const char *dir, const char *type, long magic)
 			type, dir);
 }
 
-int sysinfo__mount_pseudo_fs(bool bpffs)
+/* Is @path /sys/fs/bpf or below it? */
+static bool under_bpffs_path(const char *path)
 {
-	/* Only to read the lockdown mode when a load fails. */
-	mount_privately("/sys/kernel/security", "securityfs", SECURITYFS_MAGIC);
-	/* Tracepoint ids come from tracefs: at its own place or in debugfs. */
-	if (!sysinfo__has_tracefs())
-		mount_privately("/sys/kernel/tracing", "tracefs", TRACEFS_MAGIC);
-	/* Pinned maps must outlive portleak: on the host's bpffs. */
-	if (bpffs && !mounted(PL_BPFFS_PATH, BPF_FS_MAGIC)) {
+	size_t n = strlen(PL_BPFFS_PATH);
+
+	return !strncmp(path, PL_BPFFS_PATH, n) && (path[n] == '\0' || path[n] == '/');
+}
+
+int sysinfo__mount_pseudo_fs(const char *pin_dir)
+{
+	/* Pinned maps must outlive portleak: on the host's bpffs, mounted
+	 * before portleak has a mount namespace of its own, or the mount
+	 * (and the pins in it) would die with the process. Only where
+	 * --pin-dir wants it: a pin dir elsewhere is on a bpffs already. */
+	if (pin_dir && under_bpffs_path(pin_dir) && !mounted(PL_BPFFS_PATH, BPF_FS_MAGIC)) {
 		if (mount("bpf", PL_BPFFS_PATH, "bpf", 0, NULL))
 			return -errno;
 		fprintf(stderr, "portleak: mounted bpffs at %s on the host, for --pin-dir (left mounted: the pinned maps live there)\n",
 			PL_BPFFS_PATH);
 	}
+	/* Only to read the lockdown mode when a load fails. */
+	mount_privately("/sys/kernel/security", "securityfs", SECURITYFS_MAGIC);
+	/* Tracepoint ids come from tracefs: at its own place or in debugfs. */
+	if (!sysinfo__has_tracefs())
+		mount_privately("/sys/kernel/tracing", "tracefs", TRACEFS_MAGIC);
 	return 0;
 }
 

@@ -38,10 +38,11 @@ const char *sysinfo__missing_caps(void);
  * ("now at N nsecs", "jiffies: N"); negative errno when it cannot be read. */
 int sysinfo__jiffies(__u64 *jiffies, __u64 *mono_ns);
 /* Mount tracefs and securityfs where they are missing, in a mount
- * namespace of portleak's own (said on stderr); with @bpffs, bpffs on the
- * host (said too), for pinned maps. 0, or negative errno when bpffs
+ * namespace of portleak's own (said on stderr); for a @pin_dir under
+ * /sys/fs/bpf (or NULL), bpffs there on the host first (said too), for
+ * pinned maps that outlive portleak. 0, or negative errno when bpffs
  * could not be mounted. */
-int sysinfo__mount_pseudo_fs(bool bpffs);
+int sysinfo__mount_pseudo_fs(const char *pin_dir);
 /* Whether tracefs is mounted (tracepoint ids come from it). */
 bool sysinfo__has_tracefs(void);
 

@@ -325,7 +325,7 @@ static int start_agent(struct pl_tracker *t, bool walk_only, struct pl_why *why)
 	if (!sysinfo__has_btf())
 		return why__set(why, -ENOTSUP, "this kernel has no BTF (%s): portleak needs CONFIG_DEBUG_INFO_BTF=y",
 				PL_BTF_PATH);
-	sysinfo__mount_pseudo_fs(c->pin_dir != NULL);
+	sysinfo__mount_pseudo_fs(c->pin_dir);
 	if (c->pin_dir && (err = check_pin_dir(c, &ac, why)))
 		return err;
 	err = agent__start(&t->agent, &ac);
