@@ -186,6 +186,54 @@ test_closed_entries_are_reused_or_collected() {
 		fail "watch's ledger kept $n entries, $before before the test and 41 sockets since"
 }
 
+# A pool that renews its connections (each lives 2.5 s, one opened every
+# 10 ms) on a host with 20,000 other sockets, under a watch that reports
+# every second: each report reads the ledger, then walks the sockets (the
+# many make that long), and collects the entries of sockets the walk no
+# longer lists. A pool socket that closes in between frees its address
+# to the next connect(): the collection once took the new socket's entry
+# with the old one's, and the new socket was charged to nobody, closed and
+# TIME_WAIT alike, with every loss counter at 0. Every TIME_WAIT socket
+# is the pool's, as the kernel counts them, and every opened one closed.
+test_renewed_pool_charged_across_collections() {
+	local port i n
+	start big_server "$WORKLOAD" serve -m hold -r "$T/big_server"
+	wait_for "$T/big_server"
+	start big_client "$WORKLOAD" connect -p "$(cat "$T/big_server")" -n 10000 -m hold \
+		-r "$T/big_client"
+	for ((i = 0; i < 4 * TIMEOUT_STEPS; i++)); do
+		[ -s "$T/big_client" ] && break
+		sleep 0.05
+	done
+	expect "other connections" "$(cat "$T/big_client")" "connected=10000 failed=0 errno=0"
+	start server "$WORKLOAD" serve -m close -r "$T/server"
+	wait_for "$T/server"
+	port=$(cat "$T/server")
+	rm -f "$T/err"
+	"$PL" watch --json -i 1 --hooks "$HOOKS" >"$T/watch.jsonl" 2>"$T/err" &
+	AGENT=$!
+	wait_for "$T/err" "$READY_LINE"
+	start pool "$WORKLOAD" connect -p "$port" -n 1500 -w 10 -L 250 -m close -r "$T/pool"
+	for ((i = 0; i < 8 * TIMEOUT_STEPS; i++)); do
+		[ -s "$T/pool" ] && break
+		sleep 0.05
+	done
+	expect "pool connections" "$(cat "$T/pool")" "connected=1500 failed=0 errno=0"
+	wait_time_wait "$port" 1500
+	# Two more reports, both after the last close.
+	n=$(wc -l <"$T/watch.jsonl")
+	for ((i = 0; i < TIMEOUT_STEPS; i++)); do
+		[ "$(wc -l <"$T/watch.jsonl")" -ge $((n + 2)) ] && break
+		sleep 0.05
+	done
+	tail -n 1 "$T/watch.jsonl" >"$T/out.json"
+	expect "losses other than missed runs" "$(jq '.lost | del(.missed_runs) | add' "$T/out.json")" 0
+	expect_count "pool TIME_WAIT, as the kernel's" "$(proc "$pool" '.sockets.TIME_WAIT // 0')" "$TW"
+	expect "pool: every socket opened is closed" "$(proc "$pool" '.opened - .closed')" 0
+	expect "destination TIME_WAIT" "$(jq --argjson p "$port" \
+		'[.destinations[] | select(.dport == $p)] | first | .time_wait' "$T/out.json")" "$TW"
+}
+
 # The state hook counts in a per-CPU slot per process (tgid % 64), and a
 # process that takes a slot moves the counts there to their own process:
 # 70 clients on one CPU, more processes than slots, each opening and

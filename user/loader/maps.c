@@ -522,51 +522,113 @@ static void gc_closed(int ledger, const struct pl_maps *m, __u64 now_ns)
 	}
 }
 
-/* Delete the entries of sockets the TCP walk no longer lists, each read
- * again first, as gc_closed does: between the maps' read and the walk,
- * the socket read may have closed and a new socket taken its address
- * (seen: a client making 700 short connections lost 1 to 4 of them to
- * nobody, closed and TIME_WAIT alike, with no loss counted). */
+static int cmp_sock_mark(const void *a, const void *b)
+{
+	return memcmp(a, b, sizeof(struct pl_sock_mark));
+}
+
+static int cmp_timewait_mark(const void *a, const void *b)
+{
+	return memcmp(a, b, sizeof(struct pl_timewait_mark));
+}
+
+/* Delete the entries of sockets the TCP walk no longer lists, nor the
+ * collection's before it (@marks), each read again first, as gc_closed
+ * does: between the maps' read and the walk, the socket read may have
+ * closed and a new socket taken its address (seen: a client making 700
+ * short connections lost 1 to 4 of them to nobody, closed and TIME_WAIT
+ * alike, with no loss counted). @next: this walk's marks, @n_next. */
 static void gc_vanished(int ledger, const struct pl_maps *m, const struct pl_tcp_walk *live,
-			const struct pl_skindex *socks, __u64 now_ns)
+			const struct pl_skindex *socks, const struct pl_gc_marks *marks,
+			struct pl_sock_mark *next, size_t *n_next, __u64 now_ns)
 {
 	size_t i;
 
 	for (i = 0; i < m->n_ledger; i++) {
 		const struct pl_ledger_row *r = &m->ledger[i];
+		struct pl_sock_mark k = { .sk = r->sk, .created_ns = r->s.created_ns };
 
-		if (walk__has_netns(live, r->s.tuple.netns) &&
-		    older_than(r->s.changed_ns, now_ns, LEDGER_GRACE_NS) &&
-		    !skindex__find(socks, r->sk) && entry_as_read(ledger, r->sk, &r->s))
+		if (!walk__has_netns(live, r->s.tuple.netns) ||
+		    !older_than(r->s.changed_ns, now_ns, LEDGER_GRACE_NS) ||
+		    skindex__find(socks, r->sk))
+			continue;
+		next[(*n_next)++] = k;
+		if (bsearch(&k, marks->socks, marks->n_socks, sizeof(k), cmp_sock_mark) &&
+		    entry_as_read(ledger, r->sk, &r->s))
 			bpf_map_delete_elem(ledger, &r->sk);
 	}
 }
 
+/* The same for TIME_WAIT owners whose timewait socket the walk no longer
+ * lists: expired, or killed for a new connection that took its tuple. */
+static void gc_timewait(int timewait, const struct pl_maps *m, const struct pl_tcp_walk *live,
+			const struct live_sets *l, const struct pl_gc_marks *marks,
+			struct pl_timewait_mark *next, size_t *n_next, __u64 now_ns)
+{
+	size_t i;
+
+	for (i = 0; i < m->n_timewait; i++) {
+		const struct pl_timewait_row *r = &m->timewait[i];
+		struct pl_timewait_mark k;
+
+		if (!walk__has_netns(live, r->key.netns) ||
+		    !older_than(r->v.closed_ns, now_ns, TIMEWAIT_GRACE_NS) ||
+		    bsearch(&r->key, l->timewait, l->n_timewait, sizeof(r->key), cmp_tuple))
+			continue;
+		memset(&k, 0, sizeof(k));
+		k.key = r->key;
+		k.closed_ns = r->v.closed_ns;
+		next[(*n_next)++] = k;
+		if (bsearch(&k, marks->timewait, marks->n_timewait, sizeof(k), cmp_timewait_mark) &&
+		    timewait_as_read(timewait, r))
+			bpf_map_delete_elem(timewait, &r->key);
+	}
+}
+
+/* The collections that need the walk: each deletes only what the walk
+ * before it lacked too, and marks what this one lacks for the next. */
+static void gc_unlisted(struct portleak_bpf *skel, const struct pl_maps *m,
+			const struct pl_tcp_walk *live, struct pl_gc_marks *marks, __u64 now_ns)
+{
+	struct pl_gc_marks next = {
+		.socks = calloc(m->n_ledger + 1, sizeof(*next.socks)),
+		.timewait = calloc(m->n_timewait + 1, sizeof(*next.timewait)),
+	};
+	struct live_sets l = { 0 };
+
+	if (next.socks && next.timewait && live_sets(live, &l) == 0) {
+		gc_vanished(bpf_map__fd(skel->maps.ledger), m, live, &l.socks, marks,
+			    next.socks, &next.n_socks, now_ns);
+		gc_timewait(bpf_map__fd(skel->maps.timewait), m, live, &l, marks,
+			    next.timewait, &next.n_timewait, now_ns);
+		qsort(next.socks, next.n_socks, sizeof(*next.socks), cmp_sock_mark);
+		qsort(next.timewait, next.n_timewait, sizeof(*next.timewait), cmp_timewait_mark);
+		maps__free_marks(marks);
+		*marks = next;
+		next = (struct pl_gc_marks){ 0 };
+	}
+	skindex__free(&l.socks);
+	free(l.timewait);
+	maps__free_marks(&next);
+}
+
+void maps__free_marks(struct pl_gc_marks *marks)
+{
+	free(marks->socks);
+	free(marks->timewait);
+	memset(marks, 0, sizeof(*marks));
+}
+
 void maps__gc(struct portleak_bpf *skel, const struct pl_maps *m,
-	      const struct pl_tcp_walk *live, __u64 now_ns)
+	      const struct pl_tcp_walk *live, struct pl_gc_marks *marks, __u64 now_ns)
 {
 	int ledger = bpf_map__fd(skel->maps.ledger);
-	int timewait = bpf_map__fd(skel->maps.timewait);
 	int owners = bpf_map__fd(skel->maps.owners);
-	struct live_sets l;
 	size_t i, n_refs;
 	__u32 *refs;
 
 	gc_closed(ledger, m, now_ns);
-	if (live_sets(live, &l) == 0) {
-		gc_vanished(ledger, m, live, &l.socks, now_ns);
-		for (i = 0; i < m->n_timewait; i++) {
-			const struct pl_timewait_row *r = &m->timewait[i];
-
-			if (walk__has_netns(live, r->key.netns) &&
-			    older_than(r->v.closed_ns, now_ns, TIMEWAIT_GRACE_NS) &&
-			    !bsearch(&r->key, l.timewait, l.n_timewait, sizeof(r->key), cmp_tuple) &&
-			    timewait_as_read(timewait, r))
-				bpf_map_delete_elem(timewait, &r->key);
-		}
-	}
-	skindex__free(&l.socks);
-	free(l.timewait);
+	gc_unlisted(skel, m, live, marks, now_ns);
 	refs = referenced_tgids(m, &n_refs);
 	for (i = 0; refs && i < m->n_owners; i++) {
 		const struct pl_owner *o = &m->owners[i].key;

@@ -44,6 +44,7 @@ struct pl_tracker {
 	__u64 walked_ns;     /* last fd walk (owners of sockets) */
 	__u64 upkept_ns;     /* last upkeep (map collection, expiry) */
 	struct pl_fd_rows fd_rows; /* of the last fd walk */
+	struct pl_gc_marks gc_marks; /* what the last collection's walk lacked */
 	__u64 walk_every_ns; /* a report walks the fds when the last walk is older */
 	size_t netns_failed; /* in the last walk */
 	unsigned int hz;     /* of the kernel's clocks, from the first walk; 0 unknown */

@@ -15,7 +15,7 @@
  *       port to FILE. -H fork: a pre-fork server, whose child (named
  *       tcpwork-child, its pid in FILE.child) accepts while the parent
  *       only listens.
- *   tcpwork connect [-6] [-a ADDR] -p PORT [-P PORT2] -n N [-m hold|close|half] [-A [-T MS] [-F]] [-B] [-M] [-R] [-w MS] -r FILE
+ *   tcpwork connect [-6] [-a ADDR] -p PORT [-P PORT2] -n N [-m hold|close|half] [-A [-T MS] [-F]] [-B] [-M] [-R] [-w MS] [-L K] -r FILE
  *       open N connections to loopback:PORT, or IPv4 ADDR:PORT (with -P,
  *       every other one to PORT2); -A: non-blocking connect() and poll()
  *       for the outcome; -T MS: give up after MS ms, closing the socket
@@ -25,10 +25,13 @@
  *       port is then held by bind(), lost to every destination). -M:
  *       from AF_INET6 sockets to the IPv4-mapped ::ffff:ADDR (as Java
  *       connects). -w MS: one connect() every MS milliseconds, and
- *       FILE.failed says when the first one failed. hold: keep them; close: close
- *       each right away (the active closer); half: shut down the sending
- *       side (the peer sees a FIN) and keep them. -R: close with a RST (no
- *       TIME_WAIT left behind, also when killed). Writes
+ *       FILE.failed says when the first one failed. -L K (with -m close):
+ *       close each once K newer ones are open, not right away (a pool
+ *       that renews its connections), and the last K at the end. hold:
+ *       keep them; close: close each right away (the active closer);
+ *       half: shut down the sending side (the peer sees a FIN) and keep
+ *       them. -R: close with a RST (no TIME_WAIT left behind, also when
+ *       killed). Writes
  *       "connected=X failed=Y errno=E" to FILE. -H hands the held
  *       connections over, and "child=PID" or "closed=N" is added:
  *         fork:   a child inherits them; the parent closes its copies;
@@ -86,6 +89,7 @@ struct args {
 	bool rst;
 	int keep_s; /* -k */
 	int every_ms; /* connect -w */
+	int pool; /* connect -L */
 	const char *handover; /* NULL, "fork", "share", "pass" or "thread" */
 	const char *ready;
 };
@@ -93,6 +97,7 @@ struct args {
 struct conns {
 	int fds[MAX_CONNS];
 	int n;
+	int first; /* -L: fds[first..n) are open */
 	int connected, failed, last_errno;
 };
 
@@ -362,11 +367,17 @@ static void connect_into(const struct args *a, struct conns *c)
 				   sizeof(struct linger));
 		if (a->half && shutdown(fd, SHUT_WR))
 			die("shutdown");
-		if (a->hold)
+		if (a->hold || a->pool)
 			c->fds[c->n++] = fd;
 		else
 			close(fd);
+		if (a->pool && c->n - c->first > a->pool)
+			close(c->fds[c->first++]);
 	}
+	while (a->pool && c->first < c->n)
+		close(c->fds[c->first++]);
+	if (a->pool)
+		c->n = c->first = 0;
 }
 
 /* -F: every connect non-blocking at once; FILE.inflight says how many
@@ -614,7 +625,7 @@ static int hold_fds(const struct args *a)
 
 static void usage(void)
 {
-	fputs("usage: tcpwork serve|connect|bind|fds [-6] [-a ADDR] [-p PORT] [-P PORT2] [-n N] [-A [-T MS] [-F]] [-B] [-M] [-R] [-w MS]\n"
+	fputs("usage: tcpwork serve|connect|bind|fds [-6] [-a ADDR] [-p PORT] [-P PORT2] [-n N] [-A [-T MS] [-F]] [-B] [-M] [-R] [-w MS] [-L K]\n"
 	      "               [-m hold|close|half|drop|reset|stall] [-b BACKLOG]\n"
 	      "               [-H fork|share|pass|thread] [-k SECS] [-N NAME] -r FILE\n",
 	      stderr);
@@ -630,7 +641,7 @@ int main(int argc, char **argv)
 		usage();
 	a.cmd = argv[1];
 	optind = 2;
-	while ((c = getopt(argc, argv, "6a:ABFMp:P:n:m:Rr:N:H:k:w:T:b:")) != -1) {
+	while ((c = getopt(argc, argv, "6a:ABFL:Mp:P:n:m:Rr:N:H:k:w:T:b:")) != -1) {
 		switch (c) {
 		case '6':
 			a.v6 = true;
@@ -665,6 +676,9 @@ int main(int argc, char **argv)
 			break;
 		case 'w':
 			a.every_ms = atoi(optarg);
+			break;
+		case 'L':
+			a.pool = atoi(optarg);
 			break;
 		case 'T':
 			a.timeout_ms = atoi(optarg);
