@@ -34,9 +34,10 @@ SKEL      := $(BUILD)/portleak.skel.h
 REMEDY_SKEL := $(BUILD)/remedy.skel.h
 USER_SRCS := $(wildcard user/*/*.c)
 USER_OBJS := $(patsubst user/%.c,$(BUILD)/user/%.o,$(USER_SRCS))
-# Plain C without BPF, shared by the agent and the unit tests: the model,
-# the views that render it, and the host readers the tests feed files to.
-MODEL_OBJS := $(patsubst user/%.c,$(BUILD)/user/%.o,$(wildcard user/model/*.c)) \
+# Plain C without BPF, shared by the agent and the unit tests: the arrays
+# every layer uses, the model, the views that render it, and the host
+# readers the tests feed files to.
+MODEL_OBJS := $(patsubst user/%.c,$(BUILD)/user/%.o,$(wildcard user/lib/*.c user/model/*.c)) \
               $(addprefix $(BUILD)/user/views/,json.o metrics.o report_json.o report_text.o top.o) \
               $(addprefix $(BUILD)/user/host/,cgroups.o conntrack.o sysinfo.o)
 WORKLOADS := $(patsubst tests/integration/workloads/%.c,$(BUILD)/tests/%,\
@@ -160,11 +161,11 @@ $(BUILD)/fuzz/fuzz_http: tests/fuzz/fuzz_http.c user/views/http.c $(FUZZ_HEADERS
 	$(call msg,FUZZ,$@)
 	$(Q)$(CLANG) $(USER_CPPFLAGS) -std=gnu11 $(WARN) $(FUZZ_FLAGS) $(filter %.c,$^) -o $@
 
-$(BUILD)/fuzz/fuzz_perfmap: tests/fuzz/fuzz_perfmap.c user/host/perfmap.c $(FUZZ_HEADERS) | $(BUILD)/fuzz
+$(BUILD)/fuzz/fuzz_perfmap: tests/fuzz/fuzz_perfmap.c user/host/perfmap.c user/lib/array.c $(FUZZ_HEADERS) | $(BUILD)/fuzz
 	$(call msg,FUZZ,$@)
 	$(Q)$(CLANG) $(USER_CPPFLAGS) -std=gnu11 $(WARN) $(FUZZ_FLAGS) $(filter %.c,$^) -o $@
 
-$(BUILD)/fuzz/fuzz_runtimes: tests/fuzz/fuzz_runtimes.c user/host/runtimes.c user/host/sysinfo.c user/host/untrusted.c $(FUZZ_HEADERS) | $(BUILD)/fuzz
+$(BUILD)/fuzz/fuzz_runtimes: tests/fuzz/fuzz_runtimes.c user/host/runtimes.c user/host/sysinfo.c user/host/untrusted.c user/lib/array.c $(FUZZ_HEADERS) | $(BUILD)/fuzz
 	$(call msg,FUZZ,$@)
 	$(Q)$(CLANG) $(USER_CPPFLAGS) -std=gnu11 $(WARN) $(FUZZ_FLAGS) $(filter %.c,$^) -o $@ -ljansson
 

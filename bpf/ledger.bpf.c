@@ -176,7 +176,7 @@ static __always_inline void pl_on_close(void *ctx, struct sock *sk, int oldstate
 	else if (oldstate == PL_TCP_LISTEN)
 		pl_listener_gone(sk, btf);
 	/* Kept, closed, for the next socket at this address (pl_ledger_put);
-	 * userspace deletes the ones no socket takes (maps__gc). */
+	 * userspace deletes the ones no socket takes (collect__maps). */
 	entry->state = PL_TCP_CLOSE;
 	entry->changed_ns = pl_now_ns();
 	barrier();

@@ -23,7 +23,7 @@
  * in place by the next socket the kernel creates at that address
  * (pl_ledger_put in common.bpf.h). Deleted by userspace: closed entries no
  * socket took within a grace, and entries whose socket no longer exists
- * (maps__gc in user/loader/maps.c). */
+ * (collect__maps in user/loader/collect.c). */
 PL_MAP struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, PL_LEDGER_DEFAULT);
@@ -46,7 +46,7 @@ PL_MAP struct {
 /* Per-process counters: struct pl_owner -> opened, closed, failures.
  * Inserted by any BPF program that counts for a process (common.bpf.h).
  * Deleted by userspace once the process has exited and nothing refers to it
- * (maps__gc in user/loader/maps.c). */
+ * (collect__maps in user/loader/collect.c). */
 PL_MAP struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, PL_OWNERS_DEFAULT);
@@ -75,7 +75,7 @@ PL_MAP struct {
 /* TIME_WAIT owners: (netns, 4-tuple) -> the last owner of the socket.
  * Inserted by ledger.bpf.c when a FIN_WAIT2 or CLOSING socket closes.
  * Deleted by userspace when no timewait socket has that tuple any more
- * (maps__gc in user/loader/maps.c). */
+ * (collect__maps in user/loader/collect.c). */
 PL_MAP struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, PL_TIMEWAIT_DEFAULT);
@@ -119,7 +119,7 @@ PL_MAP struct {
 /* Failed connect() and accept() calls: struct pl_fail_key -> count.
  * Inserted and incremented by fails.bpf.c (at the syscall's exit) and
  * ledger.bpf.c (a SYN_SENT socket that closes with an error). Deleted by
- * userspace once the process has exited (maps__gc in user/loader/maps.c). */
+ * userspace once the process has exited (collect__maps in user/loader/collect.c). */
 PL_MAP struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, PL_FAILS_DEFAULT);
@@ -154,7 +154,7 @@ PL_MAP struct {
  * pl_stack. Inserted by origins.bpf.h when a socket's origin is captured
  * (connect, listen, accept) or a connect fails in its caller's context.
  * Deleted by userspace once no ledger, timewait, fails or origins entry
- * refers to the hash (maps__gc in user/loader/maps.c). */
+ * refers to the hash (collect__maps in user/loader/collect.c). */
 PL_MAP struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, PL_STACKS_DEFAULT);
@@ -165,7 +165,7 @@ PL_MAP struct {
 /* Sockets opened per (process, stack): struct pl_origin_key -> count.
  * Inserted and incremented by origins.bpf.h with the stack. Deleted by
  * userspace once the process has exited and no socket refers to it
- * (maps__gc in user/loader/maps.c). */
+ * (collect__maps in user/loader/collect.c). */
 PL_MAP struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, PL_ORIGINS_DEFAULT);
@@ -178,7 +178,7 @@ PL_MAP struct {
  * not armed pays a load and a test). Set by userspace when a process gets
  * a verdict other than OK (user/loader/tracker.c), and by origins.bpf.h
  * when a connect of the process fails in its own context; cleared by
- * userspace when it exits (maps__gc in user/loader/maps.c). */
+ * userspace when it exits (collect__maps in user/loader/collect.c). */
 PL_MAP struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, PL_ARMED_WORDS);

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* Unit tests for the host readers that take a file: where cgroup v2 is
- * mounted, on each layout a host may have. */
+ * mounted, on each layout a host may have; and the arrays every layer
+ * grows and sorts. */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +11,7 @@
 
 #include "host/cgroups.h"
 #include "host/conntrack.h"
+#include "lib/array.h"
 
 static int passed, failed;
 
@@ -84,10 +87,52 @@ static void test_conntrack_counters_by_column_name(void)
 	CHECK(conntrack__parse_counters("", 0, &c) == -EINVAL);
 }
 
+struct row {
+	int key;
+	char pad[12];
+};
+
+static int cmp_row_ptr(const void *a, const void *b)
+{
+	const struct row *x = *(const struct row *const *)a, *y = *(const struct row *const *)b;
+
+	return (x->key > y->key) - (x->key < y->key);
+}
+
+static void test_arrays_grow_and_sort(void)
+{
+	struct row *rows = NULL;
+	const struct row **view;
+	size_t cap = 0, n, i;
+	bool sorted = true;
+
+	/* Doubling from the first capacity, only when needed. */
+	CHECK(array__reserve(&rows, &cap, 1, sizeof(*rows), 4) == 0 && cap == 4 && rows);
+	CHECK(array__reserve(&rows, &cap, 4, sizeof(*rows), 4) == 0 && cap == 4);
+	CHECK(array__reserve(&rows, &cap, 5, sizeof(*rows), 4) == 0 && cap == 8);
+	CHECK(array__reserve(&rows, &cap, 100, sizeof(*rows), 4) == 0 && cap == 128);
+	for (n = 0; n < 100; n++)
+		rows[n].key = (int)((n * 37) % 100);
+	/* Too big to allocate: the array and its capacity stay as they were. */
+	CHECK(array__reserve(&rows, &cap, (size_t)-1 / 2, sizeof(*rows), 4) == -ENOMEM &&
+	      cap == 128 && rows[99].key == (99 * 37) % 100);
+	view = (const struct row **)array__sorted_ptrs(rows, n, sizeof(*rows), cmp_row_ptr);
+	CHECK(view != NULL);
+	for (i = 0; view && i < n; i++)
+		sorted = sorted && view[i]->key == (int)i && view[i] >= rows && view[i] < rows + n;
+	CHECK(sorted);
+	free(view);
+	view = (const struct row **)array__sorted_ptrs(rows, 0, sizeof(*rows), cmp_row_ptr);
+	CHECK(view != NULL); /* none: still a view to free */
+	free(view);
+	free(rows);
+}
+
 int main(void)
 {
 	test_cgroup2_mount_on_every_layout();
 	test_conntrack_counters_by_column_name();
+	test_arrays_grow_and_sort();
 	printf("unit: %d passed, %d failed\n", passed, failed);
 	return failed ? 1 : 0;
 }

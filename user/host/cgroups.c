@@ -10,6 +10,7 @@
 
 #include "host/cgroups.h"
 #include "host/sysinfo.h"
+#include "lib/array.h"
 
 struct cgroup_entry {
 	__u64 id;
@@ -71,21 +72,13 @@ static struct pl_cgroups *scan_target;
 static int scan_one(const char *path, const struct stat *st, int type, struct FTW *ftw)
 {
 	struct pl_cgroups *c = scan_target;
-	struct cgroup_entry *grown;
 	const char *rel = path + strlen(c->root);
 
 	(void)ftw;
 	if (type != FTW_D)
 		return 0;
-	if (c->n == c->cap) {
-		size_t cap = c->cap ? c->cap * 2 : 256;
-
-		grown = realloc(c->e, cap * sizeof(*grown));
-		if (!grown)
-			return 1;
-		c->e = grown;
-		c->cap = cap;
-	}
+	if (array__reserve(&c->e, &c->cap, c->n + 1, sizeof(*c->e), 256))
+		return 1;
 	c->e[c->n].id = st->st_ino; /* a cgroup's id is its kernfs inode */
 	c->e[c->n].path = strdup(*rel ? rel : "/");
 	if (c->e[c->n].path)

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "host/elfsyms.h"
+#include "lib/array.h"
 
 #define BUILD_ID_MAX 20
 #define MAX_SEGMENTS 16
@@ -122,18 +123,7 @@ struct pool {
  * sanitizer's allocator, always). */
 static int pool_room(struct elf_file *f, struct pool *p, size_t more)
 {
-	size_t cap = p->cap ? p->cap : 4096;
-	char *grown;
-
-	if (p->len + more <= p->cap)
-		return 0;
-	while (cap < p->len + more)
-		cap *= 2;
-	if (!(grown = realloc(f->names, cap)))
-		return -ENOMEM;
-	f->names = grown;
-	p->cap = cap;
-	return 0;
+	return array__reserve(&f->names, &p->cap, p->len + more, 1, 4096);
 }
 
 /* The sized functions of one symbol table section. */

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "host/perfmap.h"
+#include "lib/array.h"
 
 #define NAME_MAX_LEN 4000 /* longer names are cut there */
 
@@ -58,20 +59,9 @@ static bool parse_line(const char *line, const char *end, struct pl_jit_sym *sym
 static int grow(struct pl_perfmap *m, size_t *cap, size_t *pool_cap, size_t pool_len,
 		size_t name_len)
 {
-	void *grown;
-
-	if (m->n == *cap) {
-		*cap = *cap ? 2 * *cap : 256;
-		if (!(grown = realloc(m->syms, *cap * sizeof(*m->syms))))
-			return -ENOMEM;
-		m->syms = grown;
-	}
-	if (pool_len + name_len + 1 > *pool_cap) {
-		*pool_cap = 2 * (pool_len + name_len + 1) + 4096;
-		if (!(grown = realloc(m->names, *pool_cap)))
-			return -ENOMEM;
-		m->names = grown;
-	}
+	if (array__reserve(&m->syms, cap, m->n + 1, sizeof(*m->syms), 256) ||
+	    array__reserve(&m->names, pool_cap, pool_len + name_len + 1, 1, 4096))
+		return -ENOMEM;
 	return 0;
 }
 

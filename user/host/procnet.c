@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "host/procnet.h"
+#include "lib/array.h"
 
 static int count_file(const char *path, __u64 *counts)
 {
@@ -44,15 +45,8 @@ struct holders {
 
 static int add_holder(struct holders *h, __u64 ino, __u32 pid)
 {
-	struct pl_holder *grown;
-
-	if (h->n == h->cap) {
-		h->cap = h->cap ? h->cap * 2 : 1024;
-		grown = realloc(h->items, h->cap * sizeof(*grown));
-		if (!grown)
-			return -ENOMEM;
-		h->items = grown;
-	}
+	if (array__reserve(&h->items, &h->cap, h->n + 1, sizeof(*h->items), 1024))
+		return -ENOMEM;
 	h->items[h->n++] = (struct pl_holder){ ino, pid };
 	return 0;
 }

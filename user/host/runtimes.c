@@ -12,6 +12,7 @@
 #include "host/runtimes.h"
 #include "host/sysinfo.h"
 #include "host/untrusted.h"
+#include "lib/array.h"
 
 #define ID_LEN 65
 /* A container's config is a few tens of KiB; anything over this is not
@@ -149,21 +150,13 @@ static int read_layout(const struct pl_runtimes *r, const struct layout *l, stru
 
 static struct entry *entry_of(struct pl_runtimes *r, const char *id)
 {
-	struct entry *grown;
 	size_t i;
 
 	for (i = 0; i < r->n; i++)
 		if (!strcmp(r->e[i].id, id))
 			return &r->e[i];
-	if (r->n == r->cap) {
-		size_t cap = r->cap ? r->cap * 2 : 32;
-
-		grown = realloc(r->e, cap * sizeof(*grown));
-		if (!grown)
-			return NULL;
-		r->e = grown;
-		r->cap = cap;
-	}
+	if (array__reserve(&r->e, &r->cap, r->n + 1, sizeof(*r->e), 32))
+		return NULL;
 	memset(&r->e[r->n], 0, sizeof(r->e[r->n]));
 	snprintf(r->e[r->n].id, ID_LEN, "%s", id);
 	return &r->e[r->n++];

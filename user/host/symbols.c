@@ -13,6 +13,7 @@
 #include "host/symbols.h"
 #include "host/sysinfo.h"
 #include "host/untrusted.h"
+#include "lib/array.h"
 
 #define MAX_PROCS 128 /* processes whose names are kept; the oldest goes */
 #define NAME_LEN 160
@@ -109,7 +110,7 @@ static int read_maps(struct proc *p)
 {
 	char path[64], line[4096 + 128], perms[8], file[4096];
 	unsigned long long start, end, off, ino;
-	struct mapping *m = NULL, *grown;
+	struct mapping *m = NULL;
 	size_t n = 0, cap = 0;
 	FILE *f;
 
@@ -121,12 +122,8 @@ static int read_maps(struct proc *p)
 		if (sscanf(line, "%llx-%llx %7s %llx %*s %llu %4095[^\n]", &start, &end, perms, &off,
 			   &ino, file) < 5 || perms[2] != 'x')
 			continue;
-		if (n == cap) {
-			cap = cap ? 2 * cap : 32;
-			if (!(grown = realloc(m, cap * sizeof(*m))))
-				break;
-			m = grown;
-		}
+		if (array__reserve(&m, &cap, n + 1, sizeof(*m), 32))
+			break;
 		m[n] = (struct mapping){ start, end, off, ino, NULL };
 		if (file[0] == '/' && !(m[n].path = strdup(file)))
 			break;
@@ -336,7 +333,7 @@ int symbols__name(struct pl_symbols *s, __u32 pid, __u64 start_ns, __u64 ip, cha
 		  size_t len)
 {
 	struct proc *p = proc_of(s, pid, start_ns);
-	struct named *n, *grown;
+	struct named *n;
 	size_t i;
 
 	p->used = ++s->clock;
@@ -352,14 +349,8 @@ int symbols__name(struct pl_symbols *s, __u32 pid, __u64 start_ns, __u64 ip, cha
 	/* A JIT's code may be named later, when it writes its perf map. */
 	if (strstr(n->name, " ([anon])") || strstr(n->name, " ([unknown])"))
 		return n->err;
-	if (p->n_names == p->cap_names) {
-		size_t cap = p->cap_names ? 2 * p->cap_names : 64;
-
-		if (!(grown = realloc(p->names, cap * sizeof(*grown))))
-			return n->err;
-		p->names = grown;
-		p->cap_names = cap;
-	}
+	if (array__reserve(&p->names, &p->cap_names, p->n_names + 1, sizeof(*p->names), 64))
+		return n->err;
 	p->names[p->n_names++] = *n;
 	return n->err;
 }

@@ -5,28 +5,21 @@
 #include <bpf/libbpf.h>
 
 #include "loader/failures_user.h"
+#include "lib/array.h"
 
 static int keep_failure(void *ctx, void *data, size_t size)
 {
 	const struct pl_failure *ev = data;
 	struct pl_failures *f = ctx;
-	struct pl_failure *grown;
-	size_t cap;
 
 	if (size < sizeof(struct pl_failure))
 		return 0;
 	if (ev->kind <= PL_FAIL_BIND && ev->err >= 0 && ev->err < PL_ERRNO_MAX)
 		f->tally[ev->kind][ev->err]++;
-	if (f->n == f->cap) {
-		cap = f->cap ? f->cap * 2 : 64;
-		grown = cap <= PL_FAILURES_KEPT
-			? realloc(f->items, cap * sizeof(*f->items)) : NULL;
-		if (!grown) {
-			f->dropped++;
-			return 0;
-		}
-		f->items = grown;
-		f->cap = cap;
+	if (f->n >= PL_FAILURES_KEPT ||
+	    array__reserve(&f->items, &f->cap, f->n + 1, sizeof(*f->items), 64)) {
+		f->dropped++;
+		return 0;
 	}
 	memcpy(&f->items[f->n++], data, sizeof(struct pl_failure));
 	return 0;

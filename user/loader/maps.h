@@ -8,7 +8,7 @@
 struct portleak_bpf;
 
 /* A closed socket's entry, left in the ledger for the next socket the
- * kernel creates at its address: no socket any more, only for maps__gc. */
+ * kernel creates at its address: no socket any more, only for collect__maps. */
 struct pl_closed_row {
 	__u64 sk;
 	__u64 changed_ns; /* when it closed */
@@ -44,38 +44,6 @@ struct pl_maps {
 
 int maps__read(struct portleak_bpf *skel, struct pl_maps *out);
 
-/* The entries one collection found missing from its walk, kept for the
- * next: an entry goes only when two walks in a row lack its socket. The
- * TCP iterator resumes a hash bucket by position, so a bucket that
- * changes while it is read can hide one of its sockets from one walk
- * (seen: 1 TIME_WAIT owner of 1,500 lost beside a pool renewing its
- * connections, every loss counter at 0). Owned by the caller of maps__gc;
- * maps__free_marks frees it. */
-struct pl_sock_mark {
-	__u64 sk;
-	__u64 created_ns;
-};
-struct pl_timewait_mark {
-	struct pl_tuple key;
-	__u64 closed_ns;
-};
-struct pl_gc_marks {
-	struct pl_sock_mark *socks;
-	size_t n_socks;
-	struct pl_timewait_mark *timewait;
-	size_t n_timewait;
-};
-
-/* Delete what no longer exists, as shown by @live (a walk taken after @m was
- * read) and by the walk of the collection before (@marks, updated):
- * ledger entries of vanished sockets and closed entries no socket took,
- * TIME_WAIT owners of expired timewait sockets, counters, failure counts,
- * origins and armed entries of exited processes nothing refers to, stacks
- * nothing refers to. */
-struct pl_tcp_walk;
-void maps__gc(struct portleak_bpf *skel, const struct pl_maps *m,
-	      const struct pl_tcp_walk *live, struct pl_gc_marks *marks, __u64 now_ns);
-void maps__free_marks(struct pl_gc_marks *marks);
 void maps__free(struct pl_maps *m);
 /* The stack with hash @stack: 0, or -ENOENT. */
 int maps__stack(struct portleak_bpf *skel, __u64 stack, struct pl_stack *out);

@@ -234,7 +234,7 @@ static void upkeep(struct pl_tracker *t, const struct pl_maps *m, const struct p
 		   __u64 now)
 {
 	if (!listing(t))
-		maps__gc(t->agent.skel, m, w, &t->gc_marks, now);
+		collect__maps(t->agent.skel, m, w, &t->gc_marks, now);
 	if (now > FAILURES_KEPT_NS)
 		failures__expire(&t->agent.failures, now - FAILURES_KEPT_NS);
 	symbols__forget_exited(t->symbols);
@@ -462,7 +462,7 @@ void tracker__stop(struct pl_tracker *t)
 	runtimes__free(t->runtimes);
 	symbols__free(t->symbols);
 	walk__free_fd_rows(&t->fd_rows);
-	maps__free_marks(&t->gc_marks);
+	collect__free_marks(&t->gc_marks);
 	t->cgroups = NULL;
 	t->runtimes = NULL;
 	t->symbols = NULL;

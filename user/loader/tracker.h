@@ -8,6 +8,7 @@
 
 #include "host/why.h"
 #include "loader/agent.h"
+#include "loader/collect.h"
 #include "loader/maps.h"
 #include "loader/walk_user.h"
 #include "model/history.h"

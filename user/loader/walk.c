@@ -20,9 +20,9 @@
 #include "loader/agent.h"
 #include "loader/iter.h"
 #include "loader/maps.h"
-#include "loader/rows.h"
 #include "loader/walk_user.h"
 #include "model/skindex.h"
+#include "lib/array.h"
 
 struct fd_list {
 	struct pl_ledger_row *rows;
@@ -41,7 +41,7 @@ static int keep_fd_record(struct fd_list *l, const struct pl_fd_record *rec)
 
 	if (rec->dead && l->dead)
 		l = l->dead;
-	if (rows__grow((char **)&l->rows, &l->cap, l->n + 1, sizeof(*l->rows)))
+	if (array__reserve(&l->rows, &l->cap, l->n + 1, sizeof(*l->rows), 256))
 		return -ENOMEM;
 	row = &l->rows[l->n++];
 	memset(row, 0, sizeof(*row));
@@ -134,8 +134,8 @@ static int first_holders(struct fd_list *l, struct pl_skindex *index, struct fd_
 			continue;
 		}
 		first = skindex__find(index, l->rows[i].sk);
-		if (rows__grow((char **)&shared->rows, &shared->cap, shared->n + 2,
-			       sizeof(*shared->rows))) {
+		if (array__reserve(&shared->rows, &shared->cap, shared->n + 2,
+				   sizeof(*shared->rows), 256)) {
 			skindex__free(index);
 			return -ENOMEM;
 		}
@@ -206,8 +206,8 @@ int walk__fill_ledger_gaps(struct pl_agent *agent, struct pl_maps *m)
 				listed[gaps++] = listed[i];
 		skindex__free(&have);
 	}
-	if (!err && gaps && rows__grow((char **)&m->ledger, &cap, m->n_ledger + gaps,
-				       sizeof(*m->ledger)))
+	if (!err && gaps &&
+	    array__reserve(&m->ledger, &cap, m->n_ledger + gaps, sizeof(*m->ledger), 256))
 		err = -ENOMEM;
 	if (!err) {
 		memcpy(m->ledger + m->n_ledger, listed, gaps * sizeof(*listed));
@@ -259,7 +259,7 @@ static int keep_records(void *ctx, const char *buf, size_t len)
 	 * whole records: a partial one means a layout mismatch. */
 	if (len % sizeof(struct pl_tcp_record))
 		return -EPROTO;
-	if (rows__grow((char **)&w->recs, &w->cap, w->n + n, sizeof(*w->recs)))
+	if (array__reserve(&w->recs, &w->cap, w->n + n, sizeof(*w->recs), 256))
 		return -ENOMEM;
 	memcpy(w->recs + w->n, buf, n * sizeof(*w->recs));
 	w->n += n;
@@ -316,24 +316,14 @@ static void conntrack(struct pl_conntrack *ct)
 
 static int add_netns(struct pl_tcp_walk *w, __u32 inum, bool kernel_counts)
 {
-	struct pl_kernel_counts *kernel;
-	struct pl_netns *grown;
-	size_t cap;
+	size_t cap = w->cap_netns, cap_kernel = w->kernel ? w->cap_netns : 0;
 
-	if (w->n_netns == w->cap_netns) {
-		cap = w->cap_netns ? w->cap_netns * 2 : 16;
-		grown = realloc(w->netns, cap * sizeof(*grown));
-		if (!grown)
-			return -ENOMEM;
-		w->netns = grown;
-		if (kernel_counts) {
-			kernel = realloc(w->kernel, cap * sizeof(*kernel));
-			if (!kernel)
-				return -ENOMEM;
-			w->kernel = kernel;
-		}
-		w->cap_netns = cap;
-	}
+	/* The two grow alike, so one capacity holds for both. */
+	if (array__reserve(&w->netns, &cap, w->n_netns + 1, sizeof(*w->netns), 16) ||
+	    (kernel_counts && array__reserve(&w->kernel, &cap_kernel, w->n_netns + 1,
+					     sizeof(*w->kernel), 16)))
+		return -ENOMEM;
+	w->cap_netns = cap;
 	w->netns[w->n_netns] = (struct pl_netns){ .inum = inum };
 	sysinfo__port_range(&w->netns[w->n_netns].port_low,
 			    &w->netns[w->n_netns].port_high);

@@ -5,6 +5,7 @@
 
 #include "model/budget.h"
 #include "model/calls.h"
+#include "lib/array.h"
 
 static int cmp_row(const void *a, const void *b)
 {
@@ -14,15 +15,8 @@ static int cmp_row(const void *a, const void *b)
 
 const struct pl_fail_row **calls__by_owner(const struct pl_model_input *in)
 {
-	const struct pl_fail_row **sorted = calloc(in->n_fails + 1, sizeof(*sorted));
-	size_t i;
-
-	if (!sorted)
-		return NULL;
-	for (i = 0; i < in->n_fails; i++)
-		sorted[i] = &in->fails[i];
-	qsort(sorted, in->n_fails, sizeof(*sorted), cmp_row);
-	return sorted;
+	return (const struct pl_fail_row **)array__sorted_ptrs(in->fails, in->n_fails,
+								sizeof(*in->fails), cmp_row);
 }
 
 static struct pl_call_failure failure_of(const struct pl_fail_row *r)

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "model/history.h"
+#include "lib/array.h"
 
 #define NS_PER_S 1000000000ull
 
@@ -42,17 +43,10 @@ static size_t locate(const struct pl_history *h, const __u64 key[3], bool *found
 
 static struct pl_series *append(struct pl_history *h, const __u64 key[3])
 {
-	struct pl_series *grown, *s;
+	struct pl_series *s;
 
-	if (h->n == h->cap) {
-		size_t cap = h->cap ? h->cap * 2 : 64;
-
-		grown = realloc(h->series, cap * sizeof(*grown));
-		if (!grown)
-			return NULL;
-		h->series = grown;
-		h->cap = cap;
-	}
+	if (array__reserve(&h->series, &h->cap, h->n + 1, sizeof(*h->series), 64))
+		return NULL;
 	s = &h->series[h->n++];
 	memset(s, 0, sizeof(*s));
 	memcpy(s->key, key, sizeof(s->key));

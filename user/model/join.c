@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "model/join.h"
+#include "lib/array.h"
 
 #define NS_PER_S 1e9
 
@@ -30,21 +31,6 @@ static int cmp_listener(const void *a, const void *b)
 	int c = pl_cmp_u64(x->netns, y->netns);
 
 	return c ? c : pl_cmp_u64(x->port, y->port);
-}
-
-/* An array of pointers to @n rows of @size bytes, sorted with @cmp. */
-static const void **sorted_ptrs(const void *rows, size_t n, size_t size,
-				int (*cmp)(const void *, const void *))
-{
-	const void **p = calloc(n ? n : 1, sizeof(*p));
-	size_t i;
-
-	if (!p)
-		return NULL;
-	for (i = 0; i < n; i++)
-		p[i] = (const char *)rows + i * size;
-	qsort(p, n, sizeof(*p), cmp);
-	return p;
 }
 
 static const struct pl_socket *find_ledger(const struct index *ix, __u64 sk)
@@ -121,9 +107,9 @@ int join__index_build(const struct pl_model_input *in, struct index *ix)
 			return -ENOMEM;
 		ix->ledger = &ix->own_ledger;
 	}
-	ix->timewait = (const struct pl_timewait_row **)sorted_ptrs(
+	ix->timewait = (const struct pl_timewait_row **)array__sorted_ptrs(
 		in->timewait, in->n_timewait, sizeof(*in->timewait), cmp_timewait);
-	ix->owners = (const struct pl_owner_row **)sorted_ptrs(
+	ix->owners = (const struct pl_owner_row **)array__sorted_ptrs(
 		in->owners, in->n_owners, sizeof(*in->owners), cmp_owner_row);
 	ix->listeners = calloc(in->n_tcp ? in->n_tcp : 1, sizeof(*ix->listeners));
 	if (!ix->timewait || !ix->owners || !ix->listeners)

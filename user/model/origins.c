@@ -7,6 +7,7 @@
 
 #include "model/names.h"
 #include "model/origins.h"
+#include "lib/array.h"
 
 static int cmp_key(const struct pl_origin_key *a, const struct pl_origin_key *b)
 {
@@ -25,15 +26,8 @@ static int cmp_row(const void *a, const void *b)
 
 const struct pl_origin_row **origins__sorted(const struct pl_model_input *in)
 {
-	const struct pl_origin_row **p = calloc(in->n_origins + 1, sizeof(*p));
-	size_t i;
-
-	if (!p)
-		return NULL;
-	for (i = 0; i < in->n_origins; i++)
-		p[i] = &in->origins[i];
-	qsort(p, in->n_origins, sizeof(*p), cmp_row);
-	return p;
+	return (const struct pl_origin_row **)array__sorted_ptrs(in->origins, in->n_origins,
+								  sizeof(*in->origins), cmp_row);
 }
 
 static __u64 opened(const struct pl_model_input *in, const struct pl_origin_row **sorted,
