@@ -145,4 +145,6 @@ test_conntrack_table_per_namespace() {
 		expect "conntrack ${c#*:}" "$(jq "$row | .${c#*:}" "$T/out.json")" \
 			"$(ct_counter "$ns" "${c%%:*}")"
 	done
+	# At first sight, when the drops happened is not known.
+	expect "conntrack drops_recent at first sight" "$(jq "$row | .drops_recent" "$T/out.json")" null
 }

@@ -1158,6 +1158,55 @@ static void test_timeouts_with_a_full_conntrack_table(void)
 	model__free(&r);
 }
 
+/* Drops a conntrack table counted long ago do not explain today's
+ * timeouts: at first sight only the total since the namespace began is
+ * known, and it is said so; from the second report on, only the drops
+ * since the earlier one (up to 5 min back) count. */
+static void test_conntrack_drops_count_while_recent(void)
+{
+	struct host h = { 0 };
+	struct pl_fail_row fail = fail_row(804, PL_CALL_CONNECT, ETIMEDOUT, 80, 2);
+	struct pl_netns ns = { .inum = NS, .port_low = 40000, .port_high = 40099,
+			       .conntrack = { .present = true, .count = 10, .max = 150, .drop = 12 } };
+	struct pl_history hist = { 0 };
+	const struct pl_proc *p;
+	struct pl_report r;
+
+	add_sock(&h, 804, PL_TCP_ESTABLISHED, tuple4(40001, 0x0500000a, 80), 5);
+	struct pl_model_input in = input(&h);
+
+	in.fails = &fail;
+	in.n_fails = 1;
+	in.netns = &ns;
+	in.n_netns = 1;
+	in.history = &hist;
+	/* First sight, a minute ago: 12 drops, when is not known. */
+	in.now_ns = NOW - 60 * SEC;
+	fail.v.last_ns = in.now_ns - SEC;
+	CHECK(model__build(&in, &r) == 0);
+	p = find(&r, 804);
+	CHECK(p && said(p, "dropped 12 new connections for want of room since the namespace began"));
+	CHECK(r.n_budgets == 1 && r.budgets[0].conntrack.drop_recent == -1);
+	CHECK(model__remember(&r, &hist, in.now_ns) == 0);
+	model__free(&r);
+	/* Now: none since; the timeouts are the peer's. */
+	in.now_ns = NOW;
+	fail.v.last_ns = NOW - SEC;
+	CHECK(model__build(&in, &r) == 0);
+	p = find(&r, 804);
+	CHECK(p && !said(p, "conntrack") && said(p, "the peer does not answer"));
+	CHECK(r.n_budgets == 1 && r.budgets[0].conntrack.drop_recent == 0);
+	model__free(&r);
+	/* Or 3 since: those explain them. */
+	ns.conntrack.drop = 15;
+	CHECK(model__build(&in, &r) == 0);
+	p = find(&r, 804);
+	CHECK(p && said(p, "holds 10 of 150 entries and dropped 3 new connections for want of room in the last"));
+	CHECK(r.n_budgets == 1 && r.budgets[0].conntrack.drop_recent == 3);
+	model__free(&r);
+	history__free(&hist);
+}
+
 /* A full accept queue, the clients that time out on it (by the
  * application) or wait unanswered, the floor of a walked connect's age,
  * and both sides named to each other. */
@@ -1658,6 +1707,7 @@ int main(void)
 	test_shared_socket_lists_its_other_holders();
 	test_handshakes_full_queue_and_timeouts();
 	test_timeouts_with_a_full_conntrack_table();
+	test_conntrack_drops_count_while_recent();
 	test_failures_count_on_the_first_refresh();
 	test_losses_age_out();
 	test_unknown_old_close_wait_is_a_leak();

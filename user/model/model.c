@@ -43,6 +43,14 @@ int model__build(const struct pl_model_input *in, struct pl_report *out)
 	if (!err && !(out->budgets = budget__sums(&budgets)))
 		err = -ENOMEM;
 	out->n_budgets = out->budgets ? budgets.n : 0;
+	for (i = 0; i < out->n_budgets; i++) {
+		struct pl_conntrack *c = &out->budgets[i].conntrack;
+		double since_s;
+
+		if (c->present)
+			c->drop_recent = verdict__conntrack_drops_recent(in, out->budgets[i].netns,
+									 c->drop, &since_s);
+	}
 	if (!err)
 		err = procs__build(in, &ix, attribs, in->n_tcp, out);
 	if (!err)

@@ -100,6 +100,10 @@ struct pl_conntrack {
 	bool present;
 	__u64 count, max;
 	__u64 drop, early_drop, insert_failed;
+	/* In a report: of drop, those of the last PL_LOSS_WINDOW_S (since
+	 * portleak started, if later); -1 at first sight, when only the
+	 * total since the namespace began is known. */
+	__s64 drop_recent;
 };
 
 struct pl_netns {

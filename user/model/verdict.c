@@ -191,18 +191,57 @@ static void judge_dead(const struct pl_model_input *in, struct pl_proc *p)
 		p->verdict = PL_VERDICT_LEAK;
 }
 
+/* The history series of a namespace's conntrack table: its drops as the
+ * sample's failures, its entries as held. */
+static void conntrack_hkey(__u32 netns, __u64 key[3])
+{
+	key[0] = 2ull << 40 | netns;
+	key[1] = ~0ull;
+	key[2] = 0;
+}
+
+__s64 verdict__conntrack_drops_recent(const struct pl_model_input *in, __u32 netns, __u64 drop,
+				      double *since_s)
+{
+	const struct pl_sample *s;
+	__u64 key[3];
+
+	conntrack_hkey(netns, key);
+	s = in->history ? history__since(in->history, key, PL_LOSS_WINDOW_S, 0, in->now_ns) : NULL;
+	if (!s || s->t_ns >= in->now_ns)
+		return -1;
+	*since_s = (double)(in->now_ns - s->t_ns) / NS_PER_S;
+	/* fewer than before: a new namespace at the same inode */
+	return (__s64)(s->failures <= drop ? drop - s->failures : drop);
+}
+
 /* The conntrack table of namespace @netns when it explains connects that
  * time out: full now, or it dropped new connections for want of room
- * (netfilter drops their SYNs, and no errno says so). NULL otherwise. */
-static const struct pl_conntrack *conntrack_short(const struct pl_model_input *in, __u32 netns)
+ * (netfilter drops their SYNs, and no errno says so) lately, or at first
+ * sight at all. NULL otherwise; the drops and since when in @why. */
+static const struct pl_conntrack *conntrack_short(const struct pl_model_input *in, __u32 netns,
+						  char *why, size_t len)
 {
+	double since_s = 0;
+	char ago[32];
 	size_t i;
 
 	for (i = 0; i < in->n_netns; i++) {
 		const struct pl_conntrack *c = &in->netns[i].conntrack;
+		__s64 recent;
 
-		if (in->netns[i].inum == netns && c->present &&
-		    ((c->max && c->count >= c->max) || c->drop))
+		if (in->netns[i].inum != netns || !c->present)
+			continue;
+		recent = verdict__conntrack_drops_recent(in, netns, c->drop, &since_s);
+		if (recent >= 0) {
+			names__duration(since_s, ago, sizeof(ago));
+			snprintf(why, len, "dropped %lld new connections for want of room in the last %s",
+				 (long long)recent, ago);
+		} else {
+			snprintf(why, len, "dropped %llu new connections for want of room since the namespace began",
+				 (unsigned long long)c->drop);
+		}
+		if ((c->max && c->count >= c->max) || recent > 0 || (recent < 0 && c->drop))
 			return c;
 	}
 	return NULL;
@@ -215,8 +254,8 @@ static void judge_timeouts(const struct pl_model_input *in, struct pl_proc *p,
 			   const struct pl_call_failure *f, const char *peer)
 {
 	const char *who = f->by == PL_BY_APPLICATION ? "the application" : "the kernel";
-	const struct pl_conntrack *ct = conntrack_short(in, f->netns);
-	char how[96], waited[32];
+	char how[96], waited[32], dropped[128];
+	const struct pl_conntrack *ct = conntrack_short(in, f->netns, dropped, sizeof(dropped));
 
 	snprintf(how, sizeof(how), "%s gave up", who);
 	if (f->attempts) { /* the state hook saw them end */
@@ -230,10 +269,9 @@ static void judge_timeouts(const struct pl_model_input *in, struct pl_proc *p,
 			 calls__syns_avg(f));
 	}
 	if (ct)
-		add_reason(p, "%llu connect() to %s timed out: %s: the conntrack table of namespace %u holds %llu of %llu entries and dropped %llu new connections for want of room: netfilter drops the SYNs (raise nf_conntrack_max, or shorten nf_conntrack_tcp_timeout_time_wait)",
+		add_reason(p, "%llu connect() to %s timed out: %s: the conntrack table of namespace %u holds %llu of %llu entries and %s: netfilter drops the SYNs (raise nf_conntrack_max, or shorten nf_conntrack_tcp_timeout_time_wait)",
 			   (unsigned long long)f->count, peer, how, f->netns,
-			   (unsigned long long)ct->count, (unsigned long long)ct->max,
-			   (unsigned long long)ct->drop);
+			   (unsigned long long)ct->count, (unsigned long long)ct->max, dropped);
 	else
 		add_reason(p, "%llu connect() to %s timed out: %s: the peer does not answer (its accept queue is full, a filter drops the SYNs, or the host is down)",
 			   (unsigned long long)f->count, peer, how);
@@ -621,6 +659,14 @@ int model__remember(const struct pl_report *r, struct pl_history *h, __u64 now_n
 	sample = (struct pl_sample){ .t_ns = now_ns, .failures = r->losses.total };
 	if (!err)
 		err = history__add(h, loss_hkey, &sample);
+	for (i = 0; i < r->n_budgets && i < PL_HISTORY_DESTS && !err; i++) {
+		if (!r->budgets[i].conntrack.present)
+			continue;
+		conntrack_hkey(r->budgets[i].netns, key);
+		sample = (struct pl_sample){ .t_ns = now_ns, .failures = r->budgets[i].conntrack.drop,
+					     .held = r->budgets[i].conntrack.count };
+		err = history__add(h, key, &sample);
+	}
 	/* Destinations are sorted fullest first; the tail has no forecast. */
 	for (i = 0; i < r->n_dests && i < PL_HISTORY_DESTS && !err; i++) {
 		dest_hkey(&r->dests[i], key);

@@ -348,6 +348,10 @@ static void json_conntrack(struct pl_json *j, const struct pl_report *r)
 		else
 			json__null(j, "max");
 		json__uint(j, "drops", c->drop);
+		if (c->drop_recent >= 0)
+			json__int(j, "drops_recent", c->drop_recent);
+		else
+			json__null(j, "drops_recent");
 		json__uint(j, "early_drops", c->early_drop);
 		json__uint(j, "insert_failed", c->insert_failed);
 		json__object_end(j);

@@ -45,11 +45,17 @@ static void text_conntrack(FILE *out, const struct pl_report *r)
 
 		if (!c->present || (c->count * 10 < c->max * 9 && !c->drop) || (!c->max && !c->drop))
 			continue;
-		fprintf(out, "  netns %u: conntrack table %llu/%llu%s, %llu new connections dropped, %llu entries evicted, %llu inserts failed\n",
+		fprintf(out, "  netns %u: conntrack table %llu/%llu%s, %llu new connections dropped",
 			r->budgets[i].netns, (unsigned long long)c->count,
 			(unsigned long long)c->max, c->max && c->count >= c->max ? " (full)" : "",
-			(unsigned long long)c->drop, (unsigned long long)c->early_drop,
-			(unsigned long long)c->insert_failed);
+			(unsigned long long)c->drop);
+		if (c->drop_recent >= 0 && r->trace_s >= PL_LOSS_WINDOW_S)
+			fprintf(out, " (%lld in the last %d min)", (long long)c->drop_recent,
+				PL_LOSS_WINDOW_S / 60);
+		else if (c->drop_recent >= 0)
+			fprintf(out, " (%lld since portleak started)", (long long)c->drop_recent);
+		fprintf(out, ", %llu entries evicted, %llu inserts failed\n",
+			(unsigned long long)c->early_drop, (unsigned long long)c->insert_failed);
 	}
 }
 
