@@ -77,7 +77,7 @@ wait_for() { # FILE [PATTERN]
 		fi
 		sleep 0.05
 	done
-	fail "timed out after $(elapsed "$start") s waiting for $1 ${2:-}$([ -s "$1" ] && printf ' (it says: %s)' "$(head -c 200 "$1")")"
+	fail "timed out after $(elapsed "$start") s waiting for $1 ${2:-}$([ -s "$1" ] && printf ' (it says: %s)' "$(head -c 1000 "$1")")"
 }
 
 elapsed_us() { # START: microseconds since $EPOCHREALTIME was START

@@ -1169,6 +1169,7 @@ static void test_conntrack_drops_count_while_recent(void)
 	struct pl_netns ns = { .inum = NS, .port_low = 40000, .port_high = 40099,
 			       .conntrack = { .present = true, .count = 10, .max = 150, .drop = 12 } };
 	struct pl_history hist = { 0 };
+	char head[3][PL_LINE_LEN];
 	const struct pl_proc *p;
 	struct pl_report r;
 
@@ -1196,6 +1197,8 @@ static void test_conntrack_drops_count_while_recent(void)
 	p = find(&r, 804);
 	CHECK(p && !said(p, "conntrack") && said(p, "the peer does not answer"));
 	CHECK(r.n_budgets == 1 && r.budgets[0].conntrack.drop_recent == 0);
+	top__header(&r, head);
+	CHECK(strstr(head[2], "conntrack") == NULL);
 	model__free(&r);
 	/* Or 3 since: those explain them. */
 	ns.conntrack.drop = 15;
@@ -1203,6 +1206,8 @@ static void test_conntrack_drops_count_while_recent(void)
 	p = find(&r, 804);
 	CHECK(p && said(p, "holds 10 of 150 entries and dropped 3 new connections for want of room in the last"));
 	CHECK(r.n_budgets == 1 && r.budgets[0].conntrack.drop_recent == 3);
+	top__header(&r, head);
+	CHECK(strstr(head[2], "   conntrack 10 of 150 (netns 4026531840), 3 dropped lately") != NULL);
 	model__free(&r);
 	history__free(&hist);
 }

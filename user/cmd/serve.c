@@ -179,6 +179,7 @@ static int refresh(struct server *s)
 static void reread_config(struct server *s)
 {
 	struct pl_options o = s->opts;
+	struct pl_tracker_config cfg;
 
 	reload = 0;
 	if (!s->opts.config) {
@@ -190,8 +191,8 @@ static void reread_config(struct server *s)
 		return;
 	}
 	s->opts = o;
-	s->tracker.cfg.leak_age_s = o.leak_age_s;
-	s->tracker.cfg.idle_age_s = o.idle_age_s;
+	cfg = commands__config(&o);
+	tracker__retune(&s->tracker, &cfg);
 	log_line("SIGHUP: re-read %s: top_k %lu, interval %.1fs, leak_age %.0fs", o.config,
 		 o.top_k, o.interval_s, o.leak_age_s);
 }
@@ -239,6 +240,7 @@ int cmd_serve(const struct pl_options *o)
 {
 	struct sigaction hup = { .sa_handler = on_hup };
 	struct server s = { .opts = *o, .lock = PTHREAD_MUTEX_INITIALIZER };
+	struct pl_report_meta m;
 	struct pl_why why = { "" };
 	struct pl_http *http;
 	int fd, err, status;
@@ -268,11 +270,9 @@ int cmd_serve(const struct pl_options *o)
 	}
 	err = privileges__drop(o->user, !o->own_netns, &why);
 	if (!err) {
+		tracker__meta(&s.tracker, &m);
 		log_line("serving http://%s/metrics (hooks %s/%s/%s, ledger of %u sockets, capabilities %016llx%s%s)",
-			 o->listen, hooks__state_name(s.tracker.agent.plan),
-			 hooks__accept_name(s.tracker.agent.plan),
-			 hooks__bind_name(s.tracker.agent.plan),
-			 agent__ledger_size(&s.tracker.agent),
+			 o->listen, m.hook_state, m.hook_accept, m.hook_bind, m.ledger_size,
 			 privileges__effective(), o->user ? ", user " : "", o->user ? o->user : "");
 		err = loop(&s, http);
 	}

@@ -59,7 +59,7 @@ int cmd_snapshot(const struct pl_options *o)
 	if ((status = commands__start(&t, o, o->duration_s > 0)))
 		return status;
 	if (o->duration_s > 0)
-		t.walk_every_ns = 0; /* the one report sees who holds what at its end */
+		tracker__walk_at_every_report(&t);
 	announce(&t, "report after", o->duration_s);
 	status = step(o, &t, o->duration_s, false);
 	tracker__stop(&t);

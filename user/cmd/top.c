@@ -51,8 +51,7 @@ static int run_batch(struct pl_tracker *t, const struct pl_options *o)
 
 static int run_screen(struct pl_tracker *t, const struct pl_options *o)
 {
-	struct pl_tui_settings s = { .interval_s = o->interval_s, .facts.tw_reuse = -1,
-				     .facts.somaxconn = -1 };
+	struct pl_tui_settings s = { .interval_s = o->interval_s };
 	__u64 interval = (__u64)(o->interval_s * 1e9), next = 0, now;
 	struct pl_report_standing standing;
 	struct pl_report r;
@@ -60,9 +59,6 @@ static int run_screen(struct pl_tracker *t, const struct pl_options *o)
 	bool running = true;
 	int err;
 
-	sysinfo__port_range(&s.facts.port_low, &s.facts.port_high);
-	sysinfo__sysctl("/proc/sys/net/ipv4/tcp_tw_reuse", &s.facts.tw_reuse);
-	sysinfo__sysctl("/proc/sys/net/core/somaxconn", &s.facts.somaxconn);
 	err = tui__open(&u, &s);
 	while (!err && running && !tracker__interrupted()) {
 		now = sysinfo__now_ns();

@@ -246,7 +246,8 @@ static void gc_vanished(int ledger, const struct pl_maps *m, const struct pl_tcp
 		    skindex__find(socks, r->sk))
 			continue;
 		next[(*n_next)++] = k;
-		if (bsearch(&k, marks->socks, marks->n_socks, sizeof(k), cmp_sock_mark) &&
+		if (marks->n_socks &&
+		    bsearch(&k, marks->socks, marks->n_socks, sizeof(k), cmp_sock_mark) &&
 		    entry_as_read(ledger, r->sk, &r->s))
 			bpf_map_delete_elem(ledger, &r->sk);
 	}
@@ -272,7 +273,8 @@ static void gc_timewait(int timewait, const struct pl_maps *m, const struct pl_t
 		k.key = r->key;
 		k.closed_ns = r->v.closed_ns;
 		next[(*n_next)++] = k;
-		if (bsearch(&k, marks->timewait, marks->n_timewait, sizeof(k), cmp_timewait_mark) &&
+		if (marks->n_timewait &&
+		    bsearch(&k, marks->timewait, marks->n_timewait, sizeof(k), cmp_timewait_mark) &&
 		    timewait_as_read(timewait, r))
 			bpf_map_delete_elem(timewait, &r->key);
 	}

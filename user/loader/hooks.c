@@ -149,7 +149,7 @@ int hooks__parse(const char *name, enum pl_hooks_mode *mode)
 			return 0;
 		}
 	}
-	return -1;
+	return -EINVAL;
 }
 
 const char *hooks__mode_name(enum pl_hooks_mode mode)

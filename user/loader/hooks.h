@@ -41,7 +41,7 @@ size_t hooks__plans(enum pl_hooks_mode mode, const struct pl_hook_plan *plans[PL
  * every other; with a NULL plan, for the walks that need no hooks only.
  * -ENOENT when the object has a program that hooks.c does not know. */
 int hooks__select(struct bpf_object *obj, const struct pl_hook_plan *plan);
-/* -1 if @name is not a mode. */
+/* 0, or -EINVAL if @name is not a mode. */
 int hooks__parse(const char *name, enum pl_hooks_mode *mode);
 const char *hooks__mode_name(enum pl_hooks_mode mode);
 /* The names of the plan's hooks; "none" for a NULL plan. */

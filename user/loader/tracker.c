@@ -391,6 +391,17 @@ int tracker__start(struct pl_tracker *t, const struct pl_tracker_config *cfg, bo
 	return 0;
 }
 
+void tracker__retune(struct pl_tracker *t, const struct pl_tracker_config *cfg)
+{
+	t->cfg.leak_age_s = cfg->leak_age_s;
+	t->cfg.idle_age_s = cfg->idle_age_s;
+}
+
+void tracker__walk_at_every_report(struct pl_tracker *t)
+{
+	t->walk_every_ns = 0;
+}
+
 static volatile sig_atomic_t interrupted;
 
 static void on_signal(int sig)
@@ -438,11 +449,16 @@ void tracker__meta(const struct pl_tracker *t, struct pl_report_meta *m)
 	m->bpf_stats_enabled = -1;
 	sysinfo__sysctl("/proc/sys/kernel/bpf_stats_enabled", &m->bpf_stats_enabled);
 	sysinfo__files(&m->files_open, &m->files_max);
+	m->facts = (struct pl_host_facts){ .tw_reuse = -1, .somaxconn = -1 };
+	sysinfo__port_range(&m->facts.port_low, &m->facts.port_high);
+	sysinfo__sysctl("/proc/sys/net/ipv4/tcp_tw_reuse", &m->facts.tw_reuse);
+	sysinfo__sysctl("/proc/sys/net/core/somaxconn", &m->facts.somaxconn);
 	m->report_duration_s = (double)t->report_took_ns / 1e9;
 	tracker__standing(t, &m->standing);
 	if (!t->agent.skel)
 		return;
 	m->n_progs = agent__prog_stats(&t->agent, m->progs);
+	m->ledger_size = agent__ledger_size(&t->agent);
 	memcpy(m->failure_tally, t->agent.failures.tally, sizeof(m->failure_tally));
 }
 

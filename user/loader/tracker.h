@@ -64,6 +64,12 @@ struct pl_tracker {
  * tracker__stop must be called all the same. */
 int tracker__start(struct pl_tracker *t, const struct pl_tracker_config *cfg, bool trace,
 		   struct pl_why *why);
+/* Take the settings of @cfg that may change while the agent runs (serve's
+ * SIGHUP): the ages that judge leaks and idle sockets. */
+void tracker__retune(struct pl_tracker *t, const struct pl_tracker_config *cfg);
+/* Walk the fds at every report, not every 10 s (snapshot -d N: its one
+ * report sees who holds what at its end). */
+void tracker__walk_at_every_report(struct pl_tracker *t);
 /* Collect failure events for @seconds, or until SIGINT/SIGTERM once
  * tracker__catch_signals() was called. */
 int tracker__trace(struct pl_tracker *t, double seconds);

@@ -10,12 +10,6 @@
 
 #define PL_ADVICE_LEN 320
 
-struct pl_host_facts {
-	__u16 port_low, port_high;
-	long tw_reuse; /* -1: unknown */
-	long somaxconn; /* net.core.somaxconn; -1: unknown */
-};
-
 /* Fills up to @max lines; returns how many. */
 size_t advice__lines(const struct pl_proc *p, const struct pl_host_facts *h,
 		     char (*lines)[PL_ADVICE_LEN], size_t max);

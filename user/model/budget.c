@@ -4,6 +4,8 @@
 #include <string.h>
 
 #include "model/budget.h"
+#include "model/history.h"
+#include "model/losses.h"
 
 static bool bit(const __u64 *bits, __u16 port)
 {
@@ -157,4 +159,26 @@ void budget__unmap_v4(__u8 *family, __u8 *addr)
 	*family = PL_AF_INET;
 	memmove(addr, addr + 12, 4);
 	memset(addr + 4, 0, PL_ADDR_LEN - 4);
+}
+
+void budget__conntrack_hkey(__u32 netns, __u64 key[3])
+{
+	key[0] = 2ull << 40 | netns;
+	key[1] = ~0ull;
+	key[2] = 0;
+}
+
+__s64 budget__conntrack_drops_recent(const struct pl_model_input *in, __u32 netns, __u64 drop,
+				     double *since_s)
+{
+	const struct pl_sample *s;
+	__u64 key[3];
+
+	budget__conntrack_hkey(netns, key);
+	s = in->history ? history__since(in->history, key, PL_LOSS_WINDOW_S, 0, in->now_ns) : NULL;
+	if (!s || s->t_ns >= in->now_ns)
+		return -1;
+	*since_s = (double)(in->now_ns - s->t_ns) / 1e9;
+	/* fewer than before: a new namespace at the same inode */
+	return (__s64)(s->failures <= drop ? drop - s->failures : drop);
 }

@@ -49,5 +49,14 @@ void budget__unmap_v4(__u8 *family, __u8 *addr);
 /* The destination of @t as an endpoint, an IPv4-mapped address as the IPv4
  * one (Java's sockets): one peer, as the model names peers everywhere. */
 void budget__dest_endpoint(const struct pl_tuple *t, struct pl_endpoint *ep);
+/* The history series of namespace @netns's conntrack table: its drops as
+ * the sample's failures, its entries as held. */
+void budget__conntrack_hkey(__u32 netns, __u64 key[3]);
+/* Of @drop, the new connections that namespace @netns's conntrack table
+ * dropped in the last PL_LOSS_WINDOW_S (since the first report, if
+ * later), and since when in *@since_s; -1 while there is no earlier
+ * report to compare with. */
+__s64 budget__conntrack_drops_recent(const struct pl_model_input *in, __u32 netns, __u64 drop,
+				     double *since_s);
 
 #endif

@@ -11,6 +11,21 @@
 #include "model/procs.h"
 #include "model/verdict.h"
 
+/* Each conntrack table's drops of late, from the history. */
+static void conntrack_recent(const struct pl_model_input *in, struct pl_report *out)
+{
+	double since_s;
+	size_t i;
+
+	for (i = 0; i < out->n_budgets; i++) {
+		struct pl_conntrack *c = &out->budgets[i].conntrack;
+
+		if (c->present)
+			c->drop_recent = budget__conntrack_drops_recent(in, out->budgets[i].netns,
+									c->drop, &since_s);
+	}
+}
+
 int model__build(const struct pl_model_input *in, struct pl_report *out)
 {
 	struct pl_budgets budgets = { 0 };
@@ -43,14 +58,7 @@ int model__build(const struct pl_model_input *in, struct pl_report *out)
 	if (!err && !(out->budgets = budget__sums(&budgets)))
 		err = -ENOMEM;
 	out->n_budgets = out->budgets ? budgets.n : 0;
-	for (i = 0; i < out->n_budgets; i++) {
-		struct pl_conntrack *c = &out->budgets[i].conntrack;
-		double since_s;
-
-		if (c->present)
-			c->drop_recent = verdict__conntrack_drops_recent(in, out->budgets[i].netns,
-									 c->drop, &since_s);
-	}
+	conntrack_recent(in, out);
 	if (!err)
 		err = procs__build(in, &ix, attribs, in->n_tcp, out);
 	if (!err)

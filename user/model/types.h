@@ -466,6 +466,13 @@ struct pl_report_standing {
 /* What views show beside a report, about the agent that made it, taken
  * at the report's instant: nothing in it points into the agent but the
  * static names of hooks and programs. */
+/* The host's settings the advice quotes (portleak's own namespace). */
+struct pl_host_facts {
+	__u16 port_low, port_high;
+	long tw_reuse; /* -1: unknown */
+	long somaxconn; /* net.core.somaxconn; -1: unknown */
+};
+
 struct pl_report_meta {
 	char time[PL_TIME_LEN];     /* RFC 3339, of the report */
 	char kernel[PL_KERNEL_LEN]; /* release */
@@ -473,6 +480,8 @@ struct pl_report_meta {
 	struct pl_prog_stat progs[PL_MAX_PROGS];
 	size_t n_progs;
 	long bpf_stats_enabled; /* kernel.bpf_stats_enabled, -1 unknown */
+	__u32 ledger_size;      /* entries the ledger map holds at most */
+	struct pl_host_facts facts; /* for the advice */
 	/* failure events by [kind][errno] since start */
 	__u64 failure_tally[PL_FAIL_BIND + 1][PL_ERRNO_MAX];
 	size_t netns_failed; /* namespaces that could not be entered */

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "model/budget.h"
 #include "model/calls.h"
 #include "model/handshake.h"
 #include "model/names.h"
@@ -191,30 +192,6 @@ static void judge_dead(const struct pl_model_input *in, struct pl_proc *p)
 		p->verdict = PL_VERDICT_LEAK;
 }
 
-/* The history series of a namespace's conntrack table: its drops as the
- * sample's failures, its entries as held. */
-static void conntrack_hkey(__u32 netns, __u64 key[3])
-{
-	key[0] = 2ull << 40 | netns;
-	key[1] = ~0ull;
-	key[2] = 0;
-}
-
-__s64 verdict__conntrack_drops_recent(const struct pl_model_input *in, __u32 netns, __u64 drop,
-				      double *since_s)
-{
-	const struct pl_sample *s;
-	__u64 key[3];
-
-	conntrack_hkey(netns, key);
-	s = in->history ? history__since(in->history, key, PL_LOSS_WINDOW_S, 0, in->now_ns) : NULL;
-	if (!s || s->t_ns >= in->now_ns)
-		return -1;
-	*since_s = (double)(in->now_ns - s->t_ns) / NS_PER_S;
-	/* fewer than before: a new namespace at the same inode */
-	return (__s64)(s->failures <= drop ? drop - s->failures : drop);
-}
-
 /* The conntrack table of namespace @netns when it explains connects that
  * time out: full now, or it dropped new connections for want of room
  * (netfilter drops their SYNs, and no errno says so) lately, or at first
@@ -232,7 +209,7 @@ static const struct pl_conntrack *conntrack_short(const struct pl_model_input *i
 
 		if (in->netns[i].inum != netns || !c->present)
 			continue;
-		recent = verdict__conntrack_drops_recent(in, netns, c->drop, &since_s);
+		recent = budget__conntrack_drops_recent(in, netns, c->drop, &since_s);
 		if (recent >= 0) {
 			names__duration(since_s, ago, sizeof(ago));
 			snprintf(why, len, "dropped %lld new connections for want of room in the last %s",
@@ -662,7 +639,7 @@ int model__remember(const struct pl_report *r, struct pl_history *h, __u64 now_n
 	for (i = 0; i < r->n_budgets && i < PL_HISTORY_DESTS && !err; i++) {
 		if (!r->budgets[i].conntrack.present)
 			continue;
-		conntrack_hkey(r->budgets[i].netns, key);
+		budget__conntrack_hkey(r->budgets[i].netns, key);
 		sample = (struct pl_sample){ .t_ns = now_ns, .failures = r->budgets[i].conntrack.drop,
 					     .held = r->budgets[i].conntrack.count };
 		err = history__add(h, key, &sample);

@@ -18,12 +18,6 @@ void verdict__judge(const struct pl_model_input *in, const struct pl_losses *los
 /* For qsort: most suspicious first (CLOSE_WAIT count and age, growth,
  * failures, sockets held). */
 int verdict__cmp_suspicion(const void *a, const void *b);
-/* Of @drop, the new connections that namespace @netns's conntrack table
- * dropped in the last PL_LOSS_WINDOW_S (since the first report, if
- * later), and since when in *@since_s; -1 while there is no earlier
- * report to compare with. */
-__s64 verdict__conntrack_drops_recent(const struct pl_model_input *in, __u32 netns, __u64 drop,
-				      double *since_s);
 /* Net new local ports per second toward @d over the last minute; 0 while
  * there is no earlier report to compare with. */
 double verdict__dest_growth(const struct pl_model_input *in, const struct pl_dest *d);

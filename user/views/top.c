@@ -81,6 +81,45 @@ static const struct pl_dest *tightest(const struct pl_report *r)
 	return best;
 }
 
+/* The conntrack table that is fullest, of those at 90% or more or that
+ * dropped connections lately (at first sight: ever); NULL when none is. */
+static const struct pl_port_budget *short_conntrack(const struct pl_report *r)
+{
+	const struct pl_port_budget *best = NULL;
+	size_t i;
+
+	for (i = 0; i < r->n_budgets; i++) {
+		const struct pl_conntrack *c = &r->budgets[i].conntrack;
+		bool dropped = c->drop_recent > 0 || (c->drop_recent < 0 && c->drop);
+
+		if (!c->present || (!dropped && (!c->max || c->count * 10 < c->max * 9)))
+			continue;
+		if (!best || c->count * best->conntrack.max > best->conntrack.count * c->max)
+			best = &r->budgets[i];
+	}
+	return best;
+}
+
+/* The conntrack table that is short, at the end of header line @line
+ * (@o bytes in use). */
+static size_t conntrack_note(const struct pl_report *r, char *line, size_t o)
+{
+	const struct pl_port_budget *b = short_conntrack(r);
+	const struct pl_conntrack *c;
+
+	if (!b || o >= PL_LINE_LEN)
+		return o;
+	c = &b->conntrack;
+	o += (size_t)snprintf(line + o, PL_LINE_LEN - o, "   conntrack %llu of %llu (netns %u)",
+			      (unsigned long long)c->count, (unsigned long long)c->max, b->netns);
+	if (o < PL_LINE_LEN && (c->drop_recent > 0 || (c->drop_recent < 0 && c->drop)))
+		o += (size_t)snprintf(line + o, PL_LINE_LEN - o, ", %llu dropped%s",
+				      (unsigned long long)(c->drop_recent >= 0 ? (__u64)c->drop_recent
+									 : c->drop),
+				      c->drop_recent >= 0 ? " lately" : " since it began");
+	return o;
+}
+
 void top__header(const struct pl_report *r, char lines[3][PL_LINE_LEN])
 {
 	const struct pl_report_meta *m = &r->meta;
@@ -111,6 +150,7 @@ void top__header(const struct pl_report *r, char lines[3][PL_LINE_LEN])
 	if (m->files_open >= 0 && o < PL_LINE_LEN)
 		o += (size_t)snprintf(lines[2] + o, PL_LINE_LEN - o, "   files %lld of %lld",
 				      m->files_open, m->files_max);
+	o = conntrack_note(r, lines[2], o);
 	if (m->standing.last_report_failed && o < PL_LINE_LEN)
 		snprintf(lines[2] + o, PL_LINE_LEN - o,
 			 "   REPORT FAILED (%s, %llu so far): showing the one of %.0fs ago",

@@ -55,7 +55,6 @@ struct pl_tui;
 
 struct pl_tui_settings {
 	double interval_s; /* between reports, as shown in the status line */
-	struct pl_host_facts facts; /* for the advice view */
 };
 
 /* 0, or negative errno; *out is NULL then. */

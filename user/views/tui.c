@@ -354,7 +354,7 @@ static void draw_advice(struct pl_tui *u, int y)
 	names__printable(p->comm, sizeof(p->comm), comm, sizeof(comm));
 	snprintf(title, sizeof(title), "advice for pid %u (%s)   Esc: back", p->pid, comm);
 	put_line(y++, title, A_REVERSE);
-	n = advice__lines(p, &u->settings.facts, lines, MAX_ADVICE);
+	n = advice__lines(p, &u->report.meta.facts, lines, MAX_ADVICE);
 	for (i = 0; i < n; i++)
 		put_wrapped(&y, lines[i], A_NORMAL);
 }
