@@ -266,6 +266,9 @@ int tracker__report(struct pl_tracker *t, struct pl_report *out)
 	if ((err = note_report(t, err, began)))
 		return err;
 	tracker__meta(t, &out->meta);
+	/* the port range as the report read it, not read again */
+	out->meta.facts.port_low = out->port_low;
+	out->meta.facts.port_high = out->port_high;
 	return 0;
 }
 
@@ -450,7 +453,6 @@ void tracker__meta(const struct pl_tracker *t, struct pl_report_meta *m)
 	sysinfo__sysctl("/proc/sys/kernel/bpf_stats_enabled", &m->bpf_stats_enabled);
 	sysinfo__files(&m->files_open, &m->files_max);
 	m->facts = (struct pl_host_facts){ .tw_reuse = -1, .somaxconn = -1 };
-	sysinfo__port_range(&m->facts.port_low, &m->facts.port_high);
 	sysinfo__sysctl("/proc/sys/net/ipv4/tcp_tw_reuse", &m->facts.tw_reuse);
 	sysinfo__sysctl("/proc/sys/net/core/somaxconn", &m->facts.somaxconn);
 	m->report_duration_s = (double)t->report_took_ns / 1e9;

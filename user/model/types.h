@@ -466,7 +466,8 @@ struct pl_report_standing {
 /* What views show beside a report, about the agent that made it, taken
  * at the report's instant: nothing in it points into the agent but the
  * static names of hooks and programs. */
-/* The host's settings the advice quotes (portleak's own namespace). */
+/* The host's settings the advice quotes (portleak's own namespace); in a
+ * report's meta, the port range is the report's own (port_low, port_high). */
 struct pl_host_facts {
 	__u16 port_low, port_high;
 	long tw_reuse; /* -1: unknown */
