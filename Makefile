@@ -177,6 +177,10 @@ $(BUILD)/fuzz/fuzz_sockdiag: tests/fuzz/fuzz_sockdiag.c user/host/sockdiag.c $(F
 	$(call msg,FUZZ,$@)
 	$(Q)$(CLANG) $(USER_CPPFLAGS) -std=gnu11 $(WARN) $(FUZZ_FLAGS) $(filter %.c,$^) -o $@
 
+$(BUILD)/fuzz/fuzz_ctnetlink: tests/fuzz/fuzz_ctnetlink.c user/host/ctnetlink.c $(FUZZ_HEADERS) | $(BUILD)/fuzz
+	$(call msg,FUZZ,$@)
+	$(Q)$(CLANG) $(USER_CPPFLAGS) -std=gnu11 $(WARN) $(FUZZ_FLAGS) $(filter %.c,$^) -o $@
+
 $(BUILD)/fuzz/fuzz_encoders: tests/fuzz/fuzz_encoders.c $(MODEL_OBJS:$(BUILD)/user/%.o=user/%.c) $(FUZZ_HEADERS) | $(SKEL) $(BUILD)/fuzz
 	$(call msg,FUZZ,$@)
 	$(Q)$(CLANG) $(USER_CPPFLAGS) -std=gnu11 $(WARN) $(FUZZ_FLAGS) $(filter %.c,$^) -o $@

@@ -188,7 +188,9 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 {
 	struct pl_proc procs[3];
 	struct pl_dest dest;
+	struct pl_nat_use nat;
 	struct pl_report r = { .procs = procs, .n_procs = 3, .dests = &dest, .n_dests = 1,
+			       .nat = &nat, .n_nat = 1,
 			       .meta = { .time = "2026-01-01T00:00:00Z", .kernel = "6.1.0",
 					 .hook_state = "tp_btf", .hook_accept = "syscall",
 					 .hook_bind = "syscall", .bpf_stats_enabled = -1 } };
@@ -213,6 +215,12 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 	take(&data, &size, &dest, sizeof(dest));
 	dest.dst.family = dest.dst.family & 1 ? 10 : 2;
 	dest.src.family = dest.dst.family;
+	take(&data, &size, &nat, sizeof(nat)); /* a holder's comm is a process's */
+	nat.family = nat.family & 1 ? 10 : 2;
+	nat.exhausted = *(unsigned char *)&nat.exhausted & 1; /* a bool is 0 or 1 */
+	nat.n_holders %= PL_MAX_NAT_HOLDERS + 1;
+	for (i = 0; i < PL_MAX_NAT_HOLDERS; i++)
+		nat.holders[i].comm[PL_COMM_LEN - 1] = 0;
 
 	f = open_memstream(&out, &len);
 	report__json(f, &r);

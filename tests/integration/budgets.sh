@@ -172,3 +172,67 @@ test_conntrack_table_per_namespace() {
 	# At first sight, when the drops happened is not known.
 	expect "conntrack drops_recent at first sight" "$(jq "$row | .drops_recent" "$T/out.json")" null
 }
+
+# nat_entries NS ADDR: the entries of namespace NS's conntrack table that
+# NAT gave source address ADDR, as the kernel lists them.
+nat_entries() {
+	ip netns exec "$1" cat /proc/net/nf_conntrack | awk -v a="dst=$2" '
+		/^ipv4 .* tcp / { n = 0; for (i = 1; i <= NF; i++) if ($i ~ /^dst=/ && ++n == 2 && $i == a) c++ }
+		END { print c + 0 }'
+}
+
+# A pod's namespace behind a node's that masquerades toward a server's
+# with 10 ports (--to-ports 40000-40009), the host's tables untouched: a
+# client in the pod opens 16 connections at once, 10 get a port, the
+# other 6 see their SYNs dropped and give up after 2 s. The node's NAT
+# toward the server is in the report with the kernel's count of its
+# entries, charged to the pod's client, out of ports; the client's
+# timeouts name it.
+test_nat_ports_toward_a_destination_and_who_holds_them() {
+	local pod=plpod$$ node=plnat$$ srv=plsrv$$ ns inum row dropped
+	for ns in "$pod" "$node" "$srv"; do
+		ip netns add "$ns" || fail "ip netns add"
+		NETNS+=("$ns")
+		ip -n "$ns" link set lo up
+	done
+	ip link add "pla$$" netns "$pod" type veth peer name "plb$$" netns "$node" &&
+		ip link add "plc$$" netns "$srv" type veth peer name "pld$$" netns "$node" ||
+		fail "veth pairs"
+	ip -n "$pod" addr add 198.18.1.2/24 dev "pla$$"
+	ip -n "$node" addr add 198.18.1.1/24 dev "plb$$"
+	ip -n "$node" addr add 198.18.2.1/24 dev "pld$$"
+	ip -n "$srv" addr add 198.18.2.2/24 dev "plc$$"
+	ip -n "$pod" link set "pla$$" up
+	ip -n "$node" link set "plb$$" up
+	ip -n "$node" link set "pld$$" up
+	ip -n "$srv" link set "plc$$" up
+	ip -n "$pod" route add default via 198.18.1.1
+	ip netns exec "$node" sysctl -qw net.ipv4.ip_forward=1
+	ip netns exec "$node" iptables -t nat -A POSTROUTING -o "pld$$" -p tcp \
+		-j MASQUERADE --to-ports 40000-40009 ||
+		fail "iptables in the namespace (make test-deps installs iptables)"
+	start server ip netns exec "$srv" "$WORKLOAD" serve -a 198.18.2.2 -p 80 -m hold -r "$T/server"
+	wait_for "$T/server"
+	dropped=$(ct_counter "$node" drop)
+	agent_start
+	start client ip netns exec "$pod" "$WORKLOAD" connect -a 198.18.2.2 -p 80 -n 16 -m hold \
+		-A -F -T 2000 -r "$T/client"
+	wait_for "$T/client" "connected=10 failed=6 errno=110"
+	agent_report
+	inum=$(stat -L -c %i "/run/netns/$node")
+	row=".nat[] | select(.netns == $inum and .destination == \"198.18.2.2:80\")"
+	expect "NAT ports in use, as the node's table lists them" \
+		"$(jq "$row | .ports_used" "$T/out.json")" "$(nat_entries "$node" 198.18.2.1)"
+	expect "NAT ports in use" "$(jq "$row | .ports_used" "$T/out.json")" 10
+	expect "NAT source" "$(jq -r "$row | .source" "$T/out.json")" 198.18.2.1
+	expect "NAT holder" "$(jq -c "$row | [.holders[] | {pid, count}]" "$T/out.json")" \
+		"[{\"pid\":$client,\"count\":10}]"
+	expect "NAT drops since portleak started, as the node's table counts them" \
+		"$(jq "$row | .drops_recent" "$T/out.json")" "$(($(ct_counter "$node" drop) - dropped))"
+	expect "NAT out of ports at" "$(jq "$row | .exhausted_at" "$T/out.json")" 10
+	expect "client timeouts" "$(failure "$client" connect ETIMEDOUT 198.18.2.2:80)" 6
+	expect "client verdict" "$(proc "$client" .verdict)" timeout
+	proc "$client" '.reasons | join(" ")' |
+		grep -q "6 connect() to 198.18.2.2:80 timed out: NAT (netns $inum, from 198.18.2.1) holds 10 ports toward it and dropped [0-9]* new connections in the last" ||
+		fail "reason: $(proc "$client" .reasons)"
+}

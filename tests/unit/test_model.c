@@ -1212,6 +1212,74 @@ static void test_conntrack_drops_count_while_recent(void)
 	history__free(&hist);
 }
 
+/* A NAT entry of namespace @netns for the sender's tuple @orig, given
+ * source address 10.0.0.1 and port @port. */
+static struct pl_nat_entry nat_entry(__u32 netns, struct pl_tuple orig, __u16 port)
+{
+	struct pl_nat_entry e = { .orig = orig, .nat_port = port, .proto = 6, .tcp_state = 3 };
+	__u32 source = 0x0100000a;
+
+	e.orig.netns = netns;
+	memcpy(e.nat_addr, &source, 4);
+	return e;
+}
+
+/* A node namespace masquerades a pod's connects toward 10.0.0.5:80 with
+ * 3 ports: they are charged to the pod's process, one entry to no socket
+ * (a connection that closed, still tracked); when the node's table drops
+ * new connections while it has room, NAT is out of ports, and the
+ * process's timeouts toward that destination say so. */
+static void test_nat_ports_charged_and_exhausted(void)
+{
+	const __u32 node = NS + 1;
+	struct host h = { 0 };
+	struct pl_fail_row fail = fail_row(805, PL_CALL_CONNECT, ETIMEDOUT, 80, 6);
+	struct pl_netns ns[2] = {
+		{ .inum = NS, .port_low = 40000, .port_high = 40099 },
+		{ .inum = node, .port_low = 40000, .port_high = 40099,
+		  .conntrack = { .present = true, .count = 4, .max = 150, .drop = 12 } },
+	};
+	struct pl_nat_entry nat[4];
+	const struct pl_nat_use *u;
+	const struct pl_proc *p;
+	struct pl_report r;
+	int i;
+
+	for (i = 0; i < 3; i++) {
+		add_sock(&h, 805, PL_TCP_ESTABLISHED, tuple4(50001 + i, 0x0500000a, 80), 5);
+		nat[i] = nat_entry(node, tuple4(50001 + i, 0x0500000a, 80), 60000 + i);
+	}
+	nat[3] = nat_entry(node, tuple4(50009, 0x0500000a, 80), 60009);
+	nat[3].tcp_state = 7; /* TIME_WAIT: its socket is gone */
+	fail.v.last_ns = NOW - SEC;
+	struct pl_model_input in = input(&h);
+
+	in.fails = &fail;
+	in.n_fails = 1;
+	in.netns = ns;
+	in.n_netns = 2;
+	in.nat = nat;
+	in.n_nat = 4;
+	CHECK(model__build(&in, &r) == 0);
+	CHECK(r.n_nat == 1);
+	u = r.n_nat ? &r.nat[0] : NULL;
+	CHECK(u && u->netns == node && u->ports_used == 4 && u->dport == 80 && u->closed == 1);
+	CHECK(u && u->n_holders == 1 && u->holders[0].pid == 805 && u->holders[0].entries == 3);
+	CHECK(u && u->unexplained == 1 && u->exhausted && u->drops_recent == -1);
+	p = find(&r, 805);
+	CHECK(p && p->verdict == PL_VERDICT_TIMEOUT);
+	CHECK(p && said(p, "6 connect() to 10.0.0.5:80 timed out: NAT (netns 4026531841, from 10.0.0.1) holds 4 ports toward it and dropped 12 new connections since the namespace began: no port left (widen its --to-ports)"));
+	model__free(&r);
+	/* Its table full: the table's story, not NAT's. */
+	ns[1].conntrack.count = 150;
+	fail.key.peer.netns = node;
+	CHECK(model__build(&in, &r) == 0);
+	CHECK(r.n_nat == 1 && !r.nat[0].exhausted);
+	p = find(&r, 805);
+	CHECK(p && !said(p, "NAT"));
+	model__free(&r);
+}
+
 /* A full accept queue, the clients that time out on it (by the
  * application) or wait unanswered, the floor of a walked connect's age,
  * and both sides named to each other. */
@@ -1713,6 +1781,7 @@ int main(void)
 	test_handshakes_full_queue_and_timeouts();
 	test_timeouts_with_a_full_conntrack_table();
 	test_conntrack_drops_count_while_recent();
+	test_nat_ports_charged_and_exhausted();
 	test_failures_count_on_the_first_refresh();
 	test_losses_age_out();
 	test_unknown_old_close_wait_is_a_leak();

@@ -129,6 +129,8 @@ static struct pl_model_input model_input(struct pl_tracker *t,
 		.identity_ctx = t->runtimes,
 		.fd_budget = fd_budget,
 		.origins = m->origins, .n_origins = m->n_origins,
+		.nat = t->nat, .n_nat = t->n_nat,
+		.nat_left_out = t->nat_left_out, .nat_cut = t->nat_cut,
 		.frames = t->symbols ? stack_frames : NULL,
 		.frames_ctx = t,
 		.history = &t->history,
@@ -144,7 +146,20 @@ static unsigned int netns_flags(const struct pl_tracker *t)
 	return t->cfg.own_netns ? 0 : PL_WALK_ALL_NETNS;
 }
 
-/* The fd walk (when @walk_fds), the maps, then the TCP walk. */
+/* Keep the NAT entries @w dumped, in place of the last ones. */
+static void keep_nat(struct pl_tracker *t, struct pl_tcp_walk *w)
+{
+	free(t->nat);
+	t->nat = w->nat;
+	t->n_nat = w->n_nat;
+	t->nat_left_out = w->nat_left_out;
+	t->nat_cut = w->nat_cut;
+	w->nat = NULL;
+	w->n_nat = w->cap_nat = 0;
+}
+
+/* The fd walk (when @walk_fds: the conntrack tables' NAT entries too),
+ * the maps, then the TCP walk. */
 static int read_kernel(struct pl_tracker *t, bool walk_fds, unsigned int walk_flags,
 		       struct pl_maps *m, struct pl_tcp_walk *w)
 {
@@ -160,12 +175,16 @@ static int read_kernel(struct pl_tracker *t, bool walk_fds, unsigned int walk_fl
 	/* The ledger overflowed once: the fd walk names what it lacks. */
 	if (!err && walk_fds && !listing(t) && m->counters[PL_CNT_LEDGER_FULL])
 		err = walk__fill_ledger_gaps(&t->agent, m);
+	if (walk_fds)
+		walk_flags |= PL_WALK_NAT;
 	if (!err && listing(t))
 		err = walk__list_fds_and_tcp(&t->agent, m, walk_flags | netns_flags(t), w);
 	else if (!err)
 		err = walk__tcp(t->agent.skel, walk_flags | netns_flags(t), w);
 	if (!err)
 		t->netns_failed = w->netns_failed;
+	if (!err && walk_fds)
+		keep_nat(t, w);
 	if (!err && !t->hz && w->n) {
 		const struct pl_sock_clocks *c = &w->recs[0].clocks;
 
@@ -476,6 +495,7 @@ void tracker__stop(struct pl_tracker *t)
 {
 	agent__stop(&t->agent);
 	history__free(&t->history);
+	free(t->nat);
 	cgroups__free(t->cgroups);
 	runtimes__free(t->runtimes);
 	symbols__free(t->symbols);
@@ -484,4 +504,6 @@ void tracker__stop(struct pl_tracker *t)
 	t->cgroups = NULL;
 	t->runtimes = NULL;
 	t->symbols = NULL;
+	t->nat = NULL;
+	t->n_nat = 0;
 }

@@ -46,6 +46,12 @@ struct pl_tracker {
 	__u64 upkept_ns;     /* last upkeep (map collection, expiry) */
 	struct pl_fd_rows fd_rows; /* of the last fd walk */
 	struct pl_gc_marks gc_marks; /* what the last collection's walk lacked */
+	/* The source-NAT entries of the conntrack tables, from the last fd
+	 * walk's dump (a table may be large: not every report) */
+	struct pl_nat_entry *nat;
+	size_t n_nat;
+	__u64 nat_left_out;
+	size_t nat_cut;
 	__u64 walk_every_ns; /* a report walks the fds when the last walk is older */
 	size_t netns_failed; /* in the last walk */
 	unsigned int hz;     /* of the kernel's clocks, from the first walk; 0 unknown */

@@ -11,9 +11,12 @@
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include <linux/netfilter/nf_conntrack_common.h>
+#include <netinet/in.h>
 
 #include "portleak.skel.h"
 #include "host/conntrack.h"
+#include "host/ctnetlink.h"
 #include "host/netns.h"
 #include "host/procnet.h"
 #include "host/sysinfo.h"
@@ -314,6 +317,46 @@ static void conntrack(struct pl_conntrack *ct)
 	}
 }
 
+#define NAT_DUMP_MS 1000 /* a namespace's table, at most */
+
+struct nat_dump {
+	struct pl_tcp_walk *w;
+	__u32 inum;
+};
+
+/* Keep a TCP entry that source NAT rewrote (its reply goes to the
+ * address and port NAT gave it): the sockets portleak walks are TCP's. */
+static int keep_nat(const struct pl_ct_row *row, void *ctx)
+{
+	struct nat_dump *d = ctx;
+	struct pl_tcp_walk *w = d->w;
+	struct pl_nat_entry *e;
+
+	if (!(row->status & IPS_SRC_NAT) || row->proto != IPPROTO_TCP)
+		return 0;
+	if (w->n_nat == PL_WALK_NAT_MAX) {
+		w->nat_left_out++;
+		return 0;
+	}
+	if (array__reserve(&w->nat, &w->cap_nat, w->n_nat + 1, sizeof(*w->nat), 64))
+		return -ENOMEM;
+	e = &w->nat[w->n_nat++];
+	*e = (struct pl_nat_entry){ .orig = row->orig, .nat_port = row->reply.dport,
+				    .proto = row->proto, .tcp_state = row->tcp_state };
+	e->orig.netns = d->inum;
+	memcpy(e->nat_addr, row->reply.daddr, PL_ADDR_LEN);
+	return 0;
+}
+
+/* The source-NAT entries of the namespace the thread is in, when its
+ * table has any entry at all (a namespace without one costs nothing). */
+static void dump_nat(struct pl_tcp_walk *w, const struct pl_netns *ns)
+{
+	if (ns->conntrack.present && ns->conntrack.count &&
+	    ctnetlink__dump(NAT_DUMP_MS, keep_nat, &(struct nat_dump){ w, ns->inum }))
+		w->nat_cut++;
+}
+
 static int add_netns(struct pl_tcp_walk *w, __u32 inum, bool kernel_counts)
 {
 	size_t cap = w->cap_netns, cap_kernel = w->kernel ? w->cap_netns : 0;
@@ -344,6 +387,8 @@ static int walk_here(struct portleak_bpf *skel, struct pl_tcp_walk *w,
 
 	if (err)
 		return err;
+	if (flags & PL_WALK_NAT)
+		dump_nat(w, &w->netns[w->n_netns - 1]);
 	k = kernel_counts ? &w->kernel[w->n_netns - 1] : NULL;
 	if (k && (err = procnet__count_states(k->before)))
 		return err;
@@ -417,5 +462,6 @@ void walk__free(struct pl_tcp_walk *w)
 	free(w->recs);
 	free(w->netns);
 	free(w->kernel);
+	free(w->nat);
 	memset(w, 0, sizeof(*w));
 }

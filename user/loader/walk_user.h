@@ -25,12 +25,22 @@ struct pl_tcp_walk {
 	size_t n_netns, cap_netns;
 	size_t netns_failed;    /* namespaces that could not be entered */
 	struct pl_kernel_counts *kernel; /* with PL_WALK_KERNEL_COUNTS: one per netns */
+	/* With PL_WALK_NAT: the source-NAT entries of every conntrack table,
+	 * at most PL_WALK_NAT_MAX; those beyond, and the namespaces whose
+	 * dump failed or ran out of time */
+	struct pl_nat_entry *nat;
+	size_t n_nat, cap_nat;
+	__u64 nat_left_out;
+	size_t nat_cut;
 };
+
+#define PL_WALK_NAT_MAX 65536 /* about 4 MB of entries */
 
 enum pl_walk_flags {
 	PL_WALK_ALL_NETNS = 1,     /* every namespace, not only portleak's */
 	PL_WALK_KERNEL_COUNTS = 2, /* fill pl_tcp_walk.kernel */
 	PL_WALK_INODES = 4,        /* fill each held socket's pl_tcp_record.ino */
+	PL_WALK_NAT = 8,           /* dump each conntrack table's source-NAT entries */
 };
 
 /* What an fd walk with hooks leaves beside the ledger. */

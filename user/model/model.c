@@ -7,6 +7,7 @@
 
 #include "model/calls.h"
 #include "model/dests.h"
+#include "model/nat.h"
 #include "model/origins.h"
 #include "model/procs.h"
 #include "model/verdict.h"
@@ -63,12 +64,14 @@ int model__build(const struct pl_model_input *in, struct pl_report *out)
 		err = procs__build(in, &ix, attribs, in->n_tcp, out);
 	if (!err)
 		err = calls__dests(in, out);
+	if (!err)
+		err = nat__build(in, attribs, in->n_tcp, out);
 	if (err)
 		goto out;
 	dests__find_hot(attribs, in->n_tcp, out);
 	dests__count_bound_ports(&budgets, attribs, in->n_tcp, out);
 	for (i = 0; i < out->n_procs; i++)
-		verdict__judge(in, &out->losses, &out->procs[i]);
+		verdict__judge(in, out, &out->procs[i]);
 	verdict__probable_owners(out->procs, out->n_procs);
 	verdict__join_handshakes(out->procs, out->n_procs);
 	qsort(out->procs, out->n_procs, sizeof(*out->procs), verdict__cmp_suspicion);
@@ -179,6 +182,9 @@ void model__free(struct pl_report *report)
 	free(report->dests);
 	free(report->budgets);
 	free(report->dest_failures);
+	free(report->nat);
+	report->nat = NULL;
+	report->n_nat = 0;
 	report->procs = NULL;
 	report->dests = NULL;
 	report->budgets = NULL;

@@ -116,6 +116,18 @@ struct pl_netns {
 	struct pl_conntrack conntrack;
 };
 
+/* A connection that source NAT rewrote, as the conntrack table of the
+ * namespace that did it holds it (an entry with IPS_SRC_NAT): its tuple as
+ * its sender made it (orig.netns: the namespace of the table) and the
+ * address and port NAT gave it. */
+struct pl_nat_entry {
+	struct pl_tuple orig;
+	__u8 nat_addr[PL_ADDR_LEN];
+	__u16 nat_port;
+	__u8 proto;     /* IPPROTO_TCP, IPPROTO_UDP, ... */
+	__u8 tcp_state; /* conntrack's TCP_CONNTRACK_*; 0: not TCP */
+};
+
 struct pl_filter {
 	__u32 pid;          /* 0: any */
 	const char *comm;   /* NULL: any; exact match */
@@ -167,6 +179,12 @@ struct pl_model_input {
 	size_t n_dest_fails;
 	const struct pl_origin_row *origins; /* sockets opened per (process, stack) */
 	size_t n_origins;
+	/* The source-NAT entries of every namespace's conntrack table, from
+	 * the last dump (not every report: a table may be large) */
+	const struct pl_nat_entry *nat;
+	size_t n_nat;
+	__u64 nat_left_out; /* beyond the dump's bound */
+	size_t nat_cut;     /* namespaces whose dump failed or ran out of time */
 	__u64 lost[PL_NR_COUNTERS];
 	__u64 failures_dropped; /* events read but not kept by userspace */
 	__u64 missed_runs;      /* BPF runs the kernel skipped (recursion) */
@@ -500,6 +518,10 @@ struct pl_report {
 	size_t n_budgets;
 	struct pl_dest_failure *dest_failures; /* most first */
 	size_t n_dest_failures;
+	struct pl_nat_use *nat; /* those out of ports first, then the most used */
+	size_t n_nat;
+	__u64 nat_left_out;  /* NAT entries beyond the dump's bound: not counted */
+	size_t nat_cut;      /* namespaces whose table could not be read whole */
 	__u64 totals[PL_TCP_NR_STATES]; /* host-wide, before filters */
 	struct pl_losses losses;
 	unsigned int hz; /* of the kernel's clocks; 0: unknown */
@@ -508,6 +530,36 @@ struct pl_report {
 	struct pl_report_meta meta; /* the agent's, at the same instant */
 };
 
+
+#define PL_MAX_NAT_HOLDERS 4
+
+struct pl_nat_holder {
+	__u32 pid;
+	char comm[PL_COMM_LEN];
+	__u64 entries;
+};
+
+/* The ports source NAT takes from one address toward one destination in
+ * one namespace: its budget (DESIGN.md fact 22), and whose connections
+ * hold it. */
+struct pl_nat_use {
+	__u32 netns; /* of the table: the namespace that translates */
+	__u8 family;
+	__u8 proto;
+	__u16 dport;
+	__u8 source[PL_ADDR_LEN]; /* the address NAT gives */
+	__u8 dest[PL_ADDR_LEN];
+	__u64 ports_used;  /* its entries: each holds one port of source */
+	__u64 closed;      /* of them, connections that ended, still tracked */
+	__u64 unexplained; /* of them, entries no socket of the host explains */
+	/* the namespace's conntrack drops of late (pl_conntrack.drop_recent;
+	 * -1 at first sight) and whether they fell while its table had room:
+	 * then NAT found no free port, and ports_used is where it ran out */
+	__s64 drops_recent;
+	bool exhausted;
+	struct pl_nat_holder holders[PL_MAX_NAT_HOLDERS]; /* the most entries first */
+	size_t n_holders;
+};
 
 /* One full socket a process holds (portleak close chooses among them). */
 struct pl_held {

@@ -9,6 +9,7 @@
 #include "model/calls.h"
 #include "model/handshake.h"
 #include "model/names.h"
+#include "model/nat.h"
 #include "model/verdict.h"
 
 #define NS_PER_S 1e9
@@ -192,6 +193,27 @@ static void judge_dead(const struct pl_model_input *in, struct pl_proc *p)
 		p->verdict = PL_VERDICT_LEAK;
 }
 
+/* The new connections the table of namespace @netns (@c) dropped (@for:
+ * what for), lately or since the namespace began, said in @why; the
+ * recent ones, or -1 at first sight. */
+static __s64 drops_said(const struct pl_model_input *in, __u32 netns, const struct pl_conntrack *c,
+			const char *for_what, char *why, size_t len)
+{
+	double since_s = 0;
+	char ago[32];
+	__s64 recent = budget__conntrack_drops_recent(in, netns, c->drop, &since_s);
+
+	if (recent >= 0) {
+		names__duration(since_s, ago, sizeof(ago));
+		snprintf(why, len, "dropped %lld new connections%s in the last %s",
+			 (long long)recent, for_what, ago);
+	} else {
+		snprintf(why, len, "dropped %llu new connections%s since the namespace began",
+			 (unsigned long long)c->drop, for_what);
+	}
+	return recent;
+}
+
 /* The conntrack table of namespace @netns when it explains connects that
  * time out: full now, or it dropped new connections for want of room
  * (netfilter drops their SYNs, and no errno says so) lately, or at first
@@ -199,8 +221,6 @@ static void judge_dead(const struct pl_model_input *in, struct pl_proc *p)
 static const struct pl_conntrack *conntrack_short(const struct pl_model_input *in, __u32 netns,
 						  char *why, size_t len)
 {
-	double since_s = 0;
-	char ago[32];
 	size_t i;
 
 	for (i = 0; i < in->n_netns; i++) {
@@ -209,30 +229,38 @@ static const struct pl_conntrack *conntrack_short(const struct pl_model_input *i
 
 		if (in->netns[i].inum != netns || !c->present)
 			continue;
-		recent = budget__conntrack_drops_recent(in, netns, c->drop, &since_s);
-		if (recent >= 0) {
-			names__duration(since_s, ago, sizeof(ago));
-			snprintf(why, len, "dropped %lld new connections for want of room in the last %s",
-				 (long long)recent, ago);
-		} else {
-			snprintf(why, len, "dropped %llu new connections for want of room since the namespace began",
-				 (unsigned long long)c->drop);
-		}
+		recent = drops_said(in, netns, c, " for want of room", why, len);
 		if ((c->max && c->count >= c->max) || recent > 0 || (recent < 0 && c->drop))
 			return c;
 	}
 	return NULL;
 }
 
+/* The NAT that gives connects toward @f's peer their source ports, when
+ * it ran out of them lately: its drops in @why. */
+static const struct pl_nat_use *nat_short(const struct pl_model_input *in,
+					  const struct pl_report *r,
+					  const struct pl_call_failure *f, char *why, size_t len)
+{
+	const struct pl_nat_use *u = nat__exhausted_toward(r, &f->peer);
+	size_t i;
+
+	for (i = 0; u && i < in->n_netns; i++)
+		if (in->netns[i].inum == u->netns)
+			drops_said(in, u->netns, &in->netns[i].conntrack, "", why, len);
+	return u;
+}
+
 /* Connects toward a peer that time out, by the kernel's SYN retries or
  * the application's own timeout: with how long they waited and the SYNs
  * sent; not OK while the last is recent. */
-static void judge_timeouts(const struct pl_model_input *in, struct pl_proc *p,
-			   const struct pl_call_failure *f, const char *peer)
+static void judge_timeouts(const struct pl_model_input *in, const struct pl_report *r,
+			   struct pl_proc *p, const struct pl_call_failure *f, const char *peer)
 {
 	const char *who = f->by == PL_BY_APPLICATION ? "the application" : "the kernel";
-	char how[96], waited[32], dropped[128];
+	char how[96], waited[32], dropped[128], source[64];
 	const struct pl_conntrack *ct = conntrack_short(in, f->netns, dropped, sizeof(dropped));
+	const struct pl_nat_use *nat = ct ? NULL : nat_short(in, r, f, dropped, sizeof(dropped));
 
 	snprintf(how, sizeof(how), "%s gave up", who);
 	if (f->attempts) { /* the state hook saw them end */
@@ -245,11 +273,17 @@ static void judge_timeouts(const struct pl_model_input *in, struct pl_proc *p,
 		snprintf(how, sizeof(how), "%s gave up after %s, %.1f SYNs each", who, waited,
 			 calls__syns_avg(f));
 	}
-	if (ct)
+	if (ct) {
 		add_reason(p, "%llu connect() to %s timed out: %s: the conntrack table of namespace %u holds %llu of %llu entries and %s: netfilter drops the SYNs (raise nf_conntrack_max, or shorten nf_conntrack_tcp_timeout_time_wait)",
 			   (unsigned long long)f->count, peer, how, f->netns,
 			   (unsigned long long)ct->count, (unsigned long long)ct->max, dropped);
-	else
+	} else if (nat) {
+		names__addr(nat->family, nat->source, source, sizeof(source));
+		/* Short, to fit: how they waited is in the failures. */
+		add_reason(p, "%llu connect() to %s timed out: NAT (netns %u, from %s) holds %llu ports toward it and %s: no port left (widen its --to-ports)",
+			   (unsigned long long)f->count, peer, nat->netns, source,
+			   (unsigned long long)nat->ports_used, dropped);
+	} else
 		add_reason(p, "%llu connect() to %s timed out: %s: the peer does not answer (its accept queue is full, a filter drops the SYNs, or the host is down)",
 			   (unsigned long long)f->count, peer, how);
 	if (p->verdict == PL_VERDICT_OK &&
@@ -298,7 +332,8 @@ static void judge_listeners(struct pl_proc *p, const struct trend *t)
 
 /* What its failed connects say about the peer (no local port is
  * judge_ports' story). */
-static void judge_calls(const struct pl_model_input *in, struct pl_proc *p)
+static void judge_calls(const struct pl_model_input *in, const struct pl_report *r,
+			struct pl_proc *p)
 {
 	const struct pl_call_failure *f = calls__peer_failure(p);
 	char peer[PL_ENDPOINT_LEN];
@@ -308,7 +343,7 @@ static void judge_calls(const struct pl_model_input *in, struct pl_proc *p)
 		return;
 	names__endpoint(f->peer.family, f->peer.addr, f->peer.port, peer, sizeof(peer));
 	if (f->err == ETIMEDOUT) {
-		judge_timeouts(in, p, f, peer);
+		judge_timeouts(in, r, p, f, peer);
 		return;
 	}
 	why = f->err == ECONNREFUSED ? ": nothing listens there" :
@@ -430,7 +465,7 @@ void verdict__recent_losses(const struct pl_model_input *in, struct pl_losses *l
 		l->recent = l->total - s->failures;
 }
 
-void verdict__judge(const struct pl_model_input *in, const struct pl_losses *lost,
+void verdict__judge(const struct pl_model_input *in, const struct pl_report *r,
 		    struct pl_proc *p)
 {
 	struct trend t;
@@ -447,10 +482,10 @@ void verdict__judge(const struct pl_model_input *in, const struct pl_losses *los
 	judge_stale(in, p);
 	judge_ports(p, &t);
 	judge_growth(in, p, &t);
-	judge_calls(in, p);
+	judge_calls(in, r, p);
 	judge_connecting(p);
 	judge_listeners(p, &t);
-	judge_losses(lost, p);
+	judge_losses(&r->losses, p);
 }
 
 /* Does @p's endpoint @ep, in @p's namespace, name @u's hot destination? */

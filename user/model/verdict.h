@@ -11,9 +11,10 @@
  * (from the history of earlier reports; all of it in the first window). */
 void verdict__recent_losses(const struct pl_model_input *in, struct pl_losses *l);
 /* Rates, trends and verdict of a process whose counts are final; with
- * recent losses (@lost->recent), an OK becomes INCOMPLETE. An (unknown)
- * row is judged on its CLOSE_WAIT alone. */
-void verdict__judge(const struct pl_model_input *in, const struct pl_losses *lost,
+ * recent losses (@r->losses.recent), an OK becomes INCOMPLETE; @r's NAT
+ * rows may explain its connects that time out. An (unknown) row is judged
+ * on its CLOSE_WAIT alone. */
+void verdict__judge(const struct pl_model_input *in, const struct pl_report *r,
 		    struct pl_proc *p);
 /* For qsort: most suspicious first (CLOSE_WAIT count and age, growth,
  * failures, sockets held). */

@@ -473,6 +473,33 @@ static void write_conntrack(FILE *out, const struct pl_report *r, size_t k)
 	}
 }
 
+/* Source NAT's pools, the first @k (those out of ports first): ports
+ * used, and whether the pool ran out. */
+static void write_nat(FILE *out, const struct pl_report *r, size_t k)
+{
+	static const char *const families[][2] = {
+		{ "portleak_nat_ports_used",
+		  "Ports source NAT gives from one address (source) toward one destination, in the namespace that translates: its conntrack entries (top-K, those out of ports first)." },
+		{ "portleak_nat_exhausted",
+		  "1 when that namespace's table dropped new connections lately while it had room: NAT found no free port." },
+	};
+	char src[PL_ADDRSTR_LEN], dst[PL_ADDRSTR_LEN];
+	size_t f, i;
+
+	for (f = 0; f < 2; f++) {
+		help(out, families[f][0], "gauge", families[f][1]);
+		for (i = 0; i < r->n_nat && i < k; i++) {
+			const struct pl_nat_use *u = &r->nat[i];
+
+			names__addr(u->family, u->source, src, sizeof(src));
+			names__addr(u->family, u->dest, dst, sizeof(dst));
+			fprintf(out, "%s{netns=\"%u\",source=\"%s\",daddr=\"%s\",dport=\"%u\"} %llu\n",
+				families[f][0], u->netns, src, dst, u->dport,
+				f ? (unsigned long long)u->exhausted : (unsigned long long)u->ports_used);
+		}
+	}
+}
+
 static void write_destination_failures(FILE *out, const struct pl_report *r, size_t k)
 {
 	char dst[PL_ADDRSTR_LEN];
@@ -570,6 +597,7 @@ void metrics__write(FILE *out, const struct pl_report *r, const struct pl_metric
 	write_processes(out, r, x->top_k);
 	write_port_budgets(out, r, x->top_k);
 	write_conntrack(out, r, x->top_k);
+	write_nat(out, r, x->top_k);
 	write_destinations(out, r, x->top_k);
 	write_destination_failures(out, r, x->top_k);
 	write_self(out, r, m, x);

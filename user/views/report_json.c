@@ -2,6 +2,7 @@
 /* Snapshot JSON, version 1: the names the README documents are kept;
  * fields are only ever added. */
 #include <string.h>
+#include <netinet/in.h>
 
 #include "views/json.h"
 #include "model/calls.h"
@@ -359,6 +360,59 @@ static void json_conntrack(struct pl_json *j, const struct pl_report *r)
 	json__array_end(j);
 }
 
+static void json_nat_use(struct pl_json *j, const struct pl_nat_use *u)
+{
+	char text[PL_ENDPOINT_LEN];
+	size_t i;
+
+	json__object_begin(j, NULL);
+	json__uint(j, "netns", u->netns);
+	json__string(j, "proto", u->proto == IPPROTO_TCP ? "tcp" : u->proto == IPPROTO_UDP ? "udp" : "other");
+	names__addr(u->family, u->source, text, sizeof(text));
+	json__string(j, "source", text);
+	names__endpoint(u->family, u->dest, u->dport, text, sizeof(text));
+	json__string(j, "destination", text);
+	json__uint(j, "ports_used", u->ports_used);
+	/* The rule's range (--to-ports) is not read: only drops tell where it ends. */
+	json__null(j, "ports_range");
+	json__null(j, "ports_free");
+	if (u->exhausted)
+		json__uint(j, "exhausted_at", u->ports_used);
+	else
+		json__null(j, "exhausted_at");
+	if (u->drops_recent >= 0)
+		json__int(j, "drops_recent", u->drops_recent);
+	else
+		json__null(j, "drops_recent");
+	json__uint(j, "closed", u->closed);
+	json__uint(j, "unexplained", u->unexplained);
+	json__array_begin(j, "holders");
+	for (i = 0; i < u->n_holders; i++) {
+		json__object_begin(j, NULL);
+		json__uint(j, "pid", u->holders[i].pid);
+		json__string(j, "comm", u->holders[i].comm);
+		json__uint(j, "count", u->holders[i].entries);
+		json__object_end(j);
+	}
+	json__array_end(j);
+	json__object_end(j);
+}
+
+/* Source NAT's ports per pool, and what the dump could not read. */
+static void json_nat(struct pl_json *j, const struct pl_report *r)
+{
+	size_t i;
+
+	json__array_begin(j, "nat");
+	for (i = 0; i < r->n_nat; i++)
+		json_nat_use(j, &r->nat[i]);
+	json__array_end(j);
+	json__object_begin(j, "nat_dump");
+	json__uint(j, "left_out", r->nat_left_out);
+	json__uint(j, "namespaces_cut", r->nat_cut);
+	json__object_end(j);
+}
+
 /* What the report is of: the version, time, kernel, hooks, clocks and
  * the port range. */
 static void json_head(struct pl_json *j, const struct pl_report *r, const struct pl_report_meta *m)
@@ -415,6 +469,7 @@ void report__json(FILE *out, const struct pl_report *r)
 		json_budget(&j, &r->budgets[i]);
 	json__array_end(&j);
 	json_conntrack(&j, r);
+	json_nat(&j, r);
 	json_states(&j, "totals", r->totals);
 	json__array_begin(&j, "processes");
 	for (i = 0; i < r->n_procs; i++)

@@ -59,6 +59,38 @@ static void text_conntrack(FILE *out, const struct pl_report *r)
 	}
 }
 
+/* Source NAT's pools that ran out of ports lately, and the biggest
+ * others (at most 3 in all): where the ports go, and to whom. */
+static void text_nat(FILE *out, const struct pl_report *r)
+{
+	char source[PL_ENDPOINT_LEN], dest[PL_ENDPOINT_LEN], comm[4 * PL_COMM_LEN + 1];
+	size_t i, h, shown = 0;
+
+	for (i = 0; i < r->n_nat && shown < 3; i++) {
+		const struct pl_nat_use *u = &r->nat[i];
+
+		shown++;
+		names__addr(u->family, u->source, source, sizeof(source));
+		names__endpoint(u->family, u->dest, u->dport, dest, sizeof(dest));
+		fprintf(out, "  netns %u: NAT %s -> %s: %llu ports in use%s", u->netns, source, dest,
+			(unsigned long long)u->ports_used,
+			u->exhausted ? ", none left (new connections dropped)" : "");
+		for (h = 0; h < u->n_holders; h++) {
+			names__printable(u->holders[h].comm, sizeof(u->holders[h].comm), comm,
+					 sizeof(comm));
+			fprintf(out, "%s%s[%u] %llu", h ? ", " : "; held by ", comm,
+				u->holders[h].pid, (unsigned long long)u->holders[h].entries);
+		}
+		if (u->unexplained)
+			fprintf(out, "%s%llu by no socket", u->n_holders ? ", " : "; ",
+				(unsigned long long)u->unexplained);
+		fputc('\n', out);
+	}
+	if (r->nat_left_out || r->nat_cut)
+		fprintf(out, "  NAT: %llu entries beyond the bound, %zu tables not read whole\n",
+			(unsigned long long)r->nat_left_out, r->nat_cut);
+}
+
 static void text_header(FILE *out, const struct pl_report *r,
 			const struct pl_report_meta *m)
 {
@@ -75,6 +107,7 @@ static void text_header(FILE *out, const struct pl_report *r,
 		lost);
 	text_budgets(out, r);
 	text_conntrack(out, r);
+	text_nat(out, r);
 	fputs("host:", out);
 	for (s = 0; s < PL_TCP_NR_STATES; s++)
 		if (r->totals[s])
