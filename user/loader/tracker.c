@@ -146,8 +146,8 @@ static unsigned int netns_flags(const struct pl_tracker *t)
 	return t->cfg.own_netns ? 0 : PL_WALK_ALL_NETNS;
 }
 
-/* Keep the NAT entries @w dumped, in place of the last ones. */
-static void keep_nat(struct pl_tracker *t, struct pl_tcp_walk *w)
+/* Take the NAT entries @w dumped, in place of the last ones. */
+static void take_nat(struct pl_tracker *t, struct pl_tcp_walk *w)
 {
 	free(t->nat);
 	t->nat = w->nat;
@@ -158,8 +158,8 @@ static void keep_nat(struct pl_tracker *t, struct pl_tcp_walk *w)
 	w->n_nat = w->cap_nat = 0;
 }
 
-/* The fd walk (when @walk_fds: the conntrack tables' NAT entries too),
- * the maps, then the TCP walk. */
+/* The fd walk (when @walk_fds), the maps, then the TCP walk (with
+ * PL_WALK_NAT in @walk_flags, the conntrack tables' NAT entries too). */
 static int read_kernel(struct pl_tracker *t, bool walk_fds, unsigned int walk_flags,
 		       struct pl_maps *m, struct pl_tcp_walk *w)
 {
@@ -175,16 +175,14 @@ static int read_kernel(struct pl_tracker *t, bool walk_fds, unsigned int walk_fl
 	/* The ledger overflowed once: the fd walk names what it lacks. */
 	if (!err && walk_fds && !listing(t) && m->counters[PL_CNT_LEDGER_FULL])
 		err = walk__fill_ledger_gaps(&t->agent, m);
-	if (walk_fds)
-		walk_flags |= PL_WALK_NAT;
 	if (!err && listing(t))
 		err = walk__list_fds_and_tcp(&t->agent, m, walk_flags | netns_flags(t), w);
 	else if (!err)
 		err = walk__tcp(t->agent.skel, walk_flags | netns_flags(t), w);
 	if (!err)
 		t->netns_failed = w->netns_failed;
-	if (!err && walk_fds)
-		keep_nat(t, w);
+	if (!err && (walk_flags & PL_WALK_NAT))
+		take_nat(t, w);
 	if (!err && !t->hz && w->n) {
 		const struct pl_sock_clocks *c = &w->recs[0].clocks;
 
@@ -266,7 +264,8 @@ int tracker__report(struct pl_tracker *t, struct pl_report *out)
 	bool walk_fds = began - t->walked_ns >= t->walk_every_ns;
 	struct pl_tcp_walk w;
 	struct pl_maps m;
-	int err = read_kernel(t, walk_fds, 0, &m, &w);
+	/* NAT's tables are dumped with the fds, not at every refresh. */
+	int err = read_kernel(t, walk_fds, walk_fds ? PL_WALK_NAT : 0, &m, &w);
 
 	if (!err) {
 		now = sysinfo__now_ns();

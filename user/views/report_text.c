@@ -64,12 +64,11 @@ static void text_conntrack(FILE *out, const struct pl_report *r)
 static void text_nat(FILE *out, const struct pl_report *r)
 {
 	char source[PL_ENDPOINT_LEN], dest[PL_ENDPOINT_LEN], comm[4 * PL_COMM_LEN + 1];
-	size_t i, h, shown = 0;
+	size_t i, h;
 
-	for (i = 0; i < r->n_nat && shown < 3; i++) {
+	for (i = 0; i < r->n_nat && i < 3; i++) {
 		const struct pl_nat_use *u = &r->nat[i];
 
-		shown++;
 		names__addr(u->family, u->source, source, sizeof(source));
 		names__endpoint(u->family, u->dest, u->dport, dest, sizeof(dest));
 		fprintf(out, "  netns %u: NAT %s -> %s: %llu ports in use%s", u->netns, source, dest,
