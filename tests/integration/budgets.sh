@@ -235,4 +235,34 @@ test_nat_ports_toward_a_destination_and_who_holds_them() {
 	proc "$client" '.reasons | join(" ")' |
 		grep -q "6 connect() to 198.18.2.2:80 timed out: NAT (netns $inum, from 198.18.2.1) holds 10 ports toward it and dropped [0-9]* new connections in the last" ||
 		fail "reason: $(proc "$client" .reasons)"
+	# top started after the drops: they are not recent, the pool not
+	# out of ports on its screens after the first.
+	top_netfilter_view_shows "$inum +10/[0-9]+ +[.0-9]+ +$(ct_counter "$node" drop) " \
+		"$inum +198\.18\.2\.1 +198\.18\.2\.2:80 +10 +0 +0 +[-0-9]+  tcpwork\[$client\] 10(  EXHAUSTED)?\$"
+}
+
+# top_netfilter_view_shows ROW...: the full screen's n view, in tmux,
+# shows a line that begins with a match of each ROW (an extended regular
+# expression).
+top_netfilter_view_shows() {
+	local sock=portleak-nat-$$ screen i row missing
+	tmux -L "$sock" new-session -d -x 220 -y 50 "$PL top -d 0.5 --hooks $HOOKS 2>$T/err; sleep 60" ||
+		fail "cannot start tmux"
+	PIDS+=($(tmux -L "$sock" list-panes -F '#{pane_pid}'))
+	for ((i = 0; i < TIMEOUT_STEPS; i++)); do
+		grep -q "^ *PID COMM" <<<"$(tmux -L "$sock" capture-pane -p)" && break
+		sleep 0.05
+	done
+	tmux -L "$sock" send-keys n
+	for ((i = 0; i < TIMEOUT_STEPS; i++)); do
+		screen=$(tmux -L "$sock" capture-pane -p)
+		missing=
+		for row in "NETNS +CONNTRACK +USE%" "NETNS +SOURCE +DESTINATION +PORTS" "$@"; do
+			grep -qE "^$row" <<<"$screen" || missing=$row
+		done
+		[ -z "$missing" ] && break
+		sleep 0.05
+	done
+	tmux -L "$sock" kill-server
+	[ -z "$missing" ] || fail "top's netfilter view, no line '$missing': $screen"
 }

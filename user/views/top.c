@@ -294,6 +294,54 @@ void top__dest_line(const struct pl_dest *d, int bar, char *buf, size_t len)
 		 (unsigned long long)d->connect_failures, bars);
 }
 
+const char *top__conntrack_columns(void)
+{
+	return "NETNS        CONNTRACK            USE%   DROPS  RECENT  EVICTED  INSERT_FAILED";
+}
+
+void top__conntrack_line(const struct pl_port_budget *b, char *buf, size_t len)
+{
+	const struct pl_conntrack *c = &b->conntrack;
+	char used[48], recent[24] = "-";
+
+	snprintf(used, sizeof(used), "%llu/%llu", (unsigned long long)c->count,
+		 (unsigned long long)c->max);
+	if (c->drop_recent >= 0)
+		snprintf(recent, sizeof(recent), "%lld", (long long)c->drop_recent);
+	snprintf(buf, len, "%-12u %-20s %5.1f %7llu %7s %8llu %14llu%s", b->netns, used,
+		 c->max ? 100.0 * (double)c->count / (double)c->max : 0.0,
+		 (unsigned long long)c->drop, recent, (unsigned long long)c->early_drop,
+		 (unsigned long long)c->insert_failed,
+		 c->max && c->count >= c->max ? "  FULL" : "");
+}
+
+const char *top__nat_columns(void)
+{
+	return "NETNS        SOURCE           DESTINATION                               PORTS CLOSED NOSOCK  DROPS  HOLDERS";
+}
+
+void top__nat_line(const struct pl_nat_use *u, char *buf, size_t len)
+{
+	char source[PL_ADDRSTR_LEN], dest[PL_ENDPOINT_LEN], drops[24] = "-";
+	char holders[PL_LINE_LEN] = "", comm[4 * PL_COMM_LEN + 1];
+	size_t h, o = 0;
+
+	names__addr(u->family, u->source, source, sizeof(source));
+	names__endpoint(u->family, u->dest, u->dport, dest, sizeof(dest));
+	if (u->drops_recent >= 0)
+		snprintf(drops, sizeof(drops), "%lld", (long long)u->drops_recent);
+	for (h = 0; h < u->n_holders && o < sizeof(holders); h++) {
+		names__printable(u->holders[h].comm, sizeof(u->holders[h].comm), comm, sizeof(comm));
+		o += (size_t)snprintf(holders + o, sizeof(holders) - o, "%s%s[%u] %llu", h ? ", " : "",
+				      comm, u->holders[h].pid,
+				      (unsigned long long)u->holders[h].entries);
+	}
+	snprintf(buf, len, "%-12u %-16s %-40s %6llu %6llu %6llu %6s  %s%s", u->netns, source, dest,
+		 (unsigned long long)u->ports_used, (unsigned long long)u->closed,
+		 (unsigned long long)u->unexplained, drops, u->n_holders ? holders : "-",
+		 u->exhausted ? "  EXHAUSTED" : "");
+}
+
 const char *top__group_columns(void)
 {
 	return "PEER                                     STATE         SOCKETS  OLDEST    IDLE";

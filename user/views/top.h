@@ -46,6 +46,12 @@ bool top__holders_line(const struct pl_proc *p, char *buf, size_t len);
 void top__fd_line(const struct pl_proc *p, char *buf, size_t len);
 const char *top__call_failure_columns(void);
 void top__call_failure_line(const struct pl_call_failure *f, char *buf, size_t len);
+/* The node's netfilter budgets (the n view): a namespace's conntrack
+ * table, and a source NAT pool with the processes that hold its ports. */
+const char *top__conntrack_columns(void);
+void top__conntrack_line(const struct pl_port_budget *b, char *buf, size_t len);
+const char *top__nat_columns(void);
+void top__nat_line(const struct pl_nat_use *u, char *buf, size_t len);
 const char *top__group_columns(void);
 void top__group_line(const struct pl_peer_group *g, char *buf, size_t len);
 

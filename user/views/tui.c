@@ -16,7 +16,7 @@
 #define FILTER_LEN 64
 #define KEY_ESC 27
 
-enum view { VIEW_PROCS, VIEW_DESTS, VIEW_DETAIL, VIEW_HELP, VIEW_ADVICE };
+enum view { VIEW_PROCS, VIEW_DESTS, VIEW_NETFILTER, VIEW_DETAIL, VIEW_HELP, VIEW_ADVICE };
 
 enum color { C_LEAK = 1, C_GROWING, C_PORTS, C_TITLE };
 
@@ -45,6 +45,8 @@ static const char *const help_text[] = {
 	"Enter               its sockets grouped by peer and state, with ages",
 	"d                   destinations: local ports in use, share of the range,",
 	"                    new ports per second, time until connect() fails",
+	"n                   netfilter: each namespace's conntrack table, and the ports of",
+	"                    each source NAT pool with the processes that hold them",
 	"?                   advice for the selected process, with this host's numbers",
 	"s  <  >             sort column: next / previous (suspicion, PID, COMM, ...)",
 	"/                   filter: part of a comm, a pid, or a peer or listening port",
@@ -232,6 +234,42 @@ static void draw_dests(struct pl_tui *u, int y)
 		put_line(y, "(no local ports in use toward any destination)", A_DIM);
 }
 
+/* The conntrack tables, then the NAT pools: the node's budgets that no
+ * socket of a process shows. */
+static void draw_netfilter(struct pl_tui *u, int y)
+{
+	const struct pl_report *r = &u->report;
+	char line[PL_LINE_LEN];
+	size_t i, tables = 0;
+
+	put_line(y++, top__conntrack_columns(), A_REVERSE);
+	for (i = 0; i < r->n_budgets && y < LINES - 4; i++) {
+		const struct pl_conntrack *c = &r->budgets[i].conntrack;
+
+		if (!c->present)
+			continue;
+		tables++;
+		top__conntrack_line(&r->budgets[i], line, sizeof(line));
+		put_line(y++, line, (c->max && c->count >= c->max) || c->drop_recent > 0
+					    ? verdict_attr(PL_VERDICT_PORTS) : A_NORMAL);
+	}
+	if (!tables)
+		put_line(y++, "(no conntrack table: nf_conntrack is not in use)", A_DIM);
+	y++;
+	put_line(y++, top__nat_columns(), A_REVERSE);
+	for (i = 0; i < r->n_nat && y < LINES - 2; i++) {
+		top__nat_line(&r->nat[i], line, sizeof(line));
+		put_line(y++, line, r->nat[i].exhausted ? verdict_attr(PL_VERDICT_PORTS) : A_NORMAL);
+	}
+	if (!r->n_nat)
+		put_line(y++, "(no connection leaves through source NAT, or its tables are not read yet)", A_DIM);
+	if ((r->nat_left_out || r->nat_cut) && y < LINES - 2) {
+		snprintf(line, sizeof(line), "NAT: %llu entries beyond the bound, %zu tables not read whole",
+			 (unsigned long long)r->nat_left_out, r->nat_cut);
+		put_line(y, line, A_DIM);
+	}
+}
+
 /* Write @text from row *y on, wrapped at the screen width. */
 static void put_wrapped(int *y, const char *text, attr_t attr)
 {
@@ -375,6 +413,8 @@ static void draw(struct pl_tui *u)
 		draw_procs(u, y);
 	else if (u->view == VIEW_DESTS)
 		draw_dests(u, y);
+	else if (u->view == VIEW_NETFILTER)
+		draw_netfilter(u, y);
 	else if (u->view == VIEW_DETAIL)
 		draw_detail(u, y);
 	else if (u->view == VIEW_ADVICE)
@@ -382,7 +422,7 @@ static void draw(struct pl_tui *u)
 	else
 		for (i = 0; i < sizeof(help_text) / sizeof(help_text[0]); i++)
 			put_line(y++, help_text[i], A_NORMAL);
-	put_line(LINES - 1, "q quit  h help  Enter sockets  d destinations  ? advice  s/</> sort  / filter  p pause",
+	put_line(LINES - 1, "q quit  h help  Enter sockets  d destinations  n netfilter  ? advice  s/</> sort  / filter  p pause",
 		 A_REVERSE);
 	refresh();
 }
@@ -417,11 +457,18 @@ static void move_selection(struct pl_tui *u, long by)
 	u->follow = true;
 }
 
+/* The lists a user may quit from, and go back to. */
+static bool is_list(enum view v)
+{
+	return v == VIEW_PROCS || v == VIEW_DESTS || v == VIEW_NETFILTER;
+}
+
+/* Open @v; the key of the list on screen toggles back to the processes. */
 static void open_view(struct pl_tui *u, enum view v)
 {
-	if (u->view == VIEW_PROCS || u->view == VIEW_DESTS)
+	if (is_list(u->view))
 		u->back = u->view;
-	u->view = u->view == v && v == VIEW_DESTS ? VIEW_PROCS : v;
+	u->view = u->view == v && is_list(v) ? VIEW_PROCS : v;
 }
 
 /* Returns false to quit. */
@@ -443,6 +490,27 @@ static bool move_key(struct pl_tui *u, int ch)
 	return true;
 }
 
+/* The keys that open a view. */
+static const struct {
+	int key;
+	enum view view;
+} view_keys[] = {
+	{ 'd', VIEW_DESTS }, { 'n', VIEW_NETFILTER }, { '?', VIEW_ADVICE }, { 'h', VIEW_HELP },
+};
+
+static bool view_key(struct pl_tui *u, int ch)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(view_keys) / sizeof(view_keys[0]); i++) {
+		if (view_keys[i].key == ch) {
+			open_view(u, view_keys[i].view);
+			return true;
+		}
+	}
+	return false;
+}
+
 static bool handle_key(struct pl_tui *u, int ch)
 {
 	if (u->editing) {
@@ -453,11 +521,11 @@ static bool handle_key(struct pl_tui *u, int ch)
 		u->view = u->back;
 		return true;
 	}
-	if (move_key(u, ch))
+	if (move_key(u, ch) || view_key(u, ch))
 		return true;
 	switch (ch) {
 	case 'q':
-		if (u->view == VIEW_PROCS || u->view == VIEW_DESTS)
+		if (is_list(u->view))
 			return false;
 		u->view = u->back;
 		break;
@@ -469,15 +537,6 @@ static bool handle_key(struct pl_tui *u, int ch)
 	case KEY_ENTER:
 	case KEY_RIGHT:
 		open_view(u, u->view == VIEW_DETAIL ? u->back : VIEW_DETAIL);
-		break;
-	case 'd':
-		open_view(u, VIEW_DESTS);
-		break;
-	case '?':
-		open_view(u, VIEW_ADVICE);
-		break;
-	case 'h':
-		open_view(u, VIEW_HELP);
 		break;
 	case 's':
 	case '>':
