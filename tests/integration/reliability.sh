@@ -187,17 +187,22 @@ test_closed_entries_are_reused_or_collected() {
 }
 
 # pool_charged_nearly_all TIME_WAIT KERNEL GAP: the pool's TIME_WAIT as
-# the kernel's, and every socket it opened closed (GAP: opened - closed).
-# An open defect: with the CPU busy (ASan's slower userspace, a CPU-bound
-# neighbour) the collection still loses 1 to 3 of the 1,500 in some runs,
-# unsaid (README, hostile host); such a run says so, more fails (and
-# each BPF run the kernel skipped, reported, may lose one more).
+# the kernel's, and every socket it opened closed (GAP: opened - closed),
+# but for the BPF runs the kernel skipped, which the report counts (a
+# classic tracepoint's run is skipped on a CPU where another BPF program
+# or a map system call is running: up to 172 in a run beside a CPU-bound
+# process). An open defect beyond those: beside a CPU-bound process,
+# about 1 run in 3 loses 1 or 2 of the 1,500 unsaid, not by the
+# collection (README, hostile host); such a run says so, more than 3
+# fails.
 pool_charged_nearly_all() {
-	local slack=$((3 + $(jq '.lost.missed_runs // 0' "$T/out.json")))
-	[ "$1" -le "$2" ] && [ $(($2 - $1)) -le "$slack" ] && [ "$3" -ge 0 ] && [ "$3" -le "$slack" ] ||
-		fail "pool: TIME_WAIT $1 of the kernel's $2, opened - closed $3"
-	[ "$1" = "$2" ] && [ "$3" = 0 ] ||
-		echo "    note: pool: TIME_WAIT $1 of the kernel's $2, opened - closed $3: the open loss under load" >&2
+	local missed silent
+	missed=$(jq '.lost.missed_runs // 0' "$T/out.json")
+	silent=$(($2 - $1 > $3 ? $2 - $1 - missed : $3 - missed))
+	[ "$1" -le "$2" ] && [ "$3" -ge 0 ] && [ "$silent" -le 3 ] ||
+		fail "pool: TIME_WAIT $1 of the kernel's $2, opened - closed $3, $missed missed runs"
+	[ "$silent" -le 0 ] ||
+		echo "    note: pool: TIME_WAIT $1 of the kernel's $2, opened - closed $3, $missed missed runs: the open loss under load" >&2
 }
 
 # A pool that renews its connections (each lives 2.5 s, one opened every

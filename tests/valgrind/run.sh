@@ -45,7 +45,7 @@ while IFS= read -r args; do
 	grep -v "unhandled eBPF command" "$T/log" | grep -E "^==[0-9]+==" >"$T/errors"
 	if [ $rc -eq 99 ] || [ -s "$T/errors" ] || { [ $rc -ne 0 ] && [ $rc -ne 3 ]; }; then
 		echo "valgrind: portleak $args: exit $rc"
-		sed 's/^/    /' "$T/log" | head -n 60
+		grep -v "unhandled eBPF command" "$T/log" | sed 's/^/    /' | head -n 60
 		failed=1
 	else
 		echo "valgrind: portleak $args: no memory error, no leak"
