@@ -1269,6 +1269,21 @@ static void test_nat_ports_charged_and_exhausted(void)
 	p = find(&r, 805);
 	CHECK(p && p->verdict == PL_VERDICT_TIMEOUT);
 	CHECK(p && said(p, "6 connect() to 10.0.0.5:80 timed out: NAT (netns 4026531841, from 10.0.0.1) holds 4 ports toward it and dropped 12 new connections since the namespace began: no port left (widen its --to-ports)"));
+	if (u) { /* top's n view */
+		char line[PL_LINE_LEN];
+
+		top__nat_line(u, line, sizeof(line));
+		CHECK(strstr(line, "4026531841   10.0.0.1         10.0.0.5:80 ") == line);
+		CHECK(strstr(line, "      4      1      1      -  ") && strstr(line, "[805] 3  EXHAUSTED"));
+	}
+	{
+		char line[PL_LINE_LEN];
+		struct pl_port_budget b = { .netns = node, .conntrack = ns[1].conntrack };
+
+		b.conntrack.drop_recent = -1;
+		top__conntrack_line(&b, line, sizeof(line));
+		CHECK(!strcmp(line, "4026531841   4/150                  2.7      12       -        0              0"));
+	}
 	model__free(&r);
 	/* Its table full: the table's story, not NAT's. */
 	ns[1].conntrack.count = 150;
