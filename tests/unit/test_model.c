@@ -1277,6 +1277,14 @@ static void test_nat_ports_charged_and_exhausted(void)
 		CHECK(strstr(line, "      4      1      1      -  ") && strstr(line, "[805] 3  EXHAUSTED"));
 	}
 	{
+		char *doc = NULL;
+
+		render_all(&r, &doc);
+		CHECK(doc && strstr(doc, "  netns 4026531841: NAT 10.0.0.1 -> 10.0.0.5:80: 4 ports in use, none left (new connections dropped); held by "));
+		CHECK(doc && strstr(doc, "[805] 3, 1 by no socket\n"));
+		free(doc);
+	}
+	{
 		char line[PL_LINE_LEN];
 		struct pl_port_budget b = { .netns = node, .conntrack = ns[1].conntrack };
 
