@@ -349,10 +349,7 @@ static void json_conntrack(struct pl_json *j, const struct pl_report *r)
 		else
 			json__null(j, "max");
 		json__uint(j, "drops", c->drop);
-		if (c->drop_recent >= 0)
-			json__int(j, "drops_recent", c->drop_recent);
-		else
-			json__null(j, "drops_recent");
+		json_count(j, "drops_recent", c->drop_recent);
 		json__uint(j, "early_drops", c->early_drop);
 		json__uint(j, "insert_failed", c->insert_failed);
 		json__object_end(j);
@@ -380,10 +377,7 @@ static void json_nat_use(struct pl_json *j, const struct pl_nat_use *u)
 		json__uint(j, "exhausted_at", u->ports_used);
 	else
 		json__null(j, "exhausted_at");
-	if (u->drops_recent >= 0)
-		json__int(j, "drops_recent", u->drops_recent);
-	else
-		json__null(j, "drops_recent");
+	json_count(j, "drops_recent", u->drops_recent);
 	json__uint(j, "closed", u->closed);
 	json__uint(j, "unexplained", u->unexplained);
 	json__array_begin(j, "holders");

@@ -6,6 +6,7 @@
 #include "model/names.h"
 #include "model/origins.h"
 #include "views/report.h"
+#include "views/top.h"
 
 #define MAX_DEST_ROWS 20
 
@@ -63,8 +64,8 @@ static void text_conntrack(FILE *out, const struct pl_report *r)
  * others (at most 3 in all): where the ports go, and to whom. */
 static void text_nat(FILE *out, const struct pl_report *r)
 {
-	char source[PL_ENDPOINT_LEN], dest[PL_ENDPOINT_LEN], comm[4 * PL_COMM_LEN + 1];
-	size_t i, h;
+	char source[PL_ENDPOINT_LEN], dest[PL_ENDPOINT_LEN], line[PL_LINE_LEN];
+	size_t i;
 
 	for (i = 0; i < r->n_nat && i < 3; i++) {
 		const struct pl_nat_use *u = &r->nat[i];
@@ -74,20 +75,16 @@ static void text_nat(FILE *out, const struct pl_report *r)
 		fprintf(out, "  netns %u: NAT %s -> %s: %llu ports in use%s", u->netns, source, dest,
 			(unsigned long long)u->ports_used,
 			u->exhausted ? ", none left (new connections dropped)" : "");
-		for (h = 0; h < u->n_holders; h++) {
-			names__printable(u->holders[h].comm, sizeof(u->holders[h].comm), comm,
-					 sizeof(comm));
-			fprintf(out, "%s%s[%u] %llu", h ? ", " : "; held by ", comm,
-				u->holders[h].pid, (unsigned long long)u->holders[h].entries);
-		}
+		top__nat_holders(u, line, sizeof(line));
+		if (u->n_holders)
+			fprintf(out, "; held by %s", line);
 		if (u->unexplained)
 			fprintf(out, "%s%llu by no socket", u->n_holders ? ", " : "; ",
 				(unsigned long long)u->unexplained);
 		fputc('\n', out);
 	}
-	if (r->nat_left_out || r->nat_cut)
-		fprintf(out, "  NAT: %llu entries beyond the bound, %zu tables not read whole\n",
-			(unsigned long long)r->nat_left_out, r->nat_cut);
+	if (top__nat_cut_line(r, line, sizeof(line)))
+		fprintf(out, "  %s\n", line);
 }
 
 static void text_header(FILE *out, const struct pl_report *r,

@@ -320,22 +320,37 @@ const char *top__nat_columns(void)
 	return "NETNS        SOURCE           DESTINATION                               PORTS CLOSED NOSOCK  DROPS  HOLDERS";
 }
 
+void top__nat_holders(const struct pl_nat_use *u, char *buf, size_t len)
+{
+	char comm[4 * PL_COMM_LEN + 1];
+	size_t h, o = 0;
+
+	if (len)
+		buf[0] = '\0';
+	for (h = 0; h < u->n_holders && o < len; h++) {
+		names__printable(u->holders[h].comm, sizeof(u->holders[h].comm), comm, sizeof(comm));
+		o += (size_t)snprintf(buf + o, len - o, "%s%s[%u] %llu", h ? ", " : "", comm,
+				      u->holders[h].pid, (unsigned long long)u->holders[h].entries);
+	}
+}
+
+bool top__nat_cut_line(const struct pl_report *r, char *buf, size_t len)
+{
+	snprintf(buf, len, "NAT: %llu entries beyond the bound, %zu tables not read whole",
+		 (unsigned long long)r->nat_left_out, r->nat_cut);
+	return r->nat_left_out || r->nat_cut;
+}
+
 void top__nat_line(const struct pl_nat_use *u, char *buf, size_t len)
 {
 	char source[PL_ADDRSTR_LEN], dest[PL_ENDPOINT_LEN], drops[24] = "-";
-	char holders[PL_LINE_LEN] = "", comm[4 * PL_COMM_LEN + 1];
-	size_t h, o = 0;
+	char holders[PL_LINE_LEN];
 
 	names__addr(u->family, u->source, source, sizeof(source));
 	names__endpoint(u->family, u->dest, u->dport, dest, sizeof(dest));
 	if (u->drops_recent >= 0)
 		snprintf(drops, sizeof(drops), "%lld", (long long)u->drops_recent);
-	for (h = 0; h < u->n_holders && o < sizeof(holders); h++) {
-		names__printable(u->holders[h].comm, sizeof(u->holders[h].comm), comm, sizeof(comm));
-		o += (size_t)snprintf(holders + o, sizeof(holders) - o, "%s%s[%u] %llu", h ? ", " : "",
-				      comm, u->holders[h].pid,
-				      (unsigned long long)u->holders[h].entries);
-	}
+	top__nat_holders(u, holders, sizeof(holders));
 	snprintf(buf, len, "%-12u %-16s %-40s %6llu %6llu %6llu %6s  %s%s", u->netns, source, dest,
 		 (unsigned long long)u->ports_used, (unsigned long long)u->closed,
 		 (unsigned long long)u->unexplained, drops, u->n_holders ? holders : "-",

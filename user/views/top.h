@@ -52,6 +52,10 @@ const char *top__conntrack_columns(void);
 void top__conntrack_line(const struct pl_port_budget *b, char *buf, size_t len);
 const char *top__nat_columns(void);
 void top__nat_line(const struct pl_nat_use *u, char *buf, size_t len);
+/* Its holders as "comm[pid] entries, ..."; "" when none. */
+void top__nat_holders(const struct pl_nat_use *u, char *buf, size_t len);
+/* What the NAT dump left out; false when it left out nothing. */
+bool top__nat_cut_line(const struct pl_report *r, char *buf, size_t len);
 const char *top__group_columns(void);
 void top__group_line(const struct pl_peer_group *g, char *buf, size_t len);
 

@@ -263,11 +263,8 @@ static void draw_netfilter(struct pl_tui *u, int y)
 	}
 	if (!r->n_nat)
 		put_line(y++, "(no connection leaves through source NAT, or its tables are not read yet)", A_DIM);
-	if ((r->nat_left_out || r->nat_cut) && y < LINES - 2) {
-		snprintf(line, sizeof(line), "NAT: %llu entries beyond the bound, %zu tables not read whole",
-			 (unsigned long long)r->nat_left_out, r->nat_cut);
+	if (top__nat_cut_line(r, line, sizeof(line)) && y < LINES - 2)
 		put_line(y, line, A_DIM);
-	}
 }
 
 /* Write @text from row *y on, wrapped at the screen width. */
