@@ -41,8 +41,8 @@ test_serve_pin_continues_after_kill_9() {
 	# New sockets are counted on top.
 	start more "$WORKLOAD" connect -p "$(cat "$T/server")" -n 2 -m close -r "$T/more"
 	wait_for "$T/more"
-	settle 1
-	pinned_serve_report
+	wait_server_close_wait "$(cat "$T/server")" 7
+	serve_report_after_now
 	expect_count "server opened after the restart" "$(proc "$server" .opened)" 7
 	# The control: without --pin, a restart starts from nothing.
 	kill -9 "$SERVE"
@@ -50,6 +50,32 @@ test_serve_pin_continues_after_kill_9() {
 	serve_start
 	pinned_serve_report
 	expect "server opened, restarted without --pin" "$(proc "$server" .opened)" 0
+}
+
+# wait_server_close_wait PORT N: until the kernel holds N CLOSE_WAIT
+# sockets on local port PORT.
+wait_server_close_wait() {
+	local i n
+	for ((i = 0; i < TIMEOUT_STEPS; i++)); do
+		n=$(ss -tanH state close-wait "( sport = :$1 )" | wc -l)
+		[ "$n" = "$2" ] && return 0
+		sleep 0.05
+	done
+	fail "$n of $2 CLOSE_WAIT sockets on port $1: $(ss_states "( sport = :$1 )")"
+}
+
+# serve_report_after_now: /api/snapshot once serve has built a report
+# after this moment (its time is to the second: one of the next second).
+serve_report_after_now() {
+	local now i t
+	now=$(date -u +%s)
+	for ((i = 0; i < 2 * TIMEOUT_STEPS; i++)); do
+		pinned_serve_report
+		t=$(jq '.time | fromdateiso8601' "$T/out.json")
+		[ "$t" -gt "$now" ] && return 0
+		sleep 0.05
+	done
+	fail "no report of serve after $now s since the epoch: the last is of $(jq -r .time "$T/out.json")"
 }
 
 # refused_start WHAT STATUS PATTERN CMD...: CMD exits with STATUS and one
